@@ -1,0 +1,257 @@
+#include "bot/config.h"
+
+#include <arpa/inet.h>
+#include <date/tz.h>
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "wecom/crypto.h"
+
+namespace scrm::bot {
+namespace {
+
+// Reads one section's keys into the struct, recording type errors and
+// unknown keys. Each section lists exactly the keys it accepts.
+class SectionReader {
+ public:
+  SectionReader(const toml::table* table, std::string section, std::vector<ConfigError>& errors)
+      : table_(table), section_(std::move(section)), errors_(errors) {}
+
+  void String(const char* key, std::string& out) {
+    known_.insert(key);
+    const toml::node* node = Find(key);
+    if (!node) return;
+    if (auto v = node->value<std::string>(); v && node->is_string()) {
+      out = *v;
+    } else {
+      Error(key, "expected a string");
+    }
+  }
+
+  template <class Int>
+  void Integer(const char* key, Int& out, long long min, long long max) {
+    known_.insert(key);
+    const toml::node* node = Find(key);
+    if (!node) return;
+    if (!node->is_integer()) return Error(key, "expected an integer");
+    long long v = node->as_integer()->get();
+    if (v < min || v > max) {
+      return Error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    out = static_cast<Int>(v);
+  }
+
+  void RejectUnknown() {
+    if (!table_) return;
+    for (auto&& [k, v] : *table_) {
+      if (!known_.count(std::string(k.str()))) Error(std::string(k.str()).c_str(), "unknown key");
+    }
+  }
+
+  void Error(const std::string& key, std::string message) {
+    errors_.push_back({section_ + "." + key, std::move(message)});
+  }
+
+  // Reports a missing or invalid value unless the key already has an error.
+  void Require(bool ok, const std::string& key, std::string message) {
+    if (ok) return;
+    std::string full = section_ + "." + key;
+    for (const auto& e : errors_) {
+      if (e.key == full) return;
+    }
+    Error(key, std::move(message));
+  }
+
+ private:
+  const toml::node* Find(const char* key) const { return table_ ? table_->get(key) : nullptr; }
+
+  const toml::table* table_;
+  std::string section_;
+  std::vector<ConfigError>& errors_;
+  std::set<std::string> known_;
+};
+
+const std::set<std::string> kSections = {"server", "wecom", "storage", "schedule", "log"};
+
+bool SplitListen(const std::string& listen, std::string& host, std::uint16_t& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= listen.size()) return false;
+  host = listen.substr(0, colon);
+  std::string port_text = listen.substr(colon + 1);
+  if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  long value = std::stol(port_text);
+  if (value > 65535) return false;
+  port = static_cast<std::uint16_t>(value);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    in6_addr a6{};
+    return inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  in_addr a4{};
+  return inet_pton(AF_INET, host.c_str(), &a4) == 1;
+}
+
+void ReadServer(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "server", errors);
+  ServerConfig& s = c.server;
+  r.String("listen", s.listen);
+  r.String("callback_path", s.callback_path);
+  r.Integer("max_body_bytes", s.max_body_bytes, 1024, 16 << 20);
+  r.Integer("max_header_bytes", s.max_header_bytes, 1024, 1 << 20);
+  r.Integer("read_timeout_ms", s.read_timeout_ms, 100, 3600000);
+  r.Integer("handler_timeout_ms", s.handler_timeout_ms, 100, 60000);
+  r.Integer("keep_alive_requests", s.keep_alive_requests, 1, 1000000);
+  r.RejectUnknown();
+  if (!SplitListen(s.listen, s.host, s.port)) {
+    r.Error("listen",
+            "expected IP:PORT such as 127.0.0.1:8080 or [::1]:8080, got \"" + s.listen + "\"");
+  }
+  const std::string& p = s.callback_path;
+  if (p.empty() || p.front() != '/' || p.find_first_of("?# ") != std::string::npos) {
+    r.Error("callback_path", "must be a path starting with '/', got \"" + p + "\"");
+  } else if (p == "/healthz" || p == "/metrics") {
+    r.Error("callback_path", "must not be /healthz or /metrics");
+  }
+}
+
+bool IsAlnum(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c); });
+}
+
+void ApplyEnv(WeComConfig& w, const EnvLookup& env) {
+  if (auto v = env("SCRM_WECOM_CORP_ID")) w.corp_id = *v;
+  if (auto v = env("SCRM_WECOM_SECRET")) w.secret = *v;
+  if (auto v = env("SCRM_WECOM_TOKEN")) w.token = *v;
+  if (auto v = env("SCRM_WECOM_AES_KEY")) w.encoding_aes_key = *v;
+}
+
+void ReadWeCom(const toml::table* t, Config& c, const EnvLookup& env,
+               std::vector<ConfigError>& errors) {
+  SectionReader r(t, "wecom", errors);
+  WeComConfig& w = c.wecom;
+  r.String("corp_id", w.corp_id);
+  r.Integer("agent_id", w.agent_id, 0, (1LL << 53));
+  r.String("secret", w.secret);
+  r.String("token", w.token);
+  r.String("encoding_aes_key", w.encoding_aes_key);
+  r.String("api_base", w.api_base);
+  r.RejectUnknown();
+  ApplyEnv(w, env);
+  r.Require(!w.corp_id.empty(), "corp_id", "required (the corp id, 企业ID)");
+  r.Require(w.agent_id > 0, "agent_id", "required: the app's AgentId, a positive integer");
+  r.Require(!w.secret.empty(), "secret", "required (or set SCRM_WECOM_SECRET)");
+  r.Require(!w.token.empty() && w.token.size() <= 32 && IsAlnum(w.token), "token",
+            "required: 1 to 32 letters or digits (or set SCRM_WECOM_TOKEN)");
+  r.Require(w.encoding_aes_key.size() == 43, "encoding_aes_key",
+            "must be 43 characters, got " + std::to_string(w.encoding_aes_key.size()) +
+                " (or set SCRM_WECOM_AES_KEY)");
+  r.Require(w.encoding_aes_key.size() != 43 ||
+                wecom::MsgCrypt::Create("t", w.encoding_aes_key, "r").has_value(),
+            "encoding_aes_key", "must be letters and digits that decode to a 32-byte key");
+  if (w.api_base.rfind("https://", 0) != 0 && w.api_base.rfind("http://", 0) != 0) {
+    r.Error("api_base", "must start with https:// or http://");
+  }
+}
+
+void ReadStorage(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "storage", errors);
+  r.String("sqlite_path", c.storage.sqlite_path);
+  r.String("synchronous", c.storage.synchronous);
+  r.Integer("max_group", c.storage.max_group, 1, 100000);
+  r.RejectUnknown();
+  if (c.storage.sqlite_path.empty()) r.Error("sqlite_path", "must not be empty");
+  if (c.storage.synchronous != "full" && c.storage.synchronous != "normal") {
+    r.Error("synchronous", "must be \"full\" or \"normal\"");
+  }
+}
+
+void ReadSchedule(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "schedule", errors);
+  r.String("timezone", c.schedule.timezone);
+  r.RejectUnknown();
+  try {
+    date::locate_zone(c.schedule.timezone);
+  } catch (const std::exception&) {
+    r.Error("timezone", "unknown time zone \"" + c.schedule.timezone +
+                            "\" (use an IANA name such as Asia/Shanghai)");
+  }
+}
+
+void ReadLog(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "log", errors);
+  r.String("level", c.log.level);
+  r.RejectUnknown();
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (!kLevels.count(c.log.level)) {
+    r.Error("level", "must be one of trace, debug, info, warn, error, off");
+  }
+}
+
+const toml::table* Section(const toml::table& root, const char* name,
+                           std::vector<ConfigError>& errors) {
+  const toml::node* node = root.get(name);
+  if (!node) return nullptr;
+  if (!node->is_table()) {
+    errors.push_back({name, "expected a table [" + std::string(name) + "]"});
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+}  // namespace
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
+  LoadResult result;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << "line " << e.source().begin.line << ", column " << e.source().begin.column;
+    result.errors.push_back({"toml", where.str() + ": " + std::string(e.description())});
+    return result;
+  }
+  Config config;
+  for (auto&& [k, v] : root) {
+    if (!kSections.count(std::string(k.str()))) {
+      result.errors.push_back({std::string(k.str()), "unknown section or key"});
+    }
+  }
+  ReadServer(Section(root, "server", result.errors), config, result.errors);
+  ReadWeCom(Section(root, "wecom", result.errors), config, env, result.errors);
+  ReadStorage(Section(root, "storage", result.errors), config, result.errors);
+  ReadSchedule(Section(root, "schedule", result.errors), config, result.errors);
+  ReadLog(Section(root, "log", result.errors), config, result.errors);
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back({"--config", "cannot read file \"" + path + "\""});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return LoadConfigText(text.str(), env);
+}
+
+}  // namespace scrm::bot

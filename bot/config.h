@@ -1,0 +1,80 @@
+// The typed configuration, loaded once at start from TOML. Every key has a
+// default except the WeCom credentials. Secrets may come from the
+// environment instead (SCRM_WECOM_SECRET, SCRM_WECOM_TOKEN,
+// SCRM_WECOM_AES_KEY, SCRM_WECOM_CORP_ID), which override the file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scrm::bot {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
+  std::string host = "127.0.0.1";         // derived from listen
+  std::uint16_t port = 8080;              // derived from listen
+  std::string callback_path = "/wecom/callback";
+  std::size_t max_body_bytes = 65536;   // larger bodies get 413
+  std::size_t max_header_bytes = 8192;  // larger headers get 431
+  int read_timeout_ms = 10000;          // per request, also the idle keep-alive limit
+  int handler_timeout_ms = 4000;        // answer 503 before WeCom's 5 s limit
+  int keep_alive_requests = 1000;       // requests per connection before it closes
+};
+
+struct WeComConfig {
+  std::string corp_id;
+  std::int64_t agent_id = 0;
+  std::string secret;
+  std::string token;
+  std::string encoding_aes_key;
+  std::string api_base = "https://qyapi.weixin.qq.com";
+};
+
+struct StorageConfig {
+  std::string sqlite_path = "data/scrm.db";
+  std::string synchronous = "full";  // "full" (power-loss safe) or "normal" (crash safe)
+  int max_group = 256;               // callbacks committed per transaction at most
+};
+
+struct ScheduleConfig {
+  std::string timezone = "Asia/Shanghai";
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+};
+
+struct Config {
+  ServerConfig server;
+  WeComConfig wecom;
+  StorageConfig storage;
+  ScheduleConfig schedule;
+  LogConfig log;
+};
+
+// One problem with one key: `key` is "section.name".
+struct ConfigError {
+  std::string key;
+  std::string message;
+  std::string ToString() const { return key + ": " + message; }
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// The process environment.
+EnvLookup ProcessEnv();
+
+// Parses and validates TOML text. On failure returns every problem found,
+// one per key; secret values never appear in messages.
+struct LoadResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;
+};
+LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env);
+LoadResult LoadConfigFile(const std::string& path, const EnvLookup& env);
+
+}  // namespace scrm::bot

@@ -1,0 +1,92 @@
+// scrm-bot command line: serve, migrate, check-config.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "bot/app.h"
+#include "bot/config.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stdout_logger_mt("scrm");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+// Loads the config or prints one line per bad key; nullopt means exit 2.
+std::optional<scrm::bot::Config> Load(const std::string& path) {
+  auto loaded = scrm::bot::LoadConfigFile(path, scrm::bot::ProcessEnv());
+  for (const auto& error : loaded.errors) {
+    std::fprintf(stderr, "config error: %s\n", error.ToString().c_str());
+  }
+  return loaded.config;
+}
+
+int Serve(const std::string& path) {
+  auto config = Load(path);
+  if (!config) return kUsageError;
+  SetUpLogging(config->log.level);
+  scrm::domain::SystemClock clock;
+  auto app = scrm::bot::App::Create(*config, clock);
+  if (auto* error = std::get_if<std::string>(&app)) {
+    spdlog::error("cannot start: {}", *error);
+    return 1;
+  }
+  return std::get<0>(app)->Run(/*handle_signals=*/true);
+}
+
+int Migrate(const std::string& path) {
+  auto config = Load(path);
+  if (!config) return kUsageError;
+  scrm::domain::SystemClock clock;
+  auto result = scrm::bot::RunMigrations(*config, clock);
+  if (auto* error = std::get_if<std::string>(&result)) {
+    std::fprintf(stderr, "migrate failed: %s\n", error->c_str());
+    return 1;
+  }
+  std::printf("applied %d migration(s)\n", std::get<int>(result));
+  return 0;
+}
+
+int CheckConfig(const std::string& path) {
+  auto config = Load(path);
+  if (!config) return kUsageError;
+  std::printf("config ok: %s\n", path.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"scrm-bot: a WeCom SCRM bot"};
+  cli.require_subcommand(1);
+  std::string config_path;
+  auto add = [&](const char* name, const char* help) {
+    CLI::App* sub = cli.add_subcommand(name, help);
+    sub->add_option("--config", config_path, "TOML configuration file")->required();
+    return sub;
+  };
+  CLI::App* serve = add("serve", "Run the callback server");
+  CLI::App* migrate = add("migrate", "Apply pending database migrations");
+  CLI::App* check = add("check-config", "Validate a configuration file without starting");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "usage error: %s (try --help)\n", e.what());
+    return kUsageError;
+  }
+  if (serve->parsed()) return Serve(config_path);
+  if (migrate->parsed()) return Migrate(config_path);
+  if (check->parsed()) return CheckConfig(config_path);
+  return kUsageError;
+}

@@ -1,0 +1,61 @@
+// Process metrics in Prometheus text format (names prefixed scrm_).
+// All counters are atomics: safe to update from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace scrm::bot {
+
+enum class Reject {
+  kBadRequest,    // missing or malformed query parameters
+  kBadSignature,  // -40001
+  kBadXml,        // -40002, envelope
+  kBadBase64,     // -40010
+  kBadPadding,    // -40007
+  kBadFraming,    // -40008
+  kWrongCorpId,   // -40005
+  kBadPayload,    // decrypted XML malformed or with a DOCTYPE
+  kTooLarge,      // body over max_body_bytes
+  kStorage,       // the inbox write failed or timed out
+  kCount,
+};
+
+const char* RejectName(Reject reason);
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+
+  void Accepted() { accepted_++; }
+  void Duplicate() { duplicate_++; }
+  void Rejected(Reject reason) {
+    rejected_++;
+    reasons_[static_cast<size_t>(reason)]++;
+  }
+  void UrlVerified(bool ok) { (ok ? verify_ok_ : verify_failed_)++; }
+  void ObserveLatency(double seconds);
+  void SetInboxRows(std::int64_t rows) { inbox_rows_ = rows; }
+  void AddInboxRows(std::int64_t rows) { inbox_rows_ += rows; }
+
+  std::uint64_t accepted() const { return accepted_; }
+  std::uint64_t duplicate() const { return duplicate_; }
+  std::uint64_t rejected() const { return rejected_; }
+  std::uint64_t rejected(Reject reason) const { return reasons_[static_cast<size_t>(reason)]; }
+
+  std::string Render() const;
+
+ private:
+  std::atomic<std::uint64_t> accepted_{0}, duplicate_{0}, rejected_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<size_t>(Reject::kCount)> reasons_{};
+  std::atomic<std::uint64_t> verify_ok_{0}, verify_failed_{0};
+  std::array<std::atomic<std::uint64_t>, kBuckets.size()> buckets_{};
+  std::atomic<std::uint64_t> latency_count_{0};
+  std::atomic<std::uint64_t> latency_sum_ns_{0};
+  std::atomic<std::int64_t> inbox_rows_{0};
+};
+
+}  // namespace scrm::bot

@@ -1,0 +1,19 @@
+// URL query strings as WeCom sends them.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace scrm::bot {
+
+// Percent-decodes exactly once (RFC 3986). '+' stays '+': WeCom's Base64
+// echostr relies on it. nullopt for a truncated or non-hex escape.
+std::optional<std::string> PercentDecode(std::string_view text);
+
+// Splits "a=1&b=2" into decoded pairs; the first occurrence of a key wins.
+// nullopt if any key or value is badly escaped.
+std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query);
+
+}  // namespace scrm::bot

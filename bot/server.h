@@ -1,0 +1,52 @@
+// The HTTP server: GET/POST callback_path, GET /healthz, GET /metrics.
+//
+// Runs on the io_context it is given (one thread). A POST is answered only
+// after its inbox row is committed by the Writer. Shutdown() stops
+// accepting, closes idle keep-alive connections, lets requests already being
+// handled finish, and returns once no session is left.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bot/config.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace scrm::storage {
+class Writer;
+}
+
+namespace scrm::bot {
+
+class CallbackService;
+class Metrics;
+
+class Server {
+ public:
+  // All references must outlive the server.
+  Server(boost::asio::io_context& ioc, const ServerConfig& config, const CallbackService& service,
+         Metrics& metrics, storage::Writer& writer);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds config.host:config.port. Returns an error message on failure.
+  std::optional<std::string> Listen();
+  // The bound port (after Listen()).
+  std::uint16_t port() const;
+  // Starts accepting; sessions run on the io_context.
+  void Start();
+  // Thread-safe: graceful stop as described above.
+  void Shutdown();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace scrm::bot

@@ -1,0 +1,21 @@
+// Money as integer fen (1 yuan = 100 fen). Never a double.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace scrm::domain {
+
+using Fen = std::int64_t;
+
+// Parses an amount as a rep types it: "12000", "12,000", "12，000", "1.2万",
+// "3.5w", "99.9", "¥1,200.50", "1200元". Returns nullopt for anything else
+// (empty, negative, more than two decimals after unit scaling, overflow).
+std::optional<Fen> ParseAmount(std::string_view text);
+
+// "12,000.00" style rendering with thousands separators and two decimals.
+std::string FormatYuan(Fen amount);
+
+}  // namespace scrm::domain

@@ -1,0 +1,34 @@
+#include "storage/db.h"
+
+#include <filesystem>
+
+#include "storage/connection.h"
+
+namespace scrm::storage {
+
+Db::Db(std::unique_ptr<Connection> conn, std::string path)
+    : conn_(std::move(conn)), path_(std::move(path)) {}
+
+Db::~Db() = default;
+
+Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
+  try {
+    if (!options.read_only && options.path != ":memory:") {
+      auto parent = std::filesystem::path(options.path).parent_path();
+      std::error_code ec;
+      if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    }
+    int flags =
+        options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    SQLite::Database db(options.path, flags | SQLite::OPEN_FULLMUTEX, options.busy_timeout_ms);
+    if (!options.read_only) db.exec("PRAGMA journal_mode=WAL");
+    db.exec(options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    db.exec("PRAGMA foreign_keys=ON");
+    auto conn = std::make_unique<Connection>(std::move(db));
+    return std::unique_ptr<Db>(new Db(std::move(conn), options.path));
+  } catch (const SQLite::Exception&) {
+    return Errc::kOpenFailed;
+  }
+}
+
+}  // namespace scrm::storage

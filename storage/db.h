@@ -1,0 +1,43 @@
+// A SQLite connection opened with the project's pragmas: WAL journal,
+// foreign keys on, a busy timeout, and the configured fsync policy.
+//
+// A Db is used by one thread at a time (SQLite connections are not shared);
+// open one per reader thread and let the Writer own the write connection.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/errors.h"
+
+namespace scrm::storage {
+
+struct DbOptions {
+  std::string path;  // file path, or ":memory:"
+  bool read_only = false;
+  // FULL: a commit is on disk when it returns (survives power loss).
+  // NORMAL: survives a process crash, may lose the last commits on power loss.
+  bool full_sync = true;
+  int busy_timeout_ms = 5000;
+};
+
+class Connection;  // storage-internal wrapper around the SQLite handle
+
+class Db {
+ public:
+  // Opens (creating parent directories and the file when writable).
+  static Result<std::unique_ptr<Db>> Open(const DbOptions& options);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  Connection& connection() { return *conn_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Db(std::unique_ptr<Connection> conn, std::string path);
+  std::unique_ptr<Connection> conn_;
+  std::string path_;
+};
+
+}  // namespace scrm::storage

@@ -1,0 +1,75 @@
+#include "storage/inbox.h"
+
+#include "storage/connection.h"
+#include "storage/db.h"
+
+namespace scrm::storage {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT id, dedup_key, kind, from_user, payload, received_at, processed_at FROM inbox ";
+
+InboxRow ReadRow(SQLite::Statement& q) {
+  InboxRow row;
+  row.id = q.getColumn(0).getInt64();
+  row.record.dedup_key = q.getColumn(1).getString();
+  row.record.kind = q.getColumn(2).getString();
+  row.record.from_user = q.getColumn(3).getString();
+  row.record.payload = q.getColumn(4).getString();
+  row.record.received_at = q.getColumn(5).getInt64();
+  if (!q.getColumn(6).isNull()) row.processed_at = q.getColumn(6).getInt64();
+  return row;
+}
+
+}  // namespace
+
+Writer::Job InsertInboxJob(InboxRecord record) {
+  return [record = std::move(record)](Connection& conn) {
+    SQLite::Statement insert(conn.db,
+                             "INSERT INTO inbox (dedup_key, kind, from_user, payload, received_at) "
+                             "VALUES (:k, :kind, :from, :payload, :at) "
+                             "ON CONFLICT (dedup_key) DO NOTHING");
+    insert.bind(":k", record.dedup_key);
+    insert.bind(":kind", record.kind);
+    insert.bind(":from", record.from_user);
+    insert.bind(":payload", record.payload);
+    insert.bind(":at", static_cast<int64_t>(record.received_at));
+    int changed = insert.exec();
+    return static_cast<int>(changed == 1 ? InboxOutcome::kInserted : InboxOutcome::kDuplicate);
+  };
+}
+
+Result<std::int64_t> CountInbox(Db& db) {
+  try {
+    return db.connection().db.execAndGet("SELECT count(*) FROM inbox").getInt64();
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
+Result<std::optional<InboxRow>> FindInbox(Db& db, const std::string& dedup_key) {
+  try {
+    SQLite::Statement q(db.connection().db, std::string(kSelect) + "WHERE dedup_key = :k");
+    q.bind(":k", dedup_key);
+    if (!q.executeStep()) return std::optional<InboxRow>();
+    return std::optional<InboxRow>(ReadRow(q));
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
+Result<std::vector<InboxRow>> ListInbox(Db& db, std::int64_t after_id, int limit) {
+  try {
+    SQLite::Statement q(db.connection().db,
+                        std::string(kSelect) + "WHERE id > :after ORDER BY id LIMIT :limit");
+    q.bind(":after", static_cast<int64_t>(after_id));
+    q.bind(":limit", limit);
+    std::vector<InboxRow> rows;
+    while (q.executeStep()) rows.push_back(ReadRow(q));
+    return rows;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
+}  // namespace scrm::storage

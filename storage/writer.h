@@ -1,0 +1,68 @@
+// The single writer: one thread owns the write connection and runs submitted
+// jobs in group transactions (many jobs, one COMMIT, one fsync).
+//
+// Each job runs inside its own SAVEPOINT, so a failing job is rolled back
+// alone; the others in the group still commit. A job's completion is called
+// on the writer thread only after the group's COMMIT returned, with the job's
+// value, or with an error if the job or the commit failed.
+//
+// Submit() is thread-safe. Stop() drains everything already submitted, then
+// joins the thread; later submissions complete with kShuttingDown.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "storage/errors.h"
+
+namespace scrm::storage {
+
+class Connection;
+class Db;
+
+struct WriterStats {
+  std::uint64_t jobs = 0;      // completed jobs (committed or failed)
+  std::uint64_t groups = 0;    // transactions committed
+  std::uint64_t failures = 0;  // jobs completed with an error
+};
+
+class Writer {
+ public:
+  // Runs inside the group transaction. Throwing fails only this job.
+  using Job = std::function<int(Connection&)>;
+  using Done = std::function<void(Result<int>)>;
+
+  // Takes ownership of `db`; at most `max_group` jobs per transaction.
+  Writer(std::unique_ptr<Db> db, std::size_t max_group = 256);
+  ~Writer();  // Stop()
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void Submit(Job job, Done done);
+  void Stop();
+  WriterStats stats() const;
+
+ private:
+  struct Item {
+    Job job;
+    Done done;
+  };
+  void Run();
+  void CommitGroup(std::deque<Item>& group);
+
+  std::unique_ptr<Db> db_;
+  const std::size_t max_group_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  WriterStats stats_;       // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace scrm::storage

@@ -1,0 +1,147 @@
+#include "bot/config.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+
+#include "tests/support/catch_result.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace scrm;
+using namespace scrm::bot;
+
+namespace {
+
+const std::string kCredentials =
+    "[wecom]\ncorp_id = \"ww0123456789abcdef\"\nagent_id = 1000002\nsecret = \"s3cr3t-value\"\n"
+    "token = \"wecomScrmBotToken\"\nencoding_aes_key = "
+    "\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"\n";
+
+EnvLookup NoEnv() {
+  return [](const std::string&) { return std::optional<std::string>(); };
+}
+
+EnvLookup Env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// The keys named by the errors of `text`.
+std::vector<std::string> ErrorKeys(const std::string& text, const EnvLookup& env = NoEnv()) {
+  auto r = LoadConfigText(text, env);
+  std::vector<std::string> keys;
+  for (const auto& e : r.errors) keys.push_back(e.key);
+  CHECK(r.config.has_value() == keys.empty());
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("credentials alone give a config with every default", "[config]") {
+  auto r = LoadConfigText(kCredentials, NoEnv());
+  REQUIRE(r.config);
+  const Config& c = *r.config;
+  CHECK(c.server.listen == "127.0.0.1:8080");
+  CHECK(c.server.host == "127.0.0.1");
+  CHECK(c.server.port == 8080);
+  CHECK(c.server.callback_path == "/wecom/callback");
+  CHECK(c.server.max_body_bytes == 65536);
+  CHECK(c.wecom.api_base == "https://qyapi.weixin.qq.com");
+  CHECK(c.wecom.agent_id == 1000002);
+  CHECK(c.storage.sqlite_path == "data/scrm.db");
+  CHECK(c.storage.synchronous == "full");
+  CHECK(c.schedule.timezone == "Asia/Shanghai");
+  CHECK(c.log.level == "info");
+}
+
+TEST_CASE("every bad key is named", "[config]") {
+  using V = std::vector<std::string>;
+  CHECK(ErrorKeys(kCredentials + "[server]\nlisten = \"nonsense\"\n") == V{"server.listen"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nlisten = \"1.2.3.4:99999\"\n") == V{"server.listen"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nlisten = \"[::1]:8080\"\n").empty());
+  CHECK(ErrorKeys(kCredentials + "[server]\nlisten = 8080\n") == V{"server.listen"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nmax_body_bytes = \"big\"\n") ==
+        V{"server.max_body_bytes"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nmax_body_bytes = 10\n") == V{"server.max_body_bytes"});
+  CHECK(ErrorKeys(kCredentials + "[server]\ncallback_path = \"wecom\"\n") ==
+        V{"server.callback_path"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nlisten_addr = \"x\"\n") == V{"server.listen_addr"});
+  CHECK(ErrorKeys(kCredentials + "[servr]\nlisten = \"x\"\n") == V{"servr"});
+  CHECK(ErrorKeys(kCredentials + "[schedule]\ntimezone = \"Asia/Shanghia\"\n") ==
+        V{"schedule.timezone"});
+  CHECK(ErrorKeys(kCredentials + "[schedule]\ntimezone = \"America/New_York\"\n").empty());
+  CHECK(ErrorKeys(kCredentials + "[log]\nlevel = \"loud\"\n") == V{"log.level"});
+  CHECK(ErrorKeys(kCredentials + "[storage]\nsynchronous = \"off\"\n") == V{"storage.synchronous"});
+  CHECK(ErrorKeys("server = 1\n" + kCredentials) == V{"server"});
+}
+
+TEST_CASE("WeCom credentials are validated", "[config]") {
+  using V = std::vector<std::string>;
+  CHECK(ErrorKeys("") == V{"wecom.corp_id", "wecom.agent_id", "wecom.secret", "wecom.token",
+                           "wecom.encoding_aes_key"});
+  std::string short_key = kCredentials + "";
+  short_key.replace(short_key.find("Hh8"), 3, "Hh");
+  CHECK(ErrorKeys(short_key) == V{"wecom.encoding_aes_key"});
+  std::string bad_chars = kCredentials;
+  bad_chars.replace(bad_chars.find("Hh8"), 3, "Hh+");
+  CHECK(ErrorKeys(bad_chars) == V{"wecom.encoding_aes_key"});
+  std::string bad_agent = kCredentials;
+  bad_agent.replace(bad_agent.find("1000002"), 7, "\"x\"");
+  CHECK(ErrorKeys(bad_agent) == V{"wecom.agent_id"});
+  CHECK(ErrorKeys(kCredentials + "api_base = \"ftp://x\"\n") == V{"wecom.api_base"});
+}
+
+TEST_CASE("environment secrets override the file", "[config]") {
+  auto r =
+      LoadConfigText("[wecom]\ncorp_id = \"ww1\"\nagent_id = 1\n",
+                     Env({{"SCRM_WECOM_SECRET", "env-secret"},
+                          {"SCRM_WECOM_TOKEN", "envToken"},
+                          {"SCRM_WECOM_AES_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"}}));
+  REQUIRE(r.config);
+  CHECK(r.config->wecom.secret == "env-secret");
+  CHECK(r.config->wecom.token == "envToken");
+  auto o = LoadConfigText(kCredentials, Env({{"SCRM_WECOM_TOKEN", "fromEnv"}}));
+  REQUIRE(o.config);
+  CHECK(o.config->wecom.token == "fromEnv");
+}
+
+TEST_CASE("malformed TOML is one clear error", "[config]") {
+  auto r = LoadConfigText("[server\nlisten = ", NoEnv());
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].key == "toml");
+  CHECK(r.errors[0].message.find("line 1") != std::string::npos);
+  for (const char* junk : {"\x01\x02\xff", "= = =", "[[wecom]]\n", "a = \"unterminated"}) {
+    CHECK_FALSE(LoadConfigText(junk, NoEnv()).config.has_value());
+  }
+}
+
+TEST_CASE("check-config exits 2 with one line per bad key and no secret", "[config][cli]") {
+  test::TempDir dir;
+  std::string path = dir.File("bad.toml");
+  std::ofstream(path) << kCredentials << "[server]\nlisten = \"x\"\n[schedule]\ntimezone = \"Q\"\n"
+                      << "[log]\nlevel=\"loud\"\n";
+  auto [code, out] = test::RunBot({"check-config", "--config", path});
+  CHECK(code == 2);
+  CHECK(out.find("server.listen") != std::string::npos);
+  CHECK(out.find("schedule.timezone") != std::string::npos);
+  CHECK(out.find("log.level") != std::string::npos);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 3);
+  CHECK(out.find("s3cr3t-value") == std::string::npos);
+
+  std::string good = dir.File("good.toml");
+  std::ofstream(good) << kCredentials;
+  auto [ok_code, ok_out] = test::RunBot({"check-config", "--config", good});
+  CHECK(ok_code == 0);
+  CHECK(ok_out.find("s3cr3t-value") == std::string::npos);
+
+  CHECK(test::RunBot({"check-config", "--config", dir.File("missing.toml")}).first == 2);
+  CHECK(test::RunBot({"check-config"}).first == 2);
+  CHECK(test::RunBot({"frobnicate"}).first == 2);
+  CHECK(test::RunBot({"check-config", "--config", SCRM_TEST_DATA_DIR "/../../config.example.toml"})
+            .first == 0);
+}

@@ -1,0 +1,142 @@
+// The real binary, killed with SIGKILL in the middle of a burst: every
+// callback that was answered 200 must be in the inbox after a restart.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "storage/db.h"
+#include "storage/inbox.h"
+#include "tests/support/callback_builder.h"
+#include "tests/support/catch_result.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace scrm;
+
+namespace {
+
+std::string WriteConfig(const test::TempDir& dir) {
+  std::string path = dir.File("bot.toml");
+  std::ofstream(path) << "[server]\nlisten = \"127.0.0.1:0\"\n"
+                      << "[wecom]\ncorp_id = \"" << test::kCorpId << "\"\nagent_id = 1000002\n"
+                      << "secret = \"s\"\ntoken = \"" << test::kToken << "\"\n"
+                      << "encoding_aes_key = \"" << test::kAesKey << "\"\n"
+                      << "[storage]\nsqlite_path = \"" << dir.File("scrm.db") << "\"\n";
+  return path;
+}
+
+// Acknowledged MsgIds, shared by the sender threads.
+struct Acks {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::set<std::string> ids;
+
+  void Add(const std::string& id) {
+    std::lock_guard lock(mu);
+    ids.insert(id);
+    cv.notify_all();
+  }
+  void WaitForAtLeast(size_t n) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return ids.size() >= n; });
+  }
+};
+
+void SendBurst(std::uint16_t port, int sender, int count, Acks& acks) {
+  test::CallbackBuilder builder;
+  test::HttpConnection conn(port);
+  for (int i = 0; i < count && conn.connected(); ++i) {
+    std::string id = std::to_string(900000000000 + sender * 100000 + i);
+    auto cb = builder.Post(test::TextMessageXml("rep" + std::to_string(sender), "跟进", id));
+    auto res = conn.Request("POST", cb.target, cb.body);
+    if (!res) return;  // the server is gone
+    if (res->status == 200) acks.Add(id);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL mid-burst loses no acknowledged callback", "[durability]") {
+  test::TempDir dir;
+  std::string config = WriteConfig(dir);
+  constexpr int kSenders = 4;
+  constexpr int kPerSender = 2000;
+  Acks acks;
+  {
+    test::BotProcess bot(config);
+    REQUIRE(bot.port() != 0);
+    std::vector<std::thread> senders;
+    for (int s = 0; s < kSenders; ++s) {
+      senders.emplace_back(SendBurst, bot.port(), s, kPerSender, std::ref(acks));
+    }
+    acks.WaitForAtLeast(300);
+    bot.Signal(SIGKILL);
+    int status = bot.Wait();
+    CHECK(WIFSIGNALED(status));
+    for (auto& t : senders) t.join();
+  }
+  size_t acknowledged = acks.ids.size();
+  INFO("acknowledged before the kill: " << acknowledged);
+  CHECK(acknowledged >= 300);
+  CHECK(acknowledged < kSenders * kPerSender);  // the kill really was mid-burst
+
+  // Restart on the same database: the bot comes back and every ack is there.
+  test::BotProcess again(config);
+  REQUIRE(again.port() != 0);
+  {
+    auto db = storage::Db::Open({dir.File("scrm.db"), true});
+    REQUIRE(db);
+    size_t missing = 0;
+    for (const auto& id : acks.ids) {
+      auto row = storage::FindInbox(**db, id);
+      REQUIRE(row);
+      if (!row->has_value()) ++missing;
+    }
+    CHECK(missing == 0);
+  }
+  // A re-delivery after the restart is a duplicate, answered 200.
+  test::CallbackBuilder builder;
+  const std::string& id = *acks.ids.begin();
+  auto cb = builder.Post(test::TextMessageXml("rep0", "跟进", id));
+  auto res = test::HttpRequest(again.port(), "POST", cb.target, cb.body);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  auto metrics = test::HttpRequest(again.port(), "GET", "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("scrm_callbacks_total{result=\"duplicate\"} 1") != std::string::npos);
+
+  // SIGTERM: graceful stop with exit code 0.
+  again.Signal(SIGTERM);
+  int status = again.Wait();
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(again.output().find("scrm-bot stopped") != std::string::npos);
+}
+
+TEST_CASE("serve with a bad config exits 2 and names the key", "[durability][cli]") {
+  test::TempDir dir;
+  std::string path = dir.File("bad.toml");
+  std::ofstream(path) << "[server]\nlisten = \"nowhere\"\n";
+  auto [code, out] = test::RunBot({"serve", "--config", path});
+  CHECK(code == 2);
+  CHECK(out.find("server.listen") != std::string::npos);
+}
+
+TEST_CASE("migrate applies the schema once", "[durability][cli]") {
+  test::TempDir dir;
+  std::string config = WriteConfig(dir);
+  auto [code, out] = test::RunBot({"migrate", "--config", config});
+  CHECK(code == 0);
+  CHECK(out.find("applied 1 migration") != std::string::npos);
+  auto [code2, out2] = test::RunBot({"migrate", "--config", config});
+  CHECK(code2 == 0);
+  CHECK(out2.find("applied 0 migration") != std::string::npos);
+}

@@ -1,0 +1,42 @@
+#include "bot/query.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/catch_result.h"
+
+using namespace scrm::bot;
+
+TEST_CASE("percent-decoding happens exactly once and keeps '+'", "[query]") {
+  CHECK(PercentDecode("a%2Fb%2Bc%3D") == std::string("a/b+c="));
+  CHECK(PercentDecode("a+b") == std::string("a+b"));
+  CHECK(PercentDecode("%252F") == std::string("%2F"));
+  CHECK(PercentDecode("%e4%bd%a0") == std::string("你"));
+}
+
+TEST_CASE("bad escapes are refused", "[query]") {
+  for (const char* bad : {"%", "%2", "%G0", "abc%", "%%", "%2g"}) {
+    INFO(bad);
+    CHECK_FALSE(PercentDecode(bad).has_value());
+  }
+  CHECK_FALSE(ParseQuery("a=%zz").has_value());
+}
+
+TEST_CASE("the O3 query decodes to its echostr", "[query]") {
+  auto q = ParseQuery(
+      "msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce="
+      "263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4R"
+      "Pcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D");
+  REQUIRE(q);
+  CHECK((*q)["echostr"] ==
+        "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==");
+  CHECK((*q)["nonce"] == "263014780");
+}
+
+TEST_CASE("query edge cases", "[query]") {
+  auto q = ParseQuery("a=1&&b&a=2&=x&c=");
+  REQUIRE(q);
+  CHECK((*q)["a"] == "1");
+  CHECK(q->at("b").empty());
+  CHECK(q->at("c").empty());
+  CHECK(ParseQuery("")->empty());
+}

@@ -1,0 +1,216 @@
+// The real server on an ephemeral port, driven over loopback sockets.
+#include <catch2/catch.hpp>
+
+#include "storage/db.h"
+#include "storage/inbox.h"
+#include "tests/support/callback_builder.h"
+#include "tests/support/catch_result.h"
+#include "tests/support/http_client.h"
+#include "tests/support/running_app.h"
+#include "tests/support/vectors.h"
+
+using namespace scrm;
+using test::HttpConnection;
+using test::HttpRequest;
+
+namespace {
+
+std::int64_t InboxCount(const bot::Config& config) {
+  auto db = storage::Db::Open({config.storage.sqlite_path, true});
+  REQUIRE(db);
+  return *storage::CountInbox(**db);
+}
+
+std::string MetricsText(std::uint16_t port) {
+  auto res = HttpRequest(port, "GET", "/metrics");
+  REQUIRE(res);
+  return res->body;
+}
+
+}  // namespace
+
+TEST_CASE("URL verification with the official and generated vectors", "[server]") {
+  for (const char* id : {"O1", "O3", "V-C"}) {
+    const auto& v = test::VectorById(id);
+    INFO(id);
+    test::TempDir dir;
+    bot::Config config = test::TestConfig(dir);
+    config.wecom.token = v.at("token");
+    config.wecom.encoding_aes_key = v.at("encoding_aes_key");
+    config.wecom.corp_id = v.at("receive_id");
+    test::RunningApp app(config);
+    std::string query = v.count("raw_query")
+                            ? v.at("raw_query")
+                            : "msg_signature=" + v.at("msg_signature") +
+                                  "&timestamp=" + v.at("timestamp") + "&nonce=" + v.at("nonce") +
+                                  "&echostr=" + test::UrlEncode(v.at("echostr"));
+    auto res = HttpRequest(app.port(), "GET", "/wecom/callback?" + query);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == v.at("expected_plaintext"));  // no quotes, no newline
+    CHECK(res->headers["content-type"].find("text/plain") == 0);
+    // The same request with a wrong signature is refused.
+    std::string bad = "/wecom/callback?" + query;
+    bad.replace(bad.find("msg_signature=") + 14, 3, "fff");
+    auto refused = HttpRequest(app.port(), "GET", bad);
+    REQUIRE(refused);
+    CHECK(refused->status == 401);
+    CHECK(app.Stop() == 0);
+  }
+}
+
+TEST_CASE("accepted callbacks are stored once; re-deliveries are 200 and store nothing",
+          "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  test::CallbackBuilder builder;
+  HttpConnection conn(app.port());
+  REQUIRE(conn.connected());
+
+  auto first = builder.Post(test::TextMessageXml("zhangsan", "你好🚗", "7296438123456789012"));
+  auto res = conn.Request("POST", first.target, first.body);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->body.empty());
+
+  // WeCom re-sends with a new nonce and a new random prefix: still a duplicate.
+  auto again = builder.Post(test::TextMessageXml("zhangsan", "你好🚗", "7296438123456789012"),
+                            "1700000009", "999");
+  res = conn.Request("POST", again.target, again.body);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+
+  auto event = builder.Post(
+      "<xml><ToUserName>ww0123456789abcdef</ToUserName><FromUserName>sys</FromUserName>"
+      "<CreateTime>1700000000</CreateTime><MsgType>event</MsgType><Event>"
+      "change_external_contact</Event><ChangeType>add_external_contact</ChangeType><UserID>"
+      "zhangsan</UserID><ExternalUserID>wm1</ExternalUserID></xml>");
+  for (int i = 0; i < 3; ++i) {
+    res = conn.Request("POST", event.target, event.body);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  CHECK(InboxCount(config) == 2);
+
+  auto db = storage::Db::Open({config.storage.sqlite_path, true});
+  REQUIRE(db);
+  auto row = storage::FindInbox(**db, "7296438123456789012");
+  REQUIRE(row);
+  REQUIRE(row->has_value());
+  CHECK((*row)->record.kind == "text");
+  CHECK((*row)->record.from_user == "zhangsan");
+  CHECK((*row)->record.received_at == app.clock.Now().time_since_epoch().count());
+  CHECK((*row)->record.payload.find("你好🚗") != std::string::npos);
+
+  std::string metrics = MetricsText(app.port());
+  CHECK(metrics.find("scrm_callbacks_total{result=\"accepted\"} 2") != std::string::npos);
+  CHECK(metrics.find("scrm_callbacks_total{result=\"duplicate\"} 3") != std::string::npos);
+  CHECK(metrics.find("scrm_inbox_rows 2") != std::string::npos);
+  CHECK(metrics.find("scrm_callback_latency_seconds_count 5") != std::string::npos);
+}
+
+TEST_CASE("bad callbacks get their status and store nothing", "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.server.max_body_bytes = 2048;
+  test::RunningApp app(config);
+  test::CallbackBuilder builder;
+  auto good = builder.Post(test::TextMessageXml("u", "x", "42"));
+
+  struct Case {
+    const char* name;
+    test::SignedCallback cb;
+    int status;
+  };
+  auto wrong_sig = good;
+  wrong_sig.target.replace(wrong_sig.target.find("timestamp=") + 10, 1, "2");
+  test::CallbackBuilder foreign("/wecom/callback", test::kToken, test::kAesKey, "wwSomeoneElse");
+  auto foreign_encrypt = foreign.crypt().Encrypt(test::TextMessageXml("u", "x", "43"));
+  std::string truncated = test::TextMessageXml("u", "x", "44");
+  truncated.resize(truncated.size() / 2);
+  std::vector<Case> cases = {
+      {"wrong signature", wrong_sig, 401},
+      {"bad base64", builder.PostEncrypt("!!not base64!!"), 400},
+      {"wrong corp id", builder.PostEncrypt(*foreign_encrypt), 400},
+      {"truncated inner XML", builder.Post(truncated), 400},
+      {"DOCTYPE payload",
+       builder.Post("<!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><xml><MsgType>"
+                    "text</MsgType><Content>&x;</Content><MsgId>45</MsgId></xml>"),
+       400},
+      {"truncated envelope", {good.target, good.body.substr(0, 40)}, 400},
+      {"no query", {"/wecom/callback", good.body}, 400},
+      {"oversized body", {good.target, good.body + std::string(4096, ' ')}, 413},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto res = HttpRequest(app.port(), "POST", c.cb.target, c.cb.body);
+    REQUIRE(res);
+    CHECK(res->status == c.status);
+  }
+  CHECK(InboxCount(config) == 0);
+  std::string metrics = MetricsText(app.port());
+  CHECK(metrics.find("scrm_callbacks_total{result=\"rejected\"} 8") != std::string::npos);
+  CHECK(metrics.find("reason=\"too_large\"} 1") != std::string::npos);
+  CHECK(metrics.find("reason=\"bad_signature\"} 1") != std::string::npos);
+
+  // The server is still healthy and accepts the good one.
+  auto res = HttpRequest(app.port(), "POST", good.target, good.body);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(InboxCount(config) == 1);
+}
+
+TEST_CASE("routes, methods and malformed HTTP", "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.server.max_header_bytes = 1024;
+  test::RunningApp app(config);
+  CHECK(HttpRequest(app.port(), "GET", "/healthz")->status == 200);
+  CHECK(HttpRequest(app.port(), "GET", "/nope")->status == 404);
+  CHECK(HttpRequest(app.port(), "DELETE", "/wecom/callback")->status == 405);
+  CHECK(HttpRequest(app.port(), "POST", "/metrics", "x")->status == 405);
+  CHECK(HttpRequest(app.port(), "GET", "/wecom/callback?echostr=%zz")->status == 400);
+
+  {
+    HttpConnection conn(app.port());
+    REQUIRE(conn.SendRaw("THIS IS NOT HTTP\r\n\r\n"));
+    auto res = conn.ReadResponse();
+    if (res) CHECK(res->status == 400);
+    CHECK(conn.PeerClosed());
+  }
+  {
+    HttpConnection conn(app.port());
+    REQUIRE(conn.SendRaw("GET /healthz HTTP/1.1\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n"));
+    auto res = conn.ReadResponse();
+    REQUIRE(res);
+    CHECK(res->status == 431);
+  }
+  {
+    HttpConnection conn(app.port());
+    REQUIRE(conn.SendRaw("POST /wecom/callback HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"));
+    auto res = conn.ReadResponse();
+    REQUIRE(res);
+    CHECK(res->status == 413);
+  }
+  // Keep-alive: several requests on one connection.
+  HttpConnection conn(app.port());
+  for (int i = 0; i < 5; ++i) {
+    auto res = conn.Request("GET", "/healthz");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  CHECK(HttpRequest(app.port(), "GET", "/healthz")->status == 200);
+}
+
+TEST_CASE("shutdown closes idle connections and returns 0", "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  HttpConnection idle(app.port());
+  REQUIRE(idle.Request("GET", "/healthz"));
+  CHECK(app.Stop() == 0);
+  CHECK(idle.PeerClosed());
+  HttpConnection after(app.port());
+  CHECK_FALSE(after.connected());
+}

@@ -1,0 +1,34 @@
+#include "domain/money.h"
+
+#include <catch2/catch.hpp>
+
+using scrm::domain::FormatYuan;
+using scrm::domain::ParseAmount;
+
+TEST_CASE("amounts parse as reps type them", "[money]") {
+  CHECK(ParseAmount("12000") == 1200000);
+  CHECK(ParseAmount("12,000") == 1200000);
+  CHECK(ParseAmount("12，000") == 1200000);
+  CHECK(ParseAmount("1.2万") == 1200000);
+  CHECK(ParseAmount("3.5w") == 3500000);
+  CHECK(ParseAmount("99.9") == 9990);
+  CHECK(ParseAmount("¥1,200.50") == 120050);
+  CHECK(ParseAmount("1200元") == 120000);
+  CHECK(ParseAmount(" 8 ") == 800);
+  CHECK(ParseAmount("1.23456万") == 1234560);
+}
+
+TEST_CASE("malformed amounts are refused", "[money]") {
+  for (const char* bad : {"", "abc", "-5", "1.234", "1,2", "12,00", ",100", "1..2", "万",
+                          "99999999999999999999", "1.2.3万"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseAmount(bad).has_value());
+  }
+}
+
+TEST_CASE("amounts render with separators", "[money]") {
+  CHECK(FormatYuan(0) == "0.00");
+  CHECK(FormatYuan(120050) == "1,200.50");
+  CHECK(FormatYuan(123456789) == "1,234,567.89");
+  CHECK(FormatYuan(-5) == "-0.05");
+}

@@ -1,0 +1,154 @@
+#include "storage/writer.h"
+
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "storage/connection.h"
+#include "storage/db.h"
+#include "storage/inbox.h"
+#include "storage/migrate.h"
+#include "tests/support/catch_result.h"
+#include "tests/support/temp_dir.h"
+
+using namespace scrm;
+
+namespace {
+
+std::unique_ptr<storage::Db> OpenMigrated(const std::string& path) {
+  auto db = storage::Db::Open({path});
+  REQUIRE(db);
+  REQUIRE(storage::Migrate(**db, 1700000000));
+  return std::move(*db);
+}
+
+storage::InboxRecord Record(const std::string& key) {
+  return {key, "text", "zhangsan", "<xml/>", 1700000000};
+}
+
+// Collects completions from the writer thread.
+struct Completions {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<storage::Result<int>> results;
+
+  storage::Writer::Done Callback() {
+    return [this](storage::Result<int> r) {
+      std::lock_guard lock(mu);
+      results.push_back(r);
+      cv.notify_all();
+    };
+  }
+  void WaitFor(size_t n) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return results.size() >= n; });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the writer commits every job and reports duplicates", "[writer]") {
+  test::TempDir dir;
+  std::string path = dir.File("w.db");
+  Completions done;
+  {
+    storage::Writer writer(OpenMigrated(path));
+    for (int i = 0; i < 500; ++i) {
+      writer.Submit(storage::InsertInboxJob(Record("k" + std::to_string(i % 400))),
+                    done.Callback());
+    }
+    done.WaitFor(500);
+    auto stats = writer.stats();
+    CHECK(stats.jobs == 500);
+    CHECK(stats.failures == 0);
+    CHECK(stats.groups >= 1);
+    CHECK(stats.groups <= 500);
+  }
+  int inserted = 0, duplicates = 0;
+  for (auto& r : done.results) {
+    REQUIRE(r);
+    (*r == static_cast<int>(storage::InboxOutcome::kInserted) ? inserted : duplicates)++;
+  }
+  CHECK(inserted == 400);
+  CHECK(duplicates == 100);
+  auto reader = storage::Db::Open({path});
+  REQUIRE(reader);
+  CHECK(*storage::CountInbox(**reader) == 400);
+}
+
+TEST_CASE("jobs queued together share one transaction", "[writer]") {
+  test::TempDir dir;
+  Completions done;
+  storage::Writer writer(OpenMigrated(dir.File("g.db")), 64);
+  // The first job blocks the writer thread until the rest are queued.
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  writer.Submit(
+      [&](storage::Connection&) {
+        std::unique_lock lock(gate_mu);
+        gate_cv.wait(lock, [&] { return open; });
+        return 0;
+      },
+      done.Callback());
+  for (int i = 0; i < 64; ++i) {
+    writer.Submit(storage::InsertInboxJob(Record("g" + std::to_string(i))), done.Callback());
+  }
+  {
+    std::lock_guard lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  done.WaitFor(65);
+  // 65 jobs: the blocking one alone (or with others), then at most 64 per group.
+  CHECK(writer.stats().groups <= 3);
+  CHECK(writer.stats().jobs == 65);
+}
+
+TEST_CASE("a failing job is rolled back alone", "[writer]") {
+  test::TempDir dir;
+  std::string path = dir.File("f.db");
+  Completions done;
+  {
+    storage::Writer writer(OpenMigrated(path));
+    writer.Submit(storage::InsertInboxJob(Record("a")), done.Callback());
+    writer.Submit(
+        [](storage::Connection& c) -> int {
+          c.db.exec(
+              "INSERT INTO inbox (dedup_key, kind, payload, received_at) "
+              "VALUES ('half', 'x', '', 1)");
+          c.db.exec("INSERT INTO no_such_table VALUES (1)");
+          return 0;
+        },
+        done.Callback());
+    writer.Submit(storage::InsertInboxJob(Record("b")), done.Callback());
+    done.WaitFor(3);
+  }
+  int failures = 0;
+  for (auto& r : done.results) failures += r ? 0 : 1;
+  CHECK(failures == 1);
+  auto reader = storage::Db::Open({path});
+  REQUIRE(reader);
+  CHECK(*storage::CountInbox(**reader) == 2);
+  CHECK_FALSE(storage::FindInbox(**reader, "half")->has_value());
+}
+
+TEST_CASE("stop drains queued work, later submissions are refused", "[writer]") {
+  test::TempDir dir;
+  std::string path = dir.File("s.db");
+  Completions done;
+  auto writer = std::make_unique<storage::Writer>(OpenMigrated(path));
+  for (int i = 0; i < 100; ++i) {
+    writer->Submit(storage::InsertInboxJob(Record("s" + std::to_string(i))), done.Callback());
+  }
+  writer->Stop();
+  CHECK(done.results.size() == 100);
+  writer->Submit(storage::InsertInboxJob(Record("late")), done.Callback());
+  REQUIRE(done.results.size() == 101);
+  CHECK(done.results.back().error() == storage::Errc::kShuttingDown);
+  writer.reset();
+  auto reader = storage::Db::Open({path});
+  REQUIRE(reader);
+  CHECK(*storage::CountInbox(**reader) == 100);
+}

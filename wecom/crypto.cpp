@@ -1,0 +1,167 @@
+#include "wecom/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "wecom/base64.h"
+#include "wecom/xml.h"
+
+namespace scrm::wecom {
+namespace {
+
+constexpr size_t kBlock = 32;  // WeCom pads to 32 bytes, not AES's 16
+constexpr size_t kPrefix = 16;
+constexpr size_t kHeader = kPrefix + 4;
+
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Runs AES-256-CBC over whole blocks with OpenSSL's own padding turned off.
+bool RunCipher(bool encrypt, const std::array<unsigned char, 32>& key, std::string_view in,
+               std::string& out) {
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return false;
+  const unsigned char* k = key.data();
+  if (EVP_CipherInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, k, k, encrypt ? 1 : 0) != 1) {
+    return false;
+  }
+  EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
+  out.resize(in.size() + 32);
+  int len = 0;
+  int tail = 0;
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  if (EVP_CipherUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(in.data()),
+                       static_cast<int>(in.size())) != 1 ||
+      EVP_CipherFinal_ex(ctx.get(), dst + len, &tail) != 1) {
+    return false;
+  }
+  out.resize(static_cast<size_t>(len + tail));
+  return true;
+}
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    s[2 * i] = kDigits[data[i] >> 4];
+    s[2 * i + 1] = kDigits[data[i] & 15];
+  }
+  return s;
+}
+
+bool SignatureMatches(std::string_view expected, std::string_view given) {
+  if (expected.size() != given.size()) return false;
+  return CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
+}
+
+}  // namespace
+
+std::string ComputeSignature(std::string_view token, std::string_view timestamp,
+                             std::string_view nonce, std::string_view encrypt) {
+  std::array<std::string_view, 4> parts{token, timestamp, nonce, encrypt};
+  std::sort(parts.begin(), parts.end());
+  std::string joined;
+  joined.reserve(token.size() + timestamp.size() + nonce.size() + encrypt.size());
+  for (auto p : parts) joined.append(p);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(joined.data(), joined.size(), digest, &n, EVP_sha1(), nullptr) != 1) return {};
+  return Hex(digest, n);
+}
+
+Result<MsgCrypt> MsgCrypt::Create(std::string token, std::string_view encoding_aes_key,
+                                  std::string receive_id) {
+  if (encoding_aes_key.size() != 43 ||
+      !std::all_of(encoding_aes_key.begin(), encoding_aes_key.end(), IsAlnum)) {
+    return Errc::kIllegalAesKey;
+  }
+  auto raw = Base64Decode(std::string(encoding_aes_key) + "=");
+  if (!raw || raw->size() != 32) return Errc::kIllegalAesKey;
+  std::array<unsigned char, 32> key{};
+  std::copy(raw->begin(), raw->end(), key.begin());
+  return MsgCrypt(std::move(token), key, std::move(receive_id));
+}
+
+Result<std::string> MsgCrypt::VerifyUrl(const SignedQuery& query, std::string_view echostr) const {
+  return Decrypt(query, echostr);
+}
+
+Result<std::string> MsgCrypt::Decrypt(const SignedQuery& query, std::string_view encrypt) const {
+  if (query.msg_signature.empty() || query.timestamp.empty() || query.nonce.empty() ||
+      encrypt.empty()) {
+    return Errc::kValidateSignature;
+  }
+  std::string expected = ComputeSignature(token_, query.timestamp, query.nonce, encrypt);
+  if (!SignatureMatches(expected, query.msg_signature)) return Errc::kValidateSignature;
+  return DecryptPayload(encrypt);
+}
+
+Result<std::string> MsgCrypt::DecryptPayload(std::string_view encrypt) const {
+  auto cipher = Base64Decode(encrypt);
+  if (!cipher) return Errc::kDecodeBase64;
+  if (cipher->size() < kBlock || cipher->size() % kBlock != 0) return Errc::kDecryptAes;
+  std::string plain;
+  if (!RunCipher(false, key_, *cipher, plain)) return Errc::kDecryptAes;
+  size_t pad = static_cast<unsigned char>(plain.back());
+  if (pad < 1 || pad > kBlock || pad >= plain.size()) return Errc::kDecryptAes;
+  for (size_t i = plain.size() - pad; i < plain.size(); ++i) {
+    if (static_cast<unsigned char>(plain[i]) != pad) return Errc::kDecryptAes;
+  }
+  plain.resize(plain.size() - pad);
+  if (plain.size() <= kHeader) return Errc::kIllegalBuffer;
+  auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(plain[i])); };
+  uint64_t msg_len = byte(16) << 24 | byte(17) << 16 | byte(18) << 8 | byte(19);
+  if (kHeader + msg_len > plain.size()) return Errc::kIllegalBuffer;
+  std::string_view receive_id = std::string_view(plain).substr(kHeader + msg_len);
+  if (receive_id != receive_id_) return Errc::kValidateCorpId;
+  return plain.substr(kHeader, msg_len);
+}
+
+Result<std::string> MsgCrypt::Encrypt(std::string_view msg, std::string_view random_prefix) const {
+  if (random_prefix.size() != kPrefix || msg.size() > 0xffffffffu) return Errc::kEncryptAes;
+  std::string framed;
+  framed.reserve(kHeader + msg.size() + receive_id_.size() + kBlock);
+  framed.append(random_prefix);
+  auto len = static_cast<uint32_t>(msg.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    framed.push_back(static_cast<char>(len >> shift & 0xff));
+  framed.append(msg);
+  framed.append(receive_id_);
+  size_t pad = kBlock - framed.size() % kBlock;
+  framed.append(pad, static_cast<char>(pad));
+  std::string cipher;
+  if (!RunCipher(true, key_, framed, cipher)) return Errc::kEncryptAes;
+  return Base64Encode(cipher);
+}
+
+Result<std::string> MsgCrypt::Encrypt(std::string_view msg) const {
+  unsigned char bytes[kPrefix / 2];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return Errc::kEncryptAes;
+  return Encrypt(msg, Hex(bytes, sizeof bytes));  // printable, like WeCom's own
+}
+
+Result<std::string> MsgCrypt::EncryptReply(std::string_view reply_xml, std::string_view timestamp,
+                                           std::string_view nonce) const {
+  if (reply_xml.empty()) return Errc::kParseXml;
+  if (timestamp.empty() || nonce.empty()) return Errc::kComputeSignature;
+  auto encrypt = Encrypt(reply_xml);
+  if (!encrypt) return encrypt.error();
+  std::string signature = ComputeSignature(token_, timestamp, nonce, *encrypt);
+  if (signature.empty()) return Errc::kComputeSignature;
+  std::string out = "<xml><Encrypt>" + CData(*encrypt) + "</Encrypt><MsgSignature>" +
+                    CData(signature) + "</MsgSignature><TimeStamp>" + EscapeText(timestamp) +
+                    "</TimeStamp><Nonce>" + CData(nonce) + "</Nonce></xml>";
+  return out;
+}
+
+}  // namespace scrm::wecom
