@@ -6,7 +6,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <mutex>
 #include <unordered_set>
+#include <vector>
 
 #include "bot/callback_service.h"
 #include "bot/metrics.h"
@@ -40,6 +42,26 @@ Response MakeResponse(const Reply& reply, unsigned version) {
   return res;
 }
 
+// Group-commit figures: jobs per commit is the batching the writer achieves.
+std::string WriterMetrics(const storage::WriterStats& stats) {
+  return "# HELP scrm_storage_commits_total Write transactions committed.\n"
+         "# TYPE scrm_storage_commits_total counter\n"
+         "scrm_storage_commits_total " +
+         std::to_string(stats.groups) + "\n" +
+         "# HELP scrm_storage_jobs_total Writes completed (committed or failed).\n"
+         "# TYPE scrm_storage_jobs_total counter\n"
+         "scrm_storage_jobs_total " +
+         std::to_string(stats.jobs) + "\n" +
+         "# HELP scrm_storage_job_failures_total Writes that failed.\n"
+         "# TYPE scrm_storage_job_failures_total counter\n"
+         "scrm_storage_job_failures_total " +
+         std::to_string(stats.failures) + "\n" +
+         "# HELP scrm_storage_busy_seconds_total Time the writer spent writing and committing.\n"
+         "# TYPE scrm_storage_busy_seconds_total counter\n"
+         "scrm_storage_busy_seconds_total " +
+         std::to_string(stats.busy_ns / 1e9) + "\n";
+}
+
 std::string_view Path(std::string_view target) { return target.substr(0, target.find('?')); }
 
 std::string_view QueryOf(std::string_view target) {
@@ -47,12 +69,81 @@ std::string_view QueryOf(std::string_view target) {
   return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
 }
 
+// Awaits writer jobs from the io thread.
+//
+// Each waiting request parks on a timer that expires at the handler
+// deadline. The writer thread reports completions into a batch, and one post
+// per batch hands them to the io thread, which stores each result and cancels
+// its timer. A write still unfinished at the deadline is answered with an
+// error so WeCom retries (the row may still land: the retry is then a
+// duplicate). Everything except Complete() runs on the io thread.
+class WriteWaits : public std::enable_shared_from_this<WriteWaits> {
+ public:
+  WriteWaits(net::io_context& io, storage::Writer& writer, std::chrono::milliseconds timeout)
+      : io_(io), writer_(writer), timeout_(timeout) {}
+
+  net::awaitable<storage::Result<int>> Store(storage::Writer::Job job) {
+    auto wait = std::make_shared<Wait>(io_);
+    wait->timer.expires_after(timeout_);
+    writer_.Submit(
+        std::move(job),
+        [self = shared_from_this(), wait](storage::Result<int> r) { self->Complete(wait, r); },
+        storage::Writer::Atomicity::kSingleStatement);
+    co_await wait->timer.async_wait(kNoThrow);
+    if (!wait->result) {
+      spdlog::error("inbox write did not finish within {} ms", timeout_.count());
+      co_return storage::Errc::kQueryFailed;
+    }
+    co_return *wait->result;
+  }
+
+ private:
+  struct Wait {
+    explicit Wait(net::io_context& io) : timer(io) {}
+    net::steady_timer timer;
+    std::optional<storage::Result<int>> result;
+  };
+  using WaitPtr = std::shared_ptr<Wait>;
+
+  // Writer thread.
+  void Complete(const WaitPtr& wait, storage::Result<int> result) {
+    std::lock_guard lock(mu_);
+    batch_.emplace_back(wait, result);
+    if (batch_.size() == 1) net::post(io_, [self = shared_from_this()] { self->Drain(); });
+  }
+
+  void Drain() {
+    std::vector<std::pair<WaitPtr, storage::Result<int>>> batch;
+    {
+      std::lock_guard lock(mu_);
+      batch.swap(batch_);
+    }
+    for (auto& [wait, result] : batch) {
+      wait->result = result;
+      wait->timer.cancel();
+    }
+  }
+
+  net::io_context& io_;
+  storage::Writer& writer_;
+  const std::chrono::milliseconds timeout_;
+  std::mutex mu_;
+  std::vector<std::pair<WaitPtr, storage::Result<int>>> batch_;  // guarded by mu_
+};
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(net::io_context& io, const ServerConfig& cfg, const CallbackService& svc, Metrics& m,
        storage::Writer& w)
-      : ioc(io), config(cfg), service(svc), metrics(m), writer(w), acceptor(io) {}
+      : ioc(io),
+        config(cfg),
+        service(svc),
+        metrics(m),
+        writer(w),
+        acceptor(io),
+        waits(std::make_shared<WriteWaits>(io, w,
+                                           std::chrono::milliseconds(cfg.handler_timeout_ms))) {}
 
   net::awaitable<void> AcceptLoop();
   net::awaitable<void> RunSession(beast::tcp_stream stream);
@@ -67,7 +158,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Metrics& metrics;
   storage::Writer& writer;
   tcp::acceptor acceptor;
-  std::uint16_t port = 0;                      // bound port, set by Listen()
+  std::uint16_t port = 0;  // bound port, set by Listen()
+  std::shared_ptr<WriteWaits> waits;
   std::unordered_set<SessionState*> sessions;  // io thread only
   bool stopping = false;                       // io thread only
 };
@@ -176,7 +268,7 @@ net::awaitable<void> Server::Impl::RunSession(beast::tcp_stream stream) {
     Response res = MakeResponse(reply, req.version());
     bool keep = req.keep_alive() && !stopping && served + 1 < config.keep_alive_requests;
     res.keep_alive(keep);
-    stream.expires_after(read_timeout);
+    // The write shares the deadline set before the read.
     auto [wec, written] = co_await http::async_write(stream, res, kNoThrow);
     state.busy = false;
     if (wec || !keep) break;
@@ -200,7 +292,8 @@ net::awaitable<Reply> Server::Impl::Handle(const Request& req) {
   }
   if (path == "/metrics") {
     if (!get) co_return Reply{405, "method not allowed\n"};
-    co_return Reply{200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"};
+    co_return Reply{200, metrics.Render() + WriterMetrics(writer.stats()),
+                    "text/plain; version=0.0.4; charset=utf-8"};
   }
   co_return Reply{404, "not found\n"};
 }
@@ -222,32 +315,8 @@ net::awaitable<Reply> Server::Impl::HandleCallbackPost(const Request& req) {
   co_return reply;
 }
 
-// Hands the row to the writer thread and waits for its commit, or for the
-// handler deadline, whichever comes first. The completion is posted back to
-// the io thread; `wait` keeps the pending result alive either way. The App
-// drains the writer before it destroys the io_context.
 net::awaitable<storage::Result<int>> Server::Impl::StoreInbox(storage::InboxRecord record) {
-  struct Wait {
-    explicit Wait(net::io_context& io) : timer(io) {}
-    net::steady_timer timer;
-    std::optional<storage::Result<int>> result;
-  };
-  auto wait = std::make_shared<Wait>(ioc);
-  wait->timer.expires_after(std::chrono::milliseconds(config.handler_timeout_ms));
-  // The pending timer keeps the io_context running until the result is back.
-  writer.Submit(storage::InsertInboxJob(std::move(record)),
-                [wait, &io = ioc](storage::Result<int> r) {
-                  net::post(io, [wait, r] {
-                    wait->result = r;
-                    wait->timer.cancel();
-                  });
-                });
-  co_await wait->timer.async_wait(kNoThrow);
-  if (!wait->result) {
-    spdlog::error("inbox write did not finish within {} ms", config.handler_timeout_ms);
-    co_return storage::Errc::kQueryFailed;
-  }
-  co_return *wait->result;
+  co_return co_await waits->Store(storage::InsertInboxJob(std::move(record)));
 }
 
 }  // namespace scrm::bot

@@ -4,12 +4,33 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <memory>
+#include <unordered_map>
+
 namespace scrm::storage {
 
 class Connection {
  public:
   explicit Connection(SQLite::Database database) : db(std::move(database)) {}
+
+  // A prepared statement for `sql`, compiled once per connection and reset
+  // (bindings cleared) before it is handed out. `sql` must be a string
+  // literal or otherwise outlive the connection: it is the cache key.
+  SQLite::Statement& Cached(const char* sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+      it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first;
+    } else {
+      it->second->reset();
+      it->second->clearBindings();
+    }
+    return *it->second;
+  }
+
   SQLite::Database db;
+
+ private:
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 }  // namespace scrm::storage

@@ -9,6 +9,10 @@ namespace {
 constexpr const char* kSelect =
     "SELECT id, dedup_key, kind, from_user, payload, received_at, processed_at FROM inbox ";
 
+constexpr const char* kInsert =
+    "INSERT INTO inbox (dedup_key, kind, from_user, payload, received_at) "
+    "VALUES (:k, :kind, :from, :payload, :at) ON CONFLICT (dedup_key) DO NOTHING";
+
 InboxRow ReadRow(SQLite::Statement& q) {
   InboxRow row;
   row.id = q.getColumn(0).getInt64();
@@ -25,16 +29,14 @@ InboxRow ReadRow(SQLite::Statement& q) {
 
 Writer::Job InsertInboxJob(InboxRecord record) {
   return [record = std::move(record)](Connection& conn) {
-    SQLite::Statement insert(conn.db,
-                             "INSERT INTO inbox (dedup_key, kind, from_user, payload, received_at) "
-                             "VALUES (:k, :kind, :from, :payload, :at) "
-                             "ON CONFLICT (dedup_key) DO NOTHING");
+    SQLite::Statement& insert = conn.Cached(kInsert);
     insert.bind(":k", record.dedup_key);
     insert.bind(":kind", record.kind);
     insert.bind(":from", record.from_user);
     insert.bind(":payload", record.payload);
     insert.bind(":at", static_cast<int64_t>(record.received_at));
     int changed = insert.exec();
+    insert.reset();
     return static_cast<int>(changed == 1 ? InboxOutcome::kInserted : InboxOutcome::kDuplicate);
   };
 }

@@ -1,5 +1,8 @@
 #include "storage/writer.h"
 
+#include <pthread.h>
+
+#include <chrono>
 #include <vector>
 
 #include "storage/connection.h"
@@ -9,17 +12,22 @@ namespace scrm::storage {
 
 Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group)
     : db_(std::move(db)), max_group_(max_group == 0 ? 1 : max_group) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "scrm-writer");
+    Run();
+  });
 }
 
 Writer::~Writer() { Stop(); }
 
-void Writer::Submit(Job job, Done done) {
+void Writer::Submit(Job job, Done done, Atomicity atomicity) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(job), std::move(done)});
-      cv_.notify_one();
+      queue_.push_back({std::move(job), std::move(done), atomicity});
+      // A busy writer takes the whole queue when it finishes its group;
+      // only a sleeping one needs the (system call) wake-up.
+      if (idle_) cv_.notify_one();
       return;
     }
   }
@@ -45,7 +53,9 @@ void Writer::Run() {
     std::deque<Item> group;
     {
       std::unique_lock lock(mu_);
+      idle_ = true;
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      idle_ = false;
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && group.size() < max_group_) {
         group.push_back(std::move(queue_.front()));
@@ -57,21 +67,31 @@ void Writer::Run() {
 }
 
 void Writer::CommitGroup(std::deque<Item>& group) {
+  auto start = std::chrono::steady_clock::now();
   SQLite::Database& sql = db_->connection().db;
   std::vector<Result<int>> results;
   results.reserve(group.size());
   bool committed = false;
   try {
     SQLite::Transaction tx(sql, SQLite::TransactionBehavior::IMMEDIATE);
+    Connection& conn = db_->connection();
+    auto run = [&conn](const char* statement) {
+      SQLite::Statement& s = conn.Cached(statement);
+      s.exec();
+      s.reset();
+    };
     for (Item& item : group) {
-      sql.exec("SAVEPOINT job");
+      bool savepoint = item.atomicity == Atomicity::kSavepoint;
+      if (savepoint) run("SAVEPOINT job");
       try {
-        int value = item.job(db_->connection());
-        sql.exec("RELEASE job");
+        int value = item.job(conn);
+        if (savepoint) run("RELEASE job");
         results.emplace_back(value);
       } catch (const std::exception&) {
-        sql.exec("ROLLBACK TO job");
-        sql.exec("RELEASE job");
+        if (savepoint) {
+          run("ROLLBACK TO job");
+          run("RELEASE job");
+        }
         results.emplace_back(Errc::kQueryFailed);
       }
     }
@@ -86,6 +106,10 @@ void Writer::CommitGroup(std::deque<Item>& group) {
     stats_.jobs += group.size();
     for (const auto& r : results) stats_.failures += r ? 0 : 1;
     if (committed) ++stats_.groups;
+    stats_.busy_ns +=
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count());
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
 }

@@ -2,7 +2,10 @@
 // jobs in group transactions (many jobs, one COMMIT, one fsync).
 //
 // Each job runs inside its own SAVEPOINT, so a failing job is rolled back
-// alone; the others in the group still commit. A job's completion is called
+// alone; the others in the group still commit. A job made of one SQL
+// statement may skip the savepoint (kSingleStatement): SQLite already undoes
+// a failed statement by itself, and the savepoint's journal is the largest
+// per-job cost. A job's completion is called
 // on the writer thread only after the group's COMMIT returned, with the job's
 // value, or with an error if the job or the commit failed.
 //
@@ -10,6 +13,7 @@
 // joins the thread; later submissions complete with kShuttingDown.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,6 +33,7 @@ struct WriterStats {
   std::uint64_t jobs = 0;      // completed jobs (committed or failed)
   std::uint64_t groups = 0;    // transactions committed
   std::uint64_t failures = 0;  // jobs completed with an error
+  std::uint64_t busy_ns = 0;   // time spent running jobs and committing
 };
 
 class Writer {
@@ -36,14 +41,15 @@ class Writer {
   // Runs inside the group transaction. Throwing fails only this job.
   using Job = std::function<int(Connection&)>;
   using Done = std::function<void(Result<int>)>;
+  enum class Atomicity { kSavepoint, kSingleStatement };
 
   // Takes ownership of `db`; at most `max_group` jobs per transaction.
-  Writer(std::unique_ptr<Db> db, std::size_t max_group = 256);
+  explicit Writer(std::unique_ptr<Db> db, std::size_t max_group = 256);
   ~Writer();  // Stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  void Submit(Job job, Done done);
+  void Submit(Job job, Done done, Atomicity atomicity = Atomicity::kSavepoint);
   void Stop();
   WriterStats stats() const;
 
@@ -51,6 +57,7 @@ class Writer {
   struct Item {
     Job job;
     Done done;
+    Atomicity atomicity;
   };
   void Run();
   void CommitGroup(std::deque<Item>& group);
@@ -61,6 +68,7 @@ class Writer {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
+  bool idle_ = false;       // guarded by mu_: the thread waits on cv_
   WriterStats stats_;       // guarded by mu_
   std::thread thread_;
 };

@@ -47,25 +47,31 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    uint32_t n = 0;
-    for (size_t k = 0; k < 4; ++k) {
-      char c = text[i + k];
-      if (c == '=' && last && k >= 4 - pad) {
-        n <<= 6;
-        continue;
-      }
-      int8_t v = kReverse[static_cast<unsigned char>(c)];
-      if (v < 0) return std::nullopt;
-      n = n << 6 | static_cast<uint32_t>(v);
-    }
-    out.push_back(static_cast<char>(n >> 16 & 0xff));
-    if (!last || pad < 2) out.push_back(static_cast<char>(n >> 8 & 0xff));
-    if (!last || pad < 1) out.push_back(static_cast<char>(n & 0xff));
+  std::string out(text.size() / 4 * 3, '\0');
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  auto at = [&](size_t i) { return kReverse[static_cast<unsigned char>(text[i])]; };
+  size_t full = text.empty() ? 0 : text.size() - 4;  // the last quad may hold padding
+  for (size_t i = 0; i < full; i += 4, dst += 3) {
+    int a = at(i), b = at(i + 1), c = at(i + 2), d = at(i + 3);
+    if ((a | b | c | d) < 0) return std::nullopt;
+    uint32_t n = static_cast<uint32_t>(a << 18 | b << 12 | c << 6 | d);
+    dst[0] = static_cast<unsigned char>(n >> 16);
+    dst[1] = static_cast<unsigned char>(n >> 8);
+    dst[2] = static_cast<unsigned char>(n);
   }
+  if (text.empty()) return out;
+  // Last quad: '=' only in its padding positions.
+  size_t i = full;
+  int v[4];
+  for (size_t k = 0; k < 4; ++k) {
+    v[k] = (k >= 4 - pad) ? 0 : at(i + k);
+    if (v[k] < 0) return std::nullopt;
+  }
+  uint32_t n = static_cast<uint32_t>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
+  dst[0] = static_cast<unsigned char>(n >> 16);
+  dst[1] = static_cast<unsigned char>(n >> 8);
+  dst[2] = static_cast<unsigned char>(n);
+  out.resize(out.size() - pad);
   return out;
 }
 

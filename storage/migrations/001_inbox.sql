@@ -9,7 +9,6 @@ CREATE TABLE inbox (
   received_at  INTEGER NOT NULL,
   processed_at INTEGER
 );
-CREATE INDEX inbox_pending ON inbox (id) WHERE processed_at IS NULL;
 
 CREATE TABLE schema_migrations (
   version    INTEGER PRIMARY KEY,
