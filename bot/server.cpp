@@ -85,10 +85,13 @@ class WriteWaits : public std::enable_shared_from_this<WriteWaits> {
   net::awaitable<storage::Result<int>> Store(storage::Writer::Job job) {
     auto wait = std::make_shared<Wait>(io_);
     wait->timer.expires_after(timeout_);
-    writer_.Submit(
-        std::move(job),
-        [self = shared_from_this(), wait](storage::Result<int> r) { self->Complete(wait, r); },
-        storage::Writer::Atomicity::kSingleStatement);
+    outgoing_.push_back(
+        {std::move(job),
+         [self = shared_from_this(), wait](storage::Result<int> r) { self->Complete(wait, r); },
+         storage::Writer::Atomicity::kSingleStatement});
+    // Jobs from the handlers that are ready now go to the writer together,
+    // so a burst of callbacks becomes one commit rather than several.
+    if (outgoing_.size() == 1) net::post(io_, [self = shared_from_this()] { self->Flush(); });
     co_await wait->timer.async_wait(kNoThrow);
     if (!wait->result) {
       spdlog::error("inbox write did not finish within {} ms", timeout_.count());
@@ -104,6 +107,12 @@ class WriteWaits : public std::enable_shared_from_this<WriteWaits> {
     std::optional<storage::Result<int>> result;
   };
   using WaitPtr = std::shared_ptr<Wait>;
+
+  void Flush() {
+    std::vector<storage::Writer::Request> batch;
+    batch.swap(outgoing_);
+    writer_.SubmitBatch(std::move(batch));
+  }
 
   // Writer thread.
   void Complete(const WaitPtr& wait, storage::Result<int> result) {
@@ -127,6 +136,7 @@ class WriteWaits : public std::enable_shared_from_this<WriteWaits> {
   net::io_context& io_;
   storage::Writer& writer_;
   const std::chrono::milliseconds timeout_;
+  std::vector<storage::Writer::Request> outgoing_;  // io thread only
   std::mutex mu_;
   std::vector<std::pair<WaitPtr, storage::Result<int>>> batch_;  // guarded by mu_
 };

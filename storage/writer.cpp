@@ -21,17 +21,23 @@ Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group)
 Writer::~Writer() { Stop(); }
 
 void Writer::Submit(Job job, Done done, Atomicity atomicity) {
+  std::vector<Request> one;
+  one.push_back({std::move(job), std::move(done), atomicity});
+  SubmitBatch(std::move(one));
+}
+
+void Writer::SubmitBatch(std::vector<Request> batch) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(job), std::move(done), atomicity});
+      for (Request& r : batch) queue_.push_back(std::move(r));
       // A busy writer takes the whole queue when it finishes its group;
       // only a sleeping one needs the (system call) wake-up.
       if (idle_) cv_.notify_one();
       return;
     }
   }
-  done(Errc::kShuttingDown);
+  for (Request& r : batch) r.done(Errc::kShuttingDown);
 }
 
 void Writer::Stop() {

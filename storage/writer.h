@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "storage/errors.h"
 
@@ -49,16 +50,20 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  struct Request {
+    Job job;
+    Done done;
+    Atomicity atomicity = Atomicity::kSavepoint;
+  };
+
   void Submit(Job job, Done done, Atomicity atomicity = Atomicity::kSavepoint);
+  // Queues several jobs at once, in order: one lock, at most one wake-up.
+  void SubmitBatch(std::vector<Request> batch);
   void Stop();
   WriterStats stats() const;
 
  private:
-  struct Item {
-    Job job;
-    Done done;
-    Atomicity atomicity;
-  };
+  using Item = Request;
   void Run();
   void CommitGroup(std::deque<Item>& group);
 

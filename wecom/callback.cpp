@@ -219,9 +219,10 @@ std::string CanonicalDigest(pugi::xml_node root) {
     joined.append(leaf);
     joined.push_back('\n');
   }
+  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EVP_Digest(joined.data(), joined.size(), digest, &n, EVP_sha256(), nullptr);
+  EVP_Digest(joined.data(), joined.size(), digest, &n, sha256, nullptr);
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex;
   for (unsigned i = 0; i < n; ++i) {

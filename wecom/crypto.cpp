@@ -26,13 +26,26 @@ bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+// Algorithms fetched once: an implicit fetch on every call costs a provider
+// lookup. OpenSSL's fetched objects are immutable and thread-safe.
+const EVP_CIPHER* Aes256Cbc() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  return cipher;
+}
+
+const EVP_MD* Sha1() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  return md;
+}
+
 // Runs AES-256-CBC over whole blocks with OpenSSL's own padding turned off.
 bool RunCipher(bool encrypt, const std::array<unsigned char, 32>& key, std::string_view in,
                std::string& out) {
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return false;
   const unsigned char* k = key.data();
-  if (EVP_CipherInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, k, k, encrypt ? 1 : 0) != 1) {
+  if (!Aes256Cbc() ||
+      EVP_CipherInit_ex(ctx.get(), Aes256Cbc(), nullptr, k, k, encrypt ? 1 : 0) != 1) {
     return false;
   }
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
@@ -75,7 +88,9 @@ std::string ComputeSignature(std::string_view token, std::string_view timestamp,
   for (auto p : parts) joined.append(p);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  if (EVP_Digest(joined.data(), joined.size(), digest, &n, EVP_sha1(), nullptr) != 1) return {};
+  if (!Sha1() || EVP_Digest(joined.data(), joined.size(), digest, &n, Sha1(), nullptr) != 1) {
+    return {};
+  }
   return Hex(digest, n);
 }
 
