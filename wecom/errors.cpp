@@ -34,6 +34,20 @@ class Category final : public boost::system::error_category {
         return "bad base64";
       case Errc::kGenReturnXml:
         return "cannot build reply XML";
+      case Errc::kBadUrl:
+        return "bad URL";
+      case Errc::kNetwork:
+        return "network error";
+      case Errc::kTimeout:
+        return "timed out";
+      case Errc::kResponseTooLarge:
+        return "response too large";
+      case Errc::kHttpStatus:
+        return "unexpected HTTP status";
+      case Errc::kBadJson:
+        return "malformed JSON response";
+      case Errc::kApiError:
+        return "WeCom API error";
       case Errc::kBadPayload:
         return "malformed callback payload";
     }

@@ -23,6 +23,14 @@ enum class Errc {
   kDecodeBase64 = -40010,
   kGenReturnXml = -40011,
   kBadPayload = -41001,  // decrypted inner XML malformed (not a sample code)
+  // API client (not sample codes either).
+  kBadUrl = -41002,            // not an http:// or https:// URL
+  kNetwork = -41003,           // resolve, connect, TLS, read or write failed
+  kTimeout = -41004,           // connect or read deadline passed
+  kResponseTooLarge = -41005,  // body over the client's limit
+  kHttpStatus = -41006,        // a non-200 HTTP status
+  kBadJson = -41007,           // the response is not the JSON the API promises
+  kApiError = -41008,          // WeCom answered errcode != 0 (see ApiError)
 };
 
 const boost::system::error_category& WeComCategory();

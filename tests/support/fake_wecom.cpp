@@ -1,0 +1,242 @@
+#include "tests/support/fake_wecom.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace scrm::test {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+
+std::string QueryValue(const std::string& query, const std::string& name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t end = query.find('&', pos);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(pos, end - pos);
+    if (pair.rfind(name + "=", 0) == 0) return pair.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return {};
+}
+
+struct Fault {
+  int errcode = 0;
+  int status = 0;
+  bool drop = false;
+};
+
+// What the server does with one request.
+struct Answer {
+  bool drop = false;
+  int status = 200;
+  std::string body;
+};
+
+}  // namespace
+
+struct FakeWeCom::Impl {
+  Impl(std::string corp, std::string sec) : corp_id(std::move(corp)), secret(std::move(sec)) {}
+
+  Answer Handle(const std::string& path, const std::string& query, const std::string& body);
+  Answer Success(const std::string& path);
+  net::awaitable<void> Accept();
+  net::awaitable<void> Session(beast::tcp_stream stream);
+
+  std::string corp_id;
+  std::string secret;
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::thread thread;
+
+  mutable std::mutex mu;
+  std::vector<Call> calls;                           // guarded by mu
+  std::map<std::string, std::vector<Fault>> faults;  // guarded by mu
+  std::map<std::string, std::size_t> padding;        // guarded by mu
+  std::string current_token;                         // guarded by mu
+  std::set<std::string> expired;                     // guarded by mu
+  int issued = 0;                                    // guarded by mu
+  int token_ttl = 7200;                              // guarded by mu
+  std::chrono::milliseconds delay{0};                // guarded by mu
+  bool down = false;                                 // guarded by mu
+  std::uint64_t next_id = 1;                         // guarded by mu
+};
+
+Answer FakeWeCom::Impl::Success(const std::string& path) {
+  std::string id = std::to_string(next_id++);
+  std::string extra;
+  if (path == "/cgi-bin/message/send") {
+    extra = ",\"invaliduser\":\"\",\"msgid\":\"MSG" + id + "\"";
+  } else if (path == "/cgi-bin/appchat/create") {
+    extra = ",\"chatid\":\"CHAT" + id + "\"";
+  } else if (path == "/cgi-bin/oa/applyevent") {
+    extra = ",\"sp_no\":\"2026" + std::to_string(10000000 + next_id) + "\"";
+  }
+  std::string body = "{\"errcode\":0,\"errmsg\":\"ok\"" + extra;
+  if (auto it = padding.find(path); it != padding.end()) {
+    body += ",\"padding\":\"" + std::string(it->second, 'x') + "\"";
+    padding.erase(it);
+  }
+  return {false, 200, body + "}"};
+}
+
+Answer FakeWeCom::Impl::Handle(const std::string& path, const std::string& query,
+                               const std::string& body) {
+  std::lock_guard lock(mu);
+  calls.push_back({path, query, body});
+  auto& pending = faults[path];
+  if (!pending.empty()) {
+    Fault f = pending.front();
+    pending.erase(pending.begin());
+    if (f.drop) return {true, 0, ""};
+    if (f.status) return {false, f.status, "<html>error</html>"};
+    return {false, 200,
+            "{\"errcode\":" + std::to_string(f.errcode) + ",\"errmsg\":\"injected fault\"}"};
+  }
+  if (path == "/cgi-bin/gettoken") {
+    if (QueryValue(query, "corpid") != corp_id || QueryValue(query, "corpsecret") != secret) {
+      return {false, 200, "{\"errcode\":40001,\"errmsg\":\"invalid credential\"}"};
+    }
+    current_token = "TOKEN" + std::to_string(++issued);
+    return {false, 200,
+            "{\"errcode\":0,\"errmsg\":\"ok\",\"access_token\":\"" + current_token +
+                "\",\"expires_in\":" + std::to_string(token_ttl) + "}"};
+  }
+  std::string token = QueryValue(query, "access_token");
+  if (token.empty()) return {false, 200, "{\"errcode\":41001,\"errmsg\":\"access_token missing\"}"};
+  if (expired.count(token)) {
+    return {false, 200, "{\"errcode\":42001,\"errmsg\":\"access_token expired\"}"};
+  }
+  if (token != current_token) {
+    return {false, 200, "{\"errcode\":40014,\"errmsg\":\"invalid access_token\"}"};
+  }
+  return Success(path);
+}
+
+net::awaitable<void> FakeWeCom::Impl::Session(beast::tcp_stream stream) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request<http::string_body> req;
+    auto [ec, n] = co_await http::async_read(stream, buffer, req, kNoThrow);
+    if (ec) break;
+    std::chrono::milliseconds wait;
+    bool is_down;
+    {
+      std::lock_guard lock(mu);
+      wait = delay;
+      is_down = down;
+    }
+    if (is_down) break;
+    std::string target(req.target());
+    size_t q = target.find('?');
+    std::string path = target.substr(0, q);
+    std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+    Answer answer = Handle(path, query, req.body());
+    if (wait.count() > 0) {
+      net::steady_timer timer(stream.get_executor(), wait);
+      co_await timer.async_wait(kNoThrow);
+    }
+    if (answer.drop) break;
+    http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
+    res.set(http::field::content_type, "application/json; charset=UTF-8");
+    res.body() = answer.body;
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    auto [wec, w] = co_await http::async_write(stream, res, kNoThrow);
+    if (wec || !req.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+net::awaitable<void> FakeWeCom::Impl::Accept() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (ec) break;
+    net::co_spawn(ioc, Session(beast::tcp_stream(std::move(socket))), net::detached);
+  }
+}
+
+FakeWeCom::FakeWeCom(std::string corp_id, std::string secret)
+    : impl_(std::make_shared<Impl>(std::move(corp_id), std::move(secret))) {
+  tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen();
+  net::co_spawn(impl_->ioc, impl_->Accept(), net::detached);
+  impl_->thread = std::thread([impl = impl_] { impl->ioc.run(); });
+}
+
+FakeWeCom::~FakeWeCom() {
+  impl_->ioc.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::string FakeWeCom::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->acceptor.local_endpoint().port());
+}
+
+std::vector<FakeWeCom::Call> FakeWeCom::calls(const std::string& path) const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<Call> out;
+  for (const auto& c : impl_->calls) {
+    if (path.empty() || c.path == path) out.push_back(c);
+  }
+  return out;
+}
+
+int FakeWeCom::count(const std::string& path) const { return static_cast<int>(calls(path).size()); }
+
+void FakeWeCom::ExpireTokens() {
+  std::lock_guard lock(impl_->mu);
+  for (int i = 1; i <= impl_->issued; ++i) impl_->expired.insert("TOKEN" + std::to_string(i));
+}
+
+void FakeWeCom::FailNext(const std::string& path, int n, int errcode) {
+  std::lock_guard lock(impl_->mu);
+  for (int i = 0; i < n; ++i) impl_->faults[path].push_back({errcode, 0, false});
+}
+
+void FakeWeCom::HttpErrorNext(const std::string& path, int n, int status) {
+  std::lock_guard lock(impl_->mu);
+  for (int i = 0; i < n; ++i) impl_->faults[path].push_back({0, status, false});
+}
+
+void FakeWeCom::DropNext(const std::string& path, int n) {
+  std::lock_guard lock(impl_->mu);
+  for (int i = 0; i < n; ++i) impl_->faults[path].push_back({0, 0, true});
+}
+
+void FakeWeCom::SetDelay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(impl_->mu);
+  impl_->delay = delay;
+}
+
+void FakeWeCom::SetDown(bool down) {
+  std::lock_guard lock(impl_->mu);
+  impl_->down = down;
+}
+
+void FakeWeCom::PadNext(const std::string& path, std::size_t bytes) {
+  std::lock_guard lock(impl_->mu);
+  impl_->padding[path] = bytes;
+}
+
+void FakeWeCom::SetTokenTtl(int seconds) {
+  std::lock_guard lock(impl_->mu);
+  impl_->token_ttl = seconds;
+}
+
+}  // namespace scrm::test

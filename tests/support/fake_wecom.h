@@ -1,0 +1,56 @@
+// A fake WeCom API server for tests: a real HTTP server (Beast, on
+// 127.0.0.1, its own thread) that speaks WeCom's wire format, records every
+// call and injects faults on request. All methods are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace scrm::test {
+
+class FakeWeCom {
+ public:
+  struct Call {
+    std::string path;   // "/cgi-bin/message/send"
+    std::string query;  // raw query string
+    std::string body;   // request body (JSON for POST)
+  };
+
+  FakeWeCom(std::string corp_id = "ww0123456789abcdef", std::string secret = "fake-secret");
+  ~FakeWeCom();
+  FakeWeCom(const FakeWeCom&) = delete;
+  FakeWeCom& operator=(const FakeWeCom&) = delete;
+
+  // "http://127.0.0.1:PORT", for api_base.
+  std::string base_url() const;
+
+  std::vector<Call> calls(const std::string& path = "") const;
+  int count(const std::string& path) const;
+
+  // Tokens issued so far are answered 42001 from now on.
+  void ExpireTokens();
+  // The next `n` calls to `path` answer errcode (-1, 45009, 40003, ...).
+  void FailNext(const std::string& path, int n, int errcode);
+  // The next `n` calls to `path` answer this HTTP status with no JSON.
+  void HttpErrorNext(const std::string& path, int n, int status);
+  // The next `n` calls to `path` are read, then the connection is closed
+  // without an answer.
+  void DropNext(const std::string& path, int n);
+  // Every answer waits this long first.
+  void SetDelay(std::chrono::milliseconds delay);
+  // While down, every connection is closed as soon as a request arrives.
+  void SetDown(bool down);
+  // The next answer to `path` carries a body of `bytes` bytes of padding.
+  void PadNext(const std::string& path, std::size_t bytes);
+  // expires_in of issued tokens.
+  void SetTokenTtl(int seconds);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace scrm::test

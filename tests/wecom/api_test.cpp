@@ -1,0 +1,253 @@
+// The API client against the fake WeCom server.
+#include "wecom/api.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "tests/support/catch_result.h"
+#include "tests/support/fake_wecom.h"
+
+using namespace scrm;
+namespace net = boost::asio;
+
+namespace {
+
+const std::string kSend = "/cgi-bin/message/send";
+const std::string kToken = "/cgi-bin/gettoken";
+
+class MemoryTokenStore : public wecom::TokenStore {
+ public:
+  std::optional<wecom::CachedToken> Load(const std::string& key) override {
+    auto it = saved.find(key);
+    if (it == saved.end()) return std::nullopt;
+    return it->second;
+  }
+  void Save(const std::string& key, const wecom::CachedToken& token) override {
+    saved[key] = token;
+  }
+  std::map<std::string, wecom::CachedToken> saved;
+};
+
+struct Fixture {
+  explicit Fixture(std::string secret = "fake-secret", wecom::HttpClientOptions options = {},
+                   wecom::TokenStore* store = nullptr)
+      : client(ioc.get_executor(), options),
+        tokens(
+            client, fake.base_url(), "ww0123456789abcdef", std::move(secret),
+            [this] { return now; }, store),
+        api(client, tokens, fake.base_url()) {}
+
+  // Runs `n` sends concurrently and returns their replies.
+  std::vector<wecom::ApiReply> SendMany(int n) {
+    std::vector<wecom::ApiReply> replies(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      net::co_spawn(
+          ioc,
+          [this, i, &replies]() -> net::awaitable<void> {
+            replies[static_cast<size_t>(i)] =
+                co_await api.Post(kSend, "{\"touser\":\"u" + std::to_string(i) + "\"}");
+          },
+          net::detached);
+    }
+    ioc.restart();
+    ioc.run();
+    return replies;
+  }
+
+  wecom::ApiReply SendOne() { return SendMany(1)[0]; }
+
+  test::FakeWeCom fake;
+  net::io_context ioc;
+  std::int64_t now = 1700000000;
+  wecom::HttpClient client;
+  wecom::TokenCache tokens;
+  wecom::Api api;
+};
+
+}  // namespace
+
+TEST_CASE("URLs parse and secrets are redacted", "[api]") {
+  auto u = wecom::ParseUrl("https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=1");
+  REQUIRE(u);
+  CHECK(u->tls);
+  CHECK(u->host == "qyapi.weixin.qq.com");
+  CHECK(u->port == "443");
+  CHECK(u->target == "/cgi-bin/gettoken?corpid=1");
+  auto p = wecom::ParseUrl("http://127.0.0.1:8081");
+  REQUIRE(p);
+  CHECK_FALSE(p->tls);
+  CHECK(p->port == "8081");
+  CHECK(p->target == "/");
+  for (const char* bad : {"ftp://x", "http://", "https://:80/", "http://h:99999/", "http://a b/",
+                          "http://h:x/", "qyapi.weixin.qq.com"}) {
+    INFO(bad);
+    CHECK_FALSE(wecom::ParseUrl(bad));
+  }
+  CHECK(wecom::RedactUrl("https://h/cgi-bin/gettoken?corpid=ww1&corpsecret=S3CR3T") ==
+        "https://h/cgi-bin/gettoken?corpid=ww1&corpsecret=***");
+  CHECK(wecom::RedactUrl("https://h/x?access_token=T0K&debug=1") ==
+        "https://h/x?access_token=***&debug=1");
+  CHECK(wecom::RedactUrl("https://h/cgi-bin/webhook/send?key=abc") ==
+        "https://h/cgi-bin/webhook/send?key=***");
+  CHECK(wecom::RedactUrl("https://h/x?monkey=1") == "https://h/x?monkey=1");
+}
+
+TEST_CASE("errcodes are classified as WeCom documents them", "[api]") {
+  using wecom::ErrorClass;
+  CHECK(wecom::ClassifyErrcode(0) == ErrorClass::kOk);
+  CHECK(wecom::ClassifyErrcode(-1) == ErrorClass::kRetry);
+  CHECK(wecom::ClassifyErrcode(45009) == ErrorClass::kRetry);
+  CHECK(wecom::ClassifyErrcode(45033) == ErrorClass::kRetry);
+  CHECK(wecom::ClassifyErrcode(40014) == ErrorClass::kRefreshToken);
+  CHECK(wecom::ClassifyErrcode(42001) == ErrorClass::kRefreshToken);
+  CHECK(wecom::ClassifyErrcode(40001) == ErrorClass::kConfig);  // a secret error, not expiry
+  CHECK(wecom::ClassifyErrcode(40013) == ErrorClass::kConfig);
+  CHECK(wecom::ClassifyErrcode(40091) == ErrorClass::kConfig);
+  CHECK(wecom::ClassifyErrcode(81013) == ErrorClass::kPermanent);
+}
+
+TEST_CASE("100 concurrent sends without a token cause exactly one gettoken", "[api]") {
+  Fixture f;
+  auto replies = f.SendMany(100);
+  for (const auto& r : replies) {
+    CHECK(r.ok());
+    CHECK(r.body.find("\"msgid\"") != std::string::npos);
+  }
+  CHECK(f.fake.count(kToken) == 1);
+  CHECK(f.fake.count(kSend) == 100);
+  CHECK(f.tokens.fetches() == 1);
+}
+
+TEST_CASE("an expired token mid-stream is refreshed once and the call retried", "[api]") {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) CHECK(f.SendOne().ok());
+  f.fake.ExpireTokens();
+  auto replies = f.SendMany(20);
+  for (const auto& r : replies) CHECK(r.ok());
+  CHECK(f.fake.count(kToken) == 2);
+  // Every message reached WeCom once with a valid token.
+  int accepted = 0;
+  for (const auto& c : f.fake.calls(kSend)) accepted += c.query.find("TOKEN2") != std::string::npos;
+  CHECK(accepted == 20);
+}
+
+TEST_CASE("tokens are refreshed ahead of expiry and survive a restart", "[api]") {
+  MemoryTokenStore store;
+  {
+    Fixture f("fake-secret", {}, &store);
+    CHECK(f.SendOne().ok());
+    CHECK(f.fake.count(kToken) == 1);
+    f.now += 7200 * 9 / 10 - 1;
+    CHECK(f.SendOne().ok());
+    CHECK(f.fake.count(kToken) == 1);
+    f.now += 2;  // past 90% of expires_in
+    CHECK(f.SendOne().ok());
+    CHECK(f.fake.count(kToken) == 2);
+    REQUIRE(store.saved.size() == 1);
+    CHECK(store.saved.begin()->first.find("fake-secret") == std::string::npos);
+  }
+  // A new process with the same store: the saved token is still valid, so the
+  // first call needs no gettoken (the fake accepts TOKEN2 from its own state).
+  Fixture g("fake-secret", {}, &store);
+  g.now = 1700000000 + 6500;
+  g.fake.ExpireTokens();  // a different server: the stored token is stale there
+  auto r = g.SendOne();
+  CHECK(r.ok());
+  CHECK(g.fake.count(kToken) == 1);  // one refresh after the 40014/42001, not two
+}
+
+TEST_CASE("a wrong secret is a configuration error, fetched once for all waiters", "[api]") {
+  Fixture f("wrong-secret");
+  auto replies = f.SendMany(30);
+  for (const auto& r : replies) {
+    CHECK(r.error == wecom::Errc::kApiError);
+    CHECK(r.errcode == 40001);
+    CHECK_FALSE(r.retryable());
+  }
+  CHECK(f.fake.count(kToken) == 1);
+  CHECK(f.fake.count(kSend) == 0);
+}
+
+TEST_CASE("busy, rate-limited and failing servers are retryable; others are not", "[api]") {
+  Fixture f;
+  f.fake.FailNext(kSend, 1, 45009);
+  auto limited = f.SendOne();
+  CHECK(limited.error == wecom::Errc::kApiError);
+  CHECK(limited.errcode == 45009);
+  CHECK(limited.retryable());
+  f.fake.FailNext(kSend, 1, -1);
+  CHECK(f.SendOne().retryable());
+  f.fake.HttpErrorNext(kSend, 1, 502);
+  auto bad_gateway = f.SendOne();
+  CHECK(bad_gateway.error == wecom::Errc::kHttpStatus);
+  CHECK(bad_gateway.http_status == 502);
+  CHECK(bad_gateway.retryable());
+  f.fake.FailNext(kSend, 1, 81013);
+  auto permanent = f.SendOne();
+  CHECK(permanent.errcode == 81013);
+  CHECK_FALSE(permanent.retryable());
+  CHECK(f.SendOne().ok());
+}
+
+TEST_CASE("keep-alive connections are reused", "[http]") {
+  Fixture f;
+  for (int i = 0; i < 20; ++i) CHECK(f.SendOne().ok());
+  CHECK(f.client.connections_opened() == 1);
+}
+
+TEST_CASE("dropped connections, timeouts and oversized answers are errors", "[http]") {
+  wecom::HttpClientOptions options;
+  options.read_timeout = std::chrono::milliseconds(200);
+  options.max_response_bytes = 4096;
+  Fixture f("fake-secret", options);
+  CHECK(f.SendOne().ok());
+
+  f.fake.DropNext(kSend, 1);
+  auto dropped = f.SendOne();
+  // A reused connection closed without an answer is retried once on a new
+  // one; a dropped request on a fresh connection is a network error.
+  CHECK(dropped.ok());
+  f.fake.DropNext(kSend, 2);
+  auto twice = f.SendOne();
+  CHECK(twice.error == wecom::Errc::kNetwork);
+  CHECK(twice.retryable());
+
+  f.fake.PadNext(kSend, 10000);
+  auto big = f.SendOne();
+  CHECK(big.error == wecom::Errc::kResponseTooLarge);
+
+  f.fake.SetDelay(std::chrono::milliseconds(1000));
+  auto slow = f.SendOne();
+  CHECK(slow.error == wecom::Errc::kTimeout);
+  CHECK(slow.retryable());
+  f.fake.SetDelay(std::chrono::milliseconds(0));
+  CHECK(f.SendOne().ok());
+}
+
+TEST_CASE("a server that is down answers nothing", "[http]") {
+  Fixture f;
+  f.fake.SetDown(true);
+  auto r = f.SendOne();
+  CHECK(r.error == wecom::Errc::kNetwork);
+  f.fake.SetDown(false);
+  CHECK(f.SendOne().ok());
+}
+
+TEST_CASE("malformed JSON answers are refused", "[api]") {
+  wecom::ApiReply r;
+  for (const char* bad : {"", "not json", "[1,2]", "{\"errcode\":", "\xff\xfe"}) {
+    r = {};
+    r.body = bad;
+    wecom::ReadErrcode(r);
+    CHECK(r.error == wecom::Errc::kBadJson);
+  }
+  r = {};
+  r.body = "{\"errcode\":60011,\"errmsg\":\"no privilege\"}";
+  wecom::ReadErrcode(r);
+  CHECK(r.error == wecom::Errc::kApiError);
+  CHECK(r.errmsg == "no privilege");
+}

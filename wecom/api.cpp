@@ -1,0 +1,207 @@
+#include "wecom/api.h"
+
+#include <rapidjson/document.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace scrm::wecom {
+
+namespace net = boost::asio;
+
+ErrorClass ClassifyErrcode(std::int64_t errcode) {
+  switch (errcode) {
+    case 0:
+      return ErrorClass::kOk;
+    case -1:
+    case 45009:
+    case 45033:
+      return ErrorClass::kRetry;
+    case 40014:
+    case 42001:
+      return ErrorClass::kRefreshToken;
+    case 40001:
+    case 40013:
+    case 40056:
+    case 40091:
+    case 41001:
+    case 48002:
+    case 60020:
+    case 93000:
+    case 93004:
+    case 301002:
+      return ErrorClass::kConfig;
+    default:
+      return ErrorClass::kPermanent;
+  }
+}
+
+bool ApiReply::retryable() const {
+  if (!error) return false;
+  if (error == Errc::kApiError) return ClassifyErrcode(errcode) == ErrorClass::kRetry;
+  if (error == Errc::kHttpStatus) return http_status >= 500 || http_status == 429;
+  return error == Errc::kNetwork || error == Errc::kTimeout;
+}
+
+void ReadErrcode(ApiReply& reply) {
+  rapidjson::Document doc;
+  doc.Parse(reply.body.c_str());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    reply.error = Errc::kBadJson;
+    return;
+  }
+  auto code = doc.FindMember("errcode");
+  if (code != doc.MemberEnd() && code->value.IsInt64()) reply.errcode = code->value.GetInt64();
+  auto msg = doc.FindMember("errmsg");
+  if (msg != doc.MemberEnd() && msg->value.IsString()) reply.errmsg = msg->value.GetString();
+  if (reply.errcode != 0) reply.error = Errc::kApiError;
+}
+
+std::string QueryEscape(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Runs one HTTP exchange and turns it into an ApiReply.
+net::awaitable<ApiReply> Exchange(HttpClient& client, std::string url, std::string json) {
+  ApiReply reply;
+  auto res = co_await client.Request(std::move(url), std::move(json));
+  if (!res) {
+    reply.error = res.error();
+    co_return reply;
+  }
+  reply.http_status = res->status;
+  reply.body = std::move(res->body);
+  if (res->status != 200) {
+    reply.error = Errc::kHttpStatus;
+    co_return reply;
+  }
+  ReadErrcode(reply);
+  co_return reply;
+}
+
+}  // namespace
+
+TokenCache::TokenCache(HttpClient& client, std::string api_base, std::string corp_id,
+                       std::string secret, NowFn now, TokenStore* store)
+    : client_(client),
+      api_base_(std::move(api_base)),
+      corp_id_(std::move(corp_id)),
+      secret_(std::move(secret)),
+      now_(std::move(now)),
+      store_(store) {
+  // The store key names the app without containing its secret.
+  std::size_t h = std::hash<std::string>{}(secret_);
+  store_key_ = corp_id_ + "/" + std::to_string(h % 1000000007);
+  if (store_) {
+    if (auto saved = store_->Load(store_key_); saved && saved->expires_at > now_()) {
+      token_ = saved;
+      refresh_at_ = saved->expires_at - 300;
+    }
+  }
+}
+
+bool TokenCache::Fresh() const { return token_ && now_() < refresh_at_; }
+
+void TokenCache::Invalidate(const std::string& token) {
+  if (token_ && token_->value == token) token_.reset();
+}
+
+net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
+  for (;;) {
+    if (Fresh()) {
+      token = token_->value;
+      co_return ApiReply{};
+    }
+    if (!fetching_) break;
+    // Another caller is fetching: wait for it and share its outcome, so a
+    // failing gettoken is not repeated by every waiter.
+    std::uint64_t generation = generation_;
+    net::steady_timer wait(co_await net::this_coro::executor, net::steady_timer::time_point::max());
+    waiters_.push_back(&wait);
+    co_await wait.async_wait(net::as_tuple(net::use_awaitable));
+    if (generation_ != generation && !last_fetch_.ok()) co_return last_fetch_;
+  }
+  ApiReply reply = co_await Fetch();
+  if (reply.ok()) token = token_->value;
+  co_return reply;
+}
+
+net::awaitable<ApiReply> TokenCache::Fetch() {
+  fetching_ = true;
+  ++fetches_;
+  ApiReply reply =
+      co_await Exchange(client_,
+                        api_base_ + "/cgi-bin/gettoken?corpid=" + QueryEscape(corp_id_) +
+                            "&corpsecret=" + QueryEscape(secret_),
+                        "");
+  if (reply.ok()) {
+    rapidjson::Document doc;
+    doc.Parse(reply.body.c_str());
+    auto value = doc.FindMember("access_token");
+    auto expires = doc.FindMember("expires_in");
+    if (value == doc.MemberEnd() || !value->value.IsString() || expires == doc.MemberEnd() ||
+        !expires->value.IsInt64()) {
+      reply.error = Errc::kBadJson;
+    } else {
+      std::int64_t now = now_();
+      std::int64_t ttl = expires->value.GetInt64();
+      token_ = CachedToken{value->value.GetString(), now + ttl};
+      refresh_at_ = now + ttl * 9 / 10;
+      if (store_) store_->Save(store_key_, *token_);
+    }
+  }
+  fetching_ = false;
+  ++generation_;
+  last_fetch_ = reply;
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  for (auto* w : waiters) w->cancel();
+  co_return reply;
+}
+
+Api::Api(HttpClient& client, TokenCache& tokens, std::string api_base)
+    : client_(client), tokens_(tokens), api_base_(std::move(api_base)) {}
+
+net::awaitable<ApiReply> Api::Post(std::string path, std::string json) {
+  co_return co_await Call(path, "", json);
+}
+
+net::awaitable<ApiReply> Api::Get(std::string path, std::string query) {
+  co_return co_await Call(path, query, "");
+}
+
+net::awaitable<ApiReply> Api::Call(const std::string& path, const std::string& query,
+                                   const std::string& json) {
+  ApiReply reply;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string token;
+    ApiReply got = co_await tokens_.Get(token);
+    if (!got.ok()) co_return got;
+    std::string url = api_base_ + path + "?access_token=" + QueryEscape(token);
+    if (!query.empty()) url += "&" + query;
+    reply = co_await Exchange(client_, std::move(url), json);
+    if (reply.error == Errc::kApiError &&
+        ClassifyErrcode(reply.errcode) == ErrorClass::kRefreshToken) {
+      tokens_.Invalidate(token);
+      continue;  // once: a second refresh failure is reported as it is
+    }
+    break;
+  }
+  co_return reply;
+}
+
+}  // namespace scrm::wecom

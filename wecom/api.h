@@ -1,0 +1,116 @@
+// The WeCom server API: access tokens and JSON calls with WeCom's error
+// policy. Not thread-safe: use from the thread that runs the executor.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wecom/errors.h"
+#include "wecom/http_client.h"
+
+namespace scrm::wecom {
+
+// What to do about a WeCom errcode (wecom-protocol.md §3.10).
+enum class ErrorClass {
+  kOk,            // 0
+  kRetry,         // -1 system busy, 45009 rate limit, 45033 concurrency: back off and retry
+  kRefreshToken,  // 40014, 42001: drop the token, fetch a new one, retry once
+  kConfig,        // 40001, 40013, 40091, 48002, 60020, ...: a person must fix the setup
+  kPermanent,     // anything else: retrying cannot help
+};
+ErrorClass ClassifyErrcode(std::int64_t errcode);
+
+// The outcome of one API call.
+struct ApiReply {
+  boost::system::error_code error;  // transport or protocol error; kApiError for errcode != 0
+  std::int64_t errcode = 0;         // WeCom's errcode (0 unless error == kApiError)
+  std::string errmsg;
+  std::string body;  // the raw JSON answer
+  int http_status = 0;
+
+  bool ok() const { return !error; }
+  // Whether trying the same call again later may succeed.
+  bool retryable() const;
+};
+
+struct CachedToken {
+  std::string value;
+  std::int64_t expires_at = 0;  // UTC epoch seconds
+};
+
+// Where tokens survive a restart. Implementations must not log the value.
+class TokenStore {
+ public:
+  virtual ~TokenStore() = default;
+  virtual std::optional<CachedToken> Load(const std::string& key) = 0;
+  virtual void Save(const std::string& key, const CachedToken& token) = 0;
+};
+
+using NowFn = std::function<std::int64_t()>;  // UTC epoch seconds
+
+// One access token per app secret. Refreshed ahead of expiry (at 90% of
+// expires_in); however many callers wait, one gettoken is in flight.
+class TokenCache {
+ public:
+  // `client` and `store` (may be null) must outlive the cache.
+  TokenCache(HttpClient& client, std::string api_base, std::string corp_id, std::string secret,
+             NowFn now, TokenStore* store);
+
+  // A valid token, or the gettoken failure (kApiError with its errcode).
+  boost::asio::awaitable<ApiReply> Get(std::string& token);
+  // Forgets `token` if it is the cached one (after 40014/42001).
+  void Invalidate(const std::string& token);
+  std::uint64_t fetches() const { return fetches_; }
+
+ private:
+  boost::asio::awaitable<ApiReply> Fetch();
+  bool Fresh() const;
+
+  HttpClient& client_;
+  std::string api_base_;
+  std::string corp_id_;
+  std::string secret_;
+  NowFn now_;
+  TokenStore* store_;
+  std::string store_key_;
+  std::optional<CachedToken> token_;
+  std::int64_t refresh_at_ = 0;
+  bool fetching_ = false;
+  std::uint64_t generation_ = 0;  // completed fetches
+  ApiReply last_fetch_;
+  std::vector<boost::asio::steady_timer*> waiters_;
+  std::uint64_t fetches_ = 0;
+};
+
+// JSON calls on https://qyapi.weixin.qq.com/cgi-bin/... with the token in the
+// query. On 40014/42001 the token is refreshed and the call retried once.
+class Api {
+ public:
+  Api(HttpClient& client, TokenCache& tokens, std::string api_base);
+
+  // POST `json` to `path` (e.g. "/cgi-bin/message/send").
+  boost::asio::awaitable<ApiReply> Post(std::string path, std::string json);
+  // GET `path` with `query` ("a=1&b=2", already encoded).
+  boost::asio::awaitable<ApiReply> Get(std::string path, std::string query);
+
+ private:
+  boost::asio::awaitable<ApiReply> Call(const std::string& path, const std::string& query,
+                                        const std::string& json);
+
+  HttpClient& client_;
+  TokenCache& tokens_;
+  std::string api_base_;
+};
+
+// Parses errcode/errmsg of a WeCom JSON answer into `reply`.
+void ReadErrcode(ApiReply& reply);
+
+// Percent-encodes a query value.
+std::string QueryEscape(std::string_view value);
+
+}  // namespace scrm::wecom
