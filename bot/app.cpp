@@ -5,14 +5,19 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdio>
 #include <optional>
 
 #include "bot/callback_service.h"
+#include "bot/delivery.h"
 #include "bot/metrics.h"
+#include "bot/render.h"
 #include "bot/server.h"
+#include "storage/connection.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "storage/migrate.h"
+#include "storage/outbox.h"
 #include "storage/writer.h"
 #include "wecom/crypto.h"
 
@@ -22,20 +27,25 @@ namespace net = boost::asio;
 
 struct App::Impl {
   Impl(const Config& cfg, wecom::MsgCrypt c, std::unique_ptr<storage::Db> db,
-       const domain::Clock& clock)
+       const domain::Clock& clock, Templates t)
       : config(cfg),
         crypt(std::move(c)),
+        templates(std::move(t)),
         writer(std::move(db), static_cast<std::size_t>(cfg.storage.max_group)),
         service(crypt, metrics, clock),
-        server(ioc, config.server, service, metrics, writer) {}
+        server(ioc, config.server, service, metrics, writer, [this] {
+          if (delivery) delivery->Wake();
+        }) {}
 
   Config config;
   wecom::MsgCrypt crypt;
+  Templates templates;
   Metrics metrics;
   net::io_context ioc{1};
   storage::Writer writer;
   CallbackService service;
   Server server;
+  std::unique_ptr<Delivery> delivery;  // stopped before the writer
   std::optional<net::signal_set> signals;
 };
 
@@ -69,12 +79,20 @@ std::variant<std::unique_ptr<App>, std::string> App::Create(const Config& config
   auto migrated = RunMigrations(config, clock);
   if (auto* error = std::get_if<std::string>(&migrated)) return *error;
   if (int n = std::get<int>(migrated); n > 0) spdlog::info("applied {} migration(s)", n);
+  std::string error;
+  auto templates = Templates::Load(config.templates.dir, RequiredTemplates(), error);
+  if (!templates) return error;
   auto db = storage::Db::Open(DbOptionsOf(config));
   if (!db) return "storage.sqlite_path: " + db.error().message();
   auto rows = storage::CountInbox(**db);
-  auto impl = std::make_unique<Impl>(config, std::move(*crypt), std::move(*db), clock);
+  auto impl = std::make_unique<Impl>(config, std::move(*crypt), std::move(*db), clock,
+                                     std::move(*templates));
+  auto delivery =
+      Delivery::Create(impl->config, impl->writer, impl->templates, impl->metrics, clock);
+  if (auto* e = std::get_if<std::string>(&delivery)) return *e;
+  impl->delivery = std::move(std::get<0>(delivery));
   impl->metrics.SetInboxRows(rows ? *rows : 0);
-  if (auto error = impl->server.Listen()) return *error;
+  if (auto listen_error = impl->server.Listen()) return *listen_error;
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -103,15 +121,69 @@ int App::Run(bool handle_signals) {
     });
   }
   impl_->server.Start();
+  impl_->delivery->Start();
   spdlog::info("scrm-bot listening on {}:{}, callback path {}", impl_->config.server.host, port(),
                impl_->config.server.callback_path);
   // Returns once the acceptor, every session and the signal wait are done.
   impl_->ioc.run();
-  // Commit what is queued, then run the completions the writer posted back.
+  // Finish the API calls in flight, commit what is queued, then run the
+  // completions the writer posted back.
+  impl_->delivery->Stop();
   impl_->writer.Stop();
   impl_->ioc.restart();
   impl_->ioc.poll();
   spdlog::info("scrm-bot stopped");
+  return 0;
+}
+
+int ListOutboxCommand(const Config& config, bool dead_only, int limit) {
+  auto migrated = RunMigrations(config, domain::SystemClock());
+  if (auto* error = std::get_if<std::string>(&migrated)) {
+    std::fprintf(stderr, "%s\n", error->c_str());
+    return 1;
+  }
+  auto db = storage::Db::Open(DbOptionsOf(config));
+  if (!db) return 1;
+  auto rows = storage::ListOutbox(**db, dead_only, limit);
+  if (!rows) {
+    std::fprintf(stderr, "cannot read the outbox: %s\n", rows.error().message().c_str());
+    return 1;
+  }
+  std::printf("%-8s %-8s %-8s %-24s %-34s %s\n", "id", "state", "attempts", "recipient", "api",
+              "last error");
+  for (const auto& row : *rows) {
+    std::printf("%-8lld %-8s %-8d %-24s %-34s %s\n", static_cast<long long>(row.id),
+                row.state.c_str(), row.attempts, row.message.recipient.c_str(),
+                row.message.api.c_str(), row.last_error.c_str());
+  }
+  auto counts = storage::CountOutbox(**db);
+  if (counts) {
+    std::printf("pending %lld, sent %lld, dead %lld\n", static_cast<long long>(counts->pending),
+                static_cast<long long>(counts->sent), static_cast<long long>(counts->dead));
+  }
+  return 0;
+}
+
+int RetryOutboxCommand(const Config& config, std::int64_t id, const domain::Clock& clock) {
+  auto migrated = RunMigrations(config, clock);
+  if (auto* error = std::get_if<std::string>(&migrated)) {
+    std::fprintf(stderr, "%s\n", error->c_str());
+    return 1;
+  }
+  auto db = storage::Db::Open(DbOptionsOf(config));
+  if (!db) return 1;
+  try {
+    if (!storage::RetryDeadOutbox((*db)->connection(), id,
+                                  clock.Now().time_since_epoch().count())) {
+      std::fprintf(stderr, "outbox row %lld is not in the dead letter\n",
+                   static_cast<long long>(id));
+      return 2;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cannot update the outbox: %s\n", e.what());
+    return 1;
+  }
+  std::printf("outbox row %lld queued again\n", static_cast<long long>(id));
   return 0;
 }
 

@@ -36,4 +36,12 @@ class App {
 // error or the number of migrations applied.
 std::variant<int, std::string> RunMigrations(const Config& config, const domain::Clock& clock);
 
+// `scrm-bot outbox list`: prints rows (newest first), dead ones only when
+// `dead_only`. Returns the exit code.
+int ListOutboxCommand(const Config& config, bool dead_only, int limit);
+
+// `scrm-bot outbox retry ID`: puts a dead row back in the queue; a running
+// bot picks it up within a second. Returns the exit code.
+int RetryOutboxCommand(const Config& config, std::int64_t id, const domain::Clock& clock);
+
 }  // namespace scrm::bot

@@ -76,7 +76,8 @@ class SectionReader {
   std::set<std::string> known_;
 };
 
-const std::set<std::string> kSections = {"server", "wecom", "storage", "schedule", "log"};
+const std::set<std::string> kSections = {"server",    "wecom",    "storage", "schedule",
+                                         "templates", "delivery", "log"};
 
 bool SplitListen(const std::string& listen, std::string& host, std::uint16_t& port) {
   auto colon = listen.rfind(':');
@@ -185,6 +186,21 @@ void ReadSchedule(const toml::table* t, Config& c, std::vector<ConfigError>& err
   }
 }
 
+void ReadTemplates(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "templates", errors);
+  r.String("dir", c.templates.dir);
+  r.RejectUnknown();
+  r.Require(!c.templates.dir.empty(), "dir", "must not be empty");
+}
+
+void ReadDelivery(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "delivery", errors);
+  r.Integer("member_messages_per_minute", c.delivery.member_messages_per_minute, 1, 10000);
+  r.Integer("max_backoff_seconds", c.delivery.max_backoff_seconds, 1, 86400);
+  r.Integer("concurrency", c.delivery.concurrency, 1, 1000);
+  r.RejectUnknown();
+}
+
 void ReadLog(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
   SectionReader r(t, "log", errors);
   r.String("level", c.log.level);
@@ -237,6 +253,8 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   ReadWeCom(Section(root, "wecom", result.errors), config, env, result.errors);
   ReadStorage(Section(root, "storage", result.errors), config, result.errors);
   ReadSchedule(Section(root, "schedule", result.errors), config, result.errors);
+  ReadTemplates(Section(root, "templates", result.errors), config, result.errors);
+  ReadDelivery(Section(root, "delivery", result.errors), config, result.errors);
   ReadLog(Section(root, "log", result.errors), config, result.errors);
   if (result.errors.empty()) result.config = std::move(config);
   return result;

@@ -44,6 +44,16 @@ struct ScheduleConfig {
   std::string timezone = "Asia/Shanghai";
 };
 
+struct TemplatesConfig {
+  std::string dir = "templates";  // folder of the *.mustache message templates
+};
+
+struct DeliveryConfig {
+  int member_messages_per_minute = 30;  // WeCom drops app messages past 30/min per member
+  int max_backoff_seconds = 300;        // retry delays double up to this
+  int concurrency = 16;                 // API calls in flight at most
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -53,6 +63,8 @@ struct Config {
   WeComConfig wecom;
   StorageConfig storage;
   ScheduleConfig schedule;
+  TemplatesConfig templates;
+  DeliveryConfig delivery;
   LogConfig log;
 };
 

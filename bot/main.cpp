@@ -77,6 +77,18 @@ int main(int argc, char** argv) {
   CLI::App* serve = add("serve", "Run the callback server");
   CLI::App* migrate = add("migrate", "Apply pending database migrations");
   CLI::App* check = add("check-config", "Validate a configuration file without starting");
+  CLI::App* outbox = cli.add_subcommand("outbox", "Inspect and retry outbound messages");
+  outbox->require_subcommand(1);
+  bool dead_only = false;
+  int limit = 50;
+  long long retry_id = 0;
+  CLI::App* outbox_list = outbox->add_subcommand("list", "List outbox rows, newest first");
+  outbox_list->add_option("--config", config_path, "TOML configuration file")->required();
+  outbox_list->add_flag("--dead", dead_only, "Only rows in the dead letter");
+  outbox_list->add_option("--limit", limit, "Rows to show")->check(CLI::Range(1, 100000));
+  CLI::App* outbox_retry = outbox->add_subcommand("retry", "Send a dead-lettered row again");
+  outbox_retry->add_option("id", retry_id, "Outbox row id")->required()->check(CLI::PositiveNumber);
+  outbox_retry->add_option("--config", config_path, "TOML configuration file")->required();
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -88,5 +100,11 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return Serve(config_path);
   if (migrate->parsed()) return Migrate(config_path);
   if (check->parsed()) return CheckConfig(config_path);
+  if (outbox_list->parsed() || outbox_retry->parsed()) {
+    auto config = Load(config_path);
+    if (!config) return kUsageError;
+    if (outbox_list->parsed()) return scrm::bot::ListOutboxCommand(*config, dead_only, limit);
+    return scrm::bot::RetryOutboxCommand(*config, retry_id, scrm::domain::SystemClock());
+  }
   return kUsageError;
 }

@@ -43,6 +43,17 @@ void Metrics::ObserveLatency(double seconds) {
   latency_sum_ns_ += static_cast<std::uint64_t>(seconds * 1e9);
 }
 
+void Metrics::OutboxSent(double seconds) {
+  for (size_t i = 0; i < kDeliveryBuckets.size(); ++i) {
+    if (seconds <= kDeliveryBuckets[i]) {
+      delivery_buckets_[i]++;
+      break;
+    }
+  }
+  outbox_sent_++;
+  delivery_sum_ms_ += static_cast<std::uint64_t>(seconds * 1000);
+}
+
 std::string Metrics::Render() const {
   std::string out;
   char line[256];
@@ -80,6 +91,33 @@ std::string Metrics::Render() const {
   out += "# HELP scrm_inbox_rows Rows in the durable inbox.\n";
   out += "# TYPE scrm_inbox_rows gauge\n";
   add("scrm_inbox_rows %lld\n", (long long)inbox_rows_.load());
+  out += "# HELP scrm_outbox_rows Outbox rows by state.\n";
+  out += "# TYPE scrm_outbox_rows gauge\n";
+  add("scrm_outbox_rows{state=\"pending\"} %lld\n", (long long)outbox_pending_.load());
+  add("scrm_outbox_rows{state=\"sent\"} %lld\n", (long long)outbox_sent_rows_.load());
+  add("scrm_outbox_rows{state=\"dead\"} %lld\n", (long long)outbox_dead_rows_.load());
+  out += "# HELP scrm_outbox_deliveries_total Outbox send attempts by outcome.\n";
+  out += "# TYPE scrm_outbox_deliveries_total counter\n";
+  add("scrm_outbox_deliveries_total{result=\"sent\"} %llu\n",
+      (unsigned long long)outbox_sent_.load());
+  add("scrm_outbox_deliveries_total{result=\"retried\"} %llu\n",
+      (unsigned long long)outbox_retried_.load());
+  add("scrm_outbox_deliveries_total{result=\"dead\"} %llu\n",
+      (unsigned long long)outbox_dead_.load());
+  out += "# HELP scrm_wecom_config_errors_total API calls refused for a configuration error.\n";
+  out += "# TYPE scrm_wecom_config_errors_total counter\n";
+  add("scrm_wecom_config_errors_total %llu\n", (unsigned long long)outbox_config_errors_.load());
+  out += "# HELP scrm_outbox_delivery_seconds Time from outbox row to WeCom's acknowledgement.\n";
+  out += "# TYPE scrm_outbox_delivery_seconds histogram\n";
+  unsigned long long delivered = 0;
+  for (size_t i = 0; i < kDeliveryBuckets.size(); ++i) {
+    delivered += delivery_buckets_[i].load();
+    add("scrm_outbox_delivery_seconds_bucket{le=\"%g\"} %llu\n", kDeliveryBuckets[i], delivered);
+  }
+  add("scrm_outbox_delivery_seconds_bucket{le=\"+Inf\"} %llu\n",
+      (unsigned long long)outbox_sent_.load());
+  add("scrm_outbox_delivery_seconds_sum %.3f\n", delivery_sum_ms_.load() / 1e3);
+  add("scrm_outbox_delivery_seconds_count %llu\n", (unsigned long long)outbox_sent_.load());
   return out;
 }
 

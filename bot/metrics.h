@@ -30,6 +30,8 @@ class Metrics {
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 
+  static constexpr std::array<double, 8> kDeliveryBuckets = {0.5, 1, 2, 5, 10, 30, 60, 300};
+
   void Accepted() { accepted_++; }
   void Duplicate() { duplicate_++; }
   void Rejected(Reject reason) {
@@ -39,6 +41,18 @@ class Metrics {
   void UrlVerified(bool ok) { (ok ? verify_ok_ : verify_failed_)++; }
   void ObserveLatency(double seconds);
   void SetInboxRows(std::int64_t rows) { inbox_rows_ = rows; }
+  void SetOutbox(std::int64_t pending, std::int64_t sent, std::int64_t dead) {
+    outbox_pending_ = pending;
+    outbox_sent_rows_ = sent;
+    outbox_dead_rows_ = dead;
+  }
+  // One outbox row acknowledged by WeCom, `seconds` after it was written.
+  void OutboxSent(double seconds);
+  void OutboxRetried() { outbox_retried_++; }
+  void OutboxDead(bool config_error) {
+    outbox_dead_++;
+    if (config_error) outbox_config_errors_++;
+  }
   void AddInboxRows(std::int64_t rows) { inbox_rows_ += rows; }
 
   std::uint64_t accepted() const { return accepted_; }
@@ -56,6 +70,11 @@ class Metrics {
   std::atomic<std::uint64_t> latency_count_{0};
   std::atomic<std::uint64_t> latency_sum_ns_{0};
   std::atomic<std::int64_t> inbox_rows_{0};
+  std::atomic<std::int64_t> outbox_pending_{0}, outbox_sent_rows_{0}, outbox_dead_rows_{0};
+  std::atomic<std::uint64_t> outbox_sent_{0}, outbox_retried_{0}, outbox_dead_{0};
+  std::atomic<std::uint64_t> outbox_config_errors_{0};
+  std::array<std::atomic<std::uint64_t>, kDeliveryBuckets.size()> delivery_buckets_{};
+  std::atomic<std::uint64_t> delivery_sum_ms_{0};
 };
 
 }  // namespace scrm::bot

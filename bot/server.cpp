@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bot/async_writer.h"
 #include "bot/callback_service.h"
 #include "bot/metrics.h"
 #include "storage/writer.h"
@@ -31,6 +32,15 @@ constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 struct SessionState {
   beast::tcp_stream* stream = nullptr;
   bool busy = false;  // a request was read and is being answered
+};
+
+// One connection's state. RunSession owns it; ServeOne handles one request.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  SessionState state;
+  int served = 0;
 };
 
 Response MakeResponse(const Reply& reply, unsigned version) {
@@ -69,78 +79,6 @@ std::string_view QueryOf(std::string_view target) {
   return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
 }
 
-// Awaits writer jobs from the io thread.
-//
-// Each waiting request parks on a timer that expires at the handler
-// deadline. The writer thread reports completions into a batch, and one post
-// per batch hands them to the io thread, which stores each result and cancels
-// its timer. A write still unfinished at the deadline is answered with an
-// error so WeCom retries (the row may still land: the retry is then a
-// duplicate). Everything except Complete() runs on the io thread.
-class WriteWaits : public std::enable_shared_from_this<WriteWaits> {
- public:
-  WriteWaits(net::io_context& io, storage::Writer& writer, std::chrono::milliseconds timeout)
-      : io_(io), writer_(writer), timeout_(timeout) {}
-
-  net::awaitable<storage::Result<int>> Store(storage::Writer::Job job) {
-    auto wait = std::make_shared<Wait>(io_);
-    wait->timer.expires_after(timeout_);
-    outgoing_.push_back(
-        {std::move(job),
-         [self = shared_from_this(), wait](storage::Result<int> r) { self->Complete(wait, r); },
-         storage::Writer::Atomicity::kSingleStatement});
-    // Jobs from the handlers that are ready now go to the writer together,
-    // so a burst of callbacks becomes one commit rather than several.
-    if (outgoing_.size() == 1) net::post(io_, [self = shared_from_this()] { self->Flush(); });
-    co_await wait->timer.async_wait(kNoThrow);
-    if (!wait->result) {
-      spdlog::error("inbox write did not finish within {} ms", timeout_.count());
-      co_return storage::Errc::kQueryFailed;
-    }
-    co_return *wait->result;
-  }
-
- private:
-  struct Wait {
-    explicit Wait(net::io_context& io) : timer(io) {}
-    net::steady_timer timer;
-    std::optional<storage::Result<int>> result;
-  };
-  using WaitPtr = std::shared_ptr<Wait>;
-
-  void Flush() {
-    std::vector<storage::Writer::Request> batch;
-    batch.swap(outgoing_);
-    writer_.SubmitBatch(std::move(batch));
-  }
-
-  // Writer thread.
-  void Complete(const WaitPtr& wait, storage::Result<int> result) {
-    std::lock_guard lock(mu_);
-    batch_.emplace_back(wait, result);
-    if (batch_.size() == 1) net::post(io_, [self = shared_from_this()] { self->Drain(); });
-  }
-
-  void Drain() {
-    std::vector<std::pair<WaitPtr, storage::Result<int>>> batch;
-    {
-      std::lock_guard lock(mu_);
-      batch.swap(batch_);
-    }
-    for (auto& [wait, result] : batch) {
-      wait->result = result;
-      wait->timer.cancel();
-    }
-  }
-
-  net::io_context& io_;
-  storage::Writer& writer_;
-  const std::chrono::milliseconds timeout_;
-  std::vector<storage::Writer::Request> outgoing_;  // io thread only
-  std::mutex mu_;
-  std::vector<std::pair<WaitPtr, storage::Result<int>>> batch_;  // guarded by mu_
-};
-
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
@@ -152,11 +90,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         metrics(m),
         writer(w),
         acceptor(io),
-        waits(std::make_shared<WriteWaits>(io, w,
-                                           std::chrono::milliseconds(cfg.handler_timeout_ms))) {}
+        waits(std::make_shared<AsyncWriter>(io, w,
+                                            std::chrono::milliseconds(cfg.handler_timeout_ms))) {}
 
   net::awaitable<void> AcceptLoop();
-  net::awaitable<void> RunSession(beast::tcp_stream stream);
+  net::awaitable<void> RunSession(tcp::socket socket);
+  net::awaitable<bool> ServeOne(Connection& conn);
+  net::awaitable<void> WriteFinal(Connection& conn, Reply reply);
   net::awaitable<Reply> Handle(const Request& req);
   net::awaitable<Reply> HandleCallbackPost(const Request& req);
   net::awaitable<storage::Result<int>> StoreInbox(storage::InboxRecord record);
@@ -169,14 +109,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   storage::Writer& writer;
   tcp::acceptor acceptor;
   std::uint16_t port = 0;  // bound port, set by Listen()
-  std::shared_ptr<WriteWaits> waits;
+  std::shared_ptr<AsyncWriter> waits;
+  std::function<void()> on_stored;
   std::unordered_set<SessionState*> sessions;  // io thread only
   bool stopping = false;                       // io thread only
 };
 
 Server::Server(net::io_context& ioc, const ServerConfig& config, const CallbackService& service,
-               Metrics& metrics, storage::Writer& writer)
-    : impl_(std::make_shared<Impl>(ioc, config, service, metrics, writer)) {}
+               Metrics& metrics, storage::Writer& writer, std::function<void()> on_stored)
+    : impl_(std::make_shared<Impl>(ioc, config, service, metrics, writer)) {
+  impl_->on_stored = std::move(on_stored);
+}
 
 Server::~Server() = default;
 
@@ -229,62 +172,66 @@ net::awaitable<void> Server::Impl::AcceptLoop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(ioc, RunSession(beast::tcp_stream(std::move(socket))), [](std::exception_ptr e) {
+    net::awaitable<void> session = RunSession(std::move(socket));
+    net::co_spawn(ioc, std::move(session), [](std::exception_ptr e) {
       if (e) spdlog::error("session ended with an exception");
     });
   }
 }
 
-net::awaitable<void> Server::Impl::RunSession(beast::tcp_stream stream) {
+net::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
   auto self = shared_from_this();
-  SessionState state{&stream, false};
-  sessions.insert(&state);
-  struct Unregister {
-    Impl& impl;
-    SessionState* s;
-    ~Unregister() { impl.sessions.erase(s); }
-  } unregister{*this, &state};
-
-  beast::flat_buffer buffer;
-  const auto read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
-  for (int served = 0; !stopping; ++served) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-    parser.body_limit(config.max_body_bytes);
-    stream.expires_after(read_timeout);
-    auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      bool body = ec == http::error::body_limit;
-      Reply reply = body ? service.TooLarge() : Reply{431, "request header fields too large\n"};
-      Response res = MakeResponse(reply, 11);
-      res.keep_alive(false);
-      co_await http::async_write(stream, res, kNoThrow);
-      break;
-    }
-    if (ec) {
-      bool quiet = ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-                   ec == beast::error::timeout || ec == net::error::connection_reset ||
-                   ec == net::error::eof;
-      if (!quiet && bytes > 0) {
-        Response res = MakeResponse(Reply{400, "malformed HTTP request\n"}, 11);
-        res.keep_alive(false);
-        co_await http::async_write(stream, res, kNoThrow);
-      }
-      break;
-    }
-    state.busy = true;
-    Request req = parser.release();
-    Reply reply = co_await Handle(req);
-    Response res = MakeResponse(reply, req.version());
-    bool keep = req.keep_alive() && !stopping && served + 1 < config.keep_alive_requests;
-    res.keep_alive(keep);
-    // The write shares the deadline set before the read.
-    auto [wec, written] = co_await http::async_write(stream, res, kNoThrow);
-    state.busy = false;
-    if (wec || !keep) break;
+  auto conn = std::make_unique<Connection>(std::move(socket));
+  conn->state.stream = &conn->stream;
+  sessions.insert(&conn->state);
+  while (!stopping) {
+    bool again = co_await ServeOne(*conn);
+    if (!again) break;
   }
+  sessions.erase(&conn->state);
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Reads one request and answers it; false when the connection must close.
+net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+  parser.body_limit(config.max_body_bytes);
+  conn.stream.expires_after(std::chrono::milliseconds(config.read_timeout_ms));
+  auto read = co_await http::async_read(conn.stream, conn.buffer, parser, kNoThrow);
+  boost::system::error_code ec = std::get<0>(read);
+  if (ec == http::error::body_limit || ec == http::error::header_limit) {
+    Reply reply = ec == http::error::body_limit ? service.TooLarge()
+                                                : Reply{431, "request header fields too large\n"};
+    co_await WriteFinal(conn, reply);
+    co_return false;
+  }
+  if (ec) {
+    bool quiet = ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+                 ec == beast::error::timeout || ec == net::error::connection_reset ||
+                 ec == net::error::eof;
+    if (!quiet && std::get<1>(read) > 0) {
+      co_await WriteFinal(conn, Reply{400, "malformed HTTP request\n"});
+    }
+    co_return false;
+  }
+  conn.state.busy = true;
+  Request req = parser.release();
+  Reply reply = co_await Handle(req);
+  Response res = MakeResponse(reply, req.version());
+  bool keep = req.keep_alive() && !stopping && ++conn.served < config.keep_alive_requests;
+  res.keep_alive(keep);
+  // The write shares the deadline set before the read.
+  auto written = co_await http::async_write(conn.stream, res, kNoThrow);
+  conn.state.busy = false;
+  co_return !std::get<0>(written) && keep;
+}
+
+net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, Reply reply) {
+  Response res = MakeResponse(reply, 11);
+  res.keep_alive(false);
+  co_await http::async_write(conn.stream, res, kNoThrow);
 }
 
 net::awaitable<Reply> Server::Impl::Handle(const Request& req) {
@@ -313,7 +260,11 @@ net::awaitable<Reply> Server::Impl::HandleCallbackPost(const Request& req) {
   auto accepted = service.Accept(QueryOf(req.target()), req.body());
   Reply reply;
   if (auto* record = std::get_if<storage::InboxRecord>(&accepted)) {
-    reply = service.Stored(co_await StoreInbox(std::move(*record)));
+    auto stored = co_await StoreInbox(std::move(*record));
+    reply = service.Stored(stored);
+    if (stored && *stored == static_cast<int>(storage::InboxOutcome::kInserted) && on_stored) {
+      on_stored();
+    }
   } else {
     reply = std::get<Reply>(std::move(accepted));
     std::string_view why = reply.body;
@@ -326,7 +277,8 @@ net::awaitable<Reply> Server::Impl::HandleCallbackPost(const Request& req) {
 }
 
 net::awaitable<storage::Result<int>> Server::Impl::StoreInbox(storage::InboxRecord record) {
-  co_return co_await waits->Store(storage::InsertInboxJob(std::move(record)));
+  storage::Writer::Job job = storage::InsertInboxJob(std::move(record));
+  co_return co_await waits->Run(std::move(job), storage::Writer::Atomicity::kSingleStatement);
 }
 
 }  // namespace scrm::bot

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,8 +30,9 @@ class Metrics;
 class Server {
  public:
   // All references must outlive the server.
+  // `on_stored` runs on the io thread after a callback was newly stored.
   Server(boost::asio::io_context& ioc, const ServerConfig& config, const CallbackService& service,
-         Metrics& metrics, storage::Writer& writer);
+         Metrics& metrics, storage::Writer& writer, std::function<void()> on_stored);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -41,6 +41,31 @@ Writer::Job InsertInboxJob(InboxRecord record) {
   };
 }
 
+bool MarkInboxProcessed(Connection& conn, std::int64_t id, std::int64_t now) {
+  SQLite::Statement& q =
+      conn.Cached("UPDATE inbox SET processed_at = :now WHERE id = :id AND processed_at IS NULL");
+  q.bind(":now", static_cast<int64_t>(now));
+  q.bind(":id", static_cast<int64_t>(id));
+  int changed = q.exec();
+  q.reset();
+  return changed == 1;
+}
+
+Result<std::vector<InboxRow>> UnprocessedInbox(Db& db, std::int64_t after_id, int limit) {
+  try {
+    SQLite::Statement q(db.connection().db,
+                        std::string(kSelect) +
+                            "WHERE id > :after AND processed_at IS NULL ORDER BY id LIMIT :limit");
+    q.bind(":after", static_cast<int64_t>(after_id));
+    q.bind(":limit", limit);
+    std::vector<InboxRow> rows;
+    while (q.executeStep()) rows.push_back(ReadRow(q));
+    return rows;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
 Result<std::int64_t> CountInbox(Db& db) {
   try {
     return db.connection().db.execAndGet("SELECT count(*) FROM inbox").getInt64();

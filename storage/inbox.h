@@ -11,6 +11,7 @@
 
 namespace scrm::storage {
 
+class Connection;
 class Db;
 
 struct InboxRecord {
@@ -33,9 +34,15 @@ struct InboxRow {
   std::optional<std::int64_t> processed_at;
 };
 
+// Marks row `id` processed at `now`; false if it already was (the caller
+// then must not repeat the row's effects). Runs inside a Writer job.
+bool MarkInboxProcessed(Connection& conn, std::int64_t id, std::int64_t now);
+
 // Read side, on its own connection.
 Result<std::int64_t> CountInbox(Db& db);
 Result<std::optional<InboxRow>> FindInbox(Db& db, const std::string& dedup_key);
 Result<std::vector<InboxRow>> ListInbox(Db& db, std::int64_t after_id, int limit);
+// Unprocessed rows with id > after_id, oldest first.
+Result<std::vector<InboxRow>> UnprocessedInbox(Db& db, std::int64_t after_id, int limit);
 
 }  // namespace scrm::storage

@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -50,6 +51,7 @@ struct FakeWeCom::Impl {
   Impl(std::string corp, std::string sec) : corp_id(std::move(corp)), secret(std::move(sec)) {}
 
   Answer Handle(const std::string& path, const std::string& query, const std::string& body);
+  Answer Decide(const std::string& path, const std::string& query);  // REQUIRES: mu held
   Answer Success(const std::string& path);
   net::awaitable<void> Accept();
   net::awaitable<void> Session(beast::tcp_stream stream);
@@ -61,6 +63,7 @@ struct FakeWeCom::Impl {
   std::thread thread;
 
   mutable std::mutex mu;
+  mutable std::condition_variable called;
   std::vector<Call> calls;                           // guarded by mu
   std::map<std::string, std::vector<Fault>> faults;  // guarded by mu
   std::map<std::string, std::size_t> padding;        // guarded by mu
@@ -94,7 +97,15 @@ Answer FakeWeCom::Impl::Success(const std::string& path) {
 Answer FakeWeCom::Impl::Handle(const std::string& path, const std::string& query,
                                const std::string& body) {
   std::lock_guard lock(mu);
-  calls.push_back({path, query, body});
+  calls.push_back({path, query, body, 0});
+  called.notify_all();
+  Answer answer = Decide(path, query);
+  size_t at = answer.body.find("\"errcode\":");
+  calls.back().errcode = at == std::string::npos ? -2 : std::atoi(answer.body.c_str() + at + 10);
+  return answer;
+}
+
+Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query) {
   auto& pending = faults[path];
   if (!pending.empty()) {
     Fault f = pending.front();
@@ -195,6 +206,21 @@ std::vector<FakeWeCom::Call> FakeWeCom::calls(const std::string& path) const {
     if (path.empty() || c.path == path) out.push_back(c);
   }
   return out;
+}
+
+bool FakeWeCom::WaitForCount(const std::string& path, int n, std::chrono::milliseconds cap) const {
+  std::unique_lock lock(impl_->mu);
+  return impl_->called.wait_for(lock, cap, [&] {
+    int seen = 0;
+    for (const auto& c : impl_->calls) seen += c.path == path;
+    return seen >= n;
+  });
+}
+
+int FakeWeCom::succeeded(const std::string& path) const {
+  int n = 0;
+  for (const auto& c : calls(path)) n += c.errcode == 0;
+  return n;
 }
 
 int FakeWeCom::count(const std::string& path) const { return static_cast<int>(calls(path).size()); }

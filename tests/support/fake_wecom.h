@@ -17,6 +17,7 @@ class FakeWeCom {
     std::string path;   // "/cgi-bin/message/send"
     std::string query;  // raw query string
     std::string body;   // request body (JSON for POST)
+    int errcode = 0;    // what the fake answered (-2: no JSON answer)
   };
 
   FakeWeCom(std::string corp_id = "ww0123456789abcdef", std::string secret = "fake-secret");
@@ -29,6 +30,12 @@ class FakeWeCom {
 
   std::vector<Call> calls(const std::string& path = "") const;
   int count(const std::string& path) const;
+  // Calls to `path` that the fake answered with errcode 0.
+  int succeeded(const std::string& path) const;
+  // Blocks until `path` has been called at least `n` times, or `cap` passed
+  // (a safety limit, not a timing assumption). Returns whether it was.
+  bool WaitForCount(const std::string& path, int n,
+                    std::chrono::milliseconds cap = std::chrono::seconds(20)) const;
 
   // Tokens issued so far are answered 42001 from now on.
   void ExpireTokens();

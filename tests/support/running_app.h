@@ -7,6 +7,7 @@
 
 #include "bot/app.h"
 #include "tests/support/callback_builder.h"
+#include "tests/support/fake_wecom.h"
 #include "tests/support/manual_clock.h"
 #include "tests/support/temp_dir.h"
 
@@ -22,12 +23,16 @@ inline bot::Config TestConfig(const TempDir& dir) {
   c.wecom.token = kToken;
   c.wecom.encoding_aes_key = kAesKey;
   c.storage.sqlite_path = dir.File("scrm.db");
+  c.templates.dir = SCRM_SOURCE_DIR "/templates";
   return c;
 }
 
 class RunningApp {
  public:
-  explicit RunningApp(const bot::Config& config) {
+  // Serves `config` with wecom.api_base pointing at this app's fake WeCom.
+  explicit RunningApp(bot::Config config) {
+    config.wecom.api_base = wecom.base_url();
+    config.wecom.secret = "fake-secret";
     auto app = bot::App::Create(config, clock);
     if (auto* error = std::get_if<std::string>(&app)) throw std::runtime_error(*error);
     app_ = std::move(std::get<0>(app));
@@ -46,6 +51,7 @@ class RunningApp {
   }
 
   ManualClock clock;
+  FakeWeCom wecom;
 
  private:
   std::unique_ptr<bot::App> app_;

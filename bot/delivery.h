@@ -1,0 +1,51 @@
+// The delivery worker: its own thread and io_context, so API calls and
+// database reads never delay the callback server.
+//
+// It turns stored callbacks into outbox rows (each inbox row once, in the
+// same transaction that marks it processed) and sends pending outbox rows
+// through the WeCom API: in order per recipient, with retries and backoff for
+// transient errors, dead-lettering permanent ones, within the per-member rate
+// limit. A row acknowledged by WeCom is marked sent and never sent again.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "bot/config.h"
+#include "domain/clock.h"
+
+namespace scrm::storage {
+class Writer;
+}
+
+namespace scrm::bot {
+
+class Metrics;
+class Templates;
+
+class Delivery {
+ public:
+  // All references must outlive the worker. Returns an error message when
+  // the database cannot be opened.
+  static std::variant<std::unique_ptr<Delivery>, std::string> Create(const Config& config,
+                                                                     storage::Writer& writer,
+                                                                     const Templates& templates,
+                                                                     Metrics& metrics,
+                                                                     const domain::Clock& clock);
+  ~Delivery();  // Stop()
+
+  void Start();
+  // Thread-safe: there may be new inbox or outbox rows, or time has moved.
+  void Wake();
+  // Thread-safe: finishes the API calls in flight (bounded by their
+  // timeouts), records their outcome, and joins the thread.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit Delivery(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace scrm::bot

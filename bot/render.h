@@ -1,0 +1,35 @@
+// Message templates (Mustache files in templates/), loaded once at start.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scrm::bot {
+
+class Templates {
+ public:
+  // Loads every *.mustache file of `dir`. Returns nullopt and fills `error`
+  // when the folder is unreadable, a template does not parse, or one of
+  // `required` is missing.
+  static std::optional<Templates> Load(const std::string& dir,
+                                       const std::vector<std::string>& required,
+                                       std::string& error);
+
+  // Renders template `name` (file name without .mustache) with string
+  // variables. An unknown name renders as an empty string.
+  std::string Render(const std::string& name,
+                     const std::map<std::string, std::string>& vars = {}) const;
+
+  bool Has(const std::string& name) const { return sources_.count(name) > 0; }
+
+ private:
+  std::map<std::string, std::string> sources_;
+};
+
+// Templates every build of the bot needs.
+const std::vector<std::string>& RequiredTemplates();
+
+}  // namespace scrm::bot

@@ -1,0 +1,172 @@
+#include "storage/outbox.h"
+
+#include "storage/connection.h"
+#include "storage/db.h"
+
+namespace scrm::storage {
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT id, recipient, api, body, state, attempts, next_attempt_at, created_at, sent_at, "
+    "last_errcode, last_error FROM outbox ";
+
+OutboxRow ReadRow(SQLite::Statement& q) {
+  OutboxRow row;
+  row.id = q.getColumn(0).getInt64();
+  row.message.recipient = q.getColumn(1).getString();
+  row.message.api = q.getColumn(2).getString();
+  row.message.body = q.getColumn(3).getString();
+  row.state = q.getColumn(4).getString();
+  row.attempts = q.getColumn(5).getInt();
+  row.next_attempt_at = q.getColumn(6).getInt64();
+  row.created_at = q.getColumn(7).getInt64();
+  if (!q.getColumn(8).isNull()) row.sent_at = q.getColumn(8).getInt64();
+  if (!q.getColumn(9).isNull()) row.last_errcode = q.getColumn(9).getInt64();
+  row.last_error = q.getColumn(10).getString();
+  return row;
+}
+
+template <class Bind>
+Result<std::vector<OutboxRow>> Query(Db& db, const std::string& sql, Bind bind) {
+  try {
+    SQLite::Statement q(db.connection().db, sql);
+    bind(q);
+    std::vector<OutboxRow> rows;
+    while (q.executeStep()) rows.push_back(ReadRow(q));
+    return rows;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
+}  // namespace
+
+std::int64_t EnqueueOutbox(Connection& conn, const OutboxMessage& message, std::int64_t now) {
+  SQLite::Statement& q = conn.Cached(
+      "INSERT INTO outbox (recipient, api, body, next_attempt_at, created_at) "
+      "VALUES (:r, :api, :body, :now, :now)");
+  q.bind(":r", message.recipient);
+  q.bind(":api", message.api);
+  q.bind(":body", message.body);
+  q.bind(":now", static_cast<int64_t>(now));
+  q.exec();
+  q.reset();
+  return conn.db.getLastInsertRowid();
+}
+
+void MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now) {
+  SQLite::Statement& q = conn.Cached(
+      "UPDATE outbox SET state = 'sent', sent_at = :now, attempts = attempts + 1 "
+      "WHERE id = :id AND state = 'pending'");
+  q.bind(":now", static_cast<int64_t>(now));
+  q.bind(":id", static_cast<int64_t>(id));
+  q.exec();
+  q.reset();
+}
+
+void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attempt_at,
+                     std::int64_t errcode, const std::string& error) {
+  SQLite::Statement& q = conn.Cached(
+      "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next, "
+      "last_errcode = :code, last_error = :error WHERE id = :id AND state = 'pending'");
+  q.bind(":next", static_cast<int64_t>(next_attempt_at));
+  q.bind(":code", static_cast<int64_t>(errcode));
+  q.bind(":error", error);
+  q.bind(":id", static_cast<int64_t>(id));
+  q.exec();
+  q.reset();
+}
+
+void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
+                    const std::string& error) {
+  SQLite::Statement& q = conn.Cached(
+      "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_errcode = :code, "
+      "last_error = :error WHERE id = :id AND state = 'pending'");
+  q.bind(":code", static_cast<int64_t>(errcode));
+  q.bind(":error", error);
+  q.bind(":id", static_cast<int64_t>(id));
+  q.exec();
+  q.reset();
+}
+
+bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now) {
+  SQLite::Statement& q = conn.Cached(
+      "UPDATE outbox SET state = 'pending', next_attempt_at = :now WHERE id = :id AND "
+      "state = 'dead'");
+  q.bind(":now", static_cast<int64_t>(now));
+  q.bind(":id", static_cast<int64_t>(id));
+  int changed = q.exec();
+  q.reset();
+  return changed == 1;
+}
+
+Result<std::vector<OutboxRow>> DueOutbox(Db& db, std::int64_t now, int limit) {
+  return Query(db,
+               std::string(kColumns) +
+                   "o WHERE state = 'pending' AND next_attempt_at <= :now AND NOT EXISTS ("
+                   "SELECT 1 FROM outbox p WHERE p.state = 'pending' AND "
+                   "p.recipient = o.recipient AND p.id < o.id) ORDER BY id LIMIT :limit",
+               [&](SQLite::Statement& q) {
+                 q.bind(":now", static_cast<int64_t>(now));
+                 q.bind(":limit", limit);
+               });
+}
+
+Result<std::optional<std::int64_t>> NextOutboxAttempt(Db& db) {
+  try {
+    SQLite::Statement q(db.connection().db,
+                        "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'");
+    if (!q.executeStep() || q.getColumn(0).isNull()) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(q.getColumn(0).getInt64());
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
+Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit) {
+  std::string where = dead_only ? "WHERE state = 'dead' " : "";
+  return Query(db, std::string(kColumns) + where + "ORDER BY id DESC LIMIT :limit",
+               [&](SQLite::Statement& q) { q.bind(":limit", limit); });
+}
+
+Result<OutboxCounts> CountOutbox(Db& db) {
+  try {
+    SQLite::Statement q(db.connection().db, "SELECT state, count(*) FROM outbox GROUP BY state");
+    OutboxCounts counts;
+    while (q.executeStep()) {
+      std::string state = q.getColumn(0).getString();
+      std::int64_t n = q.getColumn(1).getInt64();
+      if (state == "pending") counts.pending = n;
+      if (state == "sent") counts.sent = n;
+      if (state == "dead") counts.dead = n;
+    }
+    return counts;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
+std::optional<std::pair<std::string, std::int64_t>> LoadToken(Db& db, const std::string& key) {
+  try {
+    SQLite::Statement q(db.connection().db, "SELECT value, expires_at FROM tokens WHERE key = :k");
+    q.bind(":k", key);
+    if (!q.executeStep()) return std::nullopt;
+    return std::make_pair(q.getColumn(0).getString(), q.getColumn(1).getInt64());
+  } catch (const SQLite::Exception&) {
+    return std::nullopt;
+  }
+}
+
+void SaveToken(Connection& conn, const std::string& key, const std::string& value,
+               std::int64_t expires_at) {
+  SQLite::Statement& q = conn.Cached(
+      "INSERT INTO tokens (key, value, expires_at) VALUES (:k, :v, :e) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at");
+  q.bind(":k", key);
+  q.bind(":v", value);
+  q.bind(":e", static_cast<int64_t>(expires_at));
+  q.exec();
+  q.reset();
+}
+
+}  // namespace scrm::storage

@@ -1,0 +1,68 @@
+// The durable outbox: every outbound WeCom call, written before it is sent.
+//
+// Write functions run inside Writer jobs (they take the writer's
+// Connection); read functions use their own Db.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/errors.h"
+
+namespace scrm::storage {
+
+class Connection;
+class Db;
+
+struct OutboxMessage {
+  std::string recipient;  // delivery order is kept per recipient
+  std::string api;        // "/cgi-bin/message/send"
+  std::string body;       // request JSON
+};
+
+struct OutboxRow {
+  std::int64_t id = 0;
+  OutboxMessage message;
+  std::string state;  // pending, sent, dead
+  int attempts = 0;
+  std::int64_t next_attempt_at = 0;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> sent_at;
+  std::optional<std::int64_t> last_errcode;
+  std::string last_error;
+};
+
+struct OutboxCounts {
+  std::int64_t pending = 0;
+  std::int64_t sent = 0;
+  std::int64_t dead = 0;
+};
+
+// Writer side. Each throws SQLite::Exception on failure (the Writer rolls
+// the job back).
+std::int64_t EnqueueOutbox(Connection& conn, const OutboxMessage& message, std::int64_t now);
+void MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now);
+void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attempt_at,
+                     std::int64_t errcode, const std::string& error);
+void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
+                    const std::string& error);
+// Puts a dead row back in the queue; false if `id` is not a dead row.
+bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now);
+
+// Read side. Due rows: pending, next_attempt_at <= now, and the oldest
+// pending row of their recipient (a later message never overtakes an
+// earlier one that is waiting for a retry).
+Result<std::vector<OutboxRow>> DueOutbox(Db& db, std::int64_t now, int limit);
+// The earliest next_attempt_at of any pending row.
+Result<std::optional<std::int64_t>> NextOutboxAttempt(Db& db);
+Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit);
+Result<OutboxCounts> CountOutbox(Db& db);
+
+// Stored access tokens.
+std::optional<std::pair<std::string, std::int64_t>> LoadToken(Db& db, const std::string& key);
+void SaveToken(Connection& conn, const std::string& key, const std::string& value,
+               std::int64_t expires_at);
+
+}  // namespace scrm::storage

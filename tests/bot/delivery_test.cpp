@@ -1,0 +1,148 @@
+// Callbacks in, messages out: the inbox dispatcher, the outbox and the
+// sender, end to end through encrypted callbacks and the fake WeCom.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "bot/app.h"
+#include "storage/db.h"
+#include "storage/outbox.h"
+#include "tests/support/callback_builder.h"
+#include "tests/support/catch_result.h"
+#include "tests/support/http_client.h"
+#include "tests/support/running_app.h"
+
+using namespace scrm;
+
+namespace {
+
+const std::string kSend = "/cgi-bin/message/send";
+
+void SendText(test::RunningApp& app, const std::string& from, const std::string& text,
+              const std::string& msg_id) {
+  test::CallbackBuilder builder;
+  auto cb = builder.Post(test::TextMessageXml(from, text, msg_id));
+  auto res = test::HttpRequest(app.port(), "POST", cb.target, cb.body);
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+}
+
+// Waits (bounded) until the outbox row `id` has been attempted `attempts`
+// times: the test must not move the clock before the bot recorded a retry.
+bool WaitForAttempts(const bot::Config& config, std::int64_t id, int attempts) {
+  for (int i = 0; i < 4000; ++i) {
+    auto db = storage::Db::Open({config.storage.sqlite_path, true});
+    if (db) {
+      auto rows = storage::ListOutbox(**db, false, 100);
+      if (rows) {
+        for (const auto& row : *rows) {
+          if (row.id == id && row.attempts >= attempts) return true;
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+std::vector<storage::OutboxRow> Outbox(const bot::Config& config, bool dead_only) {
+  auto db = storage::Db::Open({config.storage.sqlite_path, true});
+  REQUIRE(db);
+  auto rows = storage::ListOutbox(**db, dead_only, 100);
+  REQUIRE(rows);
+  return *rows;
+}
+
+}  // namespace
+
+TEST_CASE("帮助 gets the command overview through message/send", "[delivery]") {
+  test::TempDir dir;
+  test::RunningApp app(test::TestConfig(dir));
+  SendText(app, "zhangsan", " 帮助 ", "5001");
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  auto calls = app.wecom.calls(kSend);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].body.find("\"touser\":\"zhangsan\"") != std::string::npos);
+  CHECK(calls[0].body.find("可用命令") != std::string::npos);
+  CHECK(calls[0].body.find("\"agentid\":1000002") != std::string::npos);
+  CHECK(calls[0].body.find("\"enable_duplicate_check\":1") != std::string::npos);
+  CHECK(app.wecom.count("/cgi-bin/gettoken") == 1);
+
+  SendText(app, "lisi", "随便说点什么", "5002");
+  REQUIRE(app.wecom.WaitForCount(kSend, 2));
+  CHECK(app.wecom.calls(kSend)[1].body.find("发送「帮助」") != std::string::npos);
+}
+
+TEST_CASE("each inbox row is answered once, across restarts", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  {
+    test::RunningApp app(config);
+    SendText(app, "zhangsan", "help", "6001");
+    REQUIRE(app.wecom.WaitForCount(kSend, 1));
+    CHECK(app.Stop() == 0);
+  }
+  test::RunningApp again(config);
+  // A re-delivered callback is a duplicate and causes nothing.
+  SendText(again, "zhangsan", "help", "6001");
+  SendText(again, "wangwu", "help", "6002");
+  REQUIRE(again.wecom.WaitForCount(kSend, 1));
+  CHECK(again.Stop() == 0);
+  // The token saved by the first run is stale at this fake: one call is
+  // refused with 40014, the token refreshed, and the call repeated.
+  int delivered = 0;
+  for (const auto& c : again.wecom.calls(kSend)) {
+    if (c.errcode != 0) continue;
+    ++delivered;
+    CHECK(c.body.find("wangwu") != std::string::npos);
+  }
+  CHECK(delivered == 1);
+  int sent = 0;
+  for (const auto& row : Outbox(config, false)) sent += row.state == "sent";
+  CHECK(sent == 2);
+}
+
+TEST_CASE("rate limiting (45009) is retried with backoff until WeCom accepts", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  app.wecom.FailNext(kSend, 2, 45009);
+  SendText(app, "zhangsan", "帮助", "7001");
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    REQUIRE(app.wecom.WaitForCount(kSend, attempt));
+    REQUIRE(WaitForAttempts(config, 1, attempt));
+    app.clock.Advance(3600);  // past any backoff
+  }
+  REQUIRE(app.wecom.WaitForCount(kSend, 3));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == 3);
+  CHECK(app.wecom.succeeded(kSend) == 1);
+  auto rows = Outbox(config, false);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "sent");
+  CHECK(rows[0].attempts == 3);
+}
+
+TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends it", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  {
+    test::RunningApp app(config);
+    app.wecom.FailNext(kSend, 1, 81013);  // all recipients invalid
+    SendText(app, "ghost", "帮助", "8001");
+    REQUIRE(app.wecom.WaitForCount(kSend, 1));
+    CHECK(app.Stop() == 0);
+  }
+  auto dead = Outbox(config, true);
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].last_errcode == 81013);
+  CHECK(dead[0].last_error.find("81013") != std::string::npos);
+  config.wecom.api_base = "http://127.0.0.1:9";
+  test::ManualClock clock;  // the same time as the apps' clocks
+  CHECK(bot::RetryOutboxCommand(config, dead[0].id, clock) == 0);
+  CHECK(bot::RetryOutboxCommand(config, dead[0].id, clock) == 2);
+  test::RunningApp again(config);
+  REQUIRE(again.wecom.WaitForCount(kSend, 1));
+  CHECK(again.Stop() == 0);
+  CHECK(Outbox(config, true).empty());
+}

@@ -1,0 +1,30 @@
+// Builders for app messages (message/send). WeCom truncates or refuses
+// content past its byte limits (45002); these builders split long content
+// into several messages at UTF-8 character (and preferably line) boundaries,
+// marking each part, so nothing is cut silently.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scrm::wecom {
+
+inline constexpr std::size_t kTextLimit = 2048;      // text.content, bytes
+inline constexpr std::size_t kMarkdownLimit = 2048;  // markdown.content in app messages
+
+// Splits `text` into pieces of at most `limit` bytes, preferring to break
+// after a newline, never inside a UTF-8 sequence. When there is more than one
+// piece, each ends with a marker such as "（1/3）" that fits in the limit.
+std::vector<std::string> SplitForLimit(std::string_view text, std::size_t limit);
+
+// message/send bodies for a text message to `to_user` ("a|b" for several).
+// enable_duplicate_check is on, so a re-sent identical body within 30
+// minutes is not delivered twice.
+std::vector<std::string> TextMessageBodies(std::string_view to_user, std::int64_t agent_id,
+                                           std::string_view content);
+std::vector<std::string> MarkdownMessageBodies(std::string_view to_user, std::int64_t agent_id,
+                                               std::string_view content);
+
+}  // namespace scrm::wecom
