@@ -5,6 +5,7 @@
 // over C keep-alive connections from one io thread and reports throughput and
 // latency percentiles. Usage:
 //   scrm-loadgen --port P [--connections 32] [--requests 50000] [--path /wecom/callback]
+//                [--kind text|event]
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -37,6 +38,9 @@ struct Options {
   std::string token = "wecomScrmBotToken";
   std::string aes_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
   std::string corp_id = "ww0123456789abcdef";
+  // "text": rep messages (each one is answered by the bot); "event": app
+  // events that need no answer (enter_agent), to measure intake alone.
+  std::string kind = "text";
 };
 
 struct Shared {
@@ -142,6 +146,8 @@ Options Parse(int argc, char** argv) {
       o.requests = std::stoi(v);
     else if (k == "--path")
       o.path = v;
+    else if (k == "--kind" && (v == "text" || v == "event"))
+      o.kind = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       std::exit(2);

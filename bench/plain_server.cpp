@@ -1,6 +1,9 @@
 // The baseline: a Beast server with the same session shape as scrm-bot's
 // (one io thread, coroutine per connection, parser limits, keep-alive) that
-// answers every request 200 with an empty body and does nothing else.
+// answers every request 200 with the same small JSON body and does nothing
+// else. The body is a valid WeCom answer (errcode 0, with a token), so the
+// same program also serves as the API endpoint scrm-bot's replies go to
+// during the benchmark.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +18,8 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+constexpr const char* kBody =
+    "{\"errcode\":0,\"errmsg\":\"ok\",\"access_token\":\"bench\",\"expires_in\":7200}";
 
 net::awaitable<void> Session(beast::tcp_stream stream) {
   beast::flat_buffer buffer;
@@ -28,7 +33,8 @@ net::awaitable<void> Session(beast::tcp_stream stream) {
     auto req = parser.release();
     http::response<http::string_body> res{http::status::ok, req.version()};
     res.set(http::field::server, "plain");
-    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.body() = kBody;
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
     auto [wec, w] = co_await http::async_write(stream, res, kNoThrow);
@@ -54,7 +60,7 @@ int main(int argc, char** argv) {
   unsigned short port = argc > 1 ? static_cast<unsigned short>(std::stoi(argv[1])) : 0;
   net::io_context ioc{1};
   tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), port});
-  std::printf("plain-server listening on 127.0.0.1:%u, empty 200 for everything\n",
+  std::printf("plain-server listening on 127.0.0.1:%u, 200 for everything\n",
               acceptor.local_endpoint().port());
   std::fflush(stdout);
   net::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Callback throughput and latency: scrm-bot (every callback durable, fsync'd
 # group commits) next to a plain Beast server that only answers 200, on the
-# same machine, in the same run, driven by the same load generator.
+# same machine, in the same run, driven by the same load generator. Two
+# workloads for the bot: app events that need no answer (intake alone), and
+# rep text messages, each of which the bot answers through the outbox.
 #   bench/run.sh [requests=50000] [connections=32] [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,15 @@ cmake --build build-bench >/dev/null
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
+# The WeCom API stand-in for the bot's replies (every text callback is
+# answered with a message): a second plain server, up for the whole run.
+build-bench/bench/plain-server 0 >"$work/api.out" 2>&1 &
+for _ in $(seq 1 200); do
+  api_port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/api.out" | cut -d: -f2 || true)
+  [[ -n "$api_port" ]] && break
+  sleep 0.05
+done
+
 cat >"$work/bench.toml" <<TOML
 [server]
 listen = "127.0.0.1:0"
@@ -26,6 +37,7 @@ agent_id = 1000002
 secret = "bench"
 token = "wecomScrmBotToken"
 encoding_aes_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+api_base = "http://127.0.0.1:$api_port"
 [storage]
 sqlite_path = "$work/bench.db"
 synchronous = "full"
@@ -46,7 +58,10 @@ start() {
   echo "server did not start:"; cat "$work/out"; exit 1
 }
 
-load() { build-bench/bench/scrm-loadgen --port "$port" --connections "$connections" --requests "$1"; }
+load() {
+  build-bench/bench/scrm-loadgen --port "$port" --connections "$connections" --requests "$1" \
+    --kind "${kind:-event}"
+}
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  requests/run: $requests  connections: $connections"
@@ -60,11 +75,16 @@ for round in $(seq 1 "$rounds"); do
   start build-bench/scrm-bot serve --config "$work/bench.toml"
   load 2000 >/dev/null
   line=$(load "$requests")
-  echo "round $round scrm-bot:     $line"
+  echo "round $round scrm-bot (events, no reply):   $line"
   total_ok=$((total_ok + 2000 + $(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$line")))
-  accepted=$(curl -s "127.0.0.1:$port/metrics" | sed -n 's/^scrm_callbacks_total{result="accepted"} //p')
+  line=$(kind=text load "$requests")
+  echo "round $round scrm-bot (text, each answered): $line"
+  total_ok=$((total_ok + $(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$line")))
+  metrics=$(curl -s "127.0.0.1:$port/metrics")
+  accepted=$(sed -n 's/^scrm_callbacks_total{result="accepted"} //p' <<<"$metrics")
+  replies=$(sed -n 's/^scrm_outbox_deliveries_total{result="sent"} //p' <<<"$metrics")
   kill -TERM "$pid"; wait "$pid"
-  echo "round $round durable: accepted (committed) this run = $accepted"
+  echo "round $round durable: accepted (committed) this run = $accepted; replies acknowledged by then = $replies"
 done
 if command -v python3 >/dev/null; then
   rows=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from inbox').fetchone()[0])" "$work/bench.db")

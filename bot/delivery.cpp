@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <random>
@@ -24,7 +25,8 @@ namespace scrm::bot {
 
 namespace {
 
-constexpr int kBatch = 64;
+constexpr int kBatch = 256;       // rows read per pass
+constexpr int kBatchPauseMs = 5;  // between passes while work keeps arriving
 
 // Tokens live in the database; saving goes through the writer without
 // waiting (a lost save only costs one extra gettoken after a restart).
@@ -91,7 +93,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   storage::Writer::Job Outcome(const storage::OutboxRow& row, const wecom::ApiReply& reply);
   void Poke() {
     woken = true;
-    wake_timer.cancel();
+    if (!pausing) wake_timer.cancel();
   }
 
   const Config& config;
@@ -110,12 +112,17 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   domain::RateLimiter limiter;
   std::mt19937 rng;
   std::thread thread;
+  std::atomic<bool> wake_pending{false};
   // Delivery thread only:
   bool stopping = false;
   bool woken = false;
+  bool pausing = false;               // a short batching pause that wake-ups do not cut
+  bool send_needed = true;            // the outbox may hold something to send now
+  double next_wait = 1.0;             // seconds until the outbox needs a look at the latest
   std::set<std::int64_t> in_flight;   // outbox ids being sent
   std::set<std::int64_t> unrecorded;  // sent or failed, but the outcome could not be stored
-  std::int64_t inbox_after = 0;       // highest inbox id dispatched
+  std::int64_t inbox_after = -1;      // dispatch cursor; -1 until read
+  std::int64_t counted_at = 0;        // when the outbox counts were last read
 };
 
 std::variant<std::unique_ptr<Delivery>, std::string> Delivery::Create(const Config& config,
@@ -146,7 +153,12 @@ void Delivery::Start() {
 }
 
 void Delivery::Wake() {
-  net::post(impl_->ioc, [impl = impl_] { impl->Poke(); });
+  // One pending wake-up is enough however many callbacks arrive meanwhile.
+  if (impl_->wake_pending.exchange(true)) return;
+  net::post(impl_->ioc, [impl = impl_] {
+    impl->wake_pending = false;
+    impl->Poke();
+  });
 }
 
 void Delivery::Stop() {
@@ -163,11 +175,23 @@ net::awaitable<void> Delivery::Impl::Loop() {
   while (!stopping) {
     woken = false;
     co_await ProcessInbox();
-    double wait = co_await SendDue();
+    // The outbox is read only when something there may have changed: new
+    // rows, a finished call, or a retry or rate limit running out.
+    if (send_needed) {
+      send_needed = false;
+      next_wait = co_await SendDue();
+    }
+    double wait = next_wait;
     if (stopping) break;
-    if (woken) continue;
-    wake_timer.expires_after(std::chrono::milliseconds(static_cast<int>(wait * 1000)));
-    co_await wake_timer.async_wait(net::as_tuple(net::use_awaitable));
+    // Woken during the pass: go again after a short pause, so a stream of
+    // callbacks is read in batches rather than one pass each.
+    auto pause = woken ? std::chrono::milliseconds(kBatchPauseMs)
+                       : std::chrono::milliseconds(static_cast<int>(wait * 1000));
+    pausing = woken;
+    wake_timer.expires_after(pause);
+    auto [ec] = co_await wake_timer.async_wait(net::as_tuple(net::use_awaitable));
+    if (!ec) send_needed = true;  // the wait ran out: retries may be due
+    pausing = false;
   }
   // Let the calls in flight finish and record their outcome.
   while (!in_flight.empty()) {
@@ -177,51 +201,88 @@ net::awaitable<void> Delivery::Impl::Loop() {
 }
 
 net::awaitable<void> Delivery::Impl::ProcessInbox() {
-  auto rows = storage::UnprocessedInbox(*db, inbox_after, kBatch);
+  if (inbox_after < 0) {
+    auto cursor = storage::DispatchCursor(*db);
+    if (!cursor) {
+      spdlog::error("cannot read the dispatch cursor: {}", cursor.error().message());
+      co_return;
+    }
+    inbox_after = *cursor;
+  }
+  auto rows = storage::ListInbox(*db, inbox_after, kBatch);
   if (!rows) {
     spdlog::error("cannot read the inbox: {}", rows.error().message());
     co_return;
   }
+  if (rows->empty()) co_return;
+  // One transaction for the whole batch: each row is marked processed
+  // together with the replies it causes, and a burst of callbacks costs one
+  // commit instead of one each.
+  std::vector<std::pair<std::int64_t, std::vector<storage::OutboxMessage>>> work;
+  work.reserve(rows->size());
   for (const auto& row : *rows) {
-    auto messages = Dispatch(row, {templates, config.wecom.agent_id});
-    std::int64_t now = Now();
-    storage::Writer::Job job = [id = row.id, messages, now](storage::Connection& c) {
-      if (!storage::MarkInboxProcessed(c, id, now)) return 0;
-      for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
-      return static_cast<int>(messages.size());
-    };
-    auto done = co_await async_writer->Run(std::move(job));
-    if (!done) {
-      spdlog::error("cannot record inbox row {}: {}", row.id, done.error().message());
-      co_return;  // the row stays unprocessed and is tried again
-    }
-    inbox_after = row.id;
+    work.emplace_back(row.id, Dispatch(row, {templates, config.wecom.agent_id}));
   }
+  bool any = false;  // whether the batch causes outbound messages
+  for (const auto& [id, messages] : work) any = any || !messages.empty();
+  std::int64_t now = Now();
+  std::int64_t from = inbox_after;
+  std::int64_t to = rows->back().id;
+  storage::Writer::Job job = [work = std::move(work), now, from, to](storage::Connection& c) {
+    if (!storage::AdvanceDispatchCursor(c, from, to)) return -1;
+    int enqueued = 0;
+    for (const auto& [id, messages] : work) {
+      for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
+      enqueued += static_cast<int>(messages.size());
+    }
+    return enqueued;
+  };
+  auto done = co_await async_writer->Run(std::move(job));
+  if (!done) {
+    spdlog::error("cannot record inbox rows {}..{}: {}", rows->front().id, rows->back().id,
+                  done.error().message());
+    co_return;  // the rows stay undispatched and are tried again
+  }
+  if (*done < 0) {
+    spdlog::warn("dispatch cursor moved elsewhere; reading it again");
+    inbox_after = -1;
+    co_return;
+  }
+  inbox_after = to;
+  if (any) send_needed = true;
   if (rows->size() == static_cast<size_t>(kBatch)) woken = true;  // more to read
 }
 
 net::awaitable<double> Delivery::Impl::SendDue() {
   std::int64_t now = Now();
   double wait = 1.0;
-  auto rows = storage::DueOutbox(*db, now, kBatch);
+  auto rows = storage::PendingOutbox(*db, kBatch);
   if (!rows) {
     spdlog::error("cannot read the outbox: {}", rows.error().message());
     co_return wait;
   }
+  std::set<std::string> seen;  // recipients whose oldest pending row was looked at
   for (auto& row : *rows) {
-    if (in_flight.count(row.id) || unrecorded.count(row.id)) continue;
     if (static_cast<int>(in_flight.size()) >= config.delivery.concurrency) break;
-    if (!limiter.TryTake(row.message.recipient, static_cast<double>(now))) {
-      wait = std::min(wait, limiter.WaitSeconds(row.message.recipient, static_cast<double>(now)));
+    const std::string& to = row.message.recipient;
+    if (!seen.insert(to).second) continue;  // only a recipient's oldest row may go
+    if (in_flight.count(row.id) || unrecorded.count(row.id)) continue;
+    if (row.next_attempt_at > now) {
+      wait = std::min(wait, static_cast<double>(row.next_attempt_at - now));
+      continue;
+    }
+    if (!limiter.TryTake(to, static_cast<double>(now))) {
+      wait = std::min(wait, std::max(0.05, limiter.WaitSeconds(to, static_cast<double>(now))));
       continue;
     }
     in_flight.insert(row.id);
     net::co_spawn(ioc, SendOne(std::move(row)), net::detached);
   }
-  auto next = storage::NextOutboxAttempt(*db);
-  if (next && *next && **next > now) wait = std::min(wait, static_cast<double>(**next - now));
-  auto counts = storage::CountOutbox(*db);
-  if (counts) metrics.SetOutbox(counts->pending, counts->sent, counts->dead);
+  if (now - counted_at >= 5 || now < counted_at) {  // the full count scans the table
+    counted_at = now;
+    auto counts = storage::CountOutbox(*db);
+    if (counts) metrics.SetOutbox(counts->pending, counts->sent, counts->dead);
+  }
   co_return std::max(wait, 0.01);
 }
 

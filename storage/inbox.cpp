@@ -41,29 +41,24 @@ Writer::Job InsertInboxJob(InboxRecord record) {
   };
 }
 
-bool MarkInboxProcessed(Connection& conn, std::int64_t id, std::int64_t now) {
-  SQLite::Statement& q =
-      conn.Cached("UPDATE inbox SET processed_at = :now WHERE id = :id AND processed_at IS NULL");
-  q.bind(":now", static_cast<int64_t>(now));
-  q.bind(":id", static_cast<int64_t>(id));
-  int changed = q.exec();
-  q.reset();
-  return changed == 1;
-}
-
-Result<std::vector<InboxRow>> UnprocessedInbox(Db& db, std::int64_t after_id, int limit) {
+Result<std::int64_t> DispatchCursor(Db& db) {
   try {
-    SQLite::Statement q(db.connection().db,
-                        std::string(kSelect) +
-                            "WHERE id > :after AND processed_at IS NULL ORDER BY id LIMIT :limit");
-    q.bind(":after", static_cast<int64_t>(after_id));
-    q.bind(":limit", limit);
-    std::vector<InboxRow> rows;
-    while (q.executeStep()) rows.push_back(ReadRow(q));
-    return rows;
+    return db.connection()
+        .db.execAndGet("SELECT last_inbox_id FROM dispatch_cursor WHERE id = 1")
+        .getInt64();
   } catch (const SQLite::Exception&) {
     return Errc::kQueryFailed;
   }
+}
+
+bool AdvanceDispatchCursor(Connection& conn, std::int64_t from, std::int64_t to) {
+  SQLite::Statement& q = conn.Cached(
+      "UPDATE dispatch_cursor SET last_inbox_id = :to WHERE id = 1 AND last_inbox_id = :from");
+  q.bind(":to", static_cast<int64_t>(to));
+  q.bind(":from", static_cast<int64_t>(from));
+  int changed = q.exec();
+  q.reset();
+  return changed == 1;
 }
 
 Result<std::int64_t> CountInbox(Db& db) {

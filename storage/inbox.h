@@ -34,15 +34,16 @@ struct InboxRow {
   std::optional<std::int64_t> processed_at;
 };
 
-// Marks row `id` processed at `now`; false if it already was (the caller
-// then must not repeat the row's effects). Runs inside a Writer job.
-bool MarkInboxProcessed(Connection& conn, std::int64_t id, std::int64_t now);
+// The dispatch cursor: inbox rows with id <= it have been dispatched.
+Result<std::int64_t> DispatchCursor(Db& db);
+// Moves the cursor from `from` to `to` inside a Writer job; false if it was
+// not at `from` (another dispatcher got there first: do not repeat the
+// rows' effects).
+bool AdvanceDispatchCursor(Connection& conn, std::int64_t from, std::int64_t to);
 
 // Read side, on its own connection.
 Result<std::int64_t> CountInbox(Db& db);
 Result<std::optional<InboxRow>> FindInbox(Db& db, const std::string& dedup_key);
 Result<std::vector<InboxRow>> ListInbox(Db& db, std::int64_t after_id, int limit);
-// Unprocessed rows with id > after_id, oldest first.
-Result<std::vector<InboxRow>> UnprocessedInbox(Db& db, std::int64_t after_id, int limit);
 
 }  // namespace scrm::storage

@@ -100,27 +100,9 @@ bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now) {
   return changed == 1;
 }
 
-Result<std::vector<OutboxRow>> DueOutbox(Db& db, std::int64_t now, int limit) {
-  return Query(db,
-               std::string(kColumns) +
-                   "o WHERE state = 'pending' AND next_attempt_at <= :now AND NOT EXISTS ("
-                   "SELECT 1 FROM outbox p WHERE p.state = 'pending' AND "
-                   "p.recipient = o.recipient AND p.id < o.id) ORDER BY id LIMIT :limit",
-               [&](SQLite::Statement& q) {
-                 q.bind(":now", static_cast<int64_t>(now));
-                 q.bind(":limit", limit);
-               });
-}
-
-Result<std::optional<std::int64_t>> NextOutboxAttempt(Db& db) {
-  try {
-    SQLite::Statement q(db.connection().db,
-                        "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'");
-    if (!q.executeStep() || q.getColumn(0).isNull()) return std::optional<std::int64_t>();
-    return std::optional<std::int64_t>(q.getColumn(0).getInt64());
-  } catch (const SQLite::Exception&) {
-    return Errc::kQueryFailed;
-  }
+Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit) {
+  return Query(db, std::string(kColumns) + "WHERE state = 'pending' ORDER BY id LIMIT :limit",
+               [&](SQLite::Statement& q) { q.bind(":limit", limit); });
 }
 
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit) {

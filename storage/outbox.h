@@ -51,12 +51,10 @@ void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
 // Puts a dead row back in the queue; false if `id` is not a dead row.
 bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now);
 
-// Read side. Due rows: pending, next_attempt_at <= now, and the oldest
-// pending row of their recipient (a later message never overtakes an
-// earlier one that is waiting for a retry).
-Result<std::vector<OutboxRow>> DueOutbox(Db& db, std::int64_t now, int limit);
-// The earliest next_attempt_at of any pending row.
-Result<std::optional<std::int64_t>> NextOutboxAttempt(Db& db);
+// Read side. The oldest pending rows, oldest first, whether due or not: the
+// sender sends only the first row of each recipient, and only when it is due,
+// so a later message never overtakes an earlier one waiting for a retry.
+Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit);
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit);
 Result<OutboxCounts> CountOutbox(Db& db);
 

@@ -1,0 +1,71 @@
+#include "storage/outbox.h"
+
+#include <catch2/catch.hpp>
+
+#include "storage/connection.h"
+#include "storage/db.h"
+#include "storage/migrate.h"
+#include "tests/support/catch_result.h"
+
+using namespace scrm;
+
+namespace {
+
+std::unique_ptr<storage::Db> Fresh() {
+  auto db = storage::Db::Open({":memory:"});
+  REQUIRE(db);
+  REQUIRE(storage::Migrate(**db, 1));
+  return std::move(*db);
+}
+
+}  // namespace
+
+TEST_CASE("outbox rows move pending -> sent or dead, and back by retry", "[outbox]") {
+  auto db = Fresh();
+  auto& c = db->connection();
+  auto a = storage::EnqueueOutbox(c, {"user:zs", "/cgi-bin/message/send", "{\"a\":1}"}, 100);
+  auto b = storage::EnqueueOutbox(c, {"user:zs", "/cgi-bin/message/send", "{\"b\":2}"}, 100);
+  auto d = storage::EnqueueOutbox(c, {"user:ls", "/cgi-bin/message/send", "{\"d\":3}"}, 100);
+  auto pending = storage::PendingOutbox(*db, 10);
+  REQUIRE(pending);
+  REQUIRE(pending->size() == 3);
+  CHECK((*pending)[0].id == a);  // oldest first
+  CHECK((*pending)[0].next_attempt_at == 100);
+
+  storage::MarkOutboxRetry(c, a, 160, 45009, "errcode 45009");
+  pending = storage::PendingOutbox(*db, 10);
+  CHECK((*pending)[0].attempts == 1);
+  CHECK((*pending)[0].next_attempt_at == 160);
+  CHECK((*pending)[0].last_errcode == 45009);
+
+  storage::MarkOutboxSent(c, a, 170);
+  storage::MarkOutboxSent(c, a, 180);  // a second mark changes nothing
+  storage::MarkOutboxDead(c, d, 81013, "errcode 81013: all invalid");
+  auto counts = storage::CountOutbox(*db);
+  REQUIRE(counts);
+  CHECK(counts->pending == 1);
+  CHECK(counts->sent == 1);
+  CHECK(counts->dead == 1);
+  auto dead = storage::ListOutbox(*db, true, 10);
+  REQUIRE(dead->size() == 1);
+  CHECK(dead->front().id == d);
+  CHECK(storage::RetryDeadOutbox(c, d, 200));
+  CHECK_FALSE(storage::RetryDeadOutbox(c, d, 200));  // no longer dead
+  CHECK_FALSE(storage::RetryDeadOutbox(c, b, 200));  // never was
+  CHECK(storage::CountOutbox(*db)->pending == 2);
+  auto sent = storage::ListOutbox(*db, false, 10);
+  for (const auto& row : *sent) {
+    if (row.id == a) CHECK(row.sent_at == 170);
+  }
+}
+
+TEST_CASE("tokens are stored and replaced", "[outbox]") {
+  auto db = Fresh();
+  CHECK_FALSE(storage::LoadToken(*db, "ww1/1").has_value());
+  storage::SaveToken(db->connection(), "ww1/1", "T1", 7300);
+  storage::SaveToken(db->connection(), "ww1/1", "T2", 9000);
+  auto t = storage::LoadToken(*db, "ww1/1");
+  REQUIRE(t);
+  CHECK(t->first == "T2");
+  CHECK(t->second == 9000);
+}
