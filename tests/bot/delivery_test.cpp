@@ -2,6 +2,7 @@
 // sender, end to end through encrypted callbacks and the fake WeCom.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "bot/app.h"
@@ -38,6 +39,24 @@ bool WaitForAttempts(const bot::Config& config, std::int64_t id, int attempts) {
         for (const auto& row : *rows) {
           if (row.id == id && row.attempts >= attempts) return true;
         }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+// Waits (bounded) until `n` outbox rows exist and each was attempted at
+// least `attempts` times.
+bool WaitForAllAttempted(const std::string& sqlite_path, size_t n, int attempts) {
+  for (int i = 0; i < 4000; ++i) {
+    auto db = storage::Db::Open({sqlite_path, true});
+    if (db) {
+      auto rows = storage::ListOutbox(**db, false, 1000);
+      if (rows && rows->size() >= n) {
+        bool all = true;
+        for (const auto& row : *rows) all = all && row.attempts >= attempts;
+        if (all) return true;
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -145,4 +164,31 @@ TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends i
   REQUIRE(again.wecom.WaitForCount(kSend, 1));
   CHECK(again.Stop() == 0);
   CHECK(Outbox(config, true).empty());
+}
+
+TEST_CASE("WeCom down for a while: every message is delivered once when it is back", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  app.wecom.SetDown(true);
+  for (int i = 0; i < 5; ++i)
+    SendText(app, "rep" + std::to_string(i), "帮助", std::to_string(9100 + i));
+  // Every reply failed at least twice while the API was unreachable.
+  REQUIRE(WaitForAllAttempted(config.storage.sqlite_path, 5, 1));
+  app.clock.Advance(3600);
+  REQUIRE(WaitForAllAttempted(config.storage.sqlite_path, 5, 2));
+  CHECK(app.wecom.succeeded(kSend) == 0);
+  app.wecom.SetDown(false);
+  app.clock.Advance(3600);
+  REQUIRE(app.wecom.WaitForCount(kSend, 5));
+  CHECK(app.Stop() == 0);
+  std::set<std::string> recipients;
+  for (const auto& c : app.wecom.calls(kSend)) {
+    if (c.errcode != 0) continue;
+    auto at = c.body.find("\"touser\":\"");
+    recipients.insert(c.body.substr(at + 11, 4));
+  }
+  CHECK(recipients.size() == 5);
+  CHECK(app.wecom.succeeded(kSend) == 5);
+  for (const auto& row : Outbox(config, false)) CHECK(row.state == "sent");
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -13,6 +14,7 @@
 
 #include "storage/db.h"
 #include "storage/inbox.h"
+#include "storage/outbox.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/fake_wecom.h"
@@ -151,4 +153,54 @@ TEST_CASE("migrate applies the schema once", "[durability][cli]") {
   auto [code2, out2] = test::RunBot({"migrate", "--config", config});
   CHECK(code2 == 0);
   CHECK(out2.find("applied 0 migration") != std::string::npos);
+}
+
+TEST_CASE("SIGKILL with pending replies: each is delivered once after a restart",
+          "[durability][delivery]") {
+  test::TempDir dir;
+  test::FakeWeCom wecom;
+  std::string config = WriteConfig(dir, wecom.base_url());
+  wecom.SetDown(true);  // replies stay pending
+  constexpr int kReps = 6;
+  {
+    test::BotProcess bot(config);
+    REQUIRE(bot.port() != 0);
+    test::CallbackBuilder builder;
+    for (int i = 0; i < kReps; ++i) {
+      auto cb = builder.Post(
+          test::TextMessageXml("rep" + std::to_string(i), "帮助", std::to_string(990000 + i)));
+      auto res = test::HttpRequest(bot.port(), "POST", cb.target, cb.body);
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+    }
+    // Wait (bounded) until every reply is in the outbox, then kill.
+    bool queued = false;
+    for (int i = 0; i < 4000 && !queued; ++i) {
+      auto db = storage::Db::Open({dir.File("scrm.db"), true});
+      auto rows =
+          db ? storage::ListOutbox(**db, false, 100)
+             : storage::Result<std::vector<storage::OutboxRow>>(storage::Errc::kQueryFailed);
+      queued = rows && rows->size() == kReps;
+      if (!queued) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(queued);
+    bot.Signal(SIGKILL);
+    bot.Wait();
+  }
+  wecom.SetDown(false);
+  test::BotProcess again(config);
+  REQUIRE(again.port() != 0);
+  REQUIRE(wecom.WaitForCount("/cgi-bin/message/send", kReps));
+  again.Signal(SIGTERM);
+  again.Wait();
+  CHECK(wecom.succeeded("/cgi-bin/message/send") == kReps);
+  std::set<std::string> bodies;
+  for (const auto& c : wecom.calls("/cgi-bin/message/send")) bodies.insert(c.body);
+  CHECK(bodies.size() == kReps);
+  auto db = storage::Db::Open({dir.File("scrm.db"), true});
+  REQUIRE(db);
+  auto counts = storage::CountOutbox(**db);
+  REQUIRE(counts);
+  CHECK(counts->sent == kReps);
+  CHECK(counts->pending == 0);
 }
