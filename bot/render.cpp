@@ -7,6 +7,13 @@
 
 namespace scrm::bot {
 
+// Templates are compiled once at start; render() mutates kainjow's internal
+// state, hence the single-thread rule in the header.
+struct Templates::Parsed {
+  explicit Parsed(const std::string& text) : tmpl(text) {}
+  kainjow::mustache::mustache tmpl;
+};
+
 const std::vector<std::string>& RequiredTemplates() {
   static const std::vector<std::string> kRequired = {"help", "unknown_command"};
   return kRequired;
@@ -28,12 +35,13 @@ std::optional<Templates> Templates::Load(const std::string& dir,
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    kainjow::mustache::mustache parsed(text.str());
-    if (!parsed.is_valid()) {
-      error = "templates.dir: " + entry.path().filename().string() + ": " + parsed.error_message();
+    auto parsed = std::make_shared<Parsed>(text.str());
+    if (!parsed->tmpl.is_valid()) {
+      error = "templates.dir: " + entry.path().filename().string() + ": " +
+              parsed->tmpl.error_message();
       return std::nullopt;
     }
-    out.sources_[entry.path().stem().string()] = text.str();
+    out.parsed_[entry.path().stem().string()] = std::move(parsed);
   }
   for (const auto& name : required) {
     if (!out.Has(name)) {
@@ -46,12 +54,11 @@ std::optional<Templates> Templates::Load(const std::string& dir,
 
 std::string Templates::Render(const std::string& name,
                               const std::map<std::string, std::string>& vars) const {
-  auto it = sources_.find(name);
-  if (it == sources_.end()) return {};
-  kainjow::mustache::mustache tmpl(it->second);
+  auto it = parsed_.find(name);
+  if (it == parsed_.end()) return {};
   kainjow::mustache::data data;
   for (const auto& [key, value] : vars) data.set(key, value);
-  std::string text = tmpl.render(data);
+  std::string text = it->second->tmpl.render(data);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   size_t first = text.find_first_not_of("\n ");
   return first == std::string::npos ? std::string() : text.substr(first);

@@ -19,14 +19,16 @@ class Templates {
                                        std::string& error);
 
   // Renders template `name` (file name without .mustache) with string
-  // variables. An unknown name renders as an empty string.
+  // variables. An unknown name renders as an empty string. Not thread-safe:
+  // render from one thread (the delivery thread).
   std::string Render(const std::string& name,
                      const std::map<std::string, std::string>& vars = {}) const;
 
-  bool Has(const std::string& name) const { return sources_.count(name) > 0; }
+  bool Has(const std::string& name) const { return parsed_.count(name) > 0; }
 
  private:
-  std::map<std::string, std::string> sources_;
+  struct Parsed;  // a compiled template
+  std::map<std::string, std::shared_ptr<Parsed>> parsed_;
 };
 
 // Templates every build of the bot needs.
