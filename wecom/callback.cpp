@@ -247,6 +247,7 @@ Result<ParsedCallback> ParseCallback(std::string_view xml) {
   Reader r(ok);
   Header h{r.Str(x, "ToUserName"), r.Str(x, "FromUserName"),   r.Int(x, "CreateTime"),
            r.Str(x, "AgentID"),    Lower(r.Str(x, "MsgType")), Lower(r.Str(x, "Event"))};
+  const std::int64_t create_time = h.create_time;
   ParsedCallback out{Unknown{}, h.msg_type.empty() ? "unknown" : h.msg_type, {}};
   std::string msg_id = r.Str(x, "MsgId");
   if (h.msg_type == "event") {
@@ -258,7 +259,10 @@ Result<ParsedCallback> ParseCallback(std::string_view xml) {
     out.event = Unknown{std::move(h), std::string(xml)};
   }
   if (!ok) return Errc::kBadPayload;
-  out.dedup_key = IsDecimal(msg_id) ? msg_id : CanonicalDigest(x);
+  // Event keys start with CreateTime so that new keys land near each other
+  // in the unique index (a bare digest scatters every insert across it).
+  out.dedup_key =
+      IsDecimal(msg_id) ? msg_id : std::to_string(create_time) + "-" + CanonicalDigest(x);
   return out;
 }
 

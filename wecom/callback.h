@@ -204,8 +204,9 @@ struct ParsedCallback {
   Event event;
   // "text", "image", ... for messages; "event:<name>" for events.
   std::string kind;
-  // MsgId for messages; for events a SHA-256 over every field of the payload,
-  // independent of element order and CDATA. Stable across WeCom re-sends.
+  // MsgId for messages; for events "<CreateTime>-<SHA-256 over every field of
+  // the payload>", independent of element order and CDATA. Stable across
+  // WeCom re-sends.
   std::string dedup_key;
 };
 

@@ -243,7 +243,8 @@ TEST_CASE("event dedup keys ignore order and CDATA but see every field", "[callb
   REQUIRE(c);
   CHECK(a->dedup_key == b->dedup_key);
   CHECK(a->dedup_key != c->dedup_key);
-  CHECK(a->dedup_key.size() == 64);
+  CHECK(a->dedup_key.size() == 11 + 64);
+  CHECK(a->dedup_key.rfind("1700000000-", 0) == 0);
   CHECK(a->kind == "event:change_external_contact");
 }
 
