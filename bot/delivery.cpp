@@ -337,7 +337,12 @@ net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
     unrecorded.insert(row.id);
     spdlog::error("cannot record the outcome of outbox {}: {}", row.id, recorded.error().message());
   }
-  Poke();
+  send_needed = true;
+  // Refill when half the slots are free (or at shutdown), not after every
+  // call: each pass reads the outbox.
+  if (stopping || in_flight.size() * 2 <= static_cast<size_t>(config.delivery.concurrency)) {
+    Poke();
+  }
 }
 
 }  // namespace scrm::bot
