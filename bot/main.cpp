@@ -8,6 +8,7 @@
 
 #include "bot/app.h"
 #include "bot/config.h"
+#include "bot/render.h"
 
 namespace {
 
@@ -59,6 +60,12 @@ int Migrate(const std::string& path) {
 int CheckConfig(const std::string& path) {
   auto config = Load(path);
   if (!config) return kUsageError;
+  // The templates are part of a working setup: check them too.
+  std::string error;
+  if (!scrm::bot::Templates::Load(config->templates.dir, scrm::bot::RequiredTemplates(), error)) {
+    std::fprintf(stderr, "config error: %s\n", error.c_str());
+    return kUsageError;
+  }
   std::printf("config ok: %s\n", path.c_str());
   return 0;
 }

@@ -13,7 +13,7 @@ extern char** environ;
 namespace scrm::test {
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& args, int& out_fd) {
+pid_t Spawn(const std::vector<std::string>& args, int& out_fd, const std::string& cwd = "") {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
@@ -21,6 +21,7 @@ pid_t Spawn(const std::vector<std::string>& args, int& out_fd) {
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -106,11 +107,11 @@ std::string BotProcess::output() const {
   return output_;
 }
 
-std::pair<int, std::string> RunBot(const std::vector<std::string>& args) {
+std::pair<int, std::string> RunBot(const std::vector<std::string>& args, const std::string& cwd) {
   std::vector<std::string> full = {SCRM_BOT_BINARY};
   full.insert(full.end(), args.begin(), args.end());
   int fd = -1;
-  pid_t pid = Spawn(full, fd);
+  pid_t pid = Spawn(full, fd, cwd);
   std::string out;
   while (ReadChunk(fd, out)) {
   }

@@ -39,7 +39,9 @@ class BotProcess {
   std::thread drain_;
 };
 
-// Runs the binary with `args` to completion; returns {exit code, stdout+stderr}.
-std::pair<int, std::string> RunBot(const std::vector<std::string>& args);
+// Runs the binary with `args` to completion, in `cwd` when given; returns
+// {exit code, stdout+stderr}.
+std::pair<int, std::string> RunBot(const std::vector<std::string>& args,
+                                   const std::string& cwd = "");
 
 }  // namespace scrm::test
