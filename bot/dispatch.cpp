@@ -50,6 +50,8 @@ std::string UserRecipient(const std::string& user_id) { return "user:" + user_id
 
 std::vector<storage::OutboxMessage> Dispatch(const storage::InboxRow& row,
                                              const DispatchContext& context) {
+  // Only rep messages cause replies so far; skip parsing everything else.
+  if (!row.record.kind.empty() && row.record.kind != "text") return {};
   auto parsed = wecom::ParseCallback(row.record.payload);
   if (!parsed) return {};
   const auto* text = std::get_if<wecom::TextMessage>(&parsed->event);
