@@ -2,7 +2,7 @@
 // database reads never delay the callback server.
 //
 // It turns stored callbacks into outbox rows (each inbox row once, in the
-// same transaction that marks it processed) and sends pending outbox rows
+// same transaction that moves the dispatch cursor past it) and sends pending outbox rows
 // through the WeCom API: in order per recipient, with retries and backoff for
 // transient errors, dead-lettering permanent ones, within the per-member rate
 // limit. A row acknowledged by WeCom is marked sent and never sent again.
