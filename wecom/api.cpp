@@ -95,6 +95,12 @@ net::awaitable<ApiReply> Exchange(HttpClient& client, std::string url, std::stri
 
 }  // namespace
 
+net::awaitable<ApiReply> SendWebhook(HttpClient& client, std::string api_base, std::string key,
+                                     std::string json) {
+  std::string url = api_base + "/cgi-bin/webhook/send?key=" + QueryEscape(key);
+  co_return co_await Exchange(client, std::move(url), std::move(json));
+}
+
 TokenCache::TokenCache(HttpClient& client, std::string api_base, std::string corp_id,
                        std::string secret, NowFn now, TokenStore* store)
     : client_(client),

@@ -107,6 +107,11 @@ class Api {
   std::string api_base_;
 };
 
+// POSTs `json` to the group robot with webhook `key` (the key is the
+// credential: no access token, and it never appears in logs; see RedactUrl).
+boost::asio::awaitable<ApiReply> SendWebhook(HttpClient& client, std::string api_base,
+                                             std::string key, std::string json);
+
 // Parses errcode/errmsg of a WeCom JSON answer into `reply`.
 void ReadErrcode(ApiReply& reply);
 

@@ -45,6 +45,21 @@ std::string Body(std::string_view to_user, std::int64_t agent_id, const char* ty
   return buffer.GetString();
 }
 
+std::string WebhookBody(const char* type, std::string_view content) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("msgtype");
+  w.String(type);
+  w.Key(type);
+  w.StartObject();
+  w.Key("content");
+  w.String(content.data(), static_cast<rapidjson::SizeType>(content.size()));
+  w.EndObject();
+  w.EndObject();
+  return buffer.GetString();
+}
+
 }  // namespace
 
 std::vector<std::string> SplitForLimit(std::string_view text, std::size_t limit) {
@@ -75,6 +90,22 @@ std::vector<std::string> MarkdownMessageBodies(std::string_view to_user, std::in
   std::vector<std::string> bodies;
   for (const auto& piece : SplitForLimit(content, kMarkdownLimit)) {
     bodies.push_back(Body(to_user, agent_id, "markdown", piece));
+  }
+  return bodies;
+}
+
+std::vector<std::string> WebhookTextBodies(std::string_view content) {
+  std::vector<std::string> bodies;
+  for (const auto& piece : SplitForLimit(content, kWebhookTextLimit)) {
+    bodies.push_back(WebhookBody("text", piece));
+  }
+  return bodies;
+}
+
+std::vector<std::string> WebhookMarkdownBodies(std::string_view content) {
+  std::vector<std::string> bodies;
+  for (const auto& piece : SplitForLimit(content, kWebhookMarkdownLimit)) {
+    bodies.push_back(WebhookBody("markdown", piece));
   }
   return bodies;
 }

@@ -11,8 +11,10 @@
 
 namespace scrm::wecom {
 
-inline constexpr std::size_t kTextLimit = 2048;      // text.content, bytes
-inline constexpr std::size_t kMarkdownLimit = 2048;  // markdown.content in app messages
+inline constexpr std::size_t kTextLimit = 2048;             // text.content, bytes
+inline constexpr std::size_t kMarkdownLimit = 2048;         // markdown.content in app messages
+inline constexpr std::size_t kWebhookTextLimit = 2048;      // group robot text.content
+inline constexpr std::size_t kWebhookMarkdownLimit = 4096;  // group robot markdown.content
 
 // Splits `text` into pieces of at most `limit` bytes, preferring to break
 // after a newline, never inside a UTF-8 sequence. When there is more than one
@@ -26,5 +28,9 @@ std::vector<std::string> TextMessageBodies(std::string_view to_user, std::int64_
                                            std::string_view content);
 std::vector<std::string> MarkdownMessageBodies(std::string_view to_user, std::int64_t agent_id,
                                                std::string_view content);
+
+// Group-robot webhook bodies (no touser/agentid: the key names the robot).
+std::vector<std::string> WebhookTextBodies(std::string_view content);
+std::vector<std::string> WebhookMarkdownBodies(std::string_view content);
 
 }  // namespace scrm::wecom

@@ -124,6 +124,12 @@ Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query
             "{\"errcode\":0,\"errmsg\":\"ok\",\"access_token\":\"" + current_token +
                 "\",\"expires_in\":" + std::to_string(token_ttl) + "}"};
   }
+  if (path == "/cgi-bin/webhook/send") {
+    if (QueryValue(query, "key") != kWebhookKey) {
+      return {false, 200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}"};
+    }
+    return Success(path);
+  }
   std::string token = QueryValue(query, "access_token");
   if (token.empty()) return {false, 200, "{\"errcode\":41001,\"errmsg\":\"access_token missing\"}"};
   if (expired.count(token)) {

@@ -11,6 +11,9 @@
 
 namespace scrm::test {
 
+// The one group-robot webhook key the fake accepts.
+inline constexpr const char* kWebhookKey = "fake-robot-key";
+
 class FakeWeCom {
  public:
   struct Call {

@@ -1,6 +1,8 @@
 // The API client against the fake WeCom server.
 #include "wecom/api.h"
 
+#include <rapidjson/document.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,6 +12,7 @@
 
 #include "tests/support/catch_result.h"
 #include "tests/support/fake_wecom.h"
+#include "wecom/messages.h"
 
 using namespace scrm;
 namespace net = boost::asio;
@@ -250,4 +253,38 @@ TEST_CASE("malformed JSON answers are refused", "[api]") {
   wecom::ReadErrcode(r);
   CHECK(r.error == wecom::Errc::kApiError);
   CHECK(r.errmsg == "no privilege");
+}
+
+TEST_CASE("group robot webhook: markdown is split at 4096 bytes, a bad key is a config error",
+          "[api]") {
+  Fixture f;
+  std::string report;
+  for (int i = 0; i < 300; ++i) report += "**第" + std::to_string(i) + "名** 张三 回款 12,000 元\n";
+  auto bodies = wecom::WebhookMarkdownBodies(report);
+  REQUIRE(bodies.size() > 1);
+  std::vector<wecom::ApiReply> replies(bodies.size());
+  wecom::ApiReply refused;
+  net::co_spawn(
+      f.ioc,
+      [&]() -> net::awaitable<void> {
+        for (size_t i = 0; i < bodies.size(); ++i) {
+          replies[i] = co_await wecom::SendWebhook(f.client, f.fake.base_url(), test::kWebhookKey,
+                                                   bodies[i]);
+        }
+        refused = co_await wecom::SendWebhook(f.client, f.fake.base_url(), "wrong", bodies[0]);
+      },
+      net::detached);
+  f.ioc.run();
+  for (const auto& r : replies) CHECK(r.ok());
+  for (const auto& c : f.fake.calls("/cgi-bin/webhook/send")) {
+    rapidjson::Document doc;
+    doc.Parse(c.body.c_str());
+    REQUIRE(doc.IsObject());
+    CHECK(std::string(doc["msgtype"].GetString()) == "markdown");
+    CHECK(doc["markdown"]["content"].GetStringLength() <= 4096);  // bytes, as WeCom counts
+    CHECK(c.query.find("access_token") == std::string::npos);
+  }
+  CHECK(refused.errcode == 93000);
+  CHECK(wecom::ClassifyErrcode(refused.errcode) == wecom::ErrorClass::kConfig);
+  CHECK(f.fake.count("/cgi-bin/gettoken") == 0);  // the key is the credential
 }
