@@ -10,47 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
 
-scripts/install-deps.sh
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCRM_BUILD_TESTS=OFF \
-  -DSCRM_BUILD_BENCH=ON >/dev/null
-cmake --build build-bench >/dev/null
+source bench/common.sh
 
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
-wait_port() {  # file -> port from its "listening on" line
-  for _ in $(seq 1 200); do
-    p=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$1" | head -1 | cut -d: -f2 || true)
-    [[ -n "$p" ]] && { echo "$p"; return 0; }
-    sleep 0.05
-  done
-  echo "did not start" >&2; exit 1
-}
-
-build-bench/bench/plain-server 0 >"$work/api.out" 2>&1 &
-api_port=$(wait_port "$work/api.out")
-cat >"$work/bot.toml" <<TOML
-[server]
-listen = "127.0.0.1:0"
-[wecom]
-corp_id = "ww0123456789abcdef"
-agent_id = 1000002
-secret = "bench"
-token = "wecomScrmBotToken"
-encoding_aes_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
-api_base = "http://127.0.0.1:$api_port"
-[storage]
-sqlite_path = "$work/bench.db"
-[delivery]
-member_messages_per_minute = 10000
-TOML
-build-bench/scrm-bot serve --config "$work/bot.toml" >"$work/bot.out" 2>&1 &
-pid=$!
-port=$(wait_port "$work/bot.out")
+start_server api build-bench/bench/plain-server 0
+write_bot_config "$port" "[delivery]
+member_messages_per_minute = 10000"
+start_server bot build-bench/scrm-bot serve --config "$work/bot.toml"
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 sent() { curl -s "127.0.0.1:$port/metrics" | sed -n 's/^scrm_outbox_deliveries_total{result="sent"} //p'; }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+machine_line
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  messages: $n"
 cpu0=$(cpu)
 t0=$(date +%s.%N)

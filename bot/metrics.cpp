@@ -32,28 +32,6 @@ const char* RejectName(Reject reason) {
   return "unknown";
 }
 
-void Metrics::ObserveLatency(double seconds) {
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) {
-      buckets_[i]++;
-      break;
-    }
-  }
-  latency_count_++;
-  latency_sum_ns_ += static_cast<std::uint64_t>(seconds * 1e9);
-}
-
-void Metrics::OutboxSent(double seconds) {
-  for (size_t i = 0; i < kDeliveryBuckets.size(); ++i) {
-    if (seconds <= kDeliveryBuckets[i]) {
-      delivery_buckets_[i]++;
-      break;
-    }
-  }
-  outbox_sent_++;
-  delivery_sum_ms_ += static_cast<std::uint64_t>(seconds * 1000);
-}
-
 std::string Metrics::Render() const {
   std::string out;
   char line[256];
@@ -77,17 +55,8 @@ std::string Metrics::Render() const {
   add("scrm_url_verifications_total{result=\"ok\"} %llu\n", (unsigned long long)verify_ok_.load());
   add("scrm_url_verifications_total{result=\"failed\"} %llu\n",
       (unsigned long long)verify_failed_.load());
-  out += "# HELP scrm_callback_latency_seconds Time from request read to response ready.\n";
-  out += "# TYPE scrm_callback_latency_seconds histogram\n";
-  unsigned long long cumulative = 0;
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    cumulative += buckets_[i].load();
-    add("scrm_callback_latency_seconds_bucket{le=\"%g\"} %llu\n", kBuckets[i], cumulative);
-  }
-  unsigned long long count = latency_count_.load();
-  add("scrm_callback_latency_seconds_bucket{le=\"+Inf\"} %llu\n", count);
-  add("scrm_callback_latency_seconds_sum %.9f\n", latency_sum_ns_.load() / 1e9);
-  add("scrm_callback_latency_seconds_count %llu\n", count);
+  latency_.Render(out, "scrm_callback_latency_seconds",
+                  "Time from request read to response ready.");
   out += "# HELP scrm_inbox_rows Rows in the durable inbox.\n";
   out += "# TYPE scrm_inbox_rows gauge\n";
   add("scrm_inbox_rows %lld\n", (long long)inbox_rows_.load());
@@ -99,7 +68,7 @@ std::string Metrics::Render() const {
   out += "# HELP scrm_outbox_deliveries_total Outbox send attempts by outcome.\n";
   out += "# TYPE scrm_outbox_deliveries_total counter\n";
   add("scrm_outbox_deliveries_total{result=\"sent\"} %llu\n",
-      (unsigned long long)outbox_sent_.load());
+      (unsigned long long)delivery_.count());
   add("scrm_outbox_deliveries_total{result=\"retried\"} %llu\n",
       (unsigned long long)outbox_retried_.load());
   add("scrm_outbox_deliveries_total{result=\"dead\"} %llu\n",
@@ -107,17 +76,8 @@ std::string Metrics::Render() const {
   out += "# HELP scrm_wecom_config_errors_total API calls refused for a configuration error.\n";
   out += "# TYPE scrm_wecom_config_errors_total counter\n";
   add("scrm_wecom_config_errors_total %llu\n", (unsigned long long)outbox_config_errors_.load());
-  out += "# HELP scrm_outbox_delivery_seconds Time from outbox row to WeCom's acknowledgement.\n";
-  out += "# TYPE scrm_outbox_delivery_seconds histogram\n";
-  unsigned long long delivered = 0;
-  for (size_t i = 0; i < kDeliveryBuckets.size(); ++i) {
-    delivered += delivery_buckets_[i].load();
-    add("scrm_outbox_delivery_seconds_bucket{le=\"%g\"} %llu\n", kDeliveryBuckets[i], delivered);
-  }
-  add("scrm_outbox_delivery_seconds_bucket{le=\"+Inf\"} %llu\n",
-      (unsigned long long)outbox_sent_.load());
-  add("scrm_outbox_delivery_seconds_sum %.3f\n", delivery_sum_ms_.load() / 1e3);
-  add("scrm_outbox_delivery_seconds_count %llu\n", (unsigned long long)outbox_sent_.load());
+  delivery_.Render(out, "scrm_outbox_delivery_seconds",
+                   "Time from outbox row to WeCom's acknowledgement.");
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace scrm::bot {
@@ -25,6 +26,49 @@ enum class Reject {
 
 const char* RejectName(Reject reason);
 
+// A Prometheus histogram over fixed upper bounds, in seconds. Thread-safe.
+template <std::size_t N>
+class Histogram {
+ public:
+  explicit Histogram(const std::array<double, N>& bounds) : bounds_(bounds) {}
+
+  void Observe(double seconds) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (seconds <= bounds_[i]) {
+        counts_[i]++;
+        break;
+      }
+    }
+    count_++;
+    sum_ns_ += static_cast<std::uint64_t>(seconds * 1e9);
+  }
+
+  std::uint64_t count() const { return count_; }
+
+  // Appends the _bucket, _sum and _count series of `name` to `out`.
+  void Render(std::string& out, const char* name, const char* help) const {
+    char line[256];
+    std::snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    out += line;
+    unsigned long long cumulative = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+      cumulative += counts_[i].load();
+      std::snprintf(line, sizeof line, "%s_bucket{le=\"%g\"} %llu\n", name, bounds_[i], cumulative);
+      out += line;
+    }
+    unsigned long long count = count_.load();
+    std::snprintf(line, sizeof line, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n",
+                  name, count, name, sum_ns_.load() / 1e9, name, count);
+    out += line;
+  }
+
+ private:
+  std::array<double, N> bounds_;
+  std::array<std::atomic<std::uint64_t>, N> counts_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_ns_{0};
+};
+
 class Metrics {
  public:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -39,7 +83,7 @@ class Metrics {
     reasons_[static_cast<size_t>(reason)]++;
   }
   void UrlVerified(bool ok) { (ok ? verify_ok_ : verify_failed_)++; }
-  void ObserveLatency(double seconds);
+  void ObserveLatency(double seconds) { latency_.Observe(seconds); }
   void SetInboxRows(std::int64_t rows) { inbox_rows_ = rows; }
   void SetOutbox(std::int64_t pending, std::int64_t sent, std::int64_t dead) {
     outbox_pending_ = pending;
@@ -47,7 +91,7 @@ class Metrics {
     outbox_dead_rows_ = dead;
   }
   // One outbox row acknowledged by WeCom, `seconds` after it was written.
-  void OutboxSent(double seconds);
+  void OutboxSent(double seconds) { delivery_.Observe(seconds); }
   void OutboxRetried() { outbox_retried_++; }
   void OutboxDead(bool config_error) {
     outbox_dead_++;
@@ -66,15 +110,12 @@ class Metrics {
   std::atomic<std::uint64_t> accepted_{0}, duplicate_{0}, rejected_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<size_t>(Reject::kCount)> reasons_{};
   std::atomic<std::uint64_t> verify_ok_{0}, verify_failed_{0};
-  std::array<std::atomic<std::uint64_t>, kBuckets.size()> buckets_{};
-  std::atomic<std::uint64_t> latency_count_{0};
-  std::atomic<std::uint64_t> latency_sum_ns_{0};
+  Histogram<kBuckets.size()> latency_{kBuckets};
   std::atomic<std::int64_t> inbox_rows_{0};
   std::atomic<std::int64_t> outbox_pending_{0}, outbox_sent_rows_{0}, outbox_dead_rows_{0};
-  std::atomic<std::uint64_t> outbox_sent_{0}, outbox_retried_{0}, outbox_dead_{0};
+  std::atomic<std::uint64_t> outbox_retried_{0}, outbox_dead_{0};
   std::atomic<std::uint64_t> outbox_config_errors_{0};
-  std::array<std::atomic<std::uint64_t>, kDeliveryBuckets.size()> delivery_buckets_{};
-  std::atomic<std::uint64_t> delivery_sum_ms_{0};
+  Histogram<kDeliveryBuckets.size()> delivery_{kDeliveryBuckets};  // its count = rows sent
 };
 
 }  // namespace scrm::bot

@@ -60,6 +60,14 @@ std::string WebhookBody(const char* type, std::string_view content) {
   return buffer.GetString();
 }
 
+// One request body per piece of `content` that fits `limit`.
+template <class Wrap>
+std::vector<std::string> Bodies(std::string_view content, std::size_t limit, Wrap wrap) {
+  std::vector<std::string> bodies;
+  for (const auto& piece : SplitForLimit(content, limit)) bodies.push_back(wrap(piece));
+  return bodies;
+}
+
 }  // namespace
 
 std::vector<std::string> SplitForLimit(std::string_view text, std::size_t limit) {
@@ -78,36 +86,24 @@ std::vector<std::string> SplitForLimit(std::string_view text, std::size_t limit)
 
 std::vector<std::string> TextMessageBodies(std::string_view to_user, std::int64_t agent_id,
                                            std::string_view content) {
-  std::vector<std::string> bodies;
-  for (const auto& piece : SplitForLimit(content, kTextLimit)) {
-    bodies.push_back(Body(to_user, agent_id, "text", piece));
-  }
-  return bodies;
+  return Bodies(content, kTextLimit,
+                [&](std::string_view piece) { return Body(to_user, agent_id, "text", piece); });
 }
 
 std::vector<std::string> MarkdownMessageBodies(std::string_view to_user, std::int64_t agent_id,
                                                std::string_view content) {
-  std::vector<std::string> bodies;
-  for (const auto& piece : SplitForLimit(content, kMarkdownLimit)) {
-    bodies.push_back(Body(to_user, agent_id, "markdown", piece));
-  }
-  return bodies;
+  return Bodies(content, kMarkdownLimit,
+                [&](std::string_view piece) { return Body(to_user, agent_id, "markdown", piece); });
 }
 
 std::vector<std::string> WebhookTextBodies(std::string_view content) {
-  std::vector<std::string> bodies;
-  for (const auto& piece : SplitForLimit(content, kWebhookTextLimit)) {
-    bodies.push_back(WebhookBody("text", piece));
-  }
-  return bodies;
+  return Bodies(content, kWebhookTextLimit,
+                [](std::string_view piece) { return WebhookBody("text", piece); });
 }
 
 std::vector<std::string> WebhookMarkdownBodies(std::string_view content) {
-  std::vector<std::string> bodies;
-  for (const auto& piece : SplitForLimit(content, kWebhookMarkdownLimit)) {
-    bodies.push_back(WebhookBody("markdown", piece));
-  }
-  return bodies;
+  return Bodies(content, kWebhookMarkdownLimit,
+                [](std::string_view piece) { return WebhookBody("markdown", piece); });
 }
 
 }  // namespace scrm::wecom

@@ -8,6 +8,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/running_app.h"
 #include "tests/support/vectors.h"
+#include "wecom/api.h"
 
 using namespace scrm;
 using test::HttpConnection;
@@ -43,7 +44,7 @@ TEST_CASE("URL verification with the official and generated vectors", "[server]"
                             ? v.at("raw_query")
                             : "msg_signature=" + v.at("msg_signature") +
                                   "&timestamp=" + v.at("timestamp") + "&nonce=" + v.at("nonce") +
-                                  "&echostr=" + test::UrlEncode(v.at("echostr"));
+                                  "&echostr=" + wecom::QueryEscape(v.at("echostr"));
     auto res = HttpRequest(app.port(), "GET", "/wecom/callback?" + query);
     REQUIRE(res);
     CHECK(res->status == 200);

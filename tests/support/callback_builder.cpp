@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "wecom/api.h"
 #include "wecom/xml.h"
 
 namespace scrm::test {
@@ -45,22 +46,7 @@ std::string CallbackBuilder::VerifyTarget(const std::string& echo, const std::st
   if (!encrypt) throw std::runtime_error("encrypt failed");
   std::string sig = wecom::ComputeSignature(crypt_.token(), timestamp, nonce, *encrypt);
   return path_ + "?msg_signature=" + sig + "&timestamp=" + timestamp + "&nonce=" + nonce +
-         "&echostr=" + UrlEncode(*encrypt);
-}
-
-std::string UrlEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+         "&echostr=" + wecom::QueryEscape(*encrypt);
 }
 
 std::string TextMessageXml(const std::string& from, const std::string& content,

@@ -40,9 +40,6 @@ class CallbackBuilder {
   wecom::MsgCrypt crypt_;
 };
 
-// Percent-encodes everything outside RFC 3986 unreserved characters.
-std::string UrlEncode(const std::string& text);
-
 // A text message from `from` with MsgId `msg_id`.
 std::string TextMessageXml(const std::string& from, const std::string& content,
                            const std::string& msg_id);
