@@ -51,6 +51,30 @@ struct Shared {
   size_t failed = 0;
 };
 
+// A rep's text message; MsgId makes it unique.
+std::string TextXml(const Options& o, const std::string& msg_id, int i) {
+  return "<xml><ToUserName><![CDATA[" + o.corp_id + "]]></ToUserName><FromUserName><![CDATA[rep" +
+         std::to_string(i % 500) + "]]></FromUserName><CreateTime>1700000000</CreateTime>" +
+         "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[跟进 张三 今天电话沟通，客户对方案"
+         "B感兴趣，下周二上门演示]]></Content><MsgId>" +
+         msg_id + "</MsgId><AgentID>1000002</AgentID></xml>";
+}
+
+// A rep opening the app (enter_agent). Events carry no MsgId: WeCom's
+// duplicates are recognised by their fields, so the sender differs per
+// event and per run. CreateTime moves on as in real traffic (2,000 events
+// per second of event time, starting now).
+std::string EventXml(const Options& o, const std::string& run, int i) {
+  static const auto start = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  return "<xml><ToUserName><![CDATA[" + o.corp_id + "]]></ToUserName><FromUserName><![CDATA[rep" +
+         run.substr(run.size() - 9) + "-" + std::to_string(i) + "]]></FromUserName><CreateTime>" +
+         std::to_string(start + i / 2000) + "</CreateTime><MsgType><![CDATA[event]]>"
+         "</MsgType><Event><![CDATA[enter_agent]]></Event><EventKey><![CDATA[]]></EventKey>"
+         "<AgentID>1000002</AgentID></xml>";
+}
+
 std::vector<std::string> Generate(const Options& o) {
   auto crypt = scrm::wecom::MsgCrypt::Create(o.token, o.aes_key, o.corp_id);
   if (!crypt) {
@@ -64,14 +88,7 @@ std::vector<std::string> Generate(const Options& o) {
     // MsgIds are unique per run so repeated runs against one database are
     // all new callbacks, never duplicates.
     std::string msg_id = run.substr(run.size() - 9) + std::to_string(1000000 + i);
-    std::string xml =
-        "<xml><ToUserName><![CDATA[" + o.corp_id + "]]></ToUserName><FromUserName><![CDATA[rep" +
-        std::to_string(i % 500) + "]]></FromUserName><CreateTime>1700000000</CreateTime>" +
-        "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[跟进 张三 今天电话沟通，客户对方案"
-        "B感兴趣，下周二上门演示]]></Content><MsgId>" +
-        msg_id +
-        "</MsgId><AgentID>1000002"
-        "</AgentID></xml>";
+    std::string xml = o.kind == "event" ? EventXml(o, run, i) : TextXml(o, msg_id, i);
     auto enc = crypt->Encrypt(xml);
     std::string ts = "1700000000";
     std::string nonce = std::to_string(100000 + i);

@@ -33,8 +33,8 @@ struct App::Impl {
         templates(std::move(t)),
         writer(std::move(db), static_cast<std::size_t>(cfg.storage.max_group)),
         service(crypt, metrics, clock),
-        server(ioc, config.server, service, metrics, writer, [this] {
-          if (delivery) delivery->Wake();
+        server(ioc, config.server, service, metrics, writer, [this](storage::InboxRow&& row) {
+          if (delivery) delivery->Stored(std::move(row));
         }) {}
 
   Config config;

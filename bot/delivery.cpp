@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -27,6 +30,7 @@ namespace {
 
 constexpr int kBatch = 256;       // rows read per pass
 constexpr int kBatchPauseMs = 5;  // between passes while work keeps arriving
+constexpr std::size_t kMaxHandedOver = 8192;  // rows kept in memory for dispatch
 
 // Tokens live in the database; saving goes through the writer without
 // waiting (a lost save only costs one extra gettoken after a restart).
@@ -52,6 +56,14 @@ class DbTokenStore final : public wecom::TokenStore {
   storage::Writer& writer_;
 };
 
+// Every call in flight may return its connection to the pool, so a full
+// set of concurrent calls reuses connections instead of opening new ones.
+wecom::HttpClientOptions ClientOptions(const Config& config) {
+  wecom::HttpClientOptions options;
+  options.max_idle_per_host = static_cast<std::size_t>(config.delivery.concurrency);
+  return options;
+}
+
 std::string Describe(const wecom::ApiReply& reply) {
   if (reply.error == wecom::Errc::kApiError) {
     return "errcode " + std::to_string(reply.errcode) + ": " + reply.errmsg;
@@ -73,7 +85,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
         metrics(m),
         clock(c),
         db(std::move(database)),
-        client(ioc.get_executor()),
+        client(ioc.get_executor(), ClientOptions(cfg)),
         token_store(*db, w),
         tokens(
             client, cfg.wecom.api_base, cfg.wecom.corp_id, cfg.wecom.secret,
@@ -88,6 +100,8 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
 
   net::awaitable<void> Loop();
   net::awaitable<void> ProcessInbox();
+  std::optional<std::vector<storage::InboxRow>> TakeHandedOver();
+  storage::Result<std::vector<storage::InboxRow>> NextInboxRows();
   net::awaitable<double> SendDue();
   net::awaitable<void> SendOne(storage::OutboxRow row);
   storage::Writer::Job Outcome(const storage::OutboxRow& row, const wecom::ApiReply& reply);
@@ -112,7 +126,10 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   domain::RateLimiter limiter;
   std::mt19937 rng;
   std::thread thread;
-  std::atomic<bool> wake_pending{false};
+  std::atomic<bool> wake_posted{false};  // cleared when a pass starts
+  std::mutex handoff_mu;
+  std::vector<storage::InboxRow> handed_over;  // guarded by handoff_mu, in commit order
+  bool handoff_overflowed = false;             // guarded by handoff_mu
   // Delivery thread only:
   bool stopping = false;
   bool woken = false;
@@ -122,6 +139,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   std::set<std::int64_t> in_flight;   // outbox ids being sent
   std::set<std::int64_t> unrecorded;  // sent or failed, but the outcome could not be stored
   std::int64_t inbox_after = -1;      // dispatch cursor; -1 until read
+  bool caught_up = false;             // rows after the cursor arrive by hand-over
   std::int64_t counted_at = 0;        // when the outbox counts were last read
 };
 
@@ -153,12 +171,22 @@ void Delivery::Start() {
 }
 
 void Delivery::Wake() {
-  // One pending wake-up is enough however many callbacks arrive meanwhile.
-  if (impl_->wake_pending.exchange(true)) return;
-  net::post(impl_->ioc, [impl = impl_] {
-    impl->wake_pending = false;
-    impl->Poke();
-  });
+  // One wake-up per pass is enough however many callbacks arrive meanwhile:
+  // the pass that follows it sees them all.
+  if (impl_->wake_posted.exchange(true)) return;
+  net::post(impl_->ioc, [impl = impl_] { impl->Poke(); });
+}
+
+void Delivery::Stored(storage::InboxRow&& row) {
+  {
+    std::lock_guard lock(impl_->handoff_mu);
+    if (impl_->handed_over.size() < kMaxHandedOver) {
+      impl_->handed_over.push_back(std::move(row));
+    } else {
+      impl_->handoff_overflowed = true;  // the worker falls back to reading the inbox
+    }
+  }
+  Wake();
 }
 
 void Delivery::Stop() {
@@ -174,6 +202,7 @@ net::awaitable<void> Delivery::Impl::Loop() {
   auto self = shared_from_this();
   while (!stopping) {
     woken = false;
+    wake_posted = false;
     co_await ProcessInbox();
     // The outbox is read only when something there may have changed: new
     // rows, a finished call, or a retry or rate limit running out.
@@ -209,7 +238,7 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
     }
     inbox_after = *cursor;
   }
-  auto rows = storage::ListInbox(*db, inbox_after, kBatch);
+  auto rows = NextInboxRows();
   if (!rows) {
     spdlog::error("cannot read the inbox: {}", rows.error().message());
     co_return;
@@ -241,16 +270,50 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
   if (!done) {
     spdlog::error("cannot record inbox rows {}..{}: {}", rows->front().id, rows->back().id,
                   done.error().message());
-    co_return;  // the rows stay undispatched and are tried again
+    caught_up = false;  // the rows stay undispatched and are read again
+    co_return;
   }
   if (*done < 0) {
     spdlog::warn("dispatch cursor moved elsewhere; reading it again");
     inbox_after = -1;
+    caught_up = false;
     co_return;
   }
   inbox_after = to;
   if (any) send_needed = true;
   if (rows->size() == static_cast<size_t>(kBatch)) woken = true;  // more to read
+}
+
+// The rows handed over since the last pass, or nothing when some were
+// dropped for lack of room.
+std::optional<std::vector<storage::InboxRow>> Delivery::Impl::TakeHandedOver() {
+  std::vector<storage::InboxRow> rows;
+  std::lock_guard lock(handoff_mu);
+  rows.swap(handed_over);
+  if (std::exchange(handoff_overflowed, false)) return std::nullopt;
+  return rows;
+}
+
+// The next inbox rows after the cursor. Once a read of the database came
+// back short, every later row is handed over after its commit, so the
+// handed-over rows are used while they continue the cursor without a gap;
+// otherwise (at start, after a gap or an overflow) up to kBatch rows are
+// read from the database.
+storage::Result<std::vector<storage::InboxRow>> Delivery::Impl::NextInboxRows() {
+  auto handed = TakeHandedOver();
+  if (!handed) caught_up = false;
+  if (caught_up) {
+    auto done = std::find_if(handed->begin(), handed->end(),
+                             [&](const storage::InboxRow& r) { return r.id > inbox_after; });
+    handed->erase(handed->begin(), done);
+    for (std::size_t i = 0; i < handed->size() && caught_up; ++i) {
+      caught_up = (*handed)[i].id == inbox_after + 1 + static_cast<std::int64_t>(i);
+    }
+    if (caught_up) return std::move(*handed);
+  }
+  auto rows = storage::ListInbox(*db, inbox_after, kBatch);
+  if (rows && rows->size() < static_cast<std::size_t>(kBatch)) caught_up = true;
+  return rows;
 }
 
 net::awaitable<double> Delivery::Impl::SendDue() {

@@ -17,6 +17,7 @@
 
 namespace scrm::storage {
 class Writer;
+struct InboxRow;
 }
 
 namespace scrm::bot {
@@ -38,6 +39,11 @@ class Delivery {
   void Start();
   // Thread-safe: there may be new inbox or outbox rows, or time has moved.
   void Wake();
+  // Thread-safe: `row` was just committed to the inbox. Hands it over so it
+  // need not be read back (the database stays the source of truth: rows
+  // that are not handed over, or not in order, are read from there), and
+  // wakes the worker.
+  void Stored(storage::InboxRow&& row);
   // Thread-safe: finishes the API calls in flight (bounded by their
   // timeouts), records their outcome, and joins the thread.
   void Stop();

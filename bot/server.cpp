@@ -99,7 +99,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::awaitable<void> WriteFinal(Connection& conn, Reply reply);
   net::awaitable<Reply> Handle(const Request& req);
   net::awaitable<Reply> HandleCallbackPost(const Request& req);
-  net::awaitable<storage::Result<int>> StoreInbox(storage::InboxRecord record);
+  net::awaitable<storage::Result<int>> StoreInbox(std::shared_ptr<storage::InboxRow> row);
   void CloseIdle();
 
   net::io_context& ioc;
@@ -110,13 +110,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   tcp::acceptor acceptor;
   std::uint16_t port = 0;  // bound port, set by Listen()
   std::shared_ptr<AsyncWriter> waits;
-  std::function<void()> on_stored;
+  OnStored on_stored;
   std::unordered_set<SessionState*> sessions;  // io thread only
   bool stopping = false;                       // io thread only
 };
 
 Server::Server(net::io_context& ioc, const ServerConfig& config, const CallbackService& service,
-               Metrics& metrics, storage::Writer& writer, std::function<void()> on_stored)
+               Metrics& metrics, storage::Writer& writer, OnStored on_stored)
     : impl_(std::make_shared<Impl>(ioc, config, service, metrics, writer)) {
   impl_->on_stored = std::move(on_stored);
 }
@@ -260,10 +260,12 @@ net::awaitable<Reply> Server::Impl::HandleCallbackPost(const Request& req) {
   auto accepted = service.Accept(QueryOf(req.target()), req.body());
   Reply reply;
   if (auto* record = std::get_if<storage::InboxRecord>(&accepted)) {
-    auto stored = co_await StoreInbox(std::move(*record));
+    auto row = std::make_shared<storage::InboxRow>();
+    row->record = std::move(*record);
+    auto stored = co_await StoreInbox(row);
     reply = service.Stored(stored);
     if (stored && *stored == static_cast<int>(storage::InboxOutcome::kInserted) && on_stored) {
-      on_stored();
+      on_stored(std::move(*row));
     }
   } else {
     reply = std::get<Reply>(std::move(accepted));
@@ -276,8 +278,9 @@ net::awaitable<Reply> Server::Impl::HandleCallbackPost(const Request& req) {
   co_return reply;
 }
 
-net::awaitable<storage::Result<int>> Server::Impl::StoreInbox(storage::InboxRecord record) {
-  storage::Writer::Job job = storage::InsertInboxJob(std::move(record));
+net::awaitable<storage::Result<int>> Server::Impl::StoreInbox(
+    std::shared_ptr<storage::InboxRow> row) {
+  storage::Writer::Job job = storage::InsertInboxJob(std::move(row));
   co_return co_await waits->Run(std::move(job), storage::Writer::Atomicity::kSingleStatement);
 }
 

@@ -20,6 +20,7 @@ class io_context;
 
 namespace scrm::storage {
 class Writer;
+struct InboxRow;
 }
 
 namespace scrm::bot {
@@ -29,10 +30,12 @@ class Metrics;
 
 class Server {
  public:
-  // All references must outlive the server.
-  // `on_stored` runs on the io thread after a callback was newly stored.
+  // A callback's row right after it was committed (not for duplicates).
+  using OnStored = std::function<void(storage::InboxRow&&)>;
+  // All references must outlive the server. `on_stored` runs on the io
+  // thread.
   Server(boost::asio::io_context& ioc, const ServerConfig& config, const CallbackService& service,
-         Metrics& metrics, storage::Writer& writer, std::function<void()> on_stored);
+         Metrics& metrics, storage::Writer& writer, OnStored on_stored);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -27,8 +27,9 @@ InboxRow ReadRow(SQLite::Statement& q) {
 
 }  // namespace
 
-Writer::Job InsertInboxJob(InboxRecord record) {
-  return [record = std::move(record)](Connection& conn) {
+Writer::Job InsertInboxJob(std::shared_ptr<InboxRow> row) {
+  return [row = std::move(row)](Connection& conn) {
+    const InboxRecord& record = row->record;
     SQLite::Statement& insert = conn.Cached(kInsert);
     insert.bind(":k", record.dedup_key);
     insert.bind(":kind", record.kind);
@@ -37,8 +38,16 @@ Writer::Job InsertInboxJob(InboxRecord record) {
     insert.bind(":at", static_cast<int64_t>(record.received_at));
     int changed = insert.exec();
     insert.reset();
-    return static_cast<int>(changed == 1 ? InboxOutcome::kInserted : InboxOutcome::kDuplicate);
+    if (changed != 1) return static_cast<int>(InboxOutcome::kDuplicate);
+    row->id = conn.db.getLastInsertRowid();
+    return static_cast<int>(InboxOutcome::kInserted);
   };
+}
+
+Writer::Job InsertInboxJob(InboxRecord record) {
+  auto row = std::make_shared<InboxRow>();
+  row->record = std::move(record);
+  return InsertInboxJob(std::move(row));
 }
 
 Result<std::int64_t> DispatchCursor(Db& db) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,15 +25,18 @@ struct InboxRecord {
 
 enum class InboxOutcome { kInserted = 1, kDuplicate = 2 };
 
-// A writer job that inserts `record` unless its dedup_key exists. Its value
-// is an InboxOutcome.
-Writer::Job InsertInboxJob(InboxRecord record);
-
 struct InboxRow {
   std::int64_t id = 0;
   InboxRecord record;
   std::optional<std::int64_t> processed_at;
 };
+
+// A writer job that inserts `record` unless its dedup_key exists. Its value
+// is an InboxOutcome.
+Writer::Job InsertInboxJob(InboxRecord record);
+// The same for `row->record`; on insert, also sets `row->id`, so the caller
+// can hand the committed row on without reading it back.
+Writer::Job InsertInboxJob(std::shared_ptr<InboxRow> row);
 
 // The dispatch cursor: inbox rows with id <= it have been dispatched.
 Result<std::int64_t> DispatchCursor(Db& db);
