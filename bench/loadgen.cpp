@@ -70,7 +70,8 @@ std::string EventXml(const Options& o, const std::string& run, int i) {
                                 .count();
   return "<xml><ToUserName><![CDATA[" + o.corp_id + "]]></ToUserName><FromUserName><![CDATA[rep" +
          run.substr(run.size() - 9) + "-" + std::to_string(i) + "]]></FromUserName><CreateTime>" +
-         std::to_string(start + i / 2000) + "</CreateTime><MsgType><![CDATA[event]]>"
+         std::to_string(start + i / 2000) +
+         "</CreateTime><MsgType><![CDATA[event]]>"
          "</MsgType><Event><![CDATA[enter_agent]]></Event><EventKey><![CDATA[]]></EventKey>"
          "<AgentID>1000002</AgentID></xml>";
 }

@@ -28,8 +28,8 @@ namespace scrm::bot {
 
 namespace {
 
-constexpr int kBatch = 256;       // rows read per pass
-constexpr int kBatchPauseMs = 5;  // between passes while work keeps arriving
+constexpr int kBatch = 256;                   // rows read per pass
+constexpr int kBatchPauseMs = 5;              // between passes while work keeps arriving
 constexpr std::size_t kMaxHandedOver = 8192;  // rows kept in memory for dispatch
 
 // Tokens live in the database; saving goes through the writer without

@@ -18,7 +18,7 @@
 namespace scrm::storage {
 class Writer;
 struct InboxRow;
-}
+}  // namespace scrm::storage
 
 namespace scrm::bot {
 

@@ -21,7 +21,7 @@ class io_context;
 namespace scrm::storage {
 class Writer;
 struct InboxRow;
-}
+}  // namespace scrm::storage
 
 namespace scrm::bot {
 

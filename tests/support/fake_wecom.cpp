@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/fake_state.h"
+
 namespace scrm::test {
 
 namespace net = boost::asio;
@@ -51,8 +53,9 @@ struct FakeWeCom::Impl {
   Impl(std::string corp, std::string sec) : corp_id(std::move(corp)), secret(std::move(sec)) {}
 
   Answer Handle(const std::string& path, const std::string& query, const std::string& body);
-  Answer Decide(const std::string& path, const std::string& query);  // REQUIRES: mu held
-  Answer Success(const std::string& path);
+  // REQUIRES: mu held
+  Answer Decide(const std::string& path, const std::string& query, const std::string& body);
+  Answer Success(const std::string& path, const std::string& query, const std::string& body);
   net::awaitable<void> Accept();
   net::awaitable<void> Session(beast::tcp_stream stream);
 
@@ -73,25 +76,19 @@ struct FakeWeCom::Impl {
   int token_ttl = 7200;                              // guarded by mu
   std::chrono::milliseconds delay{0};                // guarded by mu
   bool down = false;                                 // guarded by mu
-  std::uint64_t next_id = 1;                         // guarded by mu
+  FakeState state;                                   // guarded by mu
 };
 
-Answer FakeWeCom::Impl::Success(const std::string& path) {
-  std::string id = std::to_string(next_id++);
-  std::string extra;
-  if (path == "/cgi-bin/message/send") {
-    extra = ",\"invaliduser\":\"\",\"msgid\":\"MSG" + id + "\"";
-  } else if (path == "/cgi-bin/appchat/create") {
-    extra = ",\"chatid\":\"CHAT" + id + "\"";
-  } else if (path == "/cgi-bin/oa/applyevent") {
-    extra = ",\"sp_no\":\"2026" + std::to_string(10000000 + next_id) + "\"";
-  }
-  std::string body = "{\"errcode\":0,\"errmsg\":\"ok\"" + extra;
+Answer FakeWeCom::Impl::Success(const std::string& path, const std::string& query,
+                                const std::string& body) {
+  FakeAnswer a = state.Answer(path, query, body);
+  std::string json =
+      "{\"errcode\":" + std::to_string(a.errcode) + ",\"errmsg\":\"" + a.errmsg + "\"" + a.fields;
   if (auto it = padding.find(path); it != padding.end()) {
-    body += ",\"padding\":\"" + std::string(it->second, 'x') + "\"";
+    json += ",\"padding\":\"" + std::string(it->second, 'x') + "\"";
     padding.erase(it);
   }
-  return {false, 200, body + "}"};
+  return {false, 200, json + "}"};
 }
 
 Answer FakeWeCom::Impl::Handle(const std::string& path, const std::string& query,
@@ -99,13 +96,14 @@ Answer FakeWeCom::Impl::Handle(const std::string& path, const std::string& query
   std::lock_guard lock(mu);
   calls.push_back({path, query, body, 0});
   called.notify_all();
-  Answer answer = Decide(path, query);
+  Answer answer = Decide(path, query, body);
   size_t at = answer.body.find("\"errcode\":");
   calls.back().errcode = at == std::string::npos ? -2 : std::atoi(answer.body.c_str() + at + 10);
   return answer;
 }
 
-Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query) {
+Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query,
+                               const std::string& body) {
   auto& pending = faults[path];
   if (!pending.empty()) {
     Fault f = pending.front();
@@ -128,7 +126,7 @@ Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query
     if (QueryValue(query, "key") != kWebhookKey) {
       return {false, 200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}"};
     }
-    return Success(path);
+    return Success(path, query, body);
   }
   std::string token = QueryValue(query, "access_token");
   if (token.empty()) return {false, 200, "{\"errcode\":41001,\"errmsg\":\"access_token missing\"}"};
@@ -138,7 +136,7 @@ Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query
   if (token != current_token) {
     return {false, 200, "{\"errcode\":40014,\"errmsg\":\"invalid access_token\"}"};
   }
-  return Success(path);
+  return Success(path, query, body);
 }
 
 net::awaitable<void> FakeWeCom::Impl::Session(beast::tcp_stream stream) {
@@ -264,6 +262,49 @@ void FakeWeCom::SetDown(bool down) {
 void FakeWeCom::PadNext(const std::string& path, std::size_t bytes) {
   std::lock_guard lock(impl_->mu);
   impl_->padding[path] = bytes;
+}
+
+void FakeWeCom::AddCustomer(FakeCustomer customer) {
+  std::lock_guard lock(impl_->mu);
+  impl_->state.customers[customer.external_userid] = std::move(customer);
+}
+
+std::optional<FakeCustomer> FakeWeCom::customer(const std::string& external_userid) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->state.customers.find(external_userid);
+  if (it == impl_->state.customers.end()) return std::nullopt;
+  return it->second;
+}
+
+void FakeWeCom::AddMember(FakeMember member) {
+  std::lock_guard lock(impl_->mu);
+  impl_->state.members[member.userid] = std::move(member);
+}
+
+void FakeWeCom::AddDepartment(FakeDepartment department) {
+  std::lock_guard lock(impl_->mu);
+  impl_->state.departments[department.id] = std::move(department);
+}
+
+std::vector<FakeApproval> FakeWeCom::approvals() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<FakeApproval> out;
+  for (const auto& [sp_no, a] : impl_->state.approvals) out.push_back(a);
+  return out;
+}
+
+bool FakeWeCom::Decide(const std::string& sp_no, int status, const std::string& speech) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->state.approvals.find(sp_no);
+  if (it == impl_->state.approvals.end()) return false;
+  it->second.status = status;
+  it->second.speech = speech;
+  return true;
+}
+
+void FakeWeCom::IssueResponseCode(const std::string& code) {
+  std::lock_guard lock(impl_->mu);
+  impl_->state.IssueResponseCode(code);
 }
 
 void FakeWeCom::SetTokenTtl(int seconds) {

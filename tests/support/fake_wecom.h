@@ -6,8 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "tests/support/fake_state.h"
 
 namespace scrm::test {
 
@@ -57,6 +60,17 @@ class FakeWeCom {
   void PadNext(const std::string& path, std::size_t bytes);
   // expires_in of issued tokens.
   void SetTokenTtl(int seconds);
+
+  // State behind the APIs (externalcontact/*, user/*, department/list,
+  // oa/*, update_template_card): see fake_state.h.
+  void AddCustomer(FakeCustomer customer);
+  std::optional<FakeCustomer> customer(const std::string& external_userid) const;
+  void AddMember(FakeMember member);  // once members exist, applyevent checks the creator
+  void AddDepartment(FakeDepartment department);
+  std::vector<FakeApproval> approvals() const;  // submitted with oa/applyevent
+  // An approver decides (status 2 approved, 3 rejected); false if unknown.
+  bool Decide(const std::string& sp_no, int status, const std::string& speech = "");
+  void IssueResponseCode(const std::string& code);
 
  private:
   struct Impl;
