@@ -77,7 +77,7 @@ class SectionReader {
 };
 
 const std::set<std::string> kSections = {"server",    "wecom",    "storage", "schedule",
-                                         "templates", "delivery", "log"};
+                                         "templates", "delivery", "log",     "robots"};
 
 bool SplitListen(const std::string& listen, std::string& host, std::uint16_t& port) {
   auto colon = listen.rfind(':');
@@ -196,9 +196,31 @@ void ReadTemplates(const toml::table* t, Config& c, std::vector<ConfigError>& er
 void ReadDelivery(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
   SectionReader r(t, "delivery", errors);
   r.Integer("member_messages_per_minute", c.delivery.member_messages_per_minute, 1, 10000);
+  r.Integer("robot_messages_per_minute", c.delivery.robot_messages_per_minute, 1, 10000);
+  r.Integer("api_calls_per_minute", c.delivery.api_calls_per_minute, 1, 1000000);
   r.Integer("max_backoff_seconds", c.delivery.max_backoff_seconds, 1, 86400);
   r.Integer("concurrency", c.delivery.concurrency, 1, 1000);
   r.RejectUnknown();
+}
+
+// [robots]: name = "webhook key". Names become outbox recipients
+// ("robot:NAME"), so they are restricted to [A-Za-z0-9_-].
+void ReadRobots(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  if (!t) return;
+  for (auto&& [k, v] : *t) {
+    std::string name(k.str());
+    bool plain = !name.empty() && name.size() <= 64 &&
+                 name.find_first_not_of(
+                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789_-") == std::string::npos;
+    if (!plain) {
+      errors.push_back({"robots." + name, "robot names use letters, digits, _ and - only"});
+    } else if (!v.is_string() || v.as_string()->get().empty()) {
+      errors.push_back({"robots." + name, "expected the robot's webhook key as a string"});
+    } else {
+      c.robots[name] = v.as_string()->get();
+    }
+  }
 }
 
 void ReadLog(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
@@ -256,6 +278,7 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   ReadTemplates(Section(root, "templates", result.errors), config, result.errors);
   ReadDelivery(Section(root, "delivery", result.errors), config, result.errors);
   ReadLog(Section(root, "log", result.errors), config, result.errors);
+  ReadRobots(Section(root, "robots", result.errors), config, result.errors);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

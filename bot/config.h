@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,8 @@ struct TemplatesConfig {
 
 struct DeliveryConfig {
   int member_messages_per_minute = 30;  // WeCom drops app messages past 30/min per member
+  int robot_messages_per_minute = 20;   // a group robot takes 20 messages a minute
+  int api_calls_per_minute = 10000;     // per API path, WeCom's per-corp limit
   int max_backoff_seconds = 300;        // retry delays double up to this
   int concurrency = 16;                 // API calls in flight at most
 };
@@ -66,6 +69,9 @@ struct Config {
   TemplatesConfig templates;
   DeliveryConfig delivery;
   LogConfig log;
+  // Group robots by name: [robots] east_sales = "WEBHOOK-KEY". Messages name
+  // the robot; the key is a secret and stays out of logs and the outbox.
+  std::map<std::string, std::string> robots;
 };
 
 // One problem with one key: `key` is "section.name".

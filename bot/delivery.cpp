@@ -93,7 +93,11 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
         api(client, tokens, cfg.wecom.api_base),
         async_writer(std::make_shared<AsyncWriter>(ioc, w, std::chrono::milliseconds(4000))),
         wake_timer(ioc),
-        limiter(cfg.delivery.member_messages_per_minute, cfg.delivery.member_messages_per_minute),
+        member_limiter(cfg.delivery.member_messages_per_minute,
+                       cfg.delivery.member_messages_per_minute),
+        robot_limiter(cfg.delivery.robot_messages_per_minute,
+                      cfg.delivery.robot_messages_per_minute),
+        api_limiter(cfg.delivery.api_calls_per_minute, cfg.delivery.api_calls_per_minute),
         rng(std::random_device{}()) {}
 
   std::int64_t Now() const { return clock.Now().time_since_epoch().count(); }
@@ -104,6 +108,8 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   storage::Result<std::vector<storage::InboxRow>> NextInboxRows();
   net::awaitable<double> SendDue();
   net::awaitable<void> SendOne(storage::OutboxRow row);
+  net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
+  bool Admit(const storage::OutboxRow& row, double now, double& wait);
   storage::Writer::Job Outcome(const storage::OutboxRow& row, const wecom::ApiReply& reply);
   void Poke() {
     woken = true;
@@ -123,7 +129,9 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   wecom::Api api;
   std::shared_ptr<AsyncWriter> async_writer;
   net::steady_timer wake_timer;
-  domain::RateLimiter limiter;
+  domain::RateLimiter member_limiter;  // per member (and per app chat)
+  domain::RateLimiter robot_limiter;   // per group robot
+  domain::RateLimiter api_limiter;     // per API path
   std::mt19937 rng;
   std::thread thread;
   std::atomic<bool> wake_posted{false};  // cleared when a pass starts
@@ -334,10 +342,7 @@ net::awaitable<double> Delivery::Impl::SendDue() {
       wait = std::min(wait, static_cast<double>(row.next_attempt_at - now));
       continue;
     }
-    if (!limiter.TryTake(to, static_cast<double>(now))) {
-      wait = std::min(wait, std::max(0.05, limiter.WaitSeconds(to, static_cast<double>(now))));
-      continue;
-    }
+    if (!Admit(row, static_cast<double>(now), wait)) continue;
     in_flight.insert(row.id);
     net::co_spawn(ioc, SendOne(std::move(row)), net::detached);
   }
@@ -347,6 +352,42 @@ net::awaitable<double> Delivery::Impl::SendDue() {
     if (counts) metrics.SetOutbox(counts->pending, counts->sent, counts->dead);
   }
   co_return std::max(wait, 0.01);
+}
+
+// Whether the row may go now under the recipient's and the API's rate
+// limits; otherwise lowers `wait` to when it may.
+bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wait) {
+  const std::string& to = row.message.recipient;
+  auto& recipient = to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;
+  double needed =
+      std::max(recipient.WaitSeconds(to, now), api_limiter.WaitSeconds(row.message.api, now));
+  if (needed > 0) {
+    wait = std::min(wait, std::max(0.05, needed));
+    return false;
+  }
+  recipient.TryTake(to, now);
+  api_limiter.TryTake(row.message.api, now);
+  return true;
+}
+
+// One API call for the row: app APIs with the access token, group robots
+// with the key configured for the robot the row names.
+net::awaitable<wecom::ApiReply> Delivery::Impl::Call(const storage::OutboxRow& row) {
+  const std::string& to = row.message.recipient;
+  if (to.rfind(kRobotPrefix, 0) != 0) {
+    co_return co_await api.Post(row.message.api, row.message.body);
+  }
+  std::string robot = to.substr(std::string_view(kRobotPrefix).size());
+  auto key = config.robots.find(robot);
+  if (key == config.robots.end()) {
+    wecom::ApiReply missing;
+    missing.error = wecom::Errc::kApiError;
+    missing.errcode = 93000;  // what WeCom answers for an unknown key
+    missing.errmsg = "robot \"" + robot + "\" is not configured in [robots]";
+    co_return missing;
+  }
+  co_return co_await wecom::SendWebhook(client, config.wecom.api_base, key->second,
+                                        row.message.body);
 }
 
 storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
@@ -390,7 +431,7 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
 
 net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
   auto self = shared_from_this();
-  wecom::ApiReply reply = co_await api.Post(row.message.api, row.message.body);
+  wecom::ApiReply reply = co_await Call(row);
   storage::Writer::Job record = Outcome(row, reply);
   auto recorded = co_await async_writer->Run(std::move(record));
   in_flight.erase(row.id);

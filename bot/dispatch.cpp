@@ -48,6 +48,15 @@ std::vector<storage::OutboxMessage> Reply(const std::string& user, std::int64_t 
 
 std::string UserRecipient(const std::string& user_id) { return "user:" + user_id; }
 
+std::vector<storage::OutboxMessage> RobotMarkdownMessages(const std::string& robot,
+                                                          const std::string& markdown) {
+  std::vector<storage::OutboxMessage> out;
+  for (auto& body : wecom::WebhookMarkdownBodies(markdown)) {
+    out.push_back({kRobotPrefix + robot, "/cgi-bin/webhook/send", std::move(body)});
+  }
+  return out;
+}
+
 std::vector<storage::OutboxMessage> Dispatch(const storage::InboxRow& row,
                                              const DispatchContext& context) {
   // Only rep messages cause replies so far; skip parsing everything else.

@@ -23,4 +23,10 @@ std::vector<storage::OutboxMessage> Dispatch(const storage::InboxRow& row,
 // The recipient key that orders a member's messages.
 std::string UserRecipient(const std::string& user_id);
 
+// Messages to the group robot configured as [robots] NAME: the row names the
+// robot, and the delivery thread adds its key when sending.
+inline constexpr const char* kRobotPrefix = "robot:";
+std::vector<storage::OutboxMessage> RobotMarkdownMessages(const std::string& robot,
+                                                          const std::string& markdown);
+
 }  // namespace scrm::bot

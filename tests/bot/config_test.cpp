@@ -80,6 +80,30 @@ TEST_CASE("every bad key is named", "[config]") {
   CHECK(ErrorKeys("server = 1\n" + kCredentials) == V{"server"});
 }
 
+TEST_CASE("group robots and delivery limits", "[config]") {
+  using V = std::vector<std::string>;
+  auto r = LoadConfigText(kCredentials +
+                              "[robots]\neast_sales = \"KEY-1\"\nwest-1 = \"KEY-2\"\n"
+                              "[delivery]\nrobot_messages_per_minute = 10\n"
+                              "api_calls_per_minute = 600\n",
+                          NoEnv());
+  REQUIRE(r.config);
+  CHECK(r.config->robots.at("east_sales") == "KEY-1");
+  CHECK(r.config->robots.at("west-1") == "KEY-2");
+  CHECK(r.config->delivery.robot_messages_per_minute == 10);
+  CHECK(r.config->delivery.api_calls_per_minute == 600);
+  auto defaults = LoadConfigText(kCredentials, NoEnv());
+  REQUIRE(defaults.config);
+  CHECK(defaults.config->delivery.robot_messages_per_minute == 20);
+  CHECK(defaults.config->robots.empty());
+  CHECK(ErrorKeys(kCredentials + "[robots]\n\"华东\" = \"K\"\n") == V{"robots.华东"});
+  CHECK(ErrorKeys(kCredentials + "[robots]\neast = 1\n") == V{"robots.east"});
+  CHECK(ErrorKeys(kCredentials + "[robots]\neast = \"\"\n") == V{"robots.east"});
+  CHECK(ErrorKeys(kCredentials + "robots = \"x\"\n[server]\n").size() == 1);
+  CHECK(ErrorKeys(kCredentials + "[delivery]\nrobot_messages_per_minute = 0\n") ==
+        V{"delivery.robot_messages_per_minute"});
+}
+
 TEST_CASE("WeCom credentials are validated", "[config]") {
   using V = std::vector<std::string>;
   CHECK(ErrorKeys("") == V{"wecom.corp_id", "wecom.agent_id", "wecom.secret", "wecom.token",
