@@ -144,6 +144,7 @@ void ReadWeCom(const toml::table* t, Config& c, const EnvLookup& env,
   r.String("token", w.token);
   r.String("encoding_aes_key", w.encoding_aes_key);
   r.String("api_base", w.api_base);
+  r.String("ca_file", w.ca_file);
   r.RejectUnknown();
   ApplyEnv(w, env);
   r.Require(!w.corp_id.empty(), "corp_id", "required (the corp id, 企业ID)");
@@ -159,6 +160,9 @@ void ReadWeCom(const toml::table* t, Config& c, const EnvLookup& env,
             "encoding_aes_key", "must be letters and digits that decode to a 32-byte key");
   if (w.api_base.rfind("https://", 0) != 0 && w.api_base.rfind("http://", 0) != 0) {
     r.Error("api_base", "must start with https:// or http://");
+  }
+  if (!w.ca_file.empty() && !std::ifstream(w.ca_file)) {
+    r.Error("ca_file", "cannot read \"" + w.ca_file + "\"");
   }
 }
 

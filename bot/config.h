@@ -33,6 +33,7 @@ struct WeComConfig {
   std::string token;
   std::string encoding_aes_key;
   std::string api_base = "https://qyapi.weixin.qq.com";
+  std::string ca_file;  // extra trusted CAs (PEM) for a private gateway at api_base
 };
 
 struct StorageConfig {

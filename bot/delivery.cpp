@@ -61,6 +61,7 @@ class DbTokenStore final : public wecom::TokenStore {
 wecom::HttpClientOptions ClientOptions(const Config& config) {
   wecom::HttpClientOptions options;
   options.max_idle_per_host = static_cast<std::size_t>(config.delivery.concurrency);
+  options.ca_file = config.wecom.ca_file;
   return options;
 }
 

@@ -112,6 +112,8 @@ struct HttpClient::Impl {
   Impl(net::any_io_executor ex, HttpClientOptions opts)
       : executor(std::move(ex)), options(opts), tls(ssl::context::tls_client) {
     tls.set_default_verify_paths();
+    boost::system::error_code ignored;  // an unreadable file trusts nothing more
+    if (!options.ca_file.empty()) tls.load_verify_file(options.ca_file, ignored);
     tls.set_verify_mode(ssl::verify_peer);
     tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);

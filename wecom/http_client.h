@@ -40,6 +40,9 @@ struct HttpClientOptions {
   std::chrono::milliseconds read_timeout{10000};    // write request + read response
   std::size_t max_response_bytes = 4 << 20;
   std::size_t max_idle_per_host = 8;
+  // A PEM file of extra trusted CAs (a private gateway's), on top of the
+  // system store. Empty: the system store only.
+  std::string ca_file;
 };
 
 struct HttpResponse {

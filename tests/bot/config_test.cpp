@@ -118,6 +118,8 @@ TEST_CASE("WeCom credentials are validated", "[config]") {
   bad_agent.replace(bad_agent.find("1000002"), 7, "\"x\"");
   CHECK(ErrorKeys(bad_agent) == V{"wecom.agent_id"});
   CHECK(ErrorKeys(kCredentials + "api_base = \"ftp://x\"\n") == V{"wecom.api_base"});
+  CHECK(ErrorKeys(kCredentials + "ca_file = \"/nonexistent/ca.pem\"\n") == V{"wecom.ca_file"});
+  CHECK(ErrorKeys(kCredentials + "ca_file = \"" SCRM_TEST_DATA_DIR "/tls/ca.pem\"\n").empty());
 }
 
 TEST_CASE("environment secrets override the file", "[config]") {

@@ -12,6 +12,7 @@
 
 #include "tests/support/catch_result.h"
 #include "tests/support/fake_wecom.h"
+#include "tests/support/tls_server.h"
 #include "wecom/messages.h"
 
 using namespace scrm;
@@ -287,4 +288,43 @@ TEST_CASE("group robot webhook: markdown is split at 4096 bytes, a bad key is a 
   CHECK(refused.errcode == 93000);
   CHECK(wecom::ClassifyErrcode(refused.errcode) == wecom::ErrorClass::kConfig);
   CHECK(f.fake.count("/cgi-bin/gettoken") == 0);  // the key is the credential
+}
+
+namespace {
+
+// One GET through a fresh client with `options`.
+wecom::Result<wecom::HttpResponse> FetchOnce(const std::string& url,
+                                             wecom::HttpClientOptions options) {
+  net::io_context ioc;
+  wecom::HttpClient client(ioc.get_executor(), options);
+  wecom::Result<wecom::HttpResponse> result = wecom::Errc::kNetwork;
+  net::co_spawn(
+      ioc, [&]() -> net::awaitable<void> { result = co_await client.Request(url); }, net::detached);
+  ioc.run();
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("HTTPS: the certificate chain and the host name are verified", "[http][tls]") {
+  test::TlsServer server;
+  std::string port = std::to_string(server.port());
+  wecom::HttpClientOptions trusting;
+  trusting.ca_file = test::kTestCaFile;
+
+  auto ok = FetchOnce("https://localhost:" + port + "/cgi-bin/x", trusting);
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->body == "{\"errcode\":0,\"errmsg\":\"ok\"}");
+  CHECK(server.answered() == 1);
+
+  // The system store alone does not know the test CA.
+  auto untrusted = FetchOnce("https://localhost:" + port + "/cgi-bin/x", {});
+  CHECK(untrusted.error() == wecom::Errc::kNetwork);
+  // Trusted chain, but the certificate names "localhost", not this address.
+  auto wrong_name = FetchOnce("https://127.0.0.1:" + port + "/cgi-bin/x", trusting);
+  CHECK(wrong_name.error() == wecom::Errc::kNetwork);
+  // Plain HTTP to a TLS port is not an answer either.
+  CHECK_FALSE(FetchOnce("http://127.0.0.1:" + port + "/", {}));
+  CHECK(server.answered() == 1);
 }
