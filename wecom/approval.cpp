@@ -114,12 +114,12 @@ std::string ApprovalDetailBody(std::string_view sp_no) {
   return out.Str("sp_no", sp_no).Done();
 }
 
-Result<ApprovalDetail> ParseApprovalDetail(std::string_view text) {
+Result<ApprovalState> ParseApprovalDetail(std::string_view text) {
   auto doc = json::Parse(text);
   if (!doc) return doc.error();
   const json::Node* info = json::Find(*doc, "info");
   if (!info || json::Str(*info, "sp_no").empty()) return Errc::kBadJson;
-  ApprovalDetail d;
+  ApprovalState d;
   d.sp_no = json::Str(*info, "sp_no");
   d.sp_name = json::Str(*info, "sp_name");
   d.status = static_cast<int>(json::Int(*info, "sp_status"));

@@ -67,7 +67,7 @@ struct ApprovalDecision {
   std::string speech;
   std::int64_t time = 0;
 };
-struct ApprovalDetail {
+struct ApprovalState {
   std::string sp_no;
   std::string sp_name;
   int status = 0;  // ApprovalStatus
@@ -76,6 +76,6 @@ struct ApprovalDetail {
   std::string applicant;
   std::vector<ApprovalDecision> decisions;
 };
-Result<ApprovalDetail> ParseApprovalDetail(std::string_view json);
+Result<ApprovalState> ParseApprovalDetail(std::string_view json);
 
 }  // namespace scrm::wecom

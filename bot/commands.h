@@ -1,0 +1,78 @@
+// The rep's chat commands: Chinese with English aliases, full-width and
+// half-width punctuation and spaces alike. Parse() is pure; it only reads
+// the text. A customer is referred to by name, remark or short id ("#12").
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "domain/money.h"
+
+namespace scrm::bot {
+
+namespace cmd {
+struct Help {};
+struct ShowCustomer {
+  std::string customer;
+};
+struct Follow {
+  std::string customer;
+  std::string content;
+};
+struct MoveStage {
+  std::string customer;
+  std::string stage;
+};
+struct Quote {
+  std::string customer;
+  domain::Fen amount = 0;
+  int discount_bp = 0;  // 折扣 5 → 500
+};
+struct Paid {
+  std::string customer;
+  domain::Fen amount = 0;
+};
+struct Lost {
+  std::string customer;
+  std::string reason;
+};
+struct SetTier {
+  std::string customer;
+  char tier = 'C';
+};
+struct Todo {};
+struct ShowFunnel {};
+// A bare number: the answer to a numbered choice the bot offered.
+struct Choose {
+  int number = 0;
+};
+// A known command with missing or malformed arguments.
+struct Malformed {
+  std::string command;  // the Chinese name, e.g. "报价"
+  std::string problem;  // what is wrong, in Chinese
+};
+// Not a command; `closest` is the command it most resembles ("" if none).
+struct Unknown {
+  std::string text;
+  std::string closest;
+};
+}  // namespace cmd
+
+using Command = std::variant<cmd::Help, cmd::ShowCustomer, cmd::Follow, cmd::MoveStage, cmd::Quote,
+                             cmd::Paid, cmd::Lost, cmd::SetTier, cmd::Todo, cmd::ShowFunnel,
+                             cmd::Choose, cmd::Malformed, cmd::Unknown>;
+
+Command ParseCommand(std::string_view text);
+
+// Full-width ASCII (！ to ～) and the ideographic space become their
+// half-width forms; runs of white space become one space; the ends are
+// trimmed.
+std::string NormalizeText(std::string_view text);
+
+// The usage line of a command, by its Chinese name ("报价 <客户> <金额> [折扣 <百分比>]").
+std::string Usage(std::string_view command);
+
+}  // namespace scrm::bot

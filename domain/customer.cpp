@@ -1,0 +1,84 @@
+#include "domain/customer.h"
+
+#include <algorithm>
+
+namespace scrm::domain {
+
+namespace {
+constexpr std::int64_t kDay = 86400;
+}
+
+std::string_view LifecycleName(Lifecycle lifecycle) {
+  switch (lifecycle) {
+    case Lifecycle::kNew:
+      return "新客户";
+    case Lifecycle::kActive:
+      return "活跃";
+    case Lifecycle::kAtRisk:
+      return "流失风险";
+    case Lifecycle::kChurned:
+      return "已流失";
+  }
+  return "";
+}
+
+std::string_view LifecycleKey(Lifecycle lifecycle) {
+  switch (lifecycle) {
+    case Lifecycle::kNew:
+      return "new";
+    case Lifecycle::kActive:
+      return "active";
+    case Lifecycle::kAtRisk:
+      return "at_risk";
+    case Lifecycle::kChurned:
+      return "churned";
+  }
+  return "";
+}
+
+std::optional<Lifecycle> ParseLifecycle(std::string_view text) {
+  for (auto l : {Lifecycle::kNew, Lifecycle::kActive, Lifecycle::kAtRisk, Lifecycle::kChurned}) {
+    if (text == LifecycleKey(l)) return l;
+  }
+  return std::nullopt;
+}
+
+char Tier(const Customer& customer, Fen open_quote, const TieringRules& rules) {
+  if (customer.tier_manual) return customer.tier;
+  Fen value = std::max(customer.paid_total, open_quote);
+  if (customer.is_large || value >= rules.a_value) return 'A';
+  if (value >= rules.b_value) return 'B';
+  return 'C';
+}
+
+Lifecycle ClassifyLifecycle(const Customer& c, std::int64_t now, const TieringRules& rules) {
+  std::int64_t last = std::max({c.last_follow_up_at, c.won_at, c.created_at});
+  std::int64_t silent = now - last;
+  if (silent > std::int64_t{rules.churned_days} * kDay) return Lifecycle::kChurned;
+  if (c.deleted_rep || silent > std::int64_t{rules.at_risk_days} * kDay) {
+    return Lifecycle::kAtRisk;
+  }
+  bool recent = now - c.created_at <= std::int64_t{rules.new_days} * kDay;
+  if (recent && c.won_at == 0) return Lifecycle::kNew;
+  return Lifecycle::kActive;
+}
+
+std::optional<std::int64_t> NextFollowUp(const Customer& c, const CadenceRules& rules) {
+  if (c.lifecycle == Lifecycle::kChurned) return std::nullopt;
+  if (c.last_follow_up_at == 0) {
+    return c.created_at + std::int64_t{rules.first_contact_hours} * 3600;
+  }
+  if (c.won_at > c.last_follow_up_at) return c.won_at + std::int64_t{rules.post_win_days} * kDay;
+  int days = c.tier == 'A' ? rules.a_days : c.tier == 'B' ? rules.b_days : rules.c_days;
+  if (c.lifecycle == Lifecycle::kAtRisk) days = std::min(days, rules.at_risk_days);
+  return c.last_follow_up_at + std::int64_t{days} * kDay;
+}
+
+Fen ApplyDiscount(Fen amount, int discount_bp) {
+  // amount * (10000 - bp) / 10000, rounded half up, in two parts so that no
+  // intermediate product overflows.
+  const Fen keep = 10000 - discount_bp;
+  return amount / 10000 * keep + (amount % 10000 * keep + 5000) / 10000;
+}
+
+}  // namespace scrm::domain

@@ -1,0 +1,107 @@
+// Table tests of the rep's command parser: both languages, both punctuation
+// widths, valid, malformed and unknown input.
+#include "bot/commands.h"
+
+#include <catch2/catch.hpp>
+
+using namespace scrm::bot;
+
+namespace {
+
+template <class T>
+T As(const std::string& text) {
+  Command c = ParseCommand(text);
+  INFO("input: " << text << " (variant " << c.index() << ")");
+  REQUIRE(std::holds_alternative<T>(c));
+  return std::get<T>(c);
+}
+
+}  // namespace
+
+TEST_CASE("text is normalized: full-width forms, spaces", "[commands]") {
+  CHECK(NormalizeText("　跟进　张三：　ＡＢＣ１２３，！　") == "跟进 张三: ABC123,!");
+  CHECK(NormalizeText("a \t\n b") == "a b");
+  CHECK(NormalizeText("") == "");
+  CHECK(NormalizeText("\xff\xfe") == "\xff\xfe");  // invalid UTF-8 is kept, not crashed on
+}
+
+TEST_CASE("help in every spelling", "[commands]") {
+  for (const char* text : {"帮助", "help", "HELP", "?", "？", "菜单", " 帮助 ", "帮助 我"}) {
+    As<cmd::Help>(text);
+  }
+}
+
+TEST_CASE("customer, follow, stage", "[commands]") {
+  CHECK(As<cmd::ShowCustomer>("客户 张三").customer == "张三");
+  CHECK(As<cmd::ShowCustomer>("customer #12").customer == "#12");
+  CHECK(As<cmd::ShowCustomer>("客户：张三").customer == "张三");
+  CHECK(As<cmd::ShowCustomer>("客户张三").customer == "张三");
+  auto f = As<cmd::Follow>("跟进 张三 今天电话沟通，客户对方案B感兴趣");
+  CHECK(f.customer == "张三");
+  CHECK(f.content == "今天电话沟通,客户对方案B感兴趣");
+  auto f2 = As<cmd::Follow>("follow　王总　visited the site");
+  CHECK(f2.customer == "王总");
+  CHECK(f2.content == "visited the site");
+  CHECK(As<cmd::Follow>("跟进张三 上门拜访").customer == "张三");
+  auto s = As<cmd::MoveStage>("阶段 张三 方案报价");
+  CHECK(s.stage == "方案报价");
+  CHECK(As<cmd::MoveStage>("stage #3 合同谈判").customer == "#3");
+}
+
+TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
+  CHECK(As<cmd::Quote>("报价 张三 12000").amount == 1200000);
+  CHECK(As<cmd::Quote>("报价 张三 1.2万").amount == 1200000);
+  CHECK(As<cmd::Quote>("报价 张三 12,000").amount == 1200000);
+  CHECK(As<cmd::Quote>("报价 张三 １２，０００").amount == 1200000);
+  auto q = As<cmd::Quote>("quote 张三 60000 discount 12%");
+  CHECK(q.amount == 6000000);
+  CHECK(q.discount_bp == 1200);
+  CHECK(As<cmd::Quote>("报价 张三 6万 折扣 5").discount_bp == 500);
+  CHECK(As<cmd::Quote>("报价 张三 6万 折扣 ５％").discount_bp == 500);
+  CHECK(As<cmd::Quote>("报价 张三 6万 折扣 2.5").discount_bp == 250);
+}
+
+TEST_CASE("paid, lost, tier, todo, funnel, a numbered choice", "[commands]") {
+  CHECK(As<cmd::Paid>("回款 张三 3万").amount == 3000000);
+  CHECK(As<cmd::Paid>("paid #7 12000.50").amount == 1200050);
+  auto l = As<cmd::Lost>("输单 张三 价格太高 选了竞品");
+  CHECK(l.reason == "价格太高 选了竞品");
+  CHECK(As<cmd::SetTier>("分级 张三 a").tier == 'A');
+  CHECK(As<cmd::SetTier>("tier 张三 Ｂ").tier == 'B');
+  As<cmd::Todo>("待办");
+  As<cmd::Todo>("todo");
+  As<cmd::ShowFunnel>("漏斗");
+  As<cmd::ShowFunnel>("Funnel");
+  CHECK(As<cmd::Choose>("2").number == 2);
+  CHECK(As<cmd::Choose>("２").number == 2);
+}
+
+TEST_CASE("malformed commands say what is wrong", "[commands]") {
+  struct Case {
+    const char* text;
+    const char* command;
+  };
+  for (auto [text, command] :
+       {Case{"跟进", "跟进"}, Case{"跟进 张三", "跟进"}, Case{"客户", "客户"},
+        Case{"阶段 张三", "阶段"}, Case{"报价 张三", "报价"}, Case{"报价 张三 很多", "报价"},
+        Case{"报价 张三 -5", "报价"}, Case{"报价 张三 0", "报价"},
+        Case{"报价 张三 1万 折扣", "报价"}, Case{"报价 张三 1万 折扣 120", "报价"},
+        Case{"报价 张三 1万 打折 5", "报价"}, Case{"回款 张三", "回款"},
+        Case{"回款 张三 一万", "回款"}, Case{"输单 张三", "输单"}, Case{"分级 张三 D", "分级"},
+        Case{"分级 张三", "分级"}, Case{"quote", "报价"}}) {
+    auto m = As<cmd::Malformed>(text);
+    CHECK(m.command == command);
+    CHECK_FALSE(m.problem.empty());
+    CHECK_FALSE(Usage(m.command).empty());
+  }
+}
+
+TEST_CASE("unknown text suggests the closest command", "[commands]") {
+  CHECK(As<cmd::Unknown>("跟近 张三 你好").closest == "跟进");
+  CHECK(As<cmd::Unknown>("folow 张三 hi").closest == "跟进");
+  CHECK(As<cmd::Unknown>("qoute 张三 100").closest == "报价");
+  CHECK(As<cmd::Unknown>("今天天气不错").closest.empty());
+  CHECK(As<cmd::Unknown>("").closest == "帮助");
+  CHECK(As<cmd::Unknown>("0").closest.empty());
+  CHECK(As<cmd::Unknown>("123").text == "123");
+}
