@@ -10,74 +10,15 @@
 #include <set>
 #include <sstream>
 
+#include "bot/config_reader.h"
 #include "wecom/crypto.h"
 
 namespace scrm::bot {
 namespace {
 
-// Reads one section's keys into the struct, recording type errors and
-// unknown keys. Each section lists exactly the keys it accepts.
-class SectionReader {
- public:
-  SectionReader(const toml::table* table, std::string section, std::vector<ConfigError>& errors)
-      : table_(table), section_(std::move(section)), errors_(errors) {}
-
-  void String(const char* key, std::string& out) {
-    known_.insert(key);
-    const toml::node* node = Find(key);
-    if (!node) return;
-    if (auto v = node->value<std::string>(); v && node->is_string()) {
-      out = *v;
-    } else {
-      Error(key, "expected a string");
-    }
-  }
-
-  template <class Int>
-  void Integer(const char* key, Int& out, long long min, long long max) {
-    known_.insert(key);
-    const toml::node* node = Find(key);
-    if (!node) return;
-    if (!node->is_integer()) return Error(key, "expected an integer");
-    long long v = node->as_integer()->get();
-    if (v < min || v > max) {
-      return Error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    out = static_cast<Int>(v);
-  }
-
-  void RejectUnknown() {
-    if (!table_) return;
-    for (auto&& [k, v] : *table_) {
-      if (!known_.count(std::string(k.str()))) Error(std::string(k.str()).c_str(), "unknown key");
-    }
-  }
-
-  void Error(const std::string& key, std::string message) {
-    errors_.push_back({section_ + "." + key, std::move(message)});
-  }
-
-  // Reports a missing or invalid value unless the key already has an error.
-  void Require(bool ok, const std::string& key, std::string message) {
-    if (ok) return;
-    std::string full = section_ + "." + key;
-    for (const auto& e : errors_) {
-      if (e.key == full) return;
-    }
-    Error(key, std::move(message));
-  }
-
- private:
-  const toml::node* Find(const char* key) const { return table_ ? table_->get(key) : nullptr; }
-
-  const toml::table* table_;
-  std::string section_;
-  std::vector<ConfigError>& errors_;
-  std::set<std::string> known_;
-};
-
-const std::set<std::string> kSections = {"server",    "wecom",    "storage", "schedule",
-                                         "templates", "delivery", "log",     "robots"};
+const std::set<std::string> kSections = {
+    "server", "wecom",  "storage", "schedule", "templates", "delivery", "log",
+    "robots", "funnel", "tiering", "cadence",  "reminders", "teams"};
 
 bool SplitListen(const std::string& listen, std::string& host, std::uint16_t& port) {
   auto colon = listen.rfind(':');
@@ -283,6 +224,11 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   ReadDelivery(Section(root, "delivery", result.errors), config, result.errors);
   ReadLog(Section(root, "log", result.errors), config, result.errors);
   ReadRobots(Section(root, "robots", result.errors), config, result.errors);
+  ReadFunnel(Section(root, "funnel", result.errors), config, result.errors);
+  ReadTiering(Section(root, "tiering", result.errors), config, result.errors);
+  ReadCadence(Section(root, "cadence", result.errors), config, result.errors);
+  ReadReminders(Section(root, "reminders", result.errors), config, result.errors);
+  ReadTeams(root.get("teams"), config, result.errors);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

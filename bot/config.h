@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "domain/customer.h"
+#include "domain/funnel.h"
+
 namespace scrm::bot {
 
 struct ServerConfig {
@@ -58,6 +61,35 @@ struct DeliveryConfig {
   int concurrency = 16;                 // API calls in flight at most
 };
 
+// The funnel, tiering and follow-up rules ([funnel], [tiering], [cadence]).
+struct CrmConfig {
+  std::vector<domain::Stage>
+      stages;  // empty: 线索 → 需求调研 → 方案报价 → 合同谈判 → 回款跟进 → 成交
+  std::string lost_stage = "输单";
+  domain::TieringRules tiering;
+  domain::CadenceRules cadence;
+  std::map<std::string, char> tag_tiers;  // a WeCom tag name that sets a tier: "A类客户" = "A"
+  int choice_minutes = 10;                // how long a numbered choice can be answered
+};
+
+// When reminders go out ([reminders]): inside working hours of
+// schedule.timezone, on working days.
+struct RemindersConfig {
+  std::string work_start = "09:00";
+  std::string work_end = "18:00";
+  int work_start_minute = 9 * 60;  // derived
+  int work_end_minute = 18 * 60;   // derived
+  bool weekends = false;           // also on Saturday and Sunday
+  int scan_minutes = 10;           // how often due follow-ups are looked for
+};
+
+// A team: its manager sees and changes the members' customers ([[teams]]).
+struct TeamConfig {
+  std::string name;
+  std::string manager;
+  std::vector<std::string> members;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -69,6 +101,9 @@ struct Config {
   ScheduleConfig schedule;
   TemplatesConfig templates;
   DeliveryConfig delivery;
+  CrmConfig crm;
+  RemindersConfig reminders;
+  std::vector<TeamConfig> teams;
   LogConfig log;
   // Group robots by name: [robots] east_sales = "WEBHOOK-KEY". Messages name
   // the robot; the key is a secret and stays out of logs and the outbox.

@@ -13,8 +13,12 @@
 #include <thread>
 
 #include "bot/async_writer.h"
+#include "bot/crm_context.h"
+#include "bot/customer_events.h"
 #include "bot/dispatch.h"
 #include "bot/metrics.h"
+#include "bot/org.h"
+#include "bot/reminders.h"
 #include "bot/render.h"
 #include "domain/rate_limit.h"
 #include "storage/connection.h"
@@ -99,12 +103,15 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
         robot_limiter(cfg.delivery.robot_messages_per_minute,
                       cfg.delivery.robot_messages_per_minute),
         api_limiter(cfg.delivery.api_calls_per_minute, cfg.delivery.api_calls_per_minute),
-        rng(std::random_device{}()) {}
+        rng(std::random_device{}()),
+        funnel(FunnelOf(cfg)) {}
 
   std::int64_t Now() const { return clock.Now().time_since_epoch().count(); }
 
   net::awaitable<void> Loop();
   net::awaitable<void> ProcessInbox();
+  int DispatchOne(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx);
+  net::awaitable<void> ScanReminders();
   std::optional<std::vector<storage::InboxRow>> TakeHandedOver();
   storage::Result<std::vector<storage::InboxRow>> NextInboxRows();
   net::awaitable<double> SendDue();
@@ -150,6 +157,8 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   std::int64_t inbox_after = -1;      // dispatch cursor; -1 until read
   bool caught_up = false;             // rows after the cursor arrive by hand-over
   std::int64_t counted_at = 0;        // when the outbox counts were last read
+  std::int64_t next_scan_at = 0;      // when reminders are looked for next
+  domain::Funnel funnel;
 };
 
 std::variant<std::unique_ptr<Delivery>, std::string> Delivery::Create(const Config& config,
@@ -213,13 +222,15 @@ net::awaitable<void> Delivery::Impl::Loop() {
     woken = false;
     wake_posted = false;
     co_await ProcessInbox();
+    co_await ScanReminders();
     // The outbox is read only when something there may have changed: new
     // rows, a finished call, or a retry or rate limit running out.
     if (send_needed) {
       send_needed = false;
       next_wait = co_await SendDue();
     }
-    double wait = next_wait;
+    double wait =
+        std::min(next_wait, static_cast<double>(std::max<std::int64_t>(1, next_scan_at - Now())));
     if (stopping) break;
     // Woken during the pass: go again after a short pause, so a stream of
     // callbacks is read in batches rather than one pass each.
@@ -253,32 +264,29 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
     co_return;
   }
   if (rows->empty()) co_return;
-  // One transaction for the whole batch: each row is marked processed
-  // together with the replies it causes, and a burst of callbacks costs one
-  // commit instead of one each.
-  std::vector<std::pair<std::int64_t, std::vector<storage::OutboxMessage>>> work;
-  work.reserve(rows->size());
-  for (const auto& row : *rows) {
-    work.emplace_back(row.id, Dispatch(row, {templates, config.wecom.agent_id}));
-  }
-  bool any = false;  // whether the batch causes outbound messages
-  for (const auto& [id, messages] : work) any = any || !messages.empty();
+  // One transaction for the whole batch: the cursor moves past the rows
+  // together with every change they cause and every message they send, and
+  // a burst of callbacks costs one commit instead of one each.
   std::int64_t now = Now();
   std::int64_t from = inbox_after;
   std::int64_t to = rows->back().id;
-  storage::Writer::Job job = [work = std::move(work), now, from, to](storage::Connection& c) {
+  std::vector<storage::InboxRow> batch;
+  for (auto& row : *rows) {
+    if (NeedsDispatch(row.record.kind)) batch.push_back(std::move(row));
+  }
+  storage::Writer::Job job = [this, batch = std::move(batch), now, from,
+                              to](storage::Connection& c) {
     if (!storage::AdvanceDispatchCursor(c, from, to)) return -1;
+    if (batch.empty()) return 0;
+    Org org = Org::Load(c, config.teams);
+    CrmContext ctx{config, funnel, templates, org, now};
     int enqueued = 0;
-    for (const auto& [id, messages] : work) {
-      for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
-      enqueued += static_cast<int>(messages.size());
-    }
+    for (const auto& row : batch) enqueued += DispatchOne(c, row, ctx);
     return enqueued;
   };
   auto done = co_await async_writer->Run(std::move(job));
   if (!done) {
-    spdlog::error("cannot record inbox rows {}..{}: {}", rows->front().id, rows->back().id,
-                  done.error().message());
+    spdlog::error("cannot record inbox rows {}..{}: {}", from + 1, to, done.error().message());
     caught_up = false;  // the rows stay undispatched and are read again
     co_return;
   }
@@ -289,8 +297,52 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
     co_return;
   }
   inbox_after = to;
-  if (any) send_needed = true;
+  if (*done > 0) send_needed = true;
   if (rows->size() == static_cast<size_t>(kBatch)) woken = true;  // more to read
+}
+
+// Dispatches one row inside the batch's transaction. A row whose handling
+// fails is rolled back on its own and logged, so one bad row cannot block
+// the inbox; it is not tried again.
+int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow& row,
+                                const CrmContext& ctx) {
+  c.db.exec("SAVEPOINT dispatch_row");
+  try {
+    Messages messages = Dispatch(c, row, ctx);
+    for (const auto& m : messages) storage::EnqueueOutbox(c, m, ctx.now);
+    c.db.exec("RELEASE dispatch_row");
+    return static_cast<int>(messages.size());
+  } catch (const std::exception& e) {
+    c.db.exec("ROLLBACK TO dispatch_row");
+    c.db.exec("RELEASE dispatch_row");
+    metrics.DispatchFailed();
+    spdlog::error("inbox row {} ({}) could not be handled and was skipped: {}", row.id,
+                  row.record.kind, e.what());
+    return 0;
+  }
+}
+
+// Due follow-ups and stuck deals become one reminder per rep, inside
+// working hours; each reminder is sent once.
+net::awaitable<void> Delivery::Impl::ScanReminders() {
+  std::int64_t now = Now();
+  if (now < next_scan_at) co_return;
+  next_scan_at = now + std::int64_t{config.reminders.scan_minutes} * 60;
+  if (!InWorkingHours(now, config)) co_return;
+  storage::Writer::Job job = [this, now](storage::Connection& c) {
+    Org org = Org::Load(c, config.teams);
+    CrmContext ctx{config, funnel, templates, org, now};
+    Messages messages = ReminderMessages(c, ctx);
+    for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
+    return static_cast<int>(messages.size());
+  };
+  auto done = co_await async_writer->Run(std::move(job));
+  if (!done) {
+    spdlog::error("reminder scan failed: {}", done.error().message());
+    next_scan_at = now;  // try again on the next pass
+  } else if (*done > 0) {
+    send_needed = true;
+  }
 }
 
 // The rows handed over since the last pass, or nothing when some were
@@ -376,7 +428,11 @@ bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wa
 net::awaitable<wecom::ApiReply> Delivery::Impl::Call(const storage::OutboxRow& row) {
   const std::string& to = row.message.recipient;
   if (to.rfind(kRobotPrefix, 0) != 0) {
-    co_return co_await api.Post(row.message.api, row.message.body);
+    if (!row.message.body.empty()) co_return co_await api.Post(row.message.api, row.message.body);
+    auto question = row.message.api.find('?');  // a GET: the query is part of the row's api
+    if (question == std::string::npos) co_return co_await api.Get(row.message.api, "");
+    co_return co_await api.Get(row.message.api.substr(0, question),
+                               row.message.api.substr(question + 1));
   }
   std::string robot = to.substr(std::string_view(kRobotPrefix).size());
   auto key = config.robots.find(robot);
@@ -397,9 +453,16 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   std::int64_t id = row.id;
   if (reply.ok()) {
     metrics.OutboxSent(static_cast<double>(now - row.created_at));
-    return [id, now](storage::Connection& c) {
+    // What the reply leads to commits with the row's "sent" mark.
+    return [this, id, now, on_reply = row.message.on_reply,
+            body = reply.body](storage::Connection& c) {
       storage::MarkOutboxSent(c, id, now);
-      return 0;
+      if (on_reply.empty()) return 0;
+      Org org = Org::Load(c, config.teams);
+      CrmContext ctx{config, funnel, templates, org, now};
+      Messages more = ApplyReply(c, on_reply, body, ctx);
+      for (const auto& m : more) storage::EnqueueOutbox(c, m, now);
+      return static_cast<int>(more.size());
     };
   }
   std::string why = Describe(reply);

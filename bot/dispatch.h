@@ -1,24 +1,24 @@
-// What the bot does with one stored callback: the outbound messages it
-// causes. Pure: no I/O, so a row can be dispatched again after a crash and
-// produce the same messages.
+// What the bot does with one stored callback: the state changes it makes and
+// the outbound messages it causes. Runs inside a Writer job, on the write
+// connection, so both commit with the dispatch cursor: after a crash a row is
+// dispatched again only if none of its effects were committed.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
-#include "bot/render.h"
+#include "bot/crm_context.h"
 #include "storage/inbox.h"
 #include "storage/outbox.h"
 
 namespace scrm::bot {
 
-struct DispatchContext {
-  const Templates& templates;
-  std::int64_t agent_id;
-};
+// Whether callbacks of this inbox kind can have any effect (others are not
+// parsed at all).
+bool NeedsDispatch(const std::string& kind);
 
-std::vector<storage::OutboxMessage> Dispatch(const storage::InboxRow& row,
-                                             const DispatchContext& context);
+Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx);
 
 // The recipient key that orders a member's messages.
 std::string UserRecipient(const std::string& user_id);

@@ -76,6 +76,9 @@ std::string Metrics::Render() const {
   out += "# HELP scrm_wecom_config_errors_total API calls refused for a configuration error.\n";
   out += "# TYPE scrm_wecom_config_errors_total counter\n";
   add("scrm_wecom_config_errors_total %llu\n", (unsigned long long)outbox_config_errors_.load());
+  out += "# HELP scrm_dispatch_failures_total Callbacks whose handling failed and was skipped.\n";
+  out += "# TYPE scrm_dispatch_failures_total counter\n";
+  add("scrm_dispatch_failures_total %llu\n", (unsigned long long)dispatch_failures_.load());
   delivery_.Render(out, "scrm_outbox_delivery_seconds",
                    "Time from outbox row to WeCom's acknowledgement.");
   return out;

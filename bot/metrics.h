@@ -98,6 +98,8 @@ class Metrics {
     if (config_error) outbox_config_errors_++;
   }
   void AddInboxRows(std::int64_t rows) { inbox_rows_ += rows; }
+  // A callback whose handling failed and was skipped (see the log).
+  void DispatchFailed() { dispatch_failures_++; }
 
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t duplicate() const { return duplicate_; }
@@ -115,6 +117,7 @@ class Metrics {
   std::atomic<std::int64_t> outbox_pending_{0}, outbox_sent_rows_{0}, outbox_dead_rows_{0};
   std::atomic<std::uint64_t> outbox_retried_{0}, outbox_dead_{0};
   std::atomic<std::uint64_t> outbox_config_errors_{0};
+  std::atomic<std::uint64_t> dispatch_failures_{0};
   Histogram<kDeliveryBuckets.size()> delivery_{kDeliveryBuckets};  // its count = rows sent
 };
 

@@ -14,8 +14,36 @@ struct Templates::Parsed {
   kainjow::mustache::mustache tmpl;
 };
 
+namespace {
+
+// An empty string is false, so {{#key}}...{{/key}} shows only what is set.
+kainjow::mustache::data Value(const std::string& text) {
+  if (text.empty()) return kainjow::mustache::data(false);
+  return kainjow::mustache::data(text);
+}
+
+}  // namespace
+
 const std::vector<std::string>& RequiredTemplates() {
-  static const std::vector<std::string> kRequired = {"help", "unknown_command"};
+  static const std::vector<std::string> kRequired = {"help",
+                                                     "unknown_command",
+                                                     "command_error",
+                                                     "customer_not_found",
+                                                     "choose_customer",
+                                                     "customer_card",
+                                                     "follow_recorded",
+                                                     "stage_moved",
+                                                     "stage_error",
+                                                     "quote_recorded",
+                                                     "payment_recorded",
+                                                     "deal_lost",
+                                                     "tier_set",
+                                                     "todo",
+                                                     "funnel",
+                                                     "welcome",
+                                                     "churn_alert",
+                                                     "transfer_failed",
+                                                     "reminder"};
   return kRequired;
 }
 
@@ -54,10 +82,23 @@ std::optional<Templates> Templates::Load(const std::string& dir,
 
 std::string Templates::Render(const std::string& name,
                               const std::map<std::string, std::string>& vars) const {
+  return RenderView(name, View{vars, {}});
+}
+
+std::string Templates::RenderView(const std::string& name, const View& view) const {
   auto it = parsed_.find(name);
   if (it == parsed_.end()) return {};
   kainjow::mustache::data data;
-  for (const auto& [key, value] : vars) data.set(key, value);
+  for (const auto& [key, value] : view.vars) data.set(key, Value(value));
+  for (const auto& [key, rows] : view.lists) {
+    kainjow::mustache::data list{kainjow::mustache::data::type::list};
+    for (const auto& row : rows) {
+      kainjow::mustache::data object;
+      for (const auto& [k, v] : row) object.set(k, Value(v));
+      list.push_back(object);
+    }
+    data.set(key, list);
+  }
   std::string text = it->second->tmpl.render(data);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   size_t first = text.find_first_not_of("\n ");

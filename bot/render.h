@@ -9,6 +9,14 @@
 
 namespace scrm::bot {
 
+// What a template is rendered with: strings, and lists of rows for
+// {{#name}}...{{/name}} sections (an empty list renders nothing).
+struct View {
+  using Row = std::map<std::string, std::string>;
+  Row vars;
+  std::map<std::string, std::vector<Row>> lists;
+};
+
 class Templates {
  public:
   // Loads every *.mustache file of `dir`. Returns nullopt and fills `error`
@@ -20,9 +28,11 @@ class Templates {
 
   // Renders template `name` (file name without .mustache) with string
   // variables. An unknown name renders as an empty string. Not thread-safe:
-  // render from one thread (the delivery thread).
+  // render from one thread (the writer thread, where dispatch runs).
   std::string Render(const std::string& name,
                      const std::map<std::string, std::string>& vars = {}) const;
+
+  std::string RenderView(const std::string& name, const View& view) const;
 
   bool Has(const std::string& name) const { return parsed_.count(name) > 0; }
 

@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, recipient, api, body, state, attempts, next_attempt_at, created_at, sent_at, "
-    "last_errcode, last_error FROM outbox ";
+    "last_errcode, last_error, on_reply FROM outbox ";
 
 OutboxRow ReadRow(SQLite::Statement& q) {
   OutboxRow row;
@@ -23,6 +23,7 @@ OutboxRow ReadRow(SQLite::Statement& q) {
   if (!q.getColumn(8).isNull()) row.sent_at = q.getColumn(8).getInt64();
   if (!q.getColumn(9).isNull()) row.last_errcode = q.getColumn(9).getInt64();
   row.last_error = q.getColumn(10).getString();
+  row.message.on_reply = q.getColumn(11).getString();
   return row;
 }
 
@@ -43,11 +44,12 @@ Result<std::vector<OutboxRow>> Query(Db& db, const std::string& sql, Bind bind) 
 
 std::int64_t EnqueueOutbox(Connection& conn, const OutboxMessage& message, std::int64_t now) {
   SQLite::Statement& q = conn.Cached(
-      "INSERT INTO outbox (recipient, api, body, next_attempt_at, created_at) "
-      "VALUES (:r, :api, :body, :now, :now)");
+      "INSERT INTO outbox (recipient, api, body, next_attempt_at, created_at, on_reply) "
+      "VALUES (:r, :api, :body, :now, :now, :on_reply)");
   q.bind(":r", message.recipient);
   q.bind(":api", message.api);
   q.bind(":body", message.body);
+  q.bind(":on_reply", message.on_reply);
   q.bind(":now", static_cast<int64_t>(now));
   q.exec();
   q.reset();

@@ -17,9 +17,17 @@ class Connection;
 class Db;
 
 struct OutboxMessage {
+  OutboxMessage() = default;
+  OutboxMessage(std::string to, std::string path, std::string json, std::string then = {})
+      : recipient(std::move(to)),
+        api(std::move(path)),
+        body(std::move(json)),
+        on_reply(std::move(then)) {}
+
   std::string recipient;  // delivery order is kept per recipient
   std::string api;        // "/cgi-bin/message/send"
-  std::string body;       // request JSON
+  std::string body;       // request JSON; empty for a GET (the query is in `api`)
+  std::string on_reply;   // what to do with a successful reply ("" nothing)
 };
 
 struct OutboxRow {

@@ -82,7 +82,7 @@ TEST_CASE("帮助 gets the command overview through message/send", "[delivery]")
   auto calls = app.wecom.calls(kSend);
   REQUIRE(calls.size() == 1);
   CHECK(calls[0].body.find("\"touser\":\"zhangsan\"") != std::string::npos);
-  CHECK(calls[0].body.find("可用命令") != std::string::npos);
+  CHECK(calls[0].body.find("命令一览") != std::string::npos);
   CHECK(calls[0].body.find("\"agentid\":1000002") != std::string::npos);
   CHECK(calls[0].body.find("\"enable_duplicate_check\":1") != std::string::npos);
   CHECK(app.wecom.count("/cgi-bin/gettoken") == 1);

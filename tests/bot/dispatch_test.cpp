@@ -5,19 +5,12 @@
 
 #include "bot/render.h"
 #include "tests/support/callback_builder.h"
+#include "tests/support/crm_fixture.h"
 #include "tests/support/temp_dir.h"
 
 using namespace scrm;
 
 namespace {
-
-bot::Templates Load() {
-  std::string error;
-  auto t = bot::Templates::Load(SCRM_SOURCE_DIR "/templates", bot::RequiredTemplates(), error);
-  INFO(error);
-  REQUIRE(t);
-  return *t;
-}
 
 storage::InboxRow Row(const std::string& payload) {
   storage::InboxRow row;
@@ -29,40 +22,44 @@ storage::InboxRow Row(const std::string& payload) {
 }  // namespace
 
 TEST_CASE("help in both languages and widths gets the overview", "[dispatch]") {
-  auto templates = Load();
-  bot::DispatchContext ctx{templates, 1000002};
+  test::CrmFixture f;
+  auto ctx = f.Context();
   for (const char* text : {"帮助", " help ", "HELP", "？", "?", "\xE3\x80\x80帮助\xE3\x80\x80"}) {
     INFO(text);
-    auto out = bot::Dispatch(Row(test::TextMessageXml("zhangsan", text, "1")), ctx);
+    auto out = bot::Dispatch(f.conn(), Row(test::TextMessageXml("zhangsan", text, "1")), ctx);
     REQUIRE(out.size() == 1);
     CHECK(out[0].recipient == "user:zhangsan");
     CHECK(out[0].api == "/cgi-bin/message/send");
-    CHECK(out[0].body.find("可用命令") != std::string::npos);
-    CHECK(out[0].body.find("\"content\":\"scrm-bot") != std::string::npos);  // no leading blank
+    CHECK(test::ContentOf(out[0].body).rfind("销售助手", 0) == 0);  // no leading blank
+    CHECK(test::ContentOf(out[0].body).find("报价 <客户> <金额>") != std::string::npos);
   }
 }
 
 TEST_CASE("other text gets a hint quoting it, unescaped and shortened", "[dispatch]") {
-  auto templates = Load();
-  bot::DispatchContext ctx{templates, 1000002};
-  auto out = bot::Dispatch(Row(test::TextMessageXml("lisi", "A&B <客户>", "2")), ctx);
+  test::CrmFixture f;
+  auto ctx = f.Context();
+  auto out = bot::Dispatch(f.conn(), Row(test::TextMessageXml("lisi", "A&B <客户>", "2")), ctx);
   REQUIRE(out.size() == 1);
-  CHECK(out[0].body.find("A&B <客户>") != std::string::npos);
+  CHECK(test::ContentOf(out[0].body).find("A&B <客户>") != std::string::npos);
   std::string long_text(100, 'x');
   long_text += "客户";
-  out = bot::Dispatch(Row(test::TextMessageXml("lisi", long_text, "3")), ctx);
+  out = bot::Dispatch(f.conn(), Row(test::TextMessageXml("lisi", long_text, "3")), ctx);
   REQUIRE(out.size() == 1);
-  CHECK(out[0].body.find(std::string(60, 'x') + "…") != std::string::npos);
+  CHECK(test::ContentOf(out[0].body).find(std::string(60, 'x') + "…") != std::string::npos);
 }
 
 TEST_CASE("events and malformed payloads cause nothing", "[dispatch]") {
-  auto templates = Load();
-  bot::DispatchContext ctx{templates, 1000002};
-  CHECK(bot::Dispatch(Row("<xml><MsgType>event</MsgType><Event>enter_agent</Event></xml>"), ctx)
-            .empty());
-  CHECK(bot::Dispatch(Row("not xml"), ctx).empty());
-  CHECK(bot::Dispatch(Row("<xml><MsgType>text</MsgType><Content>帮助</Content></xml>"), ctx)
+  test::CrmFixture f;
+  auto ctx = f.Context();
+  auto event = Row("<xml><MsgType>event</MsgType><Event>enter_agent</Event></xml>");
+  CHECK(bot::Dispatch(f.conn(), event, ctx).empty());
+  CHECK(bot::Dispatch(f.conn(), Row("not xml"), ctx).empty());
+  CHECK(bot::Dispatch(f.conn(), Row("<xml><MsgType>text</MsgType><Content>帮助</Content></xml>"),
+                      ctx)
             .empty());  // no sender to answer
+  CHECK_FALSE(bot::NeedsDispatch("event:enter_agent"));
+  CHECK(bot::NeedsDispatch("text"));
+  CHECK(bot::NeedsDispatch("event:change_external_contact"));
 }
 
 TEST_CASE("templates are checked when loaded", "[render]") {
@@ -79,6 +76,6 @@ TEST_CASE("templates are checked when loaded", "[render]") {
   std::filesystem::remove(dir.File("broken.mustache"));
   auto t = bot::Templates::Load(dir.path().string(), {"help"}, error);
   REQUIRE(t);
-  CHECK(t->Render("help", {{"name", "张三"}}) == "hi 张三");
+  CHECK(t->Render("help", std::map<std::string, std::string>{{"name", "张三"}}) == "hi 张三");
   CHECK(t->Render("nope").empty());
 }

@@ -15,6 +15,7 @@
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "storage/outbox.h"
+#include "storage/migrate.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/fake_wecom.h"
@@ -149,7 +150,8 @@ TEST_CASE("migrate applies the schema once", "[durability][cli]") {
   std::string config = WriteConfig(dir, "http://127.0.0.1:9");
   auto [code, out] = test::RunBot({"migrate", "--config", config});
   CHECK(code == 0);
-  CHECK(out.find("applied 4 migration") != std::string::npos);
+  std::string all = "applied " + std::to_string(storage::Migrations().size()) + " migration";
+  CHECK(out.find(all) != std::string::npos);
   auto [code2, out2] = test::RunBot({"migrate", "--config", config});
   CHECK(code2 == 0);
   CHECK(out2.find("applied 0 migration") != std::string::npos);

@@ -1,0 +1,162 @@
+// The CRM sections of the configuration: [funnel], [tiering], [cadence],
+// [reminders] and [[teams]].
+#include <set>
+
+#include "bot/config_reader.h"
+
+namespace scrm::bot {
+namespace {
+
+// "HH:MM" → minutes after midnight.
+std::optional<int> ParseClock(const std::string& text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (int i : {0, 1, 3, 4}) {
+    if (text[static_cast<std::size_t>(i)] < '0' || text[static_cast<std::size_t>(i)] > '9') {
+      return std::nullopt;
+    }
+  }
+  int h = (text[0] - '0') * 10 + (text[1] - '0');
+  int m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  return h * 60 + m;
+}
+
+void ReadStages(const toml::node* node, Config& c, SectionReader& r) {
+  if (!node) return;
+  const toml::array* stages = node->as_array();
+  if (!stages) return r.Error("stages", "expected an array of { name = \"...\", sla_days = N }");
+  for (const auto& item : *stages) {
+    const toml::table* t = item.as_table();
+    auto name = t ? t->get_as<std::string>("name") : nullptr;
+    auto sla = t ? t->get_as<int64_t>("sla_days") : nullptr;
+    bool only_known = t && t->size() == static_cast<std::size_t>(1 + (sla != nullptr));
+    if (!name || !only_known || (sla && (sla->get() < 0 || sla->get() > 3650))) {
+      return r.Error("stages", "each stage is { name = \"...\", sla_days = 0..3650 }");
+    }
+    c.crm.stages.push_back({name->get(), sla ? static_cast<int>(sla->get()) : 0});
+  }
+}
+
+// A yuan amount as a positive integer → fen.
+void Yuan(SectionReader& r, const char* key, domain::Fen& out) {
+  long long yuan = out / 100;
+  r.Integer(key, yuan, 0, 1'000'000'000'000LL);
+  out = yuan * 100;
+}
+
+}  // namespace
+
+void ReadFunnel(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "funnel", errors);
+  ReadStages(r.Raw("stages"), c, r);
+  r.String("lost", c.crm.lost_stage);
+  r.Integer("choice_minutes", c.crm.choice_minutes, 1, 1440);
+  r.RejectUnknown();
+  if (!c.crm.stages.empty() && !domain::Funnel::Create(c.crm.stages, c.crm.lost_stage)) {
+    r.Error("stages",
+            "needs at least two stages with distinct, non-empty names, none named "
+            "like `lost`");
+  }
+  r.Require(!c.crm.lost_stage.empty(), "lost", "must not be empty");
+}
+
+void ReadTiering(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "tiering", errors);
+  domain::TieringRules& rules = c.crm.tiering;
+  Yuan(r, "a_value_yuan", rules.a_value);
+  Yuan(r, "b_value_yuan", rules.b_value);
+  r.Integer("new_days", rules.new_days, 1, 3650);
+  r.Integer("at_risk_days", rules.at_risk_days, 1, 3650);
+  r.Integer("churned_days", rules.churned_days, 1, 3650);
+  if (const toml::node* tags = r.Raw("tag_tiers")) {
+    const toml::table* table = tags->as_table();
+    if (!table) {
+      r.Error("tag_tiers", "expected a table of tag name = \"A\" | \"B\" | \"C\"");
+    } else {
+      for (auto&& [name, tier] : *table) {
+        auto value = tier.value<std::string>();
+        if (!value || value->size() != 1 || (*value)[0] < 'A' || (*value)[0] > 'C') {
+          r.Error("tag_tiers", "the tier of \"" + std::string(name.str()) + "\" must be A, B or C");
+        } else {
+          c.crm.tag_tiers[std::string(name.str())] = (*value)[0];
+        }
+      }
+    }
+  }
+  r.RejectUnknown();
+  r.Require(rules.b_value <= rules.a_value, "b_value_yuan", "must not exceed a_value_yuan");
+  r.Require(rules.at_risk_days < rules.churned_days, "churned_days",
+            "must be longer than at_risk_days");
+}
+
+void ReadCadence(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "cadence", errors);
+  domain::CadenceRules& rules = c.crm.cadence;
+  r.Integer("a_days", rules.a_days, 1, 365);
+  r.Integer("b_days", rules.b_days, 1, 365);
+  r.Integer("c_days", rules.c_days, 1, 365);
+  r.Integer("at_risk_days", rules.at_risk_days, 1, 365);
+  r.Integer("first_contact_hours", rules.first_contact_hours, 1, 720);
+  r.Integer("post_win_days", rules.post_win_days, 1, 365);
+  r.RejectUnknown();
+}
+
+void ReadReminders(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "reminders", errors);
+  RemindersConfig& rc = c.reminders;
+  r.String("work_start", rc.work_start);
+  r.String("work_end", rc.work_end);
+  r.Bool("weekends", rc.weekends);
+  r.Integer("scan_minutes", rc.scan_minutes, 1, 1440);
+  r.RejectUnknown();
+  auto start = ParseClock(rc.work_start);
+  auto end = ParseClock(rc.work_end);
+  if (!start) r.Error("work_start", "expected HH:MM, e.g. \"09:00\"");
+  if (!end) r.Error("work_end", "expected HH:MM, e.g. \"18:00\"");
+  if (start && end) {
+    rc.work_start_minute = *start;
+    rc.work_end_minute = *end;
+    r.Require(*start < *end, "work_end", "must be later than work_start");
+  }
+}
+
+void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& errors) {
+  if (!node) return;
+  const toml::array* teams = node->as_array();
+  if (!teams) {
+    errors.push_back({"teams", "expected [[teams]] tables"});
+    return;
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < teams->size(); ++i) {
+    std::string key = "teams[" + std::to_string(i) + "]";
+    const toml::table* t = (*teams)[i].as_table();
+    if (!t) {
+      errors.push_back({key, "expected a table with name, manager and members"});
+      continue;
+    }
+    TeamConfig team;
+    SectionReader r(t, key, errors);
+    r.String("name", team.name);
+    r.String("manager", team.manager);
+    if (const toml::node* members = r.Raw("members")) {
+      const toml::array* list = members->as_array();
+      bool ok = list != nullptr;
+      if (list) {
+        for (const auto& m : *list) {
+          auto id = m.value<std::string>();
+          ok = ok && id && !id->empty();
+          if (id) team.members.push_back(*id);
+        }
+      }
+      if (!ok) r.Error("members", "expected a list of member userids");
+    }
+    r.RejectUnknown();
+    r.Require(!team.manager.empty(), "manager", "required: the manager's userid");
+    r.Require(!team.name.empty() && names.insert(team.name).second, "name",
+              "required, and unique among the teams");
+    c.teams.push_back(std::move(team));
+  }
+}
+
+}  // namespace scrm::bot

@@ -1,0 +1,31 @@
+#include "bot/crm_context.h"
+
+#include "bot/dispatch.h"
+#include "storage/crm.h"
+#include "wecom/messages.h"
+
+namespace scrm::bot {
+
+Messages TextTo(const std::string& user, std::int64_t agent_id, const std::string& text) {
+  Messages out;
+  for (auto& body : wecom::TextMessageBodies(user, agent_id, text)) {
+    out.push_back({UserRecipient(user), "/cgi-bin/message/send", std::move(body), ""});
+  }
+  return out;
+}
+
+domain::Funnel FunnelOf(const Config& config) {
+  if (config.crm.stages.empty()) return domain::Funnel::Default();
+  // The configuration was validated when loaded.
+  return *domain::Funnel::Create(config.crm.stages, config.crm.lost_stage);
+}
+
+void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const CrmContext& ctx) {
+  auto open = storage::OpenDeal(c, customer.id);
+  customer.tier = domain::Tier(customer, open ? open->amount : 0, ctx.config.crm.tiering);
+  customer.lifecycle = domain::ClassifyLifecycle(customer, ctx.now, ctx.config.crm.tiering);
+  customer.next_follow_up_at = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
+  storage::UpdateCustomer(c, customer);
+}
+
+}  // namespace scrm::bot

@@ -1,0 +1,42 @@
+// What the CRM handlers (rep commands, customer events, reminders) work
+// with. They run inside Writer jobs: every change and the outbox rows it
+// causes commit together.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bot/config.h"
+#include "bot/org.h"
+#include "bot/render.h"
+#include "domain/funnel.h"
+#include "storage/outbox.h"
+
+namespace scrm::storage {
+class Connection;
+}
+
+namespace scrm::bot {
+
+struct CrmContext {
+  const Config& config;
+  const domain::Funnel& funnel;
+  const Templates& templates;
+  const Org& org;
+  std::int64_t now = 0;  // UTC epoch seconds
+};
+
+using Messages = std::vector<storage::OutboxMessage>;
+
+// Text app messages to one member (split at WeCom's limit).
+Messages TextTo(const std::string& user, std::int64_t agent_id, const std::string& text);
+
+// The funnel of the configuration (the default one when none is set).
+domain::Funnel FunnelOf(const Config& config);
+
+// Recomputes the customer's tier, lifecycle and next follow-up from its
+// facts and stores it.
+void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const CrmContext& ctx);
+
+}  // namespace scrm::bot

@@ -1,0 +1,142 @@
+#include "bot/customer_events.h"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/crm.h"
+#include "wecom/contacts.h"
+
+namespace scrm::bot {
+namespace {
+
+using domain::Customer;
+using wecom::ExternalContactChange;
+
+std::string CustomerRecipient(const std::string& external_userid) {
+  return "customer:" + external_userid;
+}
+
+storage::OutboxMessage Fetch(const std::string& external_userid) {
+  return {CustomerRecipient(external_userid),
+          std::string(wecom::kExternalContactGetPath) + "?" +
+              wecom::ExternalContactQuery(external_userid),
+          "", kCustomerDetail};
+}
+
+std::string Label(const Customer& c) { return c.name.empty() ? "（资料获取中）" : c.name; }
+
+Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
+               const CrmContext& ctx) {
+  auto customer = storage::CustomerByExternalId(c, e.external_user_id);
+  if (!customer) {
+    Customer fresh;
+    fresh.external_userid = e.external_user_id;
+    fresh.owner = e.user_id;
+    fresh.channel = e.state;
+    fresh.created_at = ctx.now;
+    fresh.id = storage::InsertCustomer(c, fresh);
+    customer = fresh;
+  } else {
+    storage::MarkCustomerRemoved(c, customer->id, 0);
+    customer->deleted_rep = false;
+    if (!e.state.empty()) customer->channel = e.state;
+  }
+  RefreshCustomer(c, *customer, ctx);  // plans the first contact
+  Messages out;
+  if (!e.welcome_code.empty()) {
+    // WeCom accepts it only within 20 s of the event: it goes first.
+    std::string text = ctx.templates.Render("welcome", {{"rep", ctx.org.NameOf(e.user_id)}});
+    out.push_back({CustomerRecipient(e.external_user_id), wecom::kSendWelcomeMsgPath,
+                   wecom::WelcomeMessageBody(e.welcome_code, text), ""});
+  }
+  out.push_back(Fetch(e.external_user_id));
+  return out;
+}
+
+Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e,
+                    const CrmContext& ctx) {
+  auto customer = storage::CustomerByExternalId(c, e.external_user_id);
+  if (!customer) return {};
+  customer->deleted_rep = true;
+  RefreshCustomer(c, *customer, ctx);
+  std::string manager = ctx.org.ManagerOf(e.user_id);
+  std::string text = ctx.templates.Render("churn_alert", {{"rep", ctx.org.NameOf(e.user_id)},
+                                                          {"name", Label(*customer)},
+                                                          {"id", std::to_string(customer->id)}});
+  return TextTo(manager.empty() ? e.user_id : manager, ctx.config.wecom.agent_id, text);
+}
+
+Messages TransferFailed(storage::Connection& c, const wecom::ExternalContactEvent& e,
+                        const CrmContext& ctx) {
+  auto customer = storage::CustomerByExternalId(c, e.external_user_id);
+  std::string reason = e.fail_reason == "customer_refused"        ? "客户拒绝了转接"
+                       : e.fail_reason == "customer_limit_exceed" ? "接替成员的客户数已达上限"
+                                                                  : e.fail_reason;
+  std::string text = ctx.templates.Render(
+      "transfer_failed", {{"name", customer ? Label(*customer) : e.external_user_id},
+                          {"id", customer ? std::to_string(customer->id) : ""},
+                          {"reason", reason}});
+  return TextTo(e.user_id, ctx.config.wecom.agent_id, text);
+}
+
+}  // namespace
+
+Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContactEvent& e,
+                            const CrmContext& ctx) {
+  if (e.external_user_id.empty() || e.user_id.empty()) return {};
+  switch (e.change) {
+    case ExternalContactChange::kAdd:
+    case ExternalContactChange::kAddHalf:
+      return Added(c, e, ctx);
+    case ExternalContactChange::kEdit:
+      if (!storage::CustomerByExternalId(c, e.external_user_id)) return Added(c, e, ctx);
+      return {Fetch(e.external_user_id)};
+    case ExternalContactChange::kDelFollowUser:
+      return DeletedRep(c, e, ctx);
+    case ExternalContactChange::kDelete:
+      if (e.source != "DELETE_BY_TRANSFER") {
+        if (auto customer = storage::CustomerByExternalId(c, e.external_user_id)) {
+          storage::MarkCustomerRemoved(c, customer->id, ctx.now);
+        }
+      }
+      return {};
+    case ExternalContactChange::kTransferFail:
+      return TransferFailed(c, e, ctx);
+    case ExternalContactChange::kOther:
+      break;
+  }
+  return {};
+}
+
+Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
+                    const CrmContext& ctx) {
+  if (on_reply != kCustomerDetail) return {};
+  auto detail = wecom::ParseExternalContactDetail(body);
+  if (!detail) {
+    spdlog::warn("externalcontact/get answer not understood: {}", detail.error().message());
+    return {};
+  }
+  auto customer = storage::CustomerByExternalId(c, detail->contact.external_userid);
+  if (!customer) return {};
+  customer->name = detail->contact.name;
+  customer->company = detail->contact.corp_full_name.empty() ? detail->contact.corp_name
+                                                             : detail->contact.corp_full_name;
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (const auto& follow : detail->follow_users) {
+    if (follow.userid != customer->owner) continue;
+    customer->remark = follow.remark;
+    for (const auto& tag : follow.tags) {
+      tags.emplace_back(tag.tag_id, tag.tag_name);
+      if (tag.tag_name == "大客户") customer->is_large = true;
+      auto tier = ctx.config.crm.tag_tiers.find(tag.tag_name);
+      if (tier != ctx.config.crm.tag_tiers.end()) {
+        customer->tier = tier->second;  // a tag set in WeCom is the rep's choice
+        customer->tier_manual = true;
+      }
+    }
+  }
+  storage::SetCustomerTags(c, customer->id, tags);
+  RefreshCustomer(c, *customer, ctx);
+  return {};
+}
+
+}  // namespace scrm::bot

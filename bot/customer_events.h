@@ -1,0 +1,27 @@
+// WeCom's customer-contact events (change_external_contact) and the replies
+// of the calls they cause.
+#pragma once
+
+#include <string>
+
+#include "bot/crm_context.h"
+#include "wecom/callback.h"
+
+namespace scrm::bot {
+
+// on_reply of an externalcontact/get row.
+inline constexpr const char* kCustomerDetail = "customer_detail";
+
+// add / add_half: the customer is created for the rep (channel from State),
+// welcomed (send_welcome_msg, when there is a WelcomeCode) and fetched
+// (externalcontact/get); the first follow-up is planned. edit: fetched
+// again. del_follow_user: at risk, the rep's manager is alerted.
+// del_external_contact: recorded. transfer_fail: the rep is told.
+Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContactEvent& event,
+                            const CrmContext& ctx);
+
+// What a successful outbox call leads to (`on_reply` of its row).
+Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
+                    const CrmContext& ctx);
+
+}  // namespace scrm::bot

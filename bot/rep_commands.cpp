@@ -1,0 +1,401 @@
+#include "bot/rep_commands.h"
+
+#include <algorithm>
+
+#include "bot/commands.h"
+#include "bot/local_time.h"
+#include "storage/crm.h"
+
+namespace scrm::bot {
+namespace {
+
+using domain::Customer;
+using domain::Deal;
+
+constexpr const char* kQuoteStage = "方案报价";
+constexpr const char* kPaymentStage = "回款跟进";
+
+std::string Yuan(domain::Fen fen) { return domain::FormatYuan(fen); }
+
+// At most `limit` bytes of `text`, cut at a character boundary, with "…".
+std::string Shorten(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "…";
+}
+
+// One command run for one rep: the replies it collects.
+class Run {
+ public:
+  Run(storage::Connection& c, const std::string& rep, const CrmContext& ctx)
+      : c_(c), rep_(rep), ctx_(ctx) {}
+
+  Messages Execute(const Command& command) {
+    Handle(command, 0);
+    return std::move(out_);
+  }
+
+ private:
+  void Say(const std::string& name, const View& view) {
+    auto more = TextTo(rep_, ctx_.config.wecom.agent_id, ctx_.templates.RenderView(name, view));
+    out_.insert(out_.end(), more.begin(), more.end());
+  }
+  const std::string& Zone() const { return ctx_.config.schedule.timezone; }
+  std::string When(std::int64_t t) const { return t > 0 ? LocalDateTime(t, Zone()) : "无"; }
+
+  std::optional<Customer> Resolve(const std::string& ref, const std::string& command);
+  void Refresh(Customer& customer);
+  Deal OpenOrNewDeal(const Customer& customer);
+  void MoveDeal(Deal& deal, Customer& customer, const std::string& to);
+
+  void Card(const cmd::ShowCustomer& c);
+  void FollowUp(const cmd::Follow& c);
+  void Stage(const cmd::MoveStage& c);
+  void QuoteDeal(const cmd::Quote& c);
+  void Payment(const cmd::Paid& c);
+  void Lose(const cmd::Lost& c);
+  void Tier(const cmd::SetTier& c);
+  void Todo();
+  void Funnel();
+  void Choose(const cmd::Choose& c, int depth);
+  void Handle(const Command& command, int depth);
+
+  storage::Connection& c_;
+  const std::string& rep_;
+  const CrmContext& ctx_;
+  Messages out_;
+};
+
+std::string Decimal(std::int64_t hundredths) {
+  return std::to_string(hundredths / 100) + "." + std::to_string(hundredths % 100 / 10) +
+         std::to_string(hundredths % 10);
+}
+
+// The command as text with {} where the customer goes, to run again once the
+// rep picks one of several customers.
+struct PatternOf {
+  std::string operator()(const cmd::ShowCustomer&) const { return "客户 {}"; }
+  std::string operator()(const cmd::Follow& c) const { return "跟进 {} " + c.content; }
+  std::string operator()(const cmd::MoveStage& c) const { return "阶段 {} " + c.stage; }
+  std::string operator()(const cmd::Quote& c) const {
+    std::string s = "报价 {} " + Decimal(c.amount);
+    return c.discount_bp ? s + " 折扣 " + Decimal(c.discount_bp) : s;
+  }
+  std::string operator()(const cmd::Paid& c) const { return "回款 {} " + Decimal(c.amount); }
+  std::string operator()(const cmd::Lost& c) const { return "输单 {} " + c.reason; }
+  std::string operator()(const cmd::SetTier& c) const { return std::string("分级 {} ") + c.tier; }
+  template <class Other>
+  std::string operator()(const Other&) const {
+    return "";
+  }
+};
+
+std::string Pattern(const Command& command) { return std::visit(PatternOf{}, command); }
+
+std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& command) {
+  std::vector<Customer> found;
+  if (ref.size() > 1 && ref[0] == '#' &&
+      ref.find_first_not_of("0123456789", 1) == std::string::npos && ref.size() < 18) {
+    auto c = storage::CustomerById(c_, std::stoll(ref.substr(1)));
+    if (c && ctx_.org.CanSee(rep_, c->owner)) found.push_back(*c);
+  } else {
+    found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), ref, 10);
+  }
+  if (found.size() == 1) return found[0];
+  if (found.empty()) {
+    Say("customer_not_found", {{{"query", ref}}, {}});
+    return std::nullopt;
+  }
+  storage::PendingChoice choice{command, {}, ctx_.now};
+  View view{{{"query", ref}}, {}};
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    choice.candidates.push_back(found[i].id);
+    view.lists["candidates"].push_back({{"n", std::to_string(i + 1)},
+                                        {"name", found[i].name},
+                                        {"company", found[i].company},
+                                        {"id", std::to_string(found[i].id)},
+                                        {"owner", ctx_.org.NameOf(found[i].owner)}});
+  }
+  storage::SavePendingChoice(c_, rep_, choice);
+  Say("choose_customer", view);
+  return std::nullopt;
+}
+
+void Run::Refresh(Customer& customer) { RefreshCustomer(c_, customer, ctx_); }
+
+Deal Run::OpenOrNewDeal(const Customer& customer) {
+  if (auto open = storage::OpenDeal(c_, customer.id)) return *open;
+  Deal deal;
+  deal.customer_id = customer.id;
+  deal.owner = customer.owner;
+  deal.stage = ctx_.funnel.first();
+  deal.created_at = ctx_.now;
+  deal.stage_entered_at = ctx_.now;
+  deal.id = storage::InsertDeal(c_, deal);
+  return deal;
+}
+
+void Run::MoveDeal(Deal& deal, Customer& customer, const std::string& to) {
+  storage::RecordStageChange(c_, deal.id, deal.stage, to, ctx_.now, rep_);
+  deal.stage = to;
+  deal.stage_entered_at = ctx_.now;
+  if (ctx_.funnel.IsClosed(to)) deal.closed_at = ctx_.now;
+  if (to == ctx_.funnel.won()) customer.won_at = ctx_.now;
+}
+
+void Run::Card(const cmd::ShowCustomer& cmd) {
+  auto customer = Resolve(cmd.customer, "客户 {}");
+  if (!customer) return;
+  auto deal = storage::OpenDeal(c_, customer->id);
+  if (!deal) deal = storage::LatestDeal(c_, customer->id);
+  auto last = storage::LastFollowUp(c_, customer->id);
+  Say("customer_card",
+      {{{"name", customer->name.empty() ? customer->external_userid : customer->name},
+        {"id", std::to_string(customer->id)},
+        {"company", customer->company},
+        {"tier", std::string(1, customer->tier)},
+        {"lifecycle", std::string(domain::LifecycleName(customer->lifecycle))},
+        {"owner", ctx_.org.NameOf(customer->owner)},
+        {"channel", customer->channel},
+        {"stage", deal ? deal->stage : "暂无商机"},
+        {"amount", deal && deal->amount > 0 ? Yuan(deal->amount) : ""},
+        {"last_follow_up", last ? When(last->at) : "暂无"},
+        {"last_content", last ? last->content : ""},
+        {"next_follow_up", When(customer->next_follow_up_at)}},
+       {}});
+}
+
+void Run::FollowUp(const cmd::Follow& cmd) {
+  auto customer = Resolve(cmd.customer, "跟进 {} " + cmd.content);
+  if (!customer) return;
+  storage::InsertFollowUp(c_, {customer->id, rep_, cmd.content, ctx_.now});
+  customer->last_follow_up_at = ctx_.now;
+  Refresh(*customer);
+  Say("follow_recorded", {{{"name", customer->name},
+                           {"id", std::to_string(customer->id)},
+                           {"next_follow_up", When(customer->next_follow_up_at)}},
+                          {}});
+}
+
+void Run::Stage(const cmd::MoveStage& cmd) {
+  auto customer = Resolve(cmd.customer, "阶段 {} " + cmd.stage);
+  if (!customer) return;
+  Deal deal = OpenOrNewDeal(*customer);
+  if (auto error = ctx_.funnel.CheckMove(deal.stage, cmd.stage)) {
+    View view{{{"name", customer->name}, {"stage", cmd.stage}}, {}};
+    view.vars["reason"] = *error == domain::MoveError::kUnknownStage ? "没有这个阶段"
+                          : *error == domain::MoveError::kSameStage  ? "已经在这个阶段"
+                                                                     : "商机已经结束";
+    for (const auto& s : ctx_.funnel.stages()) view.lists["stages"].push_back({{"name", s.name}});
+    view.lists["stages"].push_back({{"name", ctx_.funnel.lost()}});
+    return Say("stage_error", view);
+  }
+  std::string from = deal.stage;
+  MoveDeal(deal, *customer, cmd.stage);
+  storage::UpdateDeal(c_, deal);
+  Refresh(*customer);
+  Say("stage_moved", {{{"name", customer->name},
+                       {"id", std::to_string(customer->id)},
+                       {"from", from},
+                       {"to", cmd.stage},
+                       {"won", cmd.stage == ctx_.funnel.won() ? "1" : ""}},
+                      {}});
+}
+
+void Run::QuoteDeal(const cmd::Quote& cmd) {
+  auto customer = Resolve(cmd.customer, Pattern(cmd));
+  if (!customer) return;
+  Deal deal = OpenOrNewDeal(*customer);
+  deal.list_amount = cmd.amount;
+  deal.discount_bp = cmd.discount_bp;
+  deal.amount = domain::ApplyDiscount(cmd.amount, cmd.discount_bp);
+  auto at = ctx_.funnel.IndexOf(deal.stage);
+  auto quote = ctx_.funnel.IndexOf(kQuoteStage);
+  if (at && quote && *at < *quote) MoveDeal(deal, *customer, kQuoteStage);  // a quote is sent
+  storage::UpdateDeal(c_, deal);
+  Refresh(*customer);
+  std::string discount;
+  if (cmd.discount_bp) {
+    discount = std::to_string(cmd.discount_bp / 100);
+    if (cmd.discount_bp % 100) {
+      discount += "." + std::to_string(cmd.discount_bp % 100 / 10) +
+                  (cmd.discount_bp % 10 ? std::to_string(cmd.discount_bp % 10) : "");
+    }
+  }
+  Say("quote_recorded", {{{"name", customer->name},
+                          {"id", std::to_string(customer->id)},
+                          {"amount", Yuan(deal.amount)},
+                          {"list_amount", Yuan(deal.list_amount)},
+                          {"discount", discount},
+                          {"stage", deal.stage}},
+                         {}});
+}
+
+void Run::Payment(const cmd::Paid& cmd) {
+  auto customer = Resolve(cmd.customer, Pattern(cmd));
+  if (!customer) return;
+  Deal deal = OpenOrNewDeal(*customer);
+  deal.paid += cmd.amount;
+  customer->paid_total += cmd.amount;
+  storage::InsertPayment(c_, deal.id, customer->id, rep_, cmd.amount, ctx_.now);
+  bool won = deal.amount > 0 && deal.paid >= deal.amount;
+  auto at = ctx_.funnel.IndexOf(deal.stage);
+  auto collecting = ctx_.funnel.IndexOf(kPaymentStage);
+  if (won) {
+    MoveDeal(deal, *customer, ctx_.funnel.won());
+  } else if (at && collecting && *at < *collecting) {
+    MoveDeal(deal, *customer, kPaymentStage);
+  }
+  storage::UpdateDeal(c_, deal);
+  Refresh(*customer);
+  domain::Fen remaining = deal.amount > deal.paid ? deal.amount - deal.paid : 0;
+  Say("payment_recorded", {{{"name", customer->name},
+                            {"id", std::to_string(customer->id)},
+                            {"amount", Yuan(cmd.amount)},
+                            {"paid", Yuan(deal.paid)},
+                            {"remaining", remaining > 0 ? Yuan(remaining) : ""},
+                            {"won", won ? "1" : ""}},
+                           {}});
+}
+
+void Run::Lose(const cmd::Lost& cmd) {
+  auto customer = Resolve(cmd.customer, "输单 {} " + cmd.reason);
+  if (!customer) return;
+  auto deal = storage::OpenDeal(c_, customer->id);
+  if (!deal) {
+    return Say(
+        "stage_error",
+        {{{"name", customer->name}, {"stage", ctx_.funnel.lost()}, {"reason", "没有进行中的商机"}},
+         {}});
+  }
+  deal->lost_reason = cmd.reason;
+  MoveDeal(*deal, *customer, ctx_.funnel.lost());
+  storage::UpdateDeal(c_, *deal);
+  Refresh(*customer);
+  Say("deal_lost",
+      {{{"name", customer->name}, {"id", std::to_string(customer->id)}, {"reason", cmd.reason}},
+       {}});
+}
+
+void Run::Tier(const cmd::SetTier& cmd) {
+  auto customer = Resolve(cmd.customer, Pattern(cmd));
+  if (!customer) return;
+  customer->tier = cmd.tier;
+  customer->tier_manual = true;
+  Refresh(*customer);
+  Say("tier_set", {{{"name", customer->name},
+                    {"id", std::to_string(customer->id)},
+                    {"tier", std::string(1, cmd.tier)},
+                    {"next_follow_up", When(customer->next_follow_up_at)}},
+                   {}});
+}
+
+void Run::Todo() {
+  View view;
+  auto due = storage::DueCustomers(c_, {rep_}, EndOfLocalDay(ctx_.now, Zone()), 50);
+  for (const auto& c : due) {
+    view.lists["due"].push_back({{"name", c.name},
+                                 {"id", std::to_string(c.id)},
+                                 {"when", When(c.next_follow_up_at)},
+                                 {"overdue", c.next_follow_up_at < ctx_.now ? "1" : ""}});
+  }
+  for (const auto& deal : storage::OpenDeals(c_, {rep_})) {
+    if (!ctx_.funnel.IsStuck(deal.stage, deal.stage_entered_at, ctx_.now)) continue;
+    auto customer = storage::CustomerById(c_, deal.customer_id);
+    view.lists["stuck"].push_back(
+        {{"name", customer ? customer->name : ""},
+         {"id", std::to_string(deal.customer_id)},
+         {"stage", deal.stage},
+         {"days", std::to_string((ctx_.now - deal.stage_entered_at) / 86400)}});
+  }
+  if (view.lists["due"].empty() && view.lists["stuck"].empty()) view.vars["empty"] = "1";
+  Say("todo", view);
+}
+
+void Run::Funnel() {
+  auto owners = ctx_.org.Visible(rep_);
+  std::map<std::string, std::pair<int, domain::Fen>> by_stage;
+  int count = 0;
+  domain::Fen total = 0;
+  for (const auto& deal : storage::OpenDeals(c_, owners)) {
+    auto& [n, amount] = by_stage[deal.stage];
+    ++n;
+    amount += deal.amount;
+    ++count;
+    total += deal.amount;
+  }
+  View view{{{"scope", owners.size() > 1 ? "团队" : "我"},
+             {"count", std::to_string(count)},
+             {"amount", Yuan(total)}},
+            {}};
+  for (const auto& stage : ctx_.funnel.stages()) {
+    if (stage.name == ctx_.funnel.won()) continue;  // open deals only
+    auto [n, amount] = by_stage[stage.name];
+    view.lists["stages"].push_back(
+        {{"name", stage.name}, {"count", std::to_string(n)}, {"amount", Yuan(amount)}});
+  }
+  Say("funnel", view);
+}
+
+void Run::Choose(const cmd::Choose& cmd, int depth) {
+  std::int64_t not_before = ctx_.now - std::int64_t{ctx_.config.crm.choice_minutes} * 60;
+  auto choice = storage::TakePendingChoice(c_, rep_, not_before);
+  if (!choice || cmd.number > static_cast<int>(choice->candidates.size()) || depth > 0) {
+    return Say("unknown_command", {{{"text", std::to_string(cmd.number)}}, {}});
+  }
+  std::string text = choice->command;
+  auto at = text.find("{}");
+  if (at == std::string::npos) return;
+  text.replace(at, 2,
+               "#" + std::to_string(choice->candidates[static_cast<std::size_t>(cmd.number - 1)]));
+  Handle(ParseCommand(text), depth + 1);
+}
+
+void Run::Handle(const Command& command, int depth) {
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, cmd::Help>) {
+          Say("help", {});
+        } else if constexpr (std::is_same_v<T, cmd::ShowCustomer>) {
+          Card(c);
+        } else if constexpr (std::is_same_v<T, cmd::Follow>) {
+          FollowUp(c);
+        } else if constexpr (std::is_same_v<T, cmd::MoveStage>) {
+          Stage(c);
+        } else if constexpr (std::is_same_v<T, cmd::Quote>) {
+          QuoteDeal(c);
+        } else if constexpr (std::is_same_v<T, cmd::Paid>) {
+          Payment(c);
+        } else if constexpr (std::is_same_v<T, cmd::Lost>) {
+          Lose(c);
+        } else if constexpr (std::is_same_v<T, cmd::SetTier>) {
+          Tier(c);
+        } else if constexpr (std::is_same_v<T, cmd::Todo>) {
+          Todo();
+        } else if constexpr (std::is_same_v<T, cmd::ShowFunnel>) {
+          Funnel();
+        } else if constexpr (std::is_same_v<T, cmd::Choose>) {
+          Choose(c, depth);
+        } else if constexpr (std::is_same_v<T, cmd::Malformed>) {
+          Say("command_error",
+              {{{"command", c.command}, {"problem", c.problem}, {"usage", Usage(c.command)}}, {}});
+        } else {
+          Say("unknown_command",
+              {{{"text", Shorten(c.text, 60)}, {"closest", c.closest}, {"usage", Usage(c.closest)}},
+               {}});
+        }
+      },
+      command);
+}
+
+}  // namespace
+
+Messages RunRepMessage(storage::Connection& c, const std::string& rep, const std::string& text,
+                       const CrmContext& ctx) {
+  Run run(c, rep, ctx);
+  return run.Execute(ParseCommand(text));
+}
+
+}  // namespace scrm::bot

@@ -1,0 +1,415 @@
+#include "storage/crm.h"
+
+#include "storage/connection.h"
+
+namespace scrm::storage {
+namespace {
+
+using domain::Customer;
+using domain::Deal;
+
+// Resets a cached statement however the use of it ends.
+class Use {
+ public:
+  Use(Connection& c, const char* sql) : q_(c.Cached(sql)) {}
+  ~Use() {
+    q_.reset();
+    q_.clearBindings();
+  }
+  SQLite::Statement* operator->() { return &q_; }
+  SQLite::Statement& operator*() { return q_; }
+
+ private:
+  SQLite::Statement& q_;
+};
+
+constexpr const char* kCustomerColumns =
+    "id, external_userid, name, company, remark, owner, tier, tier_manual, lifecycle, channel, "
+    "is_large, deleted_rep, created_at, last_follow_up_at, next_follow_up_at, won_at, paid_total";
+
+Customer ReadCustomer(SQLite::Statement& q) {
+  Customer c;
+  c.id = q.getColumn(0).getInt64();
+  c.external_userid = q.getColumn(1).getString();
+  c.name = q.getColumn(2).getString();
+  c.company = q.getColumn(3).getString();
+  c.remark = q.getColumn(4).getString();
+  c.owner = q.getColumn(5).getString();
+  std::string tier = q.getColumn(6).getString();
+  c.tier = tier.empty() ? 'C' : tier[0];
+  c.tier_manual = q.getColumn(7).getInt() != 0;
+  c.lifecycle =
+      domain::ParseLifecycle(q.getColumn(8).getString()).value_or(domain::Lifecycle::kNew);
+  c.channel = q.getColumn(9).getString();
+  c.is_large = q.getColumn(10).getInt() != 0;
+  c.deleted_rep = q.getColumn(11).getInt() != 0;
+  c.created_at = q.getColumn(12).getInt64();
+  c.last_follow_up_at = q.getColumn(13).getInt64();
+  c.next_follow_up_at = q.getColumn(14).getInt64();
+  c.won_at = q.getColumn(15).getInt64();
+  c.paid_total = q.getColumn(16).getInt64();
+  return c;
+}
+
+void BindCustomer(SQLite::Statement& q, const Customer& c) {
+  if (c.external_userid.empty()) {
+    q.bind(":ext");
+  } else {
+    q.bind(":ext", c.external_userid);
+  }
+  q.bind(":name", c.name);
+  q.bind(":company", c.company);
+  q.bind(":remark", c.remark);
+  q.bind(":owner", c.owner);
+  q.bind(":tier", std::string(1, c.tier));
+  q.bind(":tier_manual", c.tier_manual ? 1 : 0);
+  q.bind(":lifecycle", std::string(domain::LifecycleKey(c.lifecycle)));
+  q.bind(":channel", c.channel);
+  q.bind(":is_large", c.is_large ? 1 : 0);
+  q.bind(":deleted_rep", c.deleted_rep ? 1 : 0);
+  q.bind(":created_at", static_cast<int64_t>(c.created_at));
+  q.bind(":last", static_cast<int64_t>(c.last_follow_up_at));
+  q.bind(":next", static_cast<int64_t>(c.next_follow_up_at));
+  q.bind(":won", static_cast<int64_t>(c.won_at));
+  q.bind(":paid", static_cast<int64_t>(c.paid_total));
+}
+
+constexpr const char* kDealColumns =
+    "id, customer_id, owner, stage, amount, list_amount, discount_bp, paid, product, lost_reason, "
+    "created_at, stage_entered_at, closed_at";
+
+Deal ReadDeal(SQLite::Statement& q) {
+  Deal d;
+  d.id = q.getColumn(0).getInt64();
+  d.customer_id = q.getColumn(1).getInt64();
+  d.owner = q.getColumn(2).getString();
+  d.stage = q.getColumn(3).getString();
+  d.amount = q.getColumn(4).getInt64();
+  d.list_amount = q.getColumn(5).getInt64();
+  d.discount_bp = q.getColumn(6).getInt();
+  d.paid = q.getColumn(7).getInt64();
+  d.product = q.getColumn(8).getString();
+  d.lost_reason = q.getColumn(9).getString();
+  d.created_at = q.getColumn(10).getInt64();
+  d.stage_entered_at = q.getColumn(11).getInt64();
+  d.closed_at = q.getColumn(12).getInt64();
+  return d;
+}
+
+void BindDeal(SQLite::Statement& q, const Deal& d) {
+  q.bind(":customer", static_cast<int64_t>(d.customer_id));
+  q.bind(":owner", d.owner);
+  q.bind(":stage", d.stage);
+  q.bind(":amount", static_cast<int64_t>(d.amount));
+  q.bind(":list", static_cast<int64_t>(d.list_amount));
+  q.bind(":bp", d.discount_bp);
+  q.bind(":paid", static_cast<int64_t>(d.paid));
+  q.bind(":product", d.product);
+  q.bind(":reason", d.lost_reason);
+  q.bind(":created", static_cast<int64_t>(d.created_at));
+  q.bind(":entered", static_cast<int64_t>(d.stage_entered_at));
+  q.bind(":closed", static_cast<int64_t>(d.closed_at));
+}
+
+// A JSON array of strings, for "IN (SELECT value FROM json_each(...))".
+std::string JsonArray(const Owners& owners) {
+  std::string out = "[";
+  for (const auto& o : owners) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : o) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+template <class Row, class Read>
+std::vector<Row> All(SQLite::Statement& q, Read read) {
+  std::vector<Row> out;
+  while (q.executeStep()) out.push_back(read(q));
+  return out;
+}
+
+std::string Select(const char* columns, const char* from_where) {
+  return std::string("SELECT ") + columns + " FROM " + from_where;
+}
+
+}  // namespace
+
+std::optional<Customer> CustomerById(Connection& c, std::int64_t id) {
+  static const std::string sql = Select(kCustomerColumns, "customers WHERE id = :id");
+  Use q(c, sql.c_str());
+  q->bind(":id", static_cast<int64_t>(id));
+  if (!q->executeStep()) return std::nullopt;
+  return ReadCustomer(*q);
+}
+
+std::optional<Customer> CustomerByExternalId(Connection& c, const std::string& id) {
+  static const std::string sql = Select(kCustomerColumns, "customers WHERE external_userid = :e");
+  Use q(c, sql.c_str());
+  q->bind(":e", id);
+  if (!q->executeStep()) return std::nullopt;
+  return ReadCustomer(*q);
+}
+
+std::vector<Customer> FindCustomers(Connection& c, const Owners& owners, const std::string& query,
+                                    int limit) {
+  static const std::string exact =
+      Select(kCustomerColumns,
+             "customers WHERE owner IN (SELECT value FROM json_each(:owners)) AND removed_at = 0 "
+             "AND (name = :q OR remark = :q) ORDER BY id LIMIT :limit");
+  static const std::string contains =
+      Select(kCustomerColumns,
+             "customers WHERE owner IN (SELECT value FROM json_each(:owners)) AND removed_at = 0 "
+             "AND (instr(name, :q) > 0 OR instr(remark, :q) > 0 OR instr(company, :q) > 0) "
+             "ORDER BY id LIMIT :limit");
+  std::string list = JsonArray(owners);
+  for (const std::string* sql : {&exact, &contains}) {
+    Use q(c, sql->c_str());
+    q->bind(":owners", list);
+    q->bind(":q", query);
+    q->bind(":limit", limit);
+    auto found = All<Customer>(*q, ReadCustomer);
+    if (!found.empty()) return found;
+  }
+  return {};
+}
+
+std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
+  Use q(c,
+        "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "
+        "lifecycle, channel, is_large, deleted_rep, created_at, last_follow_up_at, "
+        "next_follow_up_at, won_at, paid_total) VALUES (:ext, :name, :company, :remark, :owner, "
+        ":tier, :tier_manual, :lifecycle, :channel, :is_large, :deleted_rep, :created_at, :last, "
+        ":next, :won, :paid)");
+  BindCustomer(*q, customer);
+  q->exec();
+  return c.db.getLastInsertRowid();
+}
+
+void UpdateCustomer(Connection& c, const Customer& customer) {
+  Use q(c,
+        "UPDATE customers SET external_userid = :ext, name = :name, company = :company, "
+        "remark = :remark, owner = :owner, tier = :tier, tier_manual = :tier_manual, "
+        "lifecycle = :lifecycle, channel = :channel, is_large = :is_large, "
+        "deleted_rep = :deleted_rep, created_at = :created_at, last_follow_up_at = :last, "
+        "next_follow_up_at = :next, won_at = :won, paid_total = :paid WHERE id = :id");
+  BindCustomer(*q, customer);
+  q->bind(":id", static_cast<int64_t>(customer.id));
+  q->exec();
+}
+
+void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at) {
+  Use q(c, "UPDATE customers SET removed_at = :at WHERE id = :id");
+  q->bind(":at", static_cast<int64_t>(at));
+  q->bind(":id", static_cast<int64_t>(id));
+  q->exec();
+}
+
+void SetCustomerTags(Connection& c, std::int64_t customer_id,
+                     const std::vector<std::pair<std::string, std::string>>& tags) {
+  {
+    Use del(c, "DELETE FROM customer_tags WHERE customer_id = :id");
+    del->bind(":id", static_cast<int64_t>(customer_id));
+    del->exec();
+  }
+  for (const auto& [id, name] : tags) {
+    Use q(c,
+          "INSERT OR REPLACE INTO customer_tags (customer_id, tag_id, tag_name) "
+          "VALUES (:c, :t, :n)");
+    q->bind(":c", static_cast<int64_t>(customer_id));
+    q->bind(":t", id);
+    q->bind(":n", name);
+    q->exec();
+  }
+}
+
+std::optional<Deal> OpenDeal(Connection& c, std::int64_t customer_id) {
+  static const std::string sql = Select(
+      kDealColumns, "deals WHERE customer_id = :c AND closed_at = 0 ORDER BY id DESC LIMIT 1");
+  Use q(c, sql.c_str());
+  q->bind(":c", static_cast<int64_t>(customer_id));
+  if (!q->executeStep()) return std::nullopt;
+  return ReadDeal(*q);
+}
+
+std::optional<Deal> LatestDeal(Connection& c, std::int64_t customer_id) {
+  static const std::string sql =
+      Select(kDealColumns, "deals WHERE customer_id = :c ORDER BY id DESC LIMIT 1");
+  Use q(c, sql.c_str());
+  q->bind(":c", static_cast<int64_t>(customer_id));
+  if (!q->executeStep()) return std::nullopt;
+  return ReadDeal(*q);
+}
+
+std::int64_t InsertDeal(Connection& c, const Deal& deal) {
+  Use q(c,
+        "INSERT INTO deals (customer_id, owner, stage, amount, list_amount, discount_bp, paid, "
+        "product, lost_reason, created_at, stage_entered_at, closed_at) VALUES (:customer, "
+        ":owner, :stage, :amount, :list, :bp, :paid, :product, :reason, :created, :entered, "
+        ":closed)");
+  BindDeal(*q, deal);
+  q->exec();
+  return c.db.getLastInsertRowid();
+}
+
+void UpdateDeal(Connection& c, const Deal& deal) {
+  Use q(c,
+        "UPDATE deals SET customer_id = :customer, owner = :owner, stage = :stage, "
+        "amount = :amount, list_amount = :list, discount_bp = :bp, paid = :paid, "
+        "product = :product, lost_reason = :reason, created_at = :created, "
+        "stage_entered_at = :entered, closed_at = :closed WHERE id = :id");
+  BindDeal(*q, deal);
+  q->bind(":id", static_cast<int64_t>(deal.id));
+  q->exec();
+}
+
+void RecordStageChange(Connection& c, std::int64_t deal_id, const std::string& from,
+                       const std::string& to, std::int64_t at, const std::string& by) {
+  Use q(c,
+        "INSERT INTO stage_history (deal_id, from_stage, to_stage, at, by_user) "
+        "VALUES (:d, :f, :t, :at, :by)");
+  q->bind(":d", static_cast<int64_t>(deal_id));
+  q->bind(":f", from);
+  q->bind(":t", to);
+  q->bind(":at", static_cast<int64_t>(at));
+  q->bind(":by", by);
+  q->exec();
+}
+
+std::vector<Deal> OpenDeals(Connection& c, const Owners& owners) {
+  static const std::string some =
+      Select(kDealColumns,
+             "deals WHERE closed_at = 0 AND owner IN (SELECT value FROM json_each(:owners)) "
+             "ORDER BY stage_entered_at");
+  static const std::string everyone =
+      Select(kDealColumns, "deals WHERE closed_at = 0 ORDER BY stage_entered_at");
+  Use q(c, owners.empty() ? everyone.c_str() : some.c_str());
+  if (!owners.empty()) q->bind(":owners", JsonArray(owners));
+  return All<Deal>(*q, ReadDeal);
+}
+
+void InsertFollowUp(Connection& c, const domain::FollowUp& f) {
+  Use q(c, "INSERT INTO follow_ups (customer_id, rep, content, at) VALUES (:c, :r, :t, :at)");
+  q->bind(":c", static_cast<int64_t>(f.customer_id));
+  q->bind(":r", f.rep);
+  q->bind(":t", f.content);
+  q->bind(":at", static_cast<int64_t>(f.at));
+  q->exec();
+}
+
+std::optional<domain::FollowUp> LastFollowUp(Connection& c, std::int64_t customer_id) {
+  Use q(c,
+        "SELECT customer_id, rep, content, at FROM follow_ups WHERE customer_id = :c "
+        "ORDER BY at DESC, id DESC LIMIT 1");
+  q->bind(":c", static_cast<int64_t>(customer_id));
+  if (!q->executeStep()) return std::nullopt;
+  return domain::FollowUp{q->getColumn(0).getInt64(), q->getColumn(1).getString(),
+                          q->getColumn(2).getString(), q->getColumn(3).getInt64()};
+}
+
+void InsertPayment(Connection& c, std::int64_t deal_id, std::int64_t customer_id,
+                   const std::string& rep, domain::Fen amount, std::int64_t at) {
+  Use q(c,
+        "INSERT INTO payments (deal_id, customer_id, rep, amount, at) "
+        "VALUES (:d, :c, :r, :a, :at)");
+  q->bind(":d", static_cast<int64_t>(deal_id));
+  q->bind(":c", static_cast<int64_t>(customer_id));
+  q->bind(":r", rep);
+  q->bind(":a", static_cast<int64_t>(amount));
+  q->bind(":at", static_cast<int64_t>(at));
+  q->exec();
+}
+
+std::vector<Customer> DueCustomers(Connection& c, const Owners& owners, std::int64_t until,
+                                   int limit) {
+  static const std::string everyone = Select(
+      kCustomerColumns,
+      "customers WHERE next_follow_up_at > 0 AND next_follow_up_at <= :until AND removed_at = 0 "
+      "ORDER BY next_follow_up_at LIMIT :limit");
+  static const std::string some = Select(
+      kCustomerColumns,
+      "customers WHERE next_follow_up_at > 0 AND next_follow_up_at <= :until AND removed_at = 0 "
+      "AND owner IN (SELECT value FROM json_each(:owners)) ORDER BY next_follow_up_at "
+      "LIMIT :limit");
+  Use q(c, owners.empty() ? everyone.c_str() : some.c_str());
+  if (!owners.empty()) q->bind(":owners", JsonArray(owners));
+  q->bind(":until", static_cast<int64_t>(until));
+  q->bind(":limit", limit);
+  return All<Customer>(*q, ReadCustomer);
+}
+
+bool ReminderAlreadySent(Connection& c, const std::string& key, const std::string& rep,
+                         std::int64_t at) {
+  Use q(c,
+        "INSERT INTO reminders_sent (key, rep, sent_at) VALUES (:k, :r, :at) "
+        "ON CONFLICT (key) DO NOTHING");
+  q->bind(":k", key);
+  q->bind(":r", rep);
+  q->bind(":at", static_cast<int64_t>(at));
+  return q->exec() == 0;
+}
+
+void SavePendingChoice(Connection& c, const std::string& rep, const PendingChoice& choice) {
+  std::string ids;
+  for (auto id : choice.candidates) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  Use q(c,
+        "INSERT OR REPLACE INTO pending_choices (rep, command, candidates, created_at) "
+        "VALUES (:r, :c, :ids, :at)");
+  q->bind(":r", rep);
+  q->bind(":c", choice.command);
+  q->bind(":ids", ids);
+  q->bind(":at", static_cast<int64_t>(choice.created_at));
+  q->exec();
+}
+
+std::optional<PendingChoice> TakePendingChoice(Connection& c, const std::string& rep,
+                                               std::int64_t not_before) {
+  PendingChoice choice;
+  {
+    Use q(c, "SELECT command, candidates, created_at FROM pending_choices WHERE rep = :r");
+    q->bind(":r", rep);
+    if (!q->executeStep()) return std::nullopt;
+    choice.command = q->getColumn(0).getString();
+    std::string ids = q->getColumn(1).getString();
+    choice.created_at = q->getColumn(2).getInt64();
+    for (std::size_t i = 0; i < ids.size();) {
+      std::size_t end = ids.find(',', i);
+      if (end == std::string::npos) end = ids.size();
+      choice.candidates.push_back(std::stoll(ids.substr(i, end - i)));
+      i = end + 1;
+    }
+  }
+  Use del(c, "DELETE FROM pending_choices WHERE rep = :r");
+  del->bind(":r", rep);
+  del->exec();
+  if (choice.created_at < not_before) return std::nullopt;
+  return choice;
+}
+
+void ReplaceOrgMembers(Connection& c, const std::vector<OrgMember>& members, std::int64_t at) {
+  c.db.exec("DELETE FROM org_members");
+  for (const auto& m : members) {
+    Use q(c,
+          "INSERT OR REPLACE INTO org_members (userid, name, manager, synced_at) "
+          "VALUES (:u, :n, :m, :at)");
+    q->bind(":u", m.userid);
+    q->bind(":n", m.name);
+    q->bind(":m", m.manager);
+    q->bind(":at", static_cast<int64_t>(at));
+    q->exec();
+  }
+}
+
+std::vector<OrgMember> OrgMembers(Connection& c) {
+  Use q(c, "SELECT userid, name, manager FROM org_members ORDER BY userid");
+  return All<OrgMember>(*q, [](SQLite::Statement& s) {
+    return OrgMember{s.getColumn(0).getString(), s.getColumn(1).getString(),
+                     s.getColumn(2).getString()};
+  });
+}
+
+}  // namespace scrm::storage

@@ -1,0 +1,78 @@
+// The CRM tables: customers, deals and their stage history, follow-ups,
+// payments, the reminder ledger, pending numbered choices and the synced
+// org. Every function runs on a Connection inside a Writer job, so a change
+// and the outbox rows it causes commit together. They throw
+// SQLite::Exception on database errors (the Writer turns that into a failed
+// job and rolls back).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/customer.h"
+
+namespace scrm::storage {
+
+class Connection;
+
+using Owners = std::vector<std::string>;  // the reps whose customers may be seen
+
+std::optional<domain::Customer> CustomerById(Connection& c, std::int64_t id);
+std::optional<domain::Customer> CustomerByExternalId(Connection& c, const std::string& id);
+// Customers of `owners` whose name or remark equals `query`; when none does,
+// those whose name, remark or company contains it. At most `limit`.
+std::vector<domain::Customer> FindCustomers(Connection& c, const Owners& owners,
+                                            const std::string& query, int limit);
+std::int64_t InsertCustomer(Connection& c, const domain::Customer& customer);
+void UpdateCustomer(Connection& c, const domain::Customer& customer);
+// The rep deleted the customer (at > 0), or added them again (at = 0).
+void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at);
+void SetCustomerTags(Connection& c, std::int64_t customer_id,
+                     const std::vector<std::pair<std::string, std::string>>& tags);
+
+std::optional<domain::Deal> OpenDeal(Connection& c, std::int64_t customer_id);
+std::optional<domain::Deal> LatestDeal(Connection& c, std::int64_t customer_id);
+std::int64_t InsertDeal(Connection& c, const domain::Deal& deal);
+void UpdateDeal(Connection& c, const domain::Deal& deal);
+void RecordStageChange(Connection& c, std::int64_t deal_id, const std::string& from,
+                       const std::string& to, std::int64_t at, const std::string& by);
+// Open deals of `owners` (everyone's when empty), oldest stage entry first.
+std::vector<domain::Deal> OpenDeals(Connection& c, const Owners& owners);
+
+void InsertFollowUp(Connection& c, const domain::FollowUp& follow_up);
+std::optional<domain::FollowUp> LastFollowUp(Connection& c, std::int64_t customer_id);
+void InsertPayment(Connection& c, std::int64_t deal_id, std::int64_t customer_id,
+                   const std::string& rep, domain::Fen amount, std::int64_t at);
+
+// Customers (of `owners`, or of everyone when empty) due for a follow-up by
+// `until`, earliest first, at most `limit`.
+std::vector<domain::Customer> DueCustomers(Connection& c, const Owners& owners, std::int64_t until,
+                                           int limit);
+
+// The reminder ledger: true when `key` was recorded before (and records it
+// otherwise).
+bool ReminderAlreadySent(Connection& c, const std::string& key, const std::string& rep,
+                         std::int64_t at);
+
+struct PendingChoice {
+  std::string command;  // with {} where the chosen customer goes
+  std::vector<std::int64_t> candidates;
+  std::int64_t created_at = 0;
+};
+void SavePendingChoice(Connection& c, const std::string& rep, const PendingChoice& choice);
+// The rep's pending choice, removed; nullopt if none newer than `not_before`.
+std::optional<PendingChoice> TakePendingChoice(Connection& c, const std::string& rep,
+                                               std::int64_t not_before);
+
+struct OrgMember {
+  std::string userid;
+  std::string name;
+  std::string manager;
+};
+void ReplaceOrgMembers(Connection& c, const std::vector<OrgMember>& members, std::int64_t at);
+std::vector<OrgMember> OrgMembers(Connection& c);
+
+}  // namespace scrm::storage
