@@ -47,6 +47,7 @@ class Run {
   std::optional<Customer> Resolve(const std::string& ref, const std::string& command);
   void Refresh(Customer& customer);
   Deal OpenOrNewDeal(const Customer& customer);
+  void Store(Deal& deal);
   void MoveDeal(Deal& deal, Customer& customer, const std::string& to);
 
   void Card(const cmd::ShowCustomer& c);
@@ -124,6 +125,8 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
 
 void Run::Refresh(Customer& customer) { RefreshCustomer(c_, customer, ctx_); }
 
+// The customer's open deal, or a new one at the first stage (not stored
+// yet: its id is 0 until Store()).
 Deal Run::OpenOrNewDeal(const Customer& customer) {
   if (auto open = storage::OpenDeal(c_, customer.id)) return *open;
   Deal deal;
@@ -132,11 +135,19 @@ Deal Run::OpenOrNewDeal(const Customer& customer) {
   deal.stage = ctx_.funnel.first();
   deal.created_at = ctx_.now;
   deal.stage_entered_at = ctx_.now;
-  deal.id = storage::InsertDeal(c_, deal);
   return deal;
 }
 
+void Run::Store(Deal& deal) {
+  if (deal.id == 0) {
+    deal.id = storage::InsertDeal(c_, deal);
+  } else {
+    storage::UpdateDeal(c_, deal);
+  }
+}
+
 void Run::MoveDeal(Deal& deal, Customer& customer, const std::string& to) {
+  if (deal.id == 0) deal.id = storage::InsertDeal(c_, deal);
   storage::RecordStageChange(c_, deal.id, deal.stage, to, ctx_.now, rep_);
   deal.stage = to;
   deal.stage_entered_at = ctx_.now;
@@ -193,7 +204,7 @@ void Run::Stage(const cmd::MoveStage& cmd) {
   }
   std::string from = deal.stage;
   MoveDeal(deal, *customer, cmd.stage);
-  storage::UpdateDeal(c_, deal);
+  Store(deal);
   Refresh(*customer);
   Say("stage_moved", {{{"name", customer->name},
                        {"id", std::to_string(customer->id)},
@@ -213,7 +224,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   auto at = ctx_.funnel.IndexOf(deal.stage);
   auto quote = ctx_.funnel.IndexOf(kQuoteStage);
   if (at && quote && *at < *quote) MoveDeal(deal, *customer, kQuoteStage);  // a quote is sent
-  storage::UpdateDeal(c_, deal);
+  Store(deal);
   Refresh(*customer);
   std::string discount;
   if (cmd.discount_bp) {
@@ -236,6 +247,7 @@ void Run::Payment(const cmd::Paid& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
   Deal deal = OpenOrNewDeal(*customer);
+  Store(deal);
   deal.paid += cmd.amount;
   customer->paid_total += cmd.amount;
   storage::InsertPayment(c_, deal.id, customer->id, rep_, cmd.amount, ctx_.now);
@@ -247,7 +259,7 @@ void Run::Payment(const cmd::Paid& cmd) {
   } else if (at && collecting && *at < *collecting) {
     MoveDeal(deal, *customer, kPaymentStage);
   }
-  storage::UpdateDeal(c_, deal);
+  Store(deal);
   Refresh(*customer);
   domain::Fen remaining = deal.amount > deal.paid ? deal.amount - deal.paid : 0;
   Say("payment_recorded", {{{"name", customer->name},

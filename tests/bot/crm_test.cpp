@@ -1,0 +1,247 @@
+// The rep's chat commands and WeCom's customer events against a real
+// database: what they change, what they answer, and who may see what.
+#include "storage/crm.h"
+
+#include <catch2/catch.hpp>
+
+#include "bot/customer_events.h"
+#include "bot/reminders.h"
+#include "tests/support/crm_fixture.h"
+
+using namespace scrm;
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+std::int64_t AddCustomer(test::CrmFixture& f, const std::string& owner, const std::string& name,
+                         const std::string& company = "", const std::string& remark = "") {
+  domain::Customer c;
+  c.owner = owner;
+  c.name = name;
+  c.company = company;
+  c.remark = remark;
+  c.created_at = f.now;
+  c.next_follow_up_at = f.now + kDay;  // first contact, as a new customer gets
+  return storage::InsertCustomer(f.conn(), c);
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  INFO(text);
+  return text.find(part) != std::string::npos;
+}
+
+wecom::ExternalContactEvent ContactEvent(wecom::ExternalContactChange change,
+                                         const std::string& rep, const std::string& external) {
+  wecom::ExternalContactEvent e;
+  e.change = change;
+  e.user_id = rep;
+  e.external_user_id = external;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("a rep records a follow-up, moves the stage, quotes, gets paid", "[crm]") {
+  test::CrmFixture f;
+  auto id = AddCustomer(f, "zhangsan", "王总", "星辰科技");
+  std::string tag = "#" + std::to_string(id);
+
+  CHECK(Has(f.Reply("zhangsan", "跟进 王总 电话沟通，对方案B感兴趣"), "已记录对 王总"));
+  auto customer = storage::CustomerById(f.conn(), id);
+  CHECK(customer->last_follow_up_at == f.now);
+  CHECK(customer->next_follow_up_at == f.now + 30 * kDay);  // C tier: monthly
+
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 需求调研"), "线索 → 需求调研"));
+  f.now += kDay;
+  std::string quote = f.Reply("zhangsan", "报价 " + tag + " 6万 折扣 5");
+  CHECK(Has(quote, "¥57,000.00"));
+  CHECK(Has(quote, "原价 ¥60,000.00，折扣 5%"));
+  CHECK(Has(quote, "方案报价"));  // a quote moves the deal to the quote stage
+  auto deal = storage::OpenDeal(f.conn(), id);
+  REQUIRE(deal);
+  CHECK(deal->amount == 5'700'000);
+  CHECK(storage::CustomerById(f.conn(), id)->tier == 'B');  // a 57,000 元 quote
+
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 2万"), "待回款 ¥37,000.00"));
+  CHECK(storage::OpenDeal(f.conn(), id)->stage == "回款跟进");
+  std::string done = f.Reply("zhangsan", "paid 王总 37,000");
+  CHECK(Has(done, "成交"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));
+  customer = storage::CustomerById(f.conn(), id);
+  CHECK(customer->paid_total == 5'700'000);
+  CHECK(customer->won_at == f.now);
+  CHECK(customer->next_follow_up_at == f.now + 7 * kDay);  // revisit after the win
+
+  std::string card = f.Reply("zhangsan", "客户 王总");
+  CHECK(Has(card, "【王总】" + tag));
+  CHECK(Has(card, "星辰科技"));
+  CHECK(Has(card, "成交"));
+  CHECK(Has(card, "¥57,000.00"));
+  CHECK(Has(card, "电话沟通"));
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 签约"), "没有这个阶段"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));  // a refused move creates no deal
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 需求调研"), "线索 → 需求调研"));  // repeat business
+  CHECK(storage::OpenDeal(f.conn(), id)->id != deal->id);
+}
+
+TEST_CASE("a rep cannot see another rep's customers; a manager sees the team's", "[crm]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan", "lisi"}});
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  CHECK(Has(f.Reply("lisi", "客户 王总"), "没有找到客户「王总」"));
+  CHECK(Has(f.Reply("lisi", "跟进 #" + std::to_string(id) + " 你好"), "没有找到"));
+  CHECK_FALSE(storage::LastFollowUp(f.conn(), id));  // nothing changed
+  CHECK(Has(f.Reply("boss", "客户 王总"), "【王总】"));
+  CHECK(Has(f.Reply("boss", "跟进 王总 主管陪访"), "已记录"));
+  CHECK(Has(f.Reply("outsider", "漏斗"), "我的商机漏斗（共 0 个"));
+}
+
+TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
+  test::CrmFixture f;
+  auto first = AddCustomer(f, "zhangsan", "张伟", "甲公司");
+  auto second = AddCustomer(f, "zhangsan", "张伟", "乙公司");
+  std::string choice = f.Reply("zhangsan", "跟进 张伟 上门拜访");
+  CHECK(Has(choice, "1. 张伟（甲公司） #" + std::to_string(first)));
+  CHECK(Has(choice, "2. 张伟（乙公司） #" + std::to_string(second)));
+  CHECK_FALSE(storage::LastFollowUp(f.conn(), first));
+  CHECK(Has(f.Reply("zhangsan", "２"), "已记录对 张伟（#" + std::to_string(second) + "）"));
+  CHECK(storage::LastFollowUp(f.conn(), second)->content == "上门拜访");
+  CHECK_FALSE(storage::LastFollowUp(f.conn(), first));
+  CHECK(Has(f.Reply("zhangsan", "2"), "没有识别"));  // the choice was used up
+
+  f.Reply("zhangsan", "报价 张伟 1.2万");
+  f.now += 11 * 60;  // choices expire
+  CHECK(Has(f.Reply("zhangsan", "1"), "没有识别"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), first));
+
+  AddCustomer(f, "zhangsan", "李雷", "", "老李");
+  CHECK(Has(f.Reply("zhangsan", "客户 老李"), "【李雷】"));  // by remark
+  CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));    // by part of the name
+}
+
+TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]") {
+  test::CrmFixture f;
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  std::string bad = f.Reply("zhangsan", "报价 王总 很多钱");
+  CHECK(Has(bad, "「报价」没有执行"));
+  CHECK(Has(bad, "用法：报价 <客户> <金额> [折扣 <百分比>]"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));
+  CHECK(Has(f.Reply("zhangsan", "跟近 王总 你好"), "你是不是想用「跟进」"));
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 签约"), "没有这个阶段"));
+  CHECK(Has(f.Reply("zhangsan", "输单 王总 太贵"), "没有进行中的商机"));
+  CHECK(Has(f.Reply("zhangsan", "分级 王总 a"), "A 类客户"));
+  CHECK(storage::CustomerById(f.conn(), id)->tier_manual);
+  CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now + kDay);  // first contact
+}
+
+TEST_CASE("todo and funnel", "[crm]") {
+  test::CrmFixture f;
+  CHECK(Has(f.Reply("zhangsan", "待办"), "今天没有待跟进的客户"));
+  AddCustomer(f, "zhangsan", "王总");
+  auto old = AddCustomer(f, "zhangsan", "赵总");
+  f.Reply("zhangsan", "阶段 赵总 方案报价");
+  f.Reply("zhangsan", "报价 赵总 10000");
+  f.now += 16 * kDay;
+  std::string todo = f.Reply("zhangsan", "todo");
+  CHECK(Has(todo, "⚠ 王总"));  // first contact overdue
+  CHECK(Has(todo, "卡点：赵总 #" + std::to_string(old) + " 在「方案报价」已 16 天"));
+  std::string funnel = f.Reply("zhangsan", "漏斗");
+  CHECK(Has(funnel, "共 1 个，¥10,000.00"));
+  CHECK(Has(funnel, "方案报价：1 个，¥10,000.00"));
+}
+
+TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][events]") {
+  test::CrmFixture f;
+  f.config.crm.tag_tiers["A类客户"] = 'A';
+  auto e = ContactEvent(wecom::ExternalContactChange::kAdd, "zhangsan", "wmNew1");
+  e.state = "expo-2026";
+  e.welcome_code = "WELCOME1";
+  auto out = bot::HandleContactEvent(f.conn(), e, f.Context());
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].api == "/cgi-bin/externalcontact/send_welcome_msg");
+  CHECK(Has(out[0].body, "\"welcome_code\":\"WELCOME1\""));
+  CHECK(out[1].api == "/cgi-bin/externalcontact/get?external_userid=wmNew1");
+  CHECK(out[1].on_reply == bot::kCustomerDetail);
+  auto customer = storage::CustomerByExternalId(f.conn(), "wmNew1");
+  REQUIRE(customer);
+  CHECK(customer->owner == "zhangsan");
+  CHECK(customer->channel == "expo-2026");
+  CHECK(customer->next_follow_up_at == f.now + kDay);  // first contact within 24 h
+
+  auto more = bot::ApplyReply(
+      f.conn(), bot::kCustomerDetail,
+      R"({"errcode":0,"external_contact":{"external_userid":"wmNew1","name":"钱总",)"
+      R"("corp_name":"星辰","corp_full_name":"星辰科技有限公司","type":2},"follow_user":[)"
+      R"j({"userid":"zhangsan","remark":"钱总(展会)","tags":[{"tag_id":"t1","tag_name":"A类客户","type":1}],)j"
+      R"("state":"expo-2026"}]})",
+      f.Context());
+  CHECK(more.empty());
+  customer = storage::CustomerByExternalId(f.conn(), "wmNew1");
+  CHECK(customer->name == "钱总");
+  CHECK(customer->company == "星辰科技有限公司");
+  CHECK(customer->remark == "钱总(展会)");
+  CHECK(customer->tier == 'A');  // the tag maps to a tier
+  CHECK(Has(f.Reply("zhangsan", "客户 钱总(展会)"), "来源：expo-2026"));
+
+  e.welcome_code.clear();  // added again without a welcome code: no welcome, no new customer
+  out = bot::HandleContactEvent(f.conn(), e, f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].on_reply == bot::kCustomerDetail);
+  CHECK(storage::CustomerByExternalId(f.conn(), "wmNew1")->id == customer->id);
+}
+
+TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan"}});
+  auto added = ContactEvent(wecom::ExternalContactChange::kAdd, "zhangsan", "wmC");
+  bot::HandleContactEvent(f.conn(), added, f.Context());
+  auto id = storage::CustomerByExternalId(f.conn(), "wmC")->id;
+
+  auto gone = ContactEvent(wecom::ExternalContactChange::kDelFollowUser, "zhangsan", "wmC");
+  auto alert = bot::HandleContactEvent(f.conn(), gone, f.Context());
+  REQUIRE(alert.size() == 1);
+  CHECK(alert[0].recipient == "user:boss");
+  CHECK(Has(test::ContentOf(alert[0].body), "流失预警"));
+  auto customer = storage::CustomerById(f.conn(), id);
+  CHECK(customer->deleted_rep);
+  CHECK(customer->lifecycle == domain::Lifecycle::kAtRisk);
+
+  auto failed = ContactEvent(wecom::ExternalContactChange::kTransferFail, "zhangsan", "wmC");
+  failed.fail_reason = "customer_refused";
+  auto told = bot::HandleContactEvent(f.conn(), failed, f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].recipient == "user:zhangsan");
+  CHECK(Has(test::ContentOf(told[0].body), "客户拒绝了转接"));
+
+  auto removed = ContactEvent(wecom::ExternalContactChange::kDelete, "zhangsan", "wmC");
+  CHECK(bot::HandleContactEvent(f.conn(), removed, f.Context()).empty());
+  CHECK(Has(f.Reply("zhangsan", "客户 #" + std::to_string(id)), "【"));  // by id still
+  CHECK(Has(f.Reply("zhangsan", "客户 wmC"), "没有找到"));
+}
+
+TEST_CASE("reminders: batched per rep, in working hours, each once", "[crm][reminders]") {
+  test::CrmFixture f;
+  f.config.schedule.timezone = "Asia/Shanghai";
+  AddCustomer(f, "zhangsan", "王总");
+  AddCustomer(f, "zhangsan", "赵总");
+  AddCustomer(f, "lisi", "钱总");
+  for (const char* who : {"王总", "赵总"}) f.Reply("zhangsan", std::string("分级 ") + who + " C");
+  f.Reply("lisi", "分级 钱总 C");
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());  // nothing due yet
+  f.now += kDay + 3600;                                         // Wednesday 10:00 local
+  REQUIRE(bot::InWorkingHours(f.now, f.config));
+  auto out = bot::ReminderMessages(f.conn(), f.Context());
+  REQUIRE(out.size() == 2);  // one per rep
+  std::string zhangsan =
+      test::ContentOf(out[0].recipient == "user:zhangsan" ? out[0].body : out[1].body);
+  CHECK(Has(zhangsan, "首次联系：王总"));
+  CHECK(Has(zhangsan, "首次联系：赵总"));
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());  // each once
+
+  CHECK_FALSE(bot::InWorkingHours(f.now + 9 * 3600, f.config));  // 19:00
+  CHECK_FALSE(bot::InWorkingHours(f.now - 2 * 3600, f.config));  // 08:00
+  CHECK_FALSE(bot::InWorkingHours(f.now + 3 * kDay, f.config));  // Saturday
+  f.config.reminders.weekends = true;
+  CHECK(bot::InWorkingHours(f.now + 3 * kDay, f.config));
+}

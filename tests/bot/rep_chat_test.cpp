@@ -1,0 +1,106 @@
+// The rep's day end to end: encrypted callbacks into the real server, the
+// fake WeCom behind the API. A customer is added in WeCom → welcomed and
+// fetched → the rep records a follow-up, moves the stage, quotes, gets paid
+// → the card shows it; another rep cannot see the customer.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "storage/crm.h"
+#include "storage/db.h"
+#include "tests/support/callback_builder.h"
+#include "tests/support/crm_fixture.h"
+#include "tests/support/http_client.h"
+#include "tests/support/running_app.h"
+
+using namespace scrm;
+
+namespace {
+
+const std::string kSend = "/cgi-bin/message/send";
+
+void Post(test::RunningApp& app, const std::string& xml) {
+  test::CallbackBuilder builder;
+  auto cb = builder.Post(xml);
+  auto res = test::HttpRequest(app.port(), "POST", cb.target, cb.body);
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+}
+
+std::string AddContactXml(const std::string& rep, const std::string& external,
+                          const std::string& state, const std::string& welcome_code) {
+  return "<xml><ToUserName><![CDATA[" + std::string(test::kCorpId) +
+         "]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
+         "<CreateTime>1700000100</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+         "<Event><![CDATA[change_external_contact]]></Event>"
+         "<ChangeType><![CDATA[add_external_contact]]></ChangeType>"
+         "<UserID><![CDATA[" +
+         rep + "]]></UserID><ExternalUserID><![CDATA[" + external +
+         "]]></ExternalUserID><State><![CDATA[" + state + "]]></State><WelcomeCode><![CDATA[" +
+         welcome_code + "]]></WelcomeCode></xml>";
+}
+
+// Sends `text` from `rep` and returns the bot's answer (the next message/send).
+std::string Ask(test::RunningApp& app, const std::string& rep, const std::string& text) {
+  static int msg_id = 5000;
+  int before = app.wecom.count(kSend);
+  Post(app, test::TextMessageXml(rep, text, std::to_string(++msg_id)));
+  REQUIRE(app.wecom.WaitForCount(kSend, before + 1));
+  auto calls = app.wecom.calls(kSend);
+  CHECK(calls.back().body.find("\"touser\":\"" + rep + "\"") != std::string::npos);
+  return test::ContentOf(calls.back().body);
+}
+
+// Waits (bounded) until the customer's name arrived from externalcontact/get.
+bool WaitForName(const bot::Config& config, const std::string& external, const std::string& name) {
+  for (int i = 0; i < 4000; ++i) {
+    auto db = storage::Db::Open({config.storage.sqlite_path, true});
+    if (db) {
+      try {
+        auto c = storage::CustomerByExternalId((*db)->connection(), external);
+        if (c && c->name == name) return true;
+      } catch (const std::exception&) {
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  INFO(text);
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a customer from WeCom through the whole funnel, seen only by its rep", "[e2e][crm]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  app.wecom.AddCustomer({"wmStar", "钱总", "星辰科技", "zhangsan", "expo-2026", "", {}});
+
+  Post(app, AddContactXml("zhangsan", "wmStar", "expo-2026", "WELCOME-1"));
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/externalcontact/send_welcome_msg", 1));
+  auto welcome = app.wecom.calls("/cgi-bin/externalcontact/send_welcome_msg")[0];
+  CHECK(welcome.errcode == 0);
+  CHECK(Has(welcome.body, "WELCOME-1"));
+  CHECK(Has(welcome.body, "很高兴认识您"));
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/externalcontact/get", 1));
+  REQUIRE(WaitForName(config, "wmStar", "钱总"));
+
+  CHECK(Has(Ask(app, "zhangsan", "跟进 钱总 电话沟通，约了下周演示"), "已记录对 钱总"));
+  CHECK(Has(Ask(app, "zhangsan", "阶段　钱总　需求调研"), "线索 → 需求调研"));
+  CHECK(Has(Ask(app, "zhangsan", "quote 钱总 12,000"), "报价 ¥12,000.00"));
+  CHECK(Has(Ask(app, "zhangsan", "回款 钱总 1.2万"), "商机成交"));
+  std::string card = Ask(app, "zhangsan", "客户 钱总");
+  CHECK(Has(card, "【钱总】"));
+  CHECK(Has(card, "星辰科技"));
+  CHECK(Has(card, "来源：expo-2026"));
+  CHECK(Has(card, "商机：成交，报价 ¥12,000.00"));
+  CHECK(Has(card, "电话沟通"));
+
+  CHECK(Has(Ask(app, "lisi", "客户 钱总"), "没有找到客户「钱总」"));
+  CHECK(Has(Ask(app, "lisi", "跟进 钱总 抢单"), "没有找到"));
+  CHECK(app.Stop() == 0);
+}
