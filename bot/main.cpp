@@ -9,6 +9,7 @@
 #include "bot/app.h"
 #include "bot/config.h"
 #include "bot/render.h"
+#include "bot/sync_org.h"
 
 namespace {
 
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
   CLI::App* serve = add("serve", "Run the callback server");
   CLI::App* migrate = add("migrate", "Apply pending database migrations");
   CLI::App* check = add("check-config", "Validate a configuration file without starting");
+  CLI::App* sync_org = add("sync-org", "Read teams and managers from WeCom's directory");
   CLI::App* outbox = cli.add_subcommand("outbox", "Inspect and retry outbound messages");
   outbox->require_subcommand(1);
   bool dead_only = false;
@@ -107,6 +109,11 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return Serve(config_path);
   if (migrate->parsed()) return Migrate(config_path);
   if (check->parsed()) return CheckConfig(config_path);
+  if (sync_org->parsed()) {
+    auto config = Load(config_path);
+    if (!config) return kUsageError;
+    return scrm::bot::SyncOrgCommand(*config, scrm::domain::SystemClock());
+  }
   if (outbox_list->parsed() || outbox_retry->parsed()) {
     auto config = Load(config_path);
     if (!config) return kUsageError;

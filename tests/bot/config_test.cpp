@@ -104,6 +104,63 @@ TEST_CASE("group robots and delivery limits", "[config]") {
         V{"delivery.robot_messages_per_minute"});
 }
 
+TEST_CASE("funnel, tiering, cadence, reminders and teams", "[config]") {
+  using V = std::vector<std::string>;
+  auto r = LoadConfigText(kCredentials + R"(
+[funnel]
+stages = [{ name = "线索", sla_days = 3 }, { name = "报价", sla_days = 10 }, { name = "签约" }]
+lost = "丢单"
+[tiering]
+a_value_yuan = 500000
+b_value_yuan = 50000
+tag_tiers = { "重点客户" = "A", "普通客户" = "C" }
+[cadence]
+a_days = 3
+[reminders]
+work_start = "08:30"
+work_end = "20:00"
+weekends = true
+[[teams]]
+name = "华东"
+manager = "lisi"
+members = ["zhangsan", "wangwu"]
+)",
+                          NoEnv());
+  INFO((r.errors.empty() ? "" : r.errors[0].ToString()));
+  REQUIRE(r.config);
+  const Config& c = *r.config;
+  REQUIRE(c.crm.stages.size() == 3);
+  CHECK(c.crm.stages[1].sla_days == 10);
+  CHECK(c.crm.lost_stage == "丢单");
+  CHECK(c.crm.tiering.a_value == 50'000'000);
+  CHECK(c.crm.tag_tiers.at("重点客户") == 'A');
+  CHECK(c.crm.cadence.a_days == 3);
+  CHECK(c.crm.cadence.b_days == 14);
+  CHECK(c.reminders.work_start_minute == 8 * 60 + 30);
+  CHECK(c.reminders.weekends);
+  REQUIRE(c.teams.size() == 1);
+  CHECK(c.teams[0].members == std::vector<std::string>{"zhangsan", "wangwu"});
+
+  CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = [{ name = \"a\" }]\n") == V{"funnel.stages"});
+  CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = [{ name = \"a\", sla = 1 }]\n") ==
+        V{"funnel.stages"});
+  CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = \"a,b\"\n") == V{"funnel.stages"});
+  CHECK(ErrorKeys(kCredentials + "[tiering]\ntag_tiers = { \"x\" = \"D\" }\n") ==
+        V{"tiering.tag_tiers"});
+  CHECK(ErrorKeys(kCredentials + "[tiering]\nb_value_yuan = 9999999\n") ==
+        V{"tiering.b_value_yuan"});
+  CHECK(ErrorKeys(kCredentials + "[tiering]\nchurned_days = 10\n") == V{"tiering.churned_days"});
+  CHECK(ErrorKeys(kCredentials + "[cadence]\na_days = 0\n") == V{"cadence.a_days"});
+  CHECK(ErrorKeys(kCredentials + "[reminders]\nwork_start = \"9:00\"\n") ==
+        V{"reminders.work_start"});
+  CHECK(ErrorKeys(kCredentials + "[reminders]\nwork_start = \"19:00\"\n") ==
+        V{"reminders.work_end"});
+  CHECK(ErrorKeys(kCredentials + "[[teams]]\nname = \"a\"\n") == V{"teams[0].manager"});
+  CHECK(ErrorKeys(kCredentials + "[[teams]]\nname = \"a\"\nmanager = \"m\"\nmembers = [1]\n") ==
+        V{"teams[0].members"});
+  CHECK(ErrorKeys("teams = 3\n" + kCredentials) == V{"teams"});
+}
+
 TEST_CASE("WeCom credentials are validated", "[config]") {
   using V = std::vector<std::string>;
   CHECK(ErrorKeys("") == V{"wecom.corp_id", "wecom.agent_id", "wecom.secret", "wecom.token",

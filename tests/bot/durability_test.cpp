@@ -14,8 +14,8 @@
 
 #include "storage/db.h"
 #include "storage/inbox.h"
-#include "storage/outbox.h"
 #include "storage/migrate.h"
+#include "storage/outbox.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/fake_wecom.h"

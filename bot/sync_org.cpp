@@ -1,0 +1,112 @@
+#include "bot/sync_org.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <map>
+
+#include "bot/app.h"
+#include "storage/connection.h"
+#include "storage/crm.h"
+#include "storage/db.h"
+#include "wecom/api.h"
+#include "wecom/directory.h"
+
+namespace scrm::bot {
+namespace {
+
+namespace net = boost::asio;
+
+struct Directory {
+  std::vector<wecom::Department> departments;
+  std::map<std::string, wecom::Member> members;  // by userid
+  std::string error;
+};
+
+net::awaitable<void> Fetch(wecom::Api& api, Directory& out) {
+  auto listed = co_await api.Get(wecom::kDepartmentListPath, wecom::DepartmentListQuery(0));
+  auto departments = wecom::ParseDepartments(listed.body);
+  if (!listed.ok() || !departments) {
+    out.error = "department/list: " + (listed.ok() ? departments.error().message()
+                                                   : listed.error.message() + " " + listed.errmsg);
+    co_return;
+  }
+  out.departments = *departments;
+  for (const auto& d : out.departments) {
+    auto reply = co_await api.Get(wecom::kUserListPath, wecom::UserListQuery(d.id));
+    auto members = wecom::ParseMemberList(reply.body);
+    if (!reply.ok() || !members) {
+      out.error =
+          "user/list of department " + std::to_string(d.id) + ": " +
+          (reply.ok() ? members.error().message() : reply.error.message() + " " + reply.errmsg);
+      co_return;
+    }
+    for (auto& m : *members) out.members[m.userid] = std::move(m);
+  }
+}
+
+std::string ManagerOf(const wecom::Member& m,
+                      const std::map<std::int64_t, wecom::Department>& by_id) {
+  for (const auto& leader : m.direct_leader) {
+    if (leader != m.userid) return leader;
+  }
+  std::int64_t dept =
+      m.main_department ? m.main_department : (m.departments.empty() ? 0 : m.departments.front());
+  for (int depth = 0; depth < 32 && by_id.count(dept); ++depth) {
+    const auto& d = by_id.at(dept);
+    for (const auto& leader : d.leaders) {
+      if (leader != m.userid) return leader;
+    }
+    dept = d.parent_id;  // the member leads this department: look one level up
+  }
+  return {};
+}
+
+}  // namespace
+
+int SyncOrgCommand(const Config& config, const domain::Clock& clock) {
+  auto migrated = RunMigrations(config, clock);
+  if (auto* error = std::get_if<std::string>(&migrated)) {
+    std::fprintf(stderr, "%s\n", error->c_str());
+    return 1;
+  }
+  auto db = storage::Db::Open({config.storage.sqlite_path});
+  if (!db) return 1;
+  net::io_context ioc;
+  wecom::HttpClientOptions options;
+  options.ca_file = config.wecom.ca_file;
+  wecom::HttpClient client(ioc.get_executor(), options);
+  auto now = [&clock] { return clock.Now().time_since_epoch().count(); };
+  wecom::TokenCache tokens(client, config.wecom.api_base, config.wecom.corp_id, config.wecom.secret,
+                           now, nullptr);
+  wecom::Api api(client, tokens, config.wecom.api_base);
+  Directory directory;
+  net::co_spawn(ioc, Fetch(api, directory), net::detached);
+  ioc.run();
+  if (!directory.error.empty()) {
+    std::fprintf(stderr, "sync-org failed: %s\n", directory.error.c_str());
+    return 1;
+  }
+  std::map<std::int64_t, wecom::Department> by_id;
+  for (const auto& d : directory.departments) by_id[d.id] = d;
+  std::vector<storage::OrgMember> members;
+  int managed = 0;
+  for (const auto& [id, m] : directory.members) {
+    members.push_back({m.userid, m.name, ManagerOf(m, by_id)});
+    managed += !members.back().manager.empty();
+  }
+  try {
+    SQLite::Transaction tx((*db)->connection().db);
+    storage::ReplaceOrgMembers((*db)->connection(), members, now());
+    tx.commit();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cannot store the org: %s\n", e.what());
+    return 1;
+  }
+  std::printf("synced %zu departments and %zu members (%d with a manager)\n",
+              directory.departments.size(), members.size(), managed);
+  return 0;
+}
+
+}  // namespace scrm::bot
