@@ -24,7 +24,11 @@ void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const C
   auto open = storage::OpenDeal(c, customer.id);
   customer.tier = domain::Tier(customer, open ? open->amount : 0, ctx.config.crm.tiering);
   customer.lifecycle = domain::ClassifyLifecycle(customer, ctx.now, ctx.config.crm.tiering);
-  customer.next_follow_up_at = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
+  std::int64_t next = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
+  // A new due time already in the past is due now, so that the next
+  // reminder scan (which looks at what became due since the last one) sees it.
+  if (next != customer.next_follow_up_at && next > 0 && next < ctx.now) next = ctx.now;
+  customer.next_follow_up_at = next;
   storage::UpdateCustomer(c, customer);
 }
 

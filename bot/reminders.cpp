@@ -1,5 +1,6 @@
 #include "bot/reminders.h"
 
+#include <limits>
 #include <map>
 
 #include "bot/local_time.h"
@@ -8,12 +9,12 @@
 namespace scrm::bot {
 namespace {
 
-constexpr int kMaxDue = 100000;  // due customers looked at per scan
+constexpr std::size_t kListed = 10;  // items listed per section of one rep's reminder
 
-std::string Kind(const domain::Customer& c) {
-  if (c.last_follow_up_at == 0) return "首次联系";
-  if (c.won_at > c.last_follow_up_at) return "成交回访";
-  if (c.lifecycle == domain::Lifecycle::kAtRisk) return "流失挽回";
+std::string KindName(const std::string& kind) {
+  if (kind == "first") return "首次联系";
+  if (kind == "revisit") return "成交回访";
+  if (kind == "at_risk") return "流失挽回";
   return "例行跟进";
 }
 
@@ -29,33 +30,47 @@ bool InWorkingHours(std::int64_t now, const Config& config) {
 
 Messages ReminderMessages(storage::Connection& c, const CrmContext& ctx) {
   std::map<std::string, View> by_rep;
+  std::map<std::string, std::pair<int, int>> unlisted;  // rep → (due, stuck) not listed
   const std::string& zone = ctx.config.schedule.timezone;
-  for (const auto& customer : storage::DueCustomers(c, {}, ctx.now, kMaxDue)) {
-    std::string key =
-        "due:" + std::to_string(customer.id) + ":" + std::to_string(customer.next_follow_up_at);
-    if (storage::ReminderAlreadySent(c, key, customer.owner, ctx.now)) continue;
-    by_rep[customer.owner].lists["due"].push_back(
-        {{"name", customer.name.empty() ? customer.external_userid : customer.name},
-         {"id", std::to_string(customer.id)},
-         {"kind", Kind(customer)},
-         {"when", LocalDateTime(customer.next_follow_up_at, zone)}});
+  std::int64_t since = storage::LastReminderScan(c);
+  storage::SetLastReminderScan(c, ctx.now);
+
+  for (const auto& due : storage::DueBetween(c, since, ctx.now)) {
+    auto& listed = by_rep[due.owner].lists["due"];
+    if (listed.size() >= kListed) {
+      unlisted[due.owner].first++;
+      continue;
+    }
+    listed.push_back({{"name", due.name},
+                      {"id", std::to_string(due.id)},
+                      {"kind", KindName(due.kind)},
+                      {"when", LocalDateTime(due.due_at, zone)}});
   }
-  for (const auto& deal : storage::OpenDeals(c, {})) {
-    if (!ctx.funnel.IsStuck(deal.stage, deal.stage_entered_at, ctx.now)) continue;
-    std::string key = "stuck:" + std::to_string(deal.id) + ":" + deal.stage + ":" +
-                      std::to_string(deal.stage_entered_at);
-    if (storage::ReminderAlreadySent(c, key, deal.owner, ctx.now)) continue;
-    auto customer = storage::CustomerById(c, deal.customer_id);
-    by_rep[deal.owner].lists["stuck"].push_back(
-        {{"name", customer ? customer->name : ""},
-         {"id", std::to_string(deal.customer_id)},
-         {"stage", deal.stage},
-         {"days", std::to_string((ctx.now - deal.stage_entered_at) / 86400)}});
+  for (const auto& stage : ctx.funnel.stages()) {
+    if (stage.sla_days <= 0) continue;
+    // Stuck since the last scan: the time limit ran out in (since, now].
+    std::int64_t limit = std::int64_t{stage.sla_days} * 86400;
+    std::int64_t after = since > 0 ? since - limit : std::numeric_limits<std::int64_t>::min();
+    for (const auto& stuck : storage::EnteredBetween(c, stage.name, after, ctx.now - limit)) {
+      auto& listed = by_rep[stuck.owner].lists["stuck"];
+      if (listed.size() >= kListed) {
+        unlisted[stuck.owner].second++;
+        continue;
+      }
+      listed.push_back({{"name", stuck.customer_name},
+                        {"id", std::to_string(stuck.customer_id)},
+                        {"stage", stage.name},
+                        {"days", std::to_string((ctx.now - stuck.entered_at) / 86400)}});
+    }
   }
+
   Messages out;
-  for (const auto& [rep, view] : by_rep) {
-    auto more = TextTo(rep, ctx.config.wecom.agent_id, ctx.templates.RenderView("reminder", view));
-    out.insert(out.end(), more.begin(), more.end());
+  for (auto& [rep, view] : by_rep) {
+    auto [due_more, stuck_more] = unlisted[rep];
+    view.vars["more_due"] = due_more > 0 ? std::to_string(due_more) : "";
+    view.vars["more_stuck"] = stuck_more > 0 ? std::to_string(stuck_more) : "";
+    auto parts = TextTo(rep, ctx.config.wecom.agent_id, ctx.templates.RenderView("reminder", view));
+    out.insert(out.end(), parts.begin(), parts.end());
   }
   return out;
 }

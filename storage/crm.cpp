@@ -1,5 +1,7 @@
 #include "storage/crm.h"
 
+#include <algorithm>
+
 #include "storage/connection.h"
 
 namespace scrm::storage {
@@ -342,20 +344,57 @@ std::vector<Customer> DueCustomers(Connection& c, const Owners& owners, std::int
   return All<Customer>(*q, ReadCustomer);
 }
 
-bool ReminderAlreadySent(Connection& c, const std::string& key, const std::string& rep,
-                         std::int64_t at) {
-  Use q(c,
-        "INSERT INTO reminders_sent (key, rep, sent_at) VALUES (:k, :r, :at) "
-        "ON CONFLICT (key) DO NOTHING");
-  q->bind(":k", key);
-  q->bind(":r", rep);
+std::int64_t LastReminderScan(Connection& c) {
+  Use q(c, "SELECT last_at FROM reminder_scans WHERE id = 1");
+  return q->executeStep() ? q->getColumn(0).getInt64() : 0;
+}
+
+void SetLastReminderScan(Connection& c, std::int64_t at) {
+  Use q(c, "UPDATE reminder_scans SET last_at = :at WHERE id = 1");
   q->bind(":at", static_cast<int64_t>(at));
-  return q->exec() == 0;
+  q->exec();
+}
+
+std::vector<DueCustomer> DueBetween(Connection& c, std::int64_t after, std::int64_t until) {
+  // "next_follow_up_at > 0" as written lets SQLite use the partial index.
+  Use q(c,
+        "SELECT id, CASE WHEN name = '' THEN coalesce(external_userid, '') ELSE name END, owner, "
+        "next_follow_up_at, CASE WHEN last_follow_up_at = 0 THEN 'first' "
+        "WHEN won_at > last_follow_up_at THEN 'revisit' "
+        "WHEN lifecycle = 'at_risk' THEN 'at_risk' ELSE 'routine' END "
+        "FROM customers WHERE next_follow_up_at > 0 AND next_follow_up_at > :after "
+        "AND next_follow_up_at <= :until AND removed_at = 0 ORDER BY next_follow_up_at");
+  q->bind(":after", static_cast<int64_t>(after));
+  q->bind(":until", static_cast<int64_t>(until));
+  return All<DueCustomer>(*q, [](SQLite::Statement& s) {
+    return DueCustomer{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
+                       s.getColumn(2).getString(), s.getColumn(3).getInt64(),
+                       s.getColumn(4).getString()};
+  });
+}
+
+std::vector<StuckDeal> EnteredBetween(Connection& c, const std::string& stage, std::int64_t after,
+                                      std::int64_t until) {
+  Use q(c,
+        "SELECT d.customer_id, c.name, d.owner, d.stage_entered_at FROM deals d "
+        "JOIN customers c ON c.id = d.customer_id WHERE d.closed_at = 0 AND d.stage = :stage "
+        "AND d.stage_entered_at > :after AND d.stage_entered_at <= :until "
+        "ORDER BY d.stage_entered_at");
+  q->bind(":stage", stage);
+  q->bind(":after", static_cast<int64_t>(after));
+  q->bind(":until", static_cast<int64_t>(until));
+  return All<StuckDeal>(*q, [](SQLite::Statement& s) {
+    return StuckDeal{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
+                     s.getColumn(2).getString(), s.getColumn(3).getInt64()};
+  });
 }
 
 void SavePendingChoice(Connection& c, const std::string& rep, const PendingChoice& choice) {
   std::string ids;
-  for (auto id : choice.candidates) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  for (auto id : choice.candidates) {
+    if (!ids.empty()) ids += ',';
+    ids += std::to_string(id);
+  }
   Use q(c,
         "INSERT OR REPLACE INTO pending_choices (rep, command, candidates, created_at) "
         "VALUES (:r, :c, :ids, :at)");

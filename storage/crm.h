@@ -52,10 +52,31 @@ void InsertPayment(Connection& c, std::int64_t deal_id, std::int64_t customer_id
 std::vector<domain::Customer> DueCustomers(Connection& c, const Owners& owners, std::int64_t until,
                                            int limit);
 
-// The reminder ledger: true when `key` was recorded before (and records it
-// otherwise).
-bool ReminderAlreadySent(Connection& c, const std::string& key, const std::string& rep,
-                         std::int64_t at);
+// The reminder watermark: reminders were sent for everything that became
+// due up to this time (0 before the first scan).
+std::int64_t LastReminderScan(Connection& c);
+void SetLastReminderScan(Connection& c, std::int64_t at);
+
+// What a reminder shows of a due customer.
+struct DueCustomer {
+  std::int64_t id = 0;
+  std::string name;
+  std::string owner;
+  std::int64_t due_at = 0;
+  std::string kind;  // first (never contacted), revisit (after a win), at_risk, routine
+};
+// Customers whose follow-up became due in (after, until], earliest first.
+std::vector<DueCustomer> DueBetween(Connection& c, std::int64_t after, std::int64_t until);
+
+struct StuckDeal {
+  std::int64_t customer_id = 0;
+  std::string customer_name;
+  std::string owner;
+  std::int64_t entered_at = 0;
+};
+// Open deals in `stage` that entered it in (after, until], oldest first.
+std::vector<StuckDeal> EnteredBetween(Connection& c, const std::string& stage, std::int64_t after,
+                                      std::int64_t until);
 
 struct PendingChoice {
   std::string command;  // with {} where the chosen customer goes
