@@ -104,3 +104,24 @@ TEST_CASE("a customer from WeCom through the whole funnel, seen only by its rep"
   CHECK(Has(Ask(app, "lisi", "跟进 钱总 抢单"), "没有找到"));
   CHECK(app.Stop() == 0);
 }
+
+TEST_CASE("the running bot reminds a rep of a due first contact, inside working hours",
+          "[e2e][reminders]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.schedule.timezone = "Asia/Shanghai";
+  test::RunningApp app(config);  // the clock starts at 2023-11-15 06:13 local, a Wednesday
+  app.wecom.AddCustomer({"wmDue", "孙总", "", "zhangsan", "", "", {}});
+  Post(app, AddContactXml("zhangsan", "wmDue", "", ""));
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/externalcontact/get", 1));
+  REQUIRE(WaitForName(config, "wmDue", "孙总"));
+  CHECK(app.wecom.count(kSend) == 0);  // no welcome code: nothing to anyone yet
+
+  app.clock.Advance(24 * 3600);  // Thursday 06:13: due, but before working hours
+  app.clock.Advance(3 * 3600);   // 09:13: the next scan sends it
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  auto reminder = app.wecom.calls(kSend)[0];
+  CHECK(Has(reminder.body, "\"touser\":\"zhangsan\""));
+  CHECK(Has(test::ContentOf(reminder.body), "首次联系：孙总"));
+  CHECK(app.Stop() == 0);
+}
