@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -35,6 +36,7 @@ namespace {
 constexpr int kBatch = 256;                   // rows read per pass
 constexpr int kBatchPauseMs = 5;              // between passes while work keeps arriving
 constexpr std::size_t kMaxHandedOver = 8192;  // rows kept in memory for dispatch
+constexpr std::size_t kDispatchPerJob = 32;   // rows handled per writer job
 
 // Tokens live in the database; saving goes through the writer without
 // waiting (a lost save only costs one extra gettoken after a restart).
@@ -149,15 +151,16 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   // Delivery thread only:
   bool stopping = false;
   bool woken = false;
-  bool pausing = false;               // a short batching pause that wake-ups do not cut
-  bool send_needed = true;            // the outbox may hold something to send now
-  double next_wait = 1.0;             // seconds until the outbox needs a look at the latest
-  std::set<std::int64_t> in_flight;   // outbox ids being sent
-  std::set<std::int64_t> unrecorded;  // sent or failed, but the outcome could not be stored
-  std::int64_t inbox_after = -1;      // dispatch cursor; -1 until read
-  bool caught_up = false;             // rows after the cursor arrive by hand-over
-  std::int64_t counted_at = 0;        // when the outbox counts were last read
-  std::int64_t next_scan_at = 0;      // when reminders are looked for next
+  bool pausing = false;                   // a short batching pause that wake-ups do not cut
+  bool send_needed = true;                // the outbox may hold something to send now
+  double next_wait = 1.0;                 // seconds until the outbox needs a look at the latest
+  std::set<std::int64_t> in_flight;       // outbox ids being sent
+  std::set<std::int64_t> unrecorded;      // sent or failed, but the outcome could not be stored
+  std::int64_t inbox_after = -1;          // dispatch cursor; -1 until read
+  bool caught_up = false;                 // rows after the cursor arrive by hand-over
+  std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
+  std::int64_t counted_at = 0;            // when the outbox counts were last read
+  std::int64_t next_scan_at = 0;          // when reminders are looked for next
   domain::Funnel funnel;
 };
 
@@ -234,8 +237,9 @@ net::awaitable<void> Delivery::Impl::Loop() {
     if (stopping) break;
     // Woken during the pass: go again after a short pause, so a stream of
     // callbacks is read in batches rather than one pass each.
-    auto pause = woken ? std::chrono::milliseconds(kBatchPauseMs)
-                       : std::chrono::milliseconds(static_cast<int>(wait * 1000));
+    auto pause = !backlog.empty() ? std::chrono::milliseconds(0)  // the rest of a burst
+                 : woken          ? std::chrono::milliseconds(kBatchPauseMs)
+                                  : std::chrono::milliseconds(static_cast<int>(wait * 1000));
     pausing = woken;
     wake_timer.expires_after(pause);
     auto [ec] = co_await wake_timer.async_wait(net::as_tuple(net::use_awaitable));
@@ -258,21 +262,29 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
     }
     inbox_after = *cursor;
   }
-  auto rows = NextInboxRows();
-  if (!rows) {
-    spdlog::error("cannot read the inbox: {}", rows.error().message());
-    co_return;
+  if (backlog.empty()) {
+    auto rows = NextInboxRows();
+    if (!rows) {
+      spdlog::error("cannot read the inbox: {}", rows.error().message());
+      co_return;
+    }
+    for (auto& row : *rows) backlog.push_back(std::move(row));
   }
-  if (rows->empty()) co_return;
-  // One transaction for the whole batch: the cursor moves past the rows
-  // together with every change they cause and every message they send, and
-  // a burst of callbacks costs one commit instead of one each.
+  if (backlog.empty()) co_return;
+  // One transaction per batch: the cursor moves past the rows together with
+  // every change they cause and every message they send, and a burst of
+  // callbacks costs one commit instead of one each. A batch holds at most
+  // kDispatchPerJob rows that need handling, so the writer never holds up
+  // the commits of arriving callbacks for long.
   std::int64_t now = Now();
   std::int64_t from = inbox_after;
-  std::int64_t to = rows->back().id;
+  std::int64_t to = from;
   std::vector<storage::InboxRow> batch;
-  for (auto& row : *rows) {
+  while (!backlog.empty() && batch.size() < kDispatchPerJob) {
+    storage::InboxRow& row = backlog.front();
+    to = row.id;
     if (NeedsDispatch(row.record.kind)) batch.push_back(std::move(row));
+    backlog.pop_front();
   }
   storage::Writer::Job job = [this, batch = std::move(batch), now, from,
                               to](storage::Connection& c) {
@@ -285,20 +297,20 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
     return enqueued;
   };
   auto done = co_await async_writer->Run(std::move(job));
-  if (!done) {
-    spdlog::error("cannot record inbox rows {}..{}: {}", from + 1, to, done.error().message());
-    caught_up = false;  // the rows stay undispatched and are read again
-    co_return;
-  }
-  if (*done < 0) {
-    spdlog::warn("dispatch cursor moved elsewhere; reading it again");
-    inbox_after = -1;
+  if (!done || *done < 0) {
+    if (!done) {
+      spdlog::error("cannot record inbox rows {}..{}: {}", from + 1, to, done.error().message());
+    } else {
+      spdlog::warn("dispatch cursor moved elsewhere; reading it again");
+      inbox_after = -1;
+    }
+    backlog.clear();  // the rows stay undispatched and are read again
     caught_up = false;
     co_return;
   }
   inbox_after = to;
   if (*done > 0) send_needed = true;
-  if (rows->size() == static_cast<size_t>(kBatch)) woken = true;  // more to read
+  if (!backlog.empty() || !caught_up) woken = true;  // more to do
 }
 
 // Dispatches one row inside the batch's transaction. A row whose handling

@@ -7,6 +7,7 @@
 
 #include "bot/app.h"
 #include "storage/db.h"
+#include "storage/inbox.h"
 #include "storage/outbox.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/catch_result.h"
@@ -191,4 +192,36 @@ TEST_CASE("WeCom down for a while: every message is delivered once when it is ba
   CHECK(recipients.size() == 5);
   CHECK(app.wecom.succeeded(kSend) == 5);
   for (const auto& row : Outbox(config, false)) CHECK(row.state == "sent");
+}
+
+TEST_CASE("a backlog of stored callbacks is dispatched in bounded batches, each once",
+          "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.delivery.member_messages_per_minute = 1000;
+  {  // 100 rep messages stored while the bot was down
+    test::ManualClock clock;
+    REQUIRE(std::holds_alternative<int>(bot::RunMigrations(config, clock)));
+    auto db = storage::Db::Open({config.storage.sqlite_path});
+    REQUIRE(db);
+    for (int i = 0; i < 100; ++i) {
+      storage::InboxRecord record;
+      record.dedup_key = std::to_string(9000 + i);
+      record.kind = "text";
+      record.from_user = "rep" + std::to_string(i % 7);
+      record.payload = test::TextMessageXml(record.from_user, "帮助", record.dedup_key);
+      record.received_at = 1700000000;
+      REQUIRE(storage::InsertInboxJob(record)((*db)->connection()) == 1);
+    }
+  }
+  test::RunningApp app(config);
+  REQUIRE(app.wecom.WaitForCount(kSend, 100));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == 100);
+  auto db = storage::Db::Open({config.storage.sqlite_path, true});
+  REQUIRE(db);
+  auto counts = storage::CountOutbox(**db);
+  REQUIRE(counts);
+  CHECK(counts->sent == 100);
+  CHECK(counts->pending + counts->dead == 0);
 }
