@@ -142,34 +142,16 @@ int main(int argc, char** argv) {
     int n = customer(rng);
     std::string rep = Rep(n % o.reps);
     std::string name = Name(n);
-    std::string kind;
-    std::string text;
-    switch (i % 6) {
-      case 0:
-        kind = "客户 (card)";
-        text = "客户 " + name;
-        break;
-      case 1:
-        kind = "跟进 (follow-up)";
-        text = "跟进 " + name + " 上门拜访，确认需求";
-        break;
-      case 2:
-        kind = "阶段 (stage)";
-        text = "阶段 " + name + " " + kStages[i % 5];
-        break;
-      case 3:
-        kind = "报价 (quote)";
-        text = "报价 " + name + " 1.2万 折扣 5";
-        break;
-      case 4:
-        kind = "待办 (todo)";
-        text = "待办";
-        break;
-      default:
-        kind = "漏斗 (funnel)";
-        text = "漏斗";
-        break;
-    }
+    static const char* kKinds[] = {"客户 (card)",  "跟进 (follow-up)", "阶段 (stage)",
+                                   "报价 (quote)", "待办 (todo)",      "漏斗 (funnel)"};
+    const std::string texts[] = {"客户 " + name,
+                                 "跟进 " + name + " 上门拜访，确认需求",
+                                 "阶段 " + name + " " + kStages[i % 5],
+                                 "报价 " + name + " 1.2万 折扣 5",
+                                 "待办",
+                                 "漏斗"};
+    std::string kind = kKinds[i % 6];
+    const std::string& text = texts[i % 6];
     auto start = Clock::now();
     c.db.exec("BEGIN");
     auto messages = bot::RunRepMessage(c, rep, text, ctx);

@@ -6,7 +6,19 @@
 namespace scrm::bot {
 namespace {
 
-enum class Kind { kHelp, kCustomer, kFollow, kStage, kQuote, kPaid, kLost, kTier, kTodo, kFunnel };
+enum class Kind {
+  kHelp,
+  kCustomer,
+  kFollow,
+  kStage,
+  kQuote,
+  kPaid,
+  kLost,
+  kTier,
+  kTodo,
+  kFunnel,
+  kDigest
+};
 
 struct Spec {
   Kind kind;
@@ -27,6 +39,7 @@ const std::vector<Spec>& Specs() {
       {Kind::kTier, "分级", {"tier"}, "分级 <客户> <A|B|C>"},
       {Kind::kTodo, "待办", {"todo"}, "待办"},
       {Kind::kFunnel, "漏斗", {"funnel"}, "漏斗"},
+      {Kind::kDigest, "日报", {"digest"}, "日报"},
   };
   return specs;
 }
@@ -204,6 +217,8 @@ Command ParseArgs(const Spec& spec, const std::vector<std::string>& w) {
       return cmd::Todo{};
     case Kind::kFunnel:
       return cmd::ShowFunnel{};
+    case Kind::kDigest:
+      return cmd::Digest{};
     case Kind::kCustomer:
       if (auto bad = need(1, "请写明客户的名称、备注或编号")) return *bad;
       return cmd::ShowCustomer{Join(w, 0)};

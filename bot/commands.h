@@ -45,6 +45,7 @@ struct SetTier {
 };
 struct Todo {};
 struct ShowFunnel {};
+struct Digest {};  // yesterday's digest of the sender's team (or of the sender)
 // A bare number: the answer to a numbered choice the bot offered.
 struct Choose {
   int number = 0;
@@ -63,7 +64,7 @@ struct Unknown {
 
 using Command = std::variant<cmd::Help, cmd::ShowCustomer, cmd::Follow, cmd::MoveStage, cmd::Quote,
                              cmd::Paid, cmd::Lost, cmd::SetTier, cmd::Todo, cmd::ShowFunnel,
-                             cmd::Choose, cmd::Malformed, cmd::Unknown>;
+                             cmd::Digest, cmd::Choose, cmd::Malformed, cmd::Unknown>;
 
 Command ParseCommand(std::string_view text);
 

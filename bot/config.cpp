@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "bot/config_reader.h"
+#include "domain/schedule.h"
 #include "wecom/crypto.h"
 
 namespace scrm::bot {
@@ -122,7 +123,14 @@ void ReadStorage(const toml::table* t, Config& c, std::vector<ConfigError>& erro
 void ReadSchedule(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
   SectionReader r(t, "schedule", errors);
   r.String("timezone", c.schedule.timezone);
+  r.String("daily_digest", c.schedule.daily_digest);
+  r.Integer("catch_up_hours", c.schedule.catch_up_hours, 0, 72);
   r.RejectUnknown();
+  if (auto minute = domain::ParseClockTime(c.schedule.daily_digest)) {
+    c.schedule.daily_digest_minute = *minute;
+  } else {
+    r.Error("daily_digest", "expected HH:MM, e.g. \"09:00\"");
+  }
   try {
     date::locate_zone(c.schedule.timezone);
   } catch (const std::exception&) {

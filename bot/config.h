@@ -47,6 +47,9 @@ struct StorageConfig {
 
 struct ScheduleConfig {
   std::string timezone = "Asia/Shanghai";
+  std::string daily_digest = "09:00";  // local time of the managers' daily digest
+  int daily_digest_minute = 9 * 60;    // derived
+  int catch_up_hours = 6;              // a run missed while down is made up within this
 };
 
 struct TemplatesConfig {
@@ -88,6 +91,8 @@ struct TeamConfig {
   std::string name;
   std::string manager;
   std::vector<std::string> members;
+  std::string chat_id;  // the team's app group chat for its digest (appchat)
+  std::string robot;    // or a [robots] name to post the digest with
 };
 
 struct LogConfig {

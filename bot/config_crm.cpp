@@ -139,6 +139,8 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
     SectionReader r(t, key, errors);
     r.String("name", team.name);
     r.String("manager", team.manager);
+    r.String("chat_id", team.chat_id);
+    r.String("robot", team.robot);
     if (const toml::node* members = r.Raw("members")) {
       const toml::array* list = members->as_array();
       bool ok = list != nullptr;
@@ -155,6 +157,8 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
     r.Require(!team.manager.empty(), "manager", "required: the manager's userid");
     r.Require(!team.name.empty() && names.insert(team.name).second, "name",
               "required, and unique among the teams");
+    r.Require(team.robot.empty() || c.robots.count(team.robot), "robot",
+              "names no robot of [robots]");
     c.teams.push_back(std::move(team));
   }
 }

@@ -16,12 +16,14 @@
 #include "bot/async_writer.h"
 #include "bot/crm_context.h"
 #include "bot/customer_events.h"
+#include "bot/digest.h"
 #include "bot/dispatch.h"
 #include "bot/metrics.h"
 #include "bot/org.h"
 #include "bot/reminders.h"
 #include "bot/render.h"
 #include "domain/rate_limit.h"
+#include "domain/schedule.h"
 #include "storage/connection.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
@@ -114,6 +116,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<void> ProcessInbox();
   int DispatchOne(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx);
   net::awaitable<void> ScanReminders();
+  net::awaitable<void> RunSchedule();
   std::optional<std::vector<storage::InboxRow>> TakeHandedOver();
   storage::Result<std::vector<storage::InboxRow>> NextInboxRows();
   net::awaitable<double> SendDue();
@@ -161,6 +164,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
   std::int64_t next_scan_at = 0;          // when reminders are looked for next
+  std::string digest_done;                // the last daily-digest period seen run
   domain::Funnel funnel;
 };
 
@@ -226,6 +230,7 @@ net::awaitable<void> Delivery::Impl::Loop() {
     wake_posted = false;
     co_await ProcessInbox();
     co_await ScanReminders();
+    co_await RunSchedule();
     // The outbox is read only when something there may have changed: new
     // rows, a finished call, or a retry or rate limit running out.
     if (send_needed) {
@@ -332,6 +337,29 @@ int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow&
                   row.record.kind, e.what());
     return 0;
   }
+}
+
+// Scheduled jobs (the daily digest): looked at when a new period is due;
+// the run ledger in the database decides whether it runs.
+net::awaitable<void> Delivery::Impl::RunSchedule() {
+  std::int64_t now = Now();
+  domain::Schedule daily{domain::Schedule::Every::kDay, config.schedule.daily_digest_minute, 1, 1};
+  std::string period = domain::LatestOccurrence(daily, now, config.schedule.timezone).period;
+  if (period.empty() || period == digest_done) co_return;
+  storage::Writer::Job job = [this, now](storage::Connection& c) {
+    Org org = Org::Load(c, config.teams);
+    CrmContext ctx{config, funnel, templates, org, now};
+    Messages messages = RunScheduledJobs(c, ctx);
+    for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
+    return static_cast<int>(messages.size());
+  };
+  auto done = co_await async_writer->Run(std::move(job));
+  if (!done) {
+    spdlog::error("scheduled jobs failed: {}", done.error().message());
+    co_return;  // tried again on the next pass
+  }
+  digest_done = period;
+  if (*done > 0) send_needed = true;
 }
 
 // Due follow-ups and stuck deals become one reminder per rep, inside

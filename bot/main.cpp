@@ -8,6 +8,7 @@
 
 #include "bot/app.h"
 #include "bot/config.h"
+#include "bot/digest.h"
 #include "bot/render.h"
 #include "bot/sync_org.h"
 
@@ -86,6 +87,13 @@ int main(int argc, char** argv) {
   CLI::App* migrate = add("migrate", "Apply pending database migrations");
   CLI::App* check = add("check-config", "Validate a configuration file without starting");
   CLI::App* sync_org = add("sync-org", "Read teams and managers from WeCom's directory");
+  CLI::App* digest = add("digest", "Render a manager's daily digest");
+  std::string manager;
+  std::string digest_date;
+  bool dry_run = false;
+  digest->add_option("--manager", manager, "The manager's userid")->required();
+  digest->add_option("--date", digest_date, "The day it covers, YYYY-MM-DD (default: yesterday)");
+  digest->add_flag("--dry-run", dry_run, "Print it instead of queueing it");
   CLI::App* outbox = cli.add_subcommand("outbox", "Inspect and retry outbound messages");
   outbox->require_subcommand(1);
   bool dead_only = false;
@@ -109,6 +117,12 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return Serve(config_path);
   if (migrate->parsed()) return Migrate(config_path);
   if (check->parsed()) return CheckConfig(config_path);
+  if (digest->parsed()) {
+    auto config = Load(config_path);
+    if (!config) return kUsageError;
+    return scrm::bot::DigestCommand(*config, manager, digest_date, dry_run,
+                                    scrm::domain::SystemClock());
+  }
   if (sync_org->parsed()) {
     auto config = Load(config_path);
     if (!config) return kUsageError;

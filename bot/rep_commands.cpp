@@ -3,8 +3,13 @@
 #include <algorithm>
 
 #include "bot/commands.h"
+#include "bot/digest.h"
+#include "bot/dispatch.h"
 #include "bot/local_time.h"
 #include "storage/crm.h"
+#include "storage/reports.h"
+#include "wecom/cards.h"
+#include "wecom/messages.h"
 
 namespace scrm::bot {
 namespace {
@@ -225,6 +230,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   auto quote = ctx_.funnel.IndexOf(kQuoteStage);
   if (at && quote && *at < *quote) MoveDeal(deal, *customer, kQuoteStage);  // a quote is sent
   Store(deal);
+  storage::InsertQuote(c_, deal, rep_, ctx_.now);
   Refresh(*customer);
   std::string discount;
   if (cmd.discount_bp) {
@@ -388,6 +394,11 @@ void Run::Handle(const Command& command, int depth) {
           Todo();
         } else if constexpr (std::is_same_v<T, cmd::ShowFunnel>) {
           Funnel();
+        } else if constexpr (std::is_same_v<T, cmd::Digest>) {
+          auto text = DailyDigest(c_, rep_, ctx_.now - 86400, ctx_);
+          for (auto& body : wecom::MarkdownMessageBodies(rep_, ctx_.config.wecom.agent_id, text)) {
+            out_.push_back({UserRecipient(rep_), wecom::kMessageSendPath, std::move(body)});
+          }
         } else if constexpr (std::is_same_v<T, cmd::Choose>) {
           Choose(c, depth);
         } else if constexpr (std::is_same_v<T, cmd::Malformed>) {

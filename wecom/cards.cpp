@@ -78,6 +78,21 @@ void CardBody(json::Out& out, const TemplateCard& card) {
   }
 }
 
+// appchat/send bodies of `type` ("text" or "markdown"), one per piece.
+std::vector<std::string> AppChatBodies(std::string_view chat_id, const char* type,
+                                       std::string_view content, std::size_t limit) {
+  std::vector<std::string> bodies;
+  for (const auto& piece : SplitForLimit(content, limit)) {
+    json::Out out;
+    bodies.push_back(out.Str("chatid", chat_id)
+                         .Str("msgtype", type)
+                         .Object(type, [&](json::Out& o) { o.Str("content", piece); })
+                         .Int("safe", 0)
+                         .Done());
+  }
+  return bodies;
+}
+
 }  // namespace
 
 std::string TruncateBytes(std::string_view text, std::size_t limit) {
@@ -202,28 +217,11 @@ Result<std::string> ParseAppChatCreated(std::string_view text) {
 }
 
 std::vector<std::string> AppChatTextBodies(std::string_view chat_id, std::string_view content) {
-  std::vector<std::string> bodies;
-  for (const auto& piece : SplitForLimit(content, kTextLimit)) {
-    json::Out out;
-    bodies.push_back(out.Str("chatid", chat_id)
-                         .Str("msgtype", "text")
-                         .Object("text", [&](json::Out& o) { o.Str("content", piece); })
-                         .Int("safe", 0)
-                         .Done());
-  }
-  return bodies;
+  return AppChatBodies(chat_id, "text", content, kTextLimit);
 }
 
 std::vector<std::string> AppChatMarkdownBodies(std::string_view chat_id, std::string_view content) {
-  std::vector<std::string> bodies;
-  for (const auto& piece : SplitForLimit(content, kMarkdownLimit)) {
-    json::Out out;
-    bodies.push_back(out.Str("chatid", chat_id)
-                         .Str("msgtype", "markdown")
-                         .Object("markdown", [&](json::Out& o) { o.Str("content", piece); })
-                         .Done());
-  }
-  return bodies;
+  return AppChatBodies(chat_id, "markdown", content, kMarkdownLimit);
 }
 
 }  // namespace scrm::wecom

@@ -87,7 +87,7 @@ TEST_CASE("a rep records a follow-up, moves the stage, quotes, gets paid", "[crm
 
 TEST_CASE("a rep cannot see another rep's customers; a manager sees the team's", "[crm]") {
   test::CrmFixture f;
-  f.config.teams.push_back({"华东", "boss", {"zhangsan", "lisi"}});
+  f.config.teams.push_back({"华东", "boss", {"zhangsan", "lisi"}, "", ""});
   auto id = AddCustomer(f, "zhangsan", "王总");
   CHECK(Has(f.Reply("lisi", "客户 王总"), "没有找到客户「王总」"));
   CHECK(Has(f.Reply("lisi", "跟进 #" + std::to_string(id) + " 你好"), "没有找到"));
@@ -193,7 +193,7 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
 
 TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   test::CrmFixture f;
-  f.config.teams.push_back({"华东", "boss", {"zhangsan"}});
+  f.config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
   auto added = ContactEvent(wecom::ExternalContactChange::kAdd, "zhangsan", "wmC");
   bot::HandleContactEvent(f.conn(), added, f.Context());
   auto id = storage::CustomerByExternalId(f.conn(), "wmC")->id;

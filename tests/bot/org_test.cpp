@@ -12,7 +12,8 @@
 using namespace scrm;
 
 TEST_CASE("a manager sees the team, managers of managers the whole tree", "[org]") {
-  bot::Org org({{"华东", "lisi", {"zhangsan", "wangwu"}}, {"总部", "boss", {"lisi", "zhaoliu"}}},
+  bot::Org org({{"华东", "lisi", {"zhangsan", "wangwu"}, "", ""},
+                {"总部", "boss", {"lisi", "zhaoliu"}, "", ""}},
                {});
   CHECK(org.Visible("zhangsan") == storage::Owners{"zhangsan"});
   CHECK(org.Visible("lisi") == storage::Owners{"lisi", "wangwu", "zhangsan"});
@@ -26,7 +27,7 @@ TEST_CASE("a manager sees the team, managers of managers the whole tree", "[org]
 }
 
 TEST_CASE("the configuration wins over the synced directory", "[org]") {
-  bot::Org org({{"华东", "lisi", {"zhangsan"}}},
+  bot::Org org({{"华东", "lisi", {"zhangsan"}, "", ""}},
                {{"zhangsan", "张三", "wangwu"}, {"zhaoliu", "赵六", "wangwu"}});
   CHECK(org.ManagerOf("zhangsan") == "lisi");
   CHECK(org.ManagerOf("zhaoliu") == "wangwu");

@@ -22,18 +22,6 @@ std::string List(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-std::string QueryValue(const std::string& query, const std::string& name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t end = query.find('&', pos);
-    if (end == std::string::npos) end = query.size();
-    std::string pair = query.substr(pos, end - pos);
-    if (pair.rfind(name + "=", 0) == 0) return pair.substr(name.size() + 1);
-    pos = end + 1;
-  }
-  return {};
-}
-
 struct Body {
   explicit Body(const std::string& text) { doc.Parse(text.c_str()); }
   bool ok() const { return !doc.HasParseError() && doc.IsObject(); }
@@ -87,6 +75,18 @@ std::string MemberJson(const FakeMember& m) {
 }
 
 }  // namespace
+
+std::string QueryValue(const std::string& query, const std::string& name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t end = query.find('&', pos);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(pos, end - pos);
+    if (pair.rfind(name + "=", 0) == 0) return pair.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return {};
+}
 
 std::string FakeState::NextId(const std::string& prefix) {
   return prefix + std::to_string(next_++);

@@ -16,6 +16,9 @@ namespace scrm::test {
 // Money-1 (金额) and Number-1 (折扣).
 inline constexpr const char* kFakeTemplateId = "fake-discount-template";
 
+// The raw value of `name` in a query string ("" when absent).
+std::string QueryValue(const std::string& query, const std::string& name);
+
 struct FakeCustomer {
   std::string external_userid;
   std::string name;

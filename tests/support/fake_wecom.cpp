@@ -22,18 +22,6 @@ namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 
-std::string QueryValue(const std::string& query, const std::string& name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t end = query.find('&', pos);
-    if (end == std::string::npos) end = query.size();
-    std::string pair = query.substr(pos, end - pos);
-    if (pair.rfind(name + "=", 0) == 0) return pair.substr(name.size() + 1);
-    pos = end + 1;
-  }
-  return {};
-}
-
 struct Fault {
   int errcode = 0;
   int status = 0;

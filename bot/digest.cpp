@@ -1,0 +1,187 @@
+#include "bot/digest.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "bot/app.h"
+#include "bot/dispatch.h"
+#include "domain/schedule.h"
+#include "storage/connection.h"
+#include "storage/db.h"
+#include "storage/outbox.h"
+#include "storage/reports.h"
+#include "wecom/cards.h"
+#include "wecom/messages.h"
+
+namespace scrm::bot {
+namespace {
+
+constexpr int kRisksListed = 10;
+
+std::string Yuan(domain::Fen fen) { return domain::FormatYuan(fen); }
+
+const TeamConfig* TeamOf(const std::string& manager, const Config& config) {
+  for (const auto& team : config.teams) {
+    if (team.manager == manager) return &team;
+  }
+  return nullptr;
+}
+
+// The stuck open deals of `reps`, counted per stage.
+std::vector<View::Row> StuckByStage(storage::Connection& c, const storage::Owners& reps,
+                                    std::int64_t now, const domain::Funnel& funnel) {
+  std::map<std::string, std::pair<int, domain::Fen>> by_stage;
+  for (const auto& deal : storage::OpenDeals(c, reps)) {
+    if (!funnel.IsStuck(deal.stage, deal.stage_entered_at, now)) continue;
+    by_stage[deal.stage].first++;
+    by_stage[deal.stage].second += deal.amount;
+  }
+  std::vector<View::Row> rows;
+  for (const auto& stage : funnel.stages()) {
+    auto it = by_stage.find(stage.name);
+    if (it == by_stage.end()) continue;
+    rows.push_back({{"stage", stage.name},
+                    {"count", std::to_string(it->second.first)},
+                    {"amount", Yuan(it->second.second)},
+                    {"sla", std::to_string(stage.sla_days)}});
+  }
+  return rows;
+}
+
+Messages Address(const std::string& manager, const std::string& text, const CrmContext& ctx) {
+  const TeamConfig* team = TeamOf(manager, ctx.config);
+  if (team && !team->robot.empty()) return RobotMarkdownMessages(team->robot, text);
+  Messages out;
+  if (team && !team->chat_id.empty()) {
+    for (auto& body : wecom::AppChatMarkdownBodies(team->chat_id, text)) {
+      out.push_back({"chat:" + team->chat_id, wecom::kAppChatSendPath, std::move(body)});
+    }
+    return out;
+  }
+  for (auto& body : wecom::MarkdownMessageBodies(manager, ctx.config.wecom.agent_id, text)) {
+    out.push_back({UserRecipient(manager), wecom::kMessageSendPath, std::move(body)});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DailyDigest(storage::Connection& c, const std::string& manager, std::int64_t day,
+                        const CrmContext& ctx) {
+  const std::string& zone = ctx.config.schedule.timezone;
+  domain::Range range = domain::PreviousDay(day + 86400, zone);  // the day containing `day`
+  storage::Owners team = ctx.org.Visible(manager);
+  auto activity = storage::Activity(c, team, range.from, range.to);
+  auto overdue = storage::OverdueByRep(c, team, range.to);
+  const TeamConfig* configured = TeamOf(manager, ctx.config);
+  View view;
+  view.vars["team"] = configured ? configured->name : ctx.org.NameOf(manager) + "的团队";
+  view.vars["date"] = range.label;
+  storage::RepActivity total;
+  int overdue_total = 0;
+  for (const auto& [rep, a] : activity) {
+    total.new_customers += a.new_customers;
+    total.follow_ups += a.follow_ups;
+    total.stage_moves += a.stage_moves;
+    total.quotes += a.quotes;
+    total.paid += a.paid;
+    overdue_total += overdue[rep];
+    view.lists["reps"].push_back({{"name", ctx.org.NameOf(rep)},
+                                  {"new_customers", std::to_string(a.new_customers)},
+                                  {"follow_ups", std::to_string(a.follow_ups)},
+                                  {"stage_moves", std::to_string(a.stage_moves)},
+                                  {"quotes", std::to_string(a.quotes)},
+                                  {"paid", Yuan(a.paid)},
+                                  {"overdue", overdue[rep] ? std::to_string(overdue[rep]) : ""}});
+  }
+  view.vars["new_customers"] = std::to_string(total.new_customers);
+  view.vars["follow_ups"] = std::to_string(total.follow_ups);
+  view.vars["stage_moves"] = std::to_string(total.stage_moves);
+  view.vars["quotes"] = std::to_string(total.quotes);
+  view.vars["paid"] = Yuan(total.paid);
+  view.vars["overdue"] = overdue_total ? std::to_string(overdue_total) : "";
+  view.lists["stuck"] = StuckByStage(c, team, range.to, ctx.funnel);
+  std::int64_t silent_before = range.to - std::int64_t{ctx.config.crm.tiering.at_risk_days} * 86400;
+  for (const auto& risk : storage::AtRisk(c, team, silent_before, kRisksListed)) {
+    view.lists["risks"].push_back({{"name", risk.name},
+                                   {"id", std::to_string(risk.id)},
+                                   {"owner", ctx.org.NameOf(risk.owner)},
+                                   {"why", risk.deleted_rep ? "删除了销售" : "长期未跟进"}});
+  }
+  view.vars["has_stuck"] = view.lists["stuck"].empty() ? "" : "1";
+  view.vars["has_risks"] = view.lists["risks"].empty() ? "" : "1";
+  return ctx.templates.RenderView("digest_daily", view);
+}
+
+Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
+  Messages out;
+  std::int64_t yesterday = ctx.now - 86400;
+  for (const auto& [manager, members] : ctx.org.reports()) {
+    auto more = Address(manager, DailyDigest(c, manager, yesterday, ctx), ctx);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+Messages RunScheduledJobs(storage::Connection& c, const CrmContext& ctx) {
+  const ScheduleConfig& s = ctx.config.schedule;
+  domain::Schedule daily{domain::Schedule::Every::kDay, s.daily_digest_minute, 1, 1};
+  domain::Occurrence due = domain::LatestOccurrence(daily, ctx.now, s.timezone);
+  if (due.period.empty()) return {};
+  if (!storage::RecordJobRun(c, "daily_digest", due.period, ctx.now)) return {};
+  if (ctx.now - due.at > std::int64_t{s.catch_up_hours} * 3600) {
+    spdlog::warn("daily digest {} was due at {} and is too late now; skipped", due.period, due.at);
+    return {};
+  }
+  CrmContext at_run = ctx;
+  at_run.now = due.at;  // the digest covers the day before the scheduled run
+  return DailyDigestMessages(c, at_run);
+}
+
+int DigestCommand(const Config& config, const std::string& manager, const std::string& date,
+                  bool dry_run, const domain::Clock& clock) {
+  std::int64_t now = clock.Now().time_since_epoch().count();
+  std::int64_t day = now - 86400;
+  if (!date.empty()) {
+    auto noon = domain::NoonOf(date, config.schedule.timezone);
+    if (!noon) {
+      std::fprintf(stderr, "--date: expected YYYY-MM-DD, got \"%s\"\n", date.c_str());
+      return 2;
+    }
+    day = *noon;
+  }
+  auto migrated = RunMigrations(config, clock);
+  if (auto* error = std::get_if<std::string>(&migrated)) {
+    std::fprintf(stderr, "%s\n", error->c_str());
+    return 1;
+  }
+  std::string error;
+  auto templates = Templates::Load(config.templates.dir, RequiredTemplates(), error);
+  auto db = storage::Db::Open({config.storage.sqlite_path});
+  if (!templates || !db) {
+    std::fprintf(stderr, "%s\n", templates ? "cannot open the database" : error.c_str());
+    return 1;
+  }
+  try {
+    storage::Connection& c = (*db)->connection();
+    Org org = Org::Load(c, config.teams);
+    domain::Funnel funnel = FunnelOf(config);
+    CrmContext ctx{config, funnel, *templates, org, now};
+    std::string text = DailyDigest(c, manager, day, ctx);
+    if (dry_run) {
+      std::printf("%s\n", text.c_str());
+      return 0;
+    }
+    SQLite::Transaction tx(c.db);
+    for (const auto& m : Address(manager, text, ctx)) storage::EnqueueOutbox(c, m, now);
+    tx.commit();
+    std::printf("digest for %s queued\n", manager.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "digest failed: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace scrm::bot

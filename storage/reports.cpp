@@ -1,0 +1,150 @@
+#include "storage/reports.h"
+
+#include "storage/connection.h"
+
+namespace scrm::storage {
+namespace {
+
+std::string JsonList(const Owners& owners) {
+  std::string out = "[";
+  for (const auto& o : owners) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : o) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+// Runs `sql` (binding :reps, :from, :to) and adds column 1 of each row to
+// the field of the rep in column 0.
+template <class Field>
+void Count(Connection& c, const char* sql, const Owners& reps, std::int64_t from, std::int64_t to,
+           std::map<std::string, RepActivity>& out, Field field) {
+  SQLite::Statement& q = c.Cached(sql);
+  q.bind(":reps", JsonList(reps));
+  q.bind(":from", static_cast<int64_t>(from));
+  q.bind(":to", static_cast<int64_t>(to));
+  try {
+    while (q.executeStep()) field(out[q.getColumn(0).getString()], q.getColumn(1).getInt64());
+  } catch (...) {
+    q.reset();
+    throw;
+  }
+  q.reset();
+}
+
+constexpr const char* kInReps = " IN (SELECT value FROM json_each(:reps)) ";
+
+}  // namespace
+
+std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, std::int64_t from,
+                                            std::int64_t to) {
+  std::map<std::string, RepActivity> out;
+  for (const auto& r : reps) out[r];
+  static const std::string customers =
+      std::string("SELECT owner, count(*) FROM customers WHERE owner") + kInReps +
+      "AND created_at >= :from AND created_at < :to GROUP BY owner";
+  static const std::string follow_ups =
+      std::string("SELECT rep, count(*) FROM follow_ups WHERE rep") + kInReps +
+      "AND at >= :from AND at < :to GROUP BY rep";
+  static const std::string moves =
+      std::string("SELECT by_user, count(*) FROM stage_history WHERE by_user") + kInReps +
+      "AND at >= :from AND at < :to GROUP BY by_user";
+  static const std::string quotes = std::string("SELECT rep, count(*) FROM quotes WHERE rep") +
+                                    kInReps + "AND at >= :from AND at < :to GROUP BY rep";
+  static const std::string payments = std::string("SELECT rep, count(*) FROM payments WHERE rep") +
+                                      kInReps + "AND at >= :from AND at < :to GROUP BY rep";
+  static const std::string paid = std::string("SELECT rep, sum(amount) FROM payments WHERE rep") +
+                                  kInReps + "AND at >= :from AND at < :to GROUP BY rep";
+  Count(c, customers.c_str(), reps, from, to, out,
+        [](RepActivity& a, std::int64_t n) { a.new_customers = static_cast<int>(n); });
+  Count(c, follow_ups.c_str(), reps, from, to, out,
+        [](RepActivity& a, std::int64_t n) { a.follow_ups = static_cast<int>(n); });
+  Count(c, moves.c_str(), reps, from, to, out,
+        [](RepActivity& a, std::int64_t n) { a.stage_moves = static_cast<int>(n); });
+  Count(c, quotes.c_str(), reps, from, to, out,
+        [](RepActivity& a, std::int64_t n) { a.quotes = static_cast<int>(n); });
+  Count(c, payments.c_str(), reps, from, to, out,
+        [](RepActivity& a, std::int64_t n) { a.payments = static_cast<int>(n); });
+  Count(c, paid.c_str(), reps, from, to, out, [](RepActivity& a, std::int64_t n) { a.paid = n; });
+  return out;
+}
+
+std::map<std::string, int> OverdueByRep(Connection& c, const Owners& reps, std::int64_t before) {
+  static const std::string sql =
+      std::string(
+          "SELECT owner, count(*) FROM customers WHERE next_follow_up_at > 0 AND "
+          "next_follow_up_at < :before AND removed_at = 0 AND owner") +
+      kInReps + "GROUP BY owner";
+  SQLite::Statement& q = c.Cached(sql.c_str());
+  q.bind(":reps", JsonList(reps));
+  q.bind(":before", static_cast<int64_t>(before));
+  std::map<std::string, int> out;
+  try {
+    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt();
+  } catch (...) {
+    q.reset();
+    throw;
+  }
+  q.reset();
+  return out;
+}
+
+std::vector<RiskyCustomer> AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before,
+                                  int limit) {
+  static const std::string sql =
+      std::string(
+          "SELECT id, name, owner, deleted_rep FROM customers WHERE removed_at = 0 AND "
+          "(deleted_rep = 1 OR max(last_follow_up_at, created_at, won_at) < :silent) AND owner") +
+      kInReps + "ORDER BY deleted_rep DESC, last_follow_up_at LIMIT :limit";
+  SQLite::Statement& q = c.Cached(sql.c_str());
+  q.bind(":reps", JsonList(reps));
+  q.bind(":silent", static_cast<int64_t>(silent_before));
+  q.bind(":limit", limit);
+  std::vector<RiskyCustomer> out;
+  try {
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(),
+                     q.getColumn(2).getString(), q.getColumn(3).getInt() != 0});
+    }
+  } catch (...) {
+    q.reset();
+    throw;
+  }
+  q.reset();
+  return out;
+}
+
+void InsertQuote(Connection& c, const domain::Deal& deal, const std::string& rep, std::int64_t at) {
+  SQLite::Statement& q = c.Cached(
+      "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at) "
+      "VALUES (:d, :c, :r, :l, :bp, :a, :at)");
+  q.bind(":d", static_cast<int64_t>(deal.id));
+  q.bind(":c", static_cast<int64_t>(deal.customer_id));
+  q.bind(":r", rep);
+  q.bind(":l", static_cast<int64_t>(deal.list_amount));
+  q.bind(":bp", deal.discount_bp);
+  q.bind(":a", static_cast<int64_t>(deal.amount));
+  q.bind(":at", static_cast<int64_t>(at));
+  q.exec();
+  q.reset();
+}
+
+bool RecordJobRun(Connection& c, const std::string& job, const std::string& period,
+                  std::int64_t at) {
+  SQLite::Statement& q = c.Cached(
+      "INSERT INTO job_runs (job, period, ran_at) VALUES (:j, :p, :at) "
+      "ON CONFLICT (job, period) DO NOTHING");
+  q.bind(":j", job);
+  q.bind(":p", period);
+  q.bind(":at", static_cast<int64_t>(at));
+  int changed = q.exec();
+  q.reset();
+  return changed == 1;
+}
+
+}  // namespace scrm::storage

@@ -1,0 +1,139 @@
+// The managers' daily digest and its schedule: exactly at 09:00 local, once
+// per day whatever restarts happen, a missed run made up once.
+#include "bot/digest.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "storage/crm.h"
+#include "tests/support/crm_fixture.h"
+#include "tests/support/process.h"
+
+using namespace scrm;
+
+namespace {
+
+constexpr std::int64_t kShanghai0900 = 1795741200;  // 2026-11-27 09:00 Asia/Shanghai
+
+void Team(test::CrmFixture& f) {
+  f.config.schedule.timezone = "Asia/Shanghai";
+  f.config.teams.push_back({"华东销售", "boss", {"zhangsan", "lisi"}, "", ""});
+}
+
+// A day of work on 2026-11-26.
+void Work(test::CrmFixture& f) {
+  f.now = kShanghai0900 - 86400 + 3600;  // 2026-11-26 10:00
+  domain::Customer c;
+  c.owner = "zhangsan";
+  c.name = "王总";
+  c.created_at = f.now;
+  storage::InsertCustomer(f.conn(), c);
+  f.Reply("zhangsan", "跟进 王总 电话沟通");
+  f.Reply("zhangsan", "报价 王总 6万");
+  f.Reply("zhangsan", "回款 王总 2万");
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  INFO(text);
+  return text.find(part) != std::string::npos;
+}
+
+std::string ContentOf(const storage::OutboxMessage& m) {
+  rapidjson::Document doc;
+  doc.Parse(m.body.c_str());
+  return doc["markdown"]["content"].GetString();
+}
+
+}  // namespace
+
+TEST_CASE("the daily digest: yesterday per rep, stuck deals, risks", "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  Work(f);
+  f.now = kShanghai0900;
+  std::string text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
+  CHECK(Has(text, "**华东销售 日报 · 2026-11-26**"));
+  CHECK(Has(text, "新客户 1 · 跟进 1 · 阶段推进 2 · 报价 1 · 回款 ¥20,000.00"));
+  CHECK(Has(text, "- zhangsan：新客户 1，跟进 1，推进 2，报价 1，回款 ¥20,000.00"));
+  CHECK(Has(text, "- lisi：新客户 0"));
+  CHECK_FALSE(Has(text, "卡点商机"));
+  f.now += 40 * 86400;  // the deal has waited in 回款跟进 past its 30 days
+  text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
+  CHECK(Has(text, "卡点商机"));
+  CHECK(Has(text, "- 回款跟进（30 天）：1 个，¥60,000.00"));
+  CHECK(Has(text, "流失预警"));  // 40 days without a follow-up
+  auto asked = bot::RunRepMessage(f.conn(), "boss", "日报", f.Context());  // on demand
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0].recipient == "user:boss");
+  CHECK(Has(ContentOf(asked[0]), "华东销售 日报"));
+}
+
+TEST_CASE("the digest goes out at exactly 09:00 and once per day", "[digest][schedule]") {
+  test::CrmFixture f;
+  Team(f);
+  Work(f);
+  f.now = kShanghai0900 - 1;  // 08:59:59: yesterday's run is long past its window
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  f.now = kShanghai0900;
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].recipient == "user:boss");
+  CHECK(out[0].api == "/cgi-bin/message/send");
+  CHECK(Has(ContentOf(out[0]), "日报 · 2026-11-26"));
+  f.now += 60;  // a restart, or the next pass: the ledger says it ran
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  f.now = kShanghai0900 + 86400 - 1;
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  f.now = kShanghai0900 + 86400;
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).size() == 1);
+}
+
+TEST_CASE("a run missed while down is made up once, inside the window", "[digest][schedule]") {
+  test::CrmFixture f;
+  Team(f);
+  Work(f);
+  f.now = kShanghai0900 + 90 * 60;  // back at 10:30
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(Has(ContentOf(out[0]), "2026-11-26"));  // the same day it would have covered
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  f.now = kShanghai0900 + 86400 + 7 * 3600;  // next day 16:00: too late, skipped
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  f.now += 3600;
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+}
+
+TEST_CASE("a team with a robot gets its digest there", "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  f.config.robots["east"] = "KEY";
+  f.config.teams[0].robot = "east";
+  f.now = kShanghai0900;
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].recipient == "robot:east");
+  CHECK(out[0].api == "/cgi-bin/webhook/send");
+}
+
+TEST_CASE("scrm-bot digest --dry-run prints a manager's digest", "[digest][cli]") {
+  test::TempDir dir;
+  std::string config = dir.File("bot.toml");
+  std::ofstream(config) << "[wecom]\ncorp_id = \"ww0123456789abcdef\"\nagent_id = 1000002\n"
+                           "secret = \"s\"\ntoken = \"wecomScrmBotToken\"\n"
+                           "encoding_aes_key = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"\n"
+                           "[storage]\nsqlite_path = \""
+                        << dir.File("scrm.db")
+                        << "\"\n[templates]\ndir = \"" SCRM_SOURCE_DIR
+                           "/templates\"\n"
+                           "[[teams]]\nname = \"华东销售\"\nmanager = \"boss\"\n"
+                           "members = [\"zhangsan\"]\n";
+  auto [code, out] = test::RunBot(
+      {"digest", "--config", config, "--manager", "boss", "--date", "2026-11-26", "--dry-run"});
+  CHECK(code == 0);
+  CHECK(Has(out, "**华东销售 日报 · 2026-11-26**"));
+  CHECK(Has(out, "- zhangsan：新客户 0"));
+  auto [bad, error] = test::RunBot(
+      {"digest", "--config", config, "--manager", "boss", "--date", "26/11/2026", "--dry-run"});
+  CHECK(bad == 2);
+  CHECK(Has(error, "--date"));
+}
