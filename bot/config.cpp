@@ -18,8 +18,8 @@ namespace scrm::bot {
 namespace {
 
 const std::set<std::string> kSections = {
-    "server", "wecom",  "storage", "schedule", "templates", "delivery", "log",
-    "robots", "funnel", "tiering", "cadence",  "reminders", "teams"};
+    "server", "wecom",   "storage", "schedule",  "templates", "delivery",  "log",     "robots",
+    "funnel", "tiering", "cadence", "reminders", "teams",     "authority", "approval"};
 
 bool SplitListen(const std::string& listen, std::string& host, std::uint16_t& port) {
   auto colon = listen.rfind(':');
@@ -237,6 +237,8 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   ReadCadence(Section(root, "cadence", result.errors), config, result.errors);
   ReadReminders(Section(root, "reminders", result.errors), config, result.errors);
   ReadTeams(root.get("teams"), config, result.errors);
+  ReadAuthority(Section(root, "authority", result.errors), config, result.errors);
+  ReadApproval(Section(root, "approval", result.errors), config, result.errors);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/authority.h"
 #include "domain/customer.h"
 #include "domain/funnel.h"
 
@@ -73,6 +74,19 @@ struct CrmConfig {
   domain::CadenceRules cadence;
   std::map<std::string, char> tag_tiers;  // a WeCom tag name that sets a tier: "A类客户" = "A"
   int choice_minutes = 10;                // how long a numbered choice can be answered
+  // [authority] ladder: discounts a rep may give alone, by order size.
+  std::vector<domain::AuthorityRung> authority = domain::DefaultAuthority();
+};
+
+// How a quote beyond a rep's authority is approved ([approval]): with an OA
+// approval template when one is configured, else with an interactive card
+// to the manager.
+struct ApprovalConfig {
+  std::string template_id;       // oa/applyevent template; empty: card to the manager
+  std::string customer_control;  // control ids in that template (Text, Money, Number)
+  std::string amount_control;
+  std::string discount_control;
+  int remind_hours = 24;  // one reminder to the manager after this long
 };
 
 // When reminders go out ([reminders]): inside working hours of
@@ -107,6 +121,7 @@ struct Config {
   TemplatesConfig templates;
   DeliveryConfig delivery;
   CrmConfig crm;
+  ApprovalConfig approval;
   RemindersConfig reminders;
   std::vector<TeamConfig> teams;
   LogConfig log;

@@ -1,5 +1,6 @@
 // The CRM sections of the configuration: [funnel], [tiering], [cadence],
 // [reminders] and [[teams]].
+#include <algorithm>
 #include <set>
 
 #include "bot/config_reader.h"
@@ -161,6 +162,48 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
               "names no robot of [robots]");
     c.teams.push_back(std::move(team));
   }
+}
+
+void ReadAuthority(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "authority", errors);
+  const toml::node* node = r.Raw("ladder");
+  r.RejectUnknown();
+  if (!node) return;
+  const toml::array* rungs = node->as_array();
+  std::vector<domain::AuthorityRung> ladder;
+  bool ok = rungs != nullptr;
+  for (std::size_t i = 0; ok && i < rungs->size(); ++i) {
+    const toml::table* rung = (*rungs)[i].as_table();
+    auto amount = rung ? rung->get_as<int64_t>("max_amount_yuan") : nullptr;
+    const toml::node* discount = rung ? rung->get("max_discount") : nullptr;
+    auto pct = discount ? discount->value<double>() : std::nullopt;
+    ok = amount && pct && rung->size() == 2 && amount->get() > 0 && *pct >= 0 && *pct < 100;
+    if (ok) ladder.push_back({amount->get() * 100, static_cast<int>(*pct * 100 + 0.5)});
+  }
+  if (!ok) {
+    return r.Error("ladder",
+                   "expected [{ max_amount_yuan = 50000, max_discount = 5 }, ...], discounts "
+                   "in percent below 100");
+  }
+  std::sort(ladder.begin(), ladder.end(),
+            [](const auto& a, const auto& b) { return a.max_amount < b.max_amount; });
+  c.crm.authority = ladder;
+}
+
+void ReadApproval(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+  SectionReader r(t, "approval", errors);
+  ApprovalConfig& a = c.approval;
+  r.String("template_id", a.template_id);
+  r.String("customer_control", a.customer_control);
+  r.String("amount_control", a.amount_control);
+  r.String("discount_control", a.discount_control);
+  r.Integer("remind_hours", a.remind_hours, 1, 720);
+  r.RejectUnknown();
+  bool controls =
+      !a.customer_control.empty() && !a.amount_control.empty() && !a.discount_control.empty();
+  r.Require(a.template_id.empty() || controls, "template_id",
+            "needs customer_control, amount_control and discount_control (the control ids of "
+            "the template)");
 }
 
 }  // namespace scrm::bot

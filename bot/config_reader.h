@@ -94,5 +94,7 @@ void ReadTiering(const toml::table* t, Config& c, std::vector<ConfigError>& erro
 void ReadCadence(const toml::table* t, Config& c, std::vector<ConfigError>& errors);
 void ReadReminders(const toml::table* t, Config& c, std::vector<ConfigError>& errors);
 void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& errors);
+void ReadAuthority(const toml::table* t, Config& c, std::vector<ConfigError>& errors);
+void ReadApproval(const toml::table* t, Config& c, std::vector<ConfigError>& errors);
 
 }  // namespace scrm::bot

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/approvals.h"
 #include "storage/crm.h"
 #include "wecom/contacts.h"
 
@@ -109,6 +110,10 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
 
 Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
                     const CrmContext& ctx) {
+  if (on_reply.rfind(kApprovalSubmitted, 0) == 0) {
+    ApprovalSubmitted(c, on_reply, body);
+    return {};
+  }
   if (on_reply != kCustomerDetail) return {};
   auto detail = wecom::ParseExternalContactDetail(body);
   if (!detail) {

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "bot/approvals.h"
 #include "bot/async_writer.h"
 #include "bot/crm_context.h"
 #include "bot/customer_events.h"
@@ -373,6 +374,8 @@ net::awaitable<void> Delivery::Impl::ScanReminders() {
     Org org = Org::Load(c, config.teams);
     CrmContext ctx{config, funnel, templates, org, now};
     Messages messages = ReminderMessages(c, ctx);
+    Messages waiting = ApprovalReminders(c, ctx);
+    messages.insert(messages.end(), waiting.begin(), waiting.end());
     for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
     return static_cast<int>(messages.size());
   };

@@ -109,6 +109,13 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
                                    {"owner", ctx.org.NameOf(risk.owner)},
                                    {"why", risk.deleted_rep ? "删除了销售" : "长期未跟进"}});
   }
+  for (const auto& quote : storage::PendingQuotes(c, team)) {
+    auto customer = storage::CustomerById(c, quote.customer_id);
+    view.lists["approvals"].push_back({{"rep", ctx.org.NameOf(quote.rep)},
+                                       {"name", customer ? customer->name : ""},
+                                       {"amount", Yuan(quote.amount)}});
+  }
+  view.vars["has_approvals"] = view.lists["approvals"].empty() ? "" : "1";
   view.vars["has_stuck"] = view.lists["stuck"].empty() ? "" : "1";
   view.vars["has_risks"] = view.lists["risks"].empty() ? "" : "1";
   return ctx.templates.RenderView("digest_daily", view);

@@ -1,5 +1,6 @@
 #include "bot/dispatch.h"
 
+#include "bot/approvals.h"
 #include "bot/customer_events.h"
 #include "bot/rep_commands.h"
 #include "wecom/callback.h"
@@ -9,7 +10,8 @@ namespace scrm::bot {
 
 bool NeedsDispatch(const std::string& kind) {
   // An empty kind is a row stored before kinds were recorded: look inside.
-  return kind.empty() || kind == "text" || kind == "event:change_external_contact";
+  return kind.empty() || kind == "text" || kind == "event:change_external_contact" ||
+         kind == "event:sys_approval_change" || kind == "event:template_card_event";
 }
 
 Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx) {
@@ -22,6 +24,12 @@ Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const Cr
   }
   if (const auto* contact = std::get_if<wecom::ExternalContactEvent>(&parsed->event)) {
     return HandleContactEvent(c, *contact, ctx);
+  }
+  if (const auto* approval = std::get_if<wecom::ApprovalChangeEvent>(&parsed->event)) {
+    return HandleApprovalChange(c, *approval, ctx);
+  }
+  if (const auto* click = std::get_if<wecom::TemplateCardEvent>(&parsed->event)) {
+    return HandleCardClick(c, *click, ctx);
   }
   return {};
 }

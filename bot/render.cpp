@@ -43,7 +43,11 @@ const std::vector<std::string>& RequiredTemplates() {
                                                      "welcome",
                                                      "churn_alert",
                                                      "transfer_failed",
-                                                     "reminder"};
+                                                     "reminder",
+                                                     "digest_daily",
+                                                     "quote_pending",
+                                                     "quote_decided",
+                                                     "approval_reminder"};
   return kRequired;
 }
 

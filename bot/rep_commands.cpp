@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "bot/approvals.h"
 #include "bot/commands.h"
 #include "bot/digest.h"
 #include "bot/dispatch.h"
 #include "bot/local_time.h"
+#include "domain/authority.h"
 #include "storage/crm.h"
 #include "storage/reports.h"
 #include "wecom/cards.h"
@@ -223,6 +225,17 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
   Deal deal = OpenOrNewDeal(*customer);
+  if (domain::NeedsApproval(cmd.amount, cmd.discount_bp, ctx_.config.crm.authority) &&
+      !ctx_.org.ManagerOf(rep_).empty()) {
+    Store(deal);  // the deal keeps its current quote until the manager decides
+    Deal proposed = deal;
+    proposed.list_amount = cmd.amount;
+    proposed.discount_bp = cmd.discount_bp;
+    proposed.amount = domain::ApplyDiscount(cmd.amount, cmd.discount_bp);
+    auto asked = RequestApproval(c_, rep_, *customer, proposed, ctx_);
+    out_.insert(out_.end(), asked.begin(), asked.end());
+    return;
+  }
   deal.list_amount = cmd.amount;
   deal.discount_bp = cmd.discount_bp;
   deal.amount = domain::ApplyDiscount(cmd.amount, cmd.discount_bp);

@@ -119,10 +119,11 @@ std::vector<RiskyCustomer> AtRisk(Connection& c, const Owners& reps, std::int64_
   return out;
 }
 
-void InsertQuote(Connection& c, const domain::Deal& deal, const std::string& rep, std::int64_t at) {
+std::int64_t InsertQuote(Connection& c, const domain::Deal& deal, const std::string& rep,
+                         std::int64_t at, const std::string& status, const std::string& manager) {
   SQLite::Statement& q = c.Cached(
-      "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at) "
-      "VALUES (:d, :c, :r, :l, :bp, :a, :at)");
+      "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at, "
+      "status, manager) VALUES (:d, :c, :r, :l, :bp, :a, :at, :s, :m)");
   q.bind(":d", static_cast<int64_t>(deal.id));
   q.bind(":c", static_cast<int64_t>(deal.customer_id));
   q.bind(":r", rep);
@@ -130,8 +131,97 @@ void InsertQuote(Connection& c, const domain::Deal& deal, const std::string& rep
   q.bind(":bp", deal.discount_bp);
   q.bind(":a", static_cast<int64_t>(deal.amount));
   q.bind(":at", static_cast<int64_t>(at));
+  q.bind(":s", status);
+  q.bind(":m", manager);
   q.exec();
   q.reset();
+  return c.db.getLastInsertRowid();
+}
+
+namespace {
+
+constexpr const char* kQuoteSelect =
+    "SELECT id, deal_id, customer_id, rep, list_amount, discount_bp, amount, at, status, manager, "
+    "sp_no FROM quotes ";
+
+std::vector<Quote> Quotes(SQLite::Statement& q) {
+  std::vector<Quote> out;
+  try {
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
+                     q.getColumn(2).getInt64(), q.getColumn(3).getString(),
+                     q.getColumn(4).getInt64(), q.getColumn(5).getInt(), q.getColumn(6).getInt64(),
+                     q.getColumn(7).getInt64(), q.getColumn(8).getString(),
+                     q.getColumn(9).getString(), q.getColumn(10).getString()});
+    }
+  } catch (...) {
+    q.reset();
+    throw;
+  }
+  q.reset();
+  return out;
+}
+
+}  // namespace
+
+std::optional<Quote> QuoteById(Connection& c, std::int64_t id) {
+  static const std::string sql = std::string(kQuoteSelect) + "WHERE id = :id";
+  SQLite::Statement& q = c.Cached(sql.c_str());
+  q.bind(":id", static_cast<int64_t>(id));
+  auto rows = Quotes(q);
+  if (rows.empty()) return std::nullopt;
+  return rows[0];
+}
+
+std::optional<Quote> QuoteBySpNo(Connection& c, const std::string& sp_no) {
+  static const std::string sql = std::string(kQuoteSelect) + "WHERE sp_no = :sp AND sp_no != ''";
+  SQLite::Statement& q = c.Cached(sql.c_str());
+  q.bind(":sp", sp_no);
+  auto rows = Quotes(q);
+  if (rows.empty()) return std::nullopt;
+  return rows[0];
+}
+
+void SetQuoteSpNo(Connection& c, std::int64_t id, const std::string& sp_no) {
+  SQLite::Statement& q = c.Cached("UPDATE quotes SET sp_no = :sp WHERE id = :id");
+  q.bind(":sp", sp_no);
+  q.bind(":id", static_cast<int64_t>(id));
+  q.exec();
+  q.reset();
+}
+
+bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at) {
+  SQLite::Statement& q = c.Cached(
+      "UPDATE quotes SET status = :s, decided_at = :at WHERE id = :id AND status = 'pending'");
+  q.bind(":s", status);
+  q.bind(":at", static_cast<int64_t>(at));
+  q.bind(":id", static_cast<int64_t>(id));
+  int changed = q.exec();
+  q.reset();
+  return changed == 1;
+}
+
+std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
+  static const std::string sql =
+      std::string(kQuoteSelect) + "WHERE status = 'pending' AND at < :before AND reminded = 0";
+  SQLite::Statement& q = c.Cached(sql.c_str());
+  q.bind(":before", static_cast<int64_t>(before));
+  auto rows = Quotes(q);
+  for (const auto& quote : rows) {
+    SQLite::Statement& mark = c.Cached("UPDATE quotes SET reminded = 1 WHERE id = :id");
+    mark.bind(":id", static_cast<int64_t>(quote.id));
+    mark.exec();
+    mark.reset();
+  }
+  return rows;
+}
+
+std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps) {
+  static const std::string sql =
+      std::string(kQuoteSelect) + "WHERE status = 'pending' AND rep" + kInReps + "ORDER BY at";
+  SQLite::Statement& q = c.Cached(sql.c_str());
+  q.bind(":reps", JsonList(reps));
+  return Quotes(q);
 }
 
 bool RecordJobRun(Connection& c, const std::string& job, const std::string& period,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,35 @@ struct RiskyCustomer {
 std::vector<RiskyCustomer> AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before,
                                   int limit);
 
-void InsertQuote(Connection& c, const domain::Deal& deal, const std::string& rep, std::int64_t at);
+struct Quote {
+  std::int64_t id = 0;
+  std::int64_t deal_id = 0;
+  std::int64_t customer_id = 0;
+  std::string rep;
+  domain::Fen list_amount = 0;
+  int discount_bp = 0;
+  domain::Fen amount = 0;
+  std::int64_t at = 0;
+  std::string status;  // recorded, pending, approved, rejected
+  std::string manager;
+  std::string sp_no;
+};
+// Records a quote (status "recorded", or "pending" with the manager who
+// decides); returns its id.
+std::int64_t InsertQuote(Connection& c, const domain::Deal& deal, const std::string& rep,
+                         std::int64_t at, const std::string& status = "recorded",
+                         const std::string& manager = "");
+std::optional<Quote> QuoteById(Connection& c, std::int64_t id);
+std::optional<Quote> QuoteBySpNo(Connection& c, const std::string& sp_no);
+void SetQuoteSpNo(Connection& c, std::int64_t id, const std::string& sp_no);
+// Moves a pending quote to `status`; false when it was not pending (the
+// decision was applied before).
+bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at);
+// Pending quotes from before `before` whose manager was not reminded yet;
+// marks them reminded.
+std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before);
+// Pending quotes of `reps` (for the digest).
+std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps);
 
 // The run ledger: records (job, period) and returns true, or false when it
 // was recorded before (the run happened).

@@ -8,6 +8,7 @@
 
 #include "storage/crm.h"
 #include "storage/db.h"
+#include "storage/reports.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/crm_fixture.h"
 #include "tests/support/http_client.h"
@@ -124,4 +125,115 @@ TEST_CASE("the running bot reminds a rep of a due first contact, inside working 
   CHECK(Has(reminder.body, "\"touser\":\"zhangsan\""));
   CHECK(Has(test::ContentOf(reminder.body), "首次联系：孙总"));
   CHECK(app.Stop() == 0);
+}
+
+namespace {
+
+std::string ApprovalXml(const std::string& sp_no, int status, const std::string& create_time) {
+  return "<xml><ToUserName><![CDATA[" + std::string(test::kCorpId) +
+         "]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>" + create_time +
+         "</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[sys_approval_change]]>"
+         "</Event><AgentID>1000002</AgentID><ApprovalInfo><SpNo>" +
+         sp_no + "</SpNo><SpName><![CDATA[折扣审批]]></SpName><SpStatus>" + std::to_string(status) +
+         "</SpStatus><TemplateId><![CDATA[fake-discount-template]]></TemplateId><ApplyTime>"
+         "1700000000</ApplyTime><Applyer><UserId><![CDATA[zhangsan]]></UserId></Applyer>"
+         "<StatuChangeEvent>2</StatuChangeEvent></ApprovalInfo></xml>";
+}
+
+std::string ClickXml(const std::string& who, const std::string& key, const std::string& code) {
+  return "<xml><ToUserName><![CDATA[" + std::string(test::kCorpId) +
+         "]]></ToUserName><FromUserName><![CDATA[" + who +
+         "]]></FromUserName><CreateTime>1700000500</CreateTime><MsgType><![CDATA[event]]>"
+         "</MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[" +
+         key +
+         "]]></EventKey><TaskId><![CDATA[quote-1]]></TaskId><CardType><![CDATA["
+         "button_interaction]]></CardType><ResponseCode><![CDATA[" +
+         code + "]]></ResponseCode><AgentID>1000002</AgentID></xml>";
+}
+
+// Waits (bounded) until the quote `id` has an sp_no, and returns it.
+std::string WaitForSpNo(const bot::Config& config, std::int64_t id) {
+  for (int i = 0; i < 4000; ++i) {
+    auto db = storage::Db::Open({config.storage.sqlite_path, true});
+    if (db) {
+      try {
+        auto q = storage::QuoteById((*db)->connection(), id);
+        if (q && !q->sp_no.empty()) return q->sp_no;
+      } catch (const std::exception&) {
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return {};
+}
+
+std::int64_t DealAmount(const bot::Config& config, const std::string& external) {
+  auto db = storage::Db::Open({config.storage.sqlite_path, true});
+  REQUIRE(db);
+  auto c = storage::CustomerByExternalId((*db)->connection(), external);
+  REQUIRE(c);
+  auto deal = storage::OpenDeal((*db)->connection(), c->id);
+  return deal ? deal->amount : -1;
+}
+
+}  // namespace
+
+TEST_CASE("an over-authority quote through an OA approval, applied once", "[e2e][approval]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  config.approval = {test::kFakeTemplateId, "Text-1", "Money-1", "Number-1", 24};
+  test::RunningApp app(config);
+  app.wecom.AddCustomer({"wmQ", "周总", "", "zhangsan", "", "", {}});
+  Post(app, AddContactXml("zhangsan", "wmQ", "", ""));
+  REQUIRE(WaitForName(config, "wmQ", "周总"));
+
+  CHECK(Has(Ask(app, "zhangsan", "报价 周总 6万 折扣 10"), "已提交 boss 审批"));
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 1));
+  auto approvals = app.wecom.approvals();
+  REQUIRE(approvals.size() == 1);
+  CHECK(approvals[0].approvers == std::vector<std::string>{"boss"});
+  std::string sp_no = WaitForSpNo(config, 1);
+  REQUIRE(sp_no == approvals[0].sp_no);
+  CHECK(DealAmount(config, "wmQ") == 0);  // waits for the decision
+
+  REQUIRE(app.wecom.Decide(sp_no, 2, "同意"));
+  int before = app.wecom.count(kSend);
+  Post(app, ApprovalXml(sp_no, 2, "1700000600"));
+  REQUIRE(app.wecom.WaitForCount(kSend, before + 1));
+  CHECK(Has(test::ContentOf(app.wecom.calls(kSend).back().body), "boss 已批准 周总"));
+  CHECK(DealAmount(config, "wmQ") == 5'400'000);
+  // The same callback again, and a later copy: nothing changes, nobody is told twice.
+  Post(app, ApprovalXml(sp_no, 2, "1700000600"));
+  Post(app, ApprovalXml(sp_no, 2, "1700000700"));
+  CHECK(Has(Ask(app, "zhangsan", "客户 周总"), "¥54,000.00"));  // and only this answer came
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == before + 2);
+}
+
+TEST_CASE("an over-authority quote through the manager's card, applied once", "[e2e][approval]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  test::RunningApp app(config);
+  app.wecom.AddCustomer({"wmK", "吴总", "", "zhangsan", "", "", {}});
+  Post(app, AddContactXml("zhangsan", "wmK", "", ""));
+  REQUIRE(WaitForName(config, "wmK", "吴总"));
+
+  Post(app, test::TextMessageXml("zhangsan", "报价 吴总 6万 折扣 10", "7001"));
+  REQUIRE(app.wecom.WaitForCount(kSend, 2));  // the card to boss, the answer to the rep
+  auto calls = app.wecom.calls(kSend);
+  CHECK(Has(calls[0].body + calls[1].body, "\"card_type\":\"button_interaction\""));
+  app.wecom.IssueResponseCode("RC-click");
+  Post(app, ClickXml("boss", "approve:1", "RC-click"));
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/message/update_template_card", 1));
+  REQUIRE(app.wecom.WaitForCount(kSend, 3));
+  CHECK(app.wecom.calls("/cgi-bin/message/update_template_card")[0].errcode == 0);
+  CHECK(Has(test::ContentOf(app.wecom.calls(kSend).back().body), "已批准 吴总"));
+  CHECK(DealAmount(config, "wmK") == 5'400'000);
+  Post(app, ClickXml("boss", "reject:1", "RC-again"));  // a second click changes nothing
+  CHECK(Has(Ask(app, "zhangsan", "客户 吴总"), "¥54,000.00"));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count("/cgi-bin/message/update_template_card") == 1);
+  CHECK(app.wecom.count(kSend) == 4);
 }

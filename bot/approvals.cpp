@@ -1,0 +1,180 @@
+#include "bot/approvals.h"
+
+#include <spdlog/spdlog.h>
+
+#include "bot/dispatch.h"
+#include "storage/crm.h"
+#include "storage/reports.h"
+#include "wecom/approval.h"
+#include "wecom/cards.h"
+
+namespace scrm::bot {
+namespace {
+
+std::string Yuan(domain::Fen fen) { return domain::FormatYuan(fen); }
+
+std::string Percent(int bp) {
+  std::string s = std::to_string(bp / 100);
+  if (bp % 100) s += "." + std::to_string(bp % 100 / 10) + (bp % 10 ? std::to_string(bp % 10) : "");
+  return s;
+}
+
+std::string Decimal(domain::Fen fen) {
+  return std::to_string(fen / 100) + "." + std::to_string(fen % 100 / 10) +
+         std::to_string(fen % 10);
+}
+
+std::string CustomerName(storage::Connection& c, std::int64_t id) {
+  auto customer = storage::CustomerById(c, id);
+  return customer ? customer->name : "#" + std::to_string(id);
+}
+
+View QuoteView(storage::Connection& c, const storage::Quote& q, const CrmContext& ctx) {
+  return {{{"rep", ctx.org.NameOf(q.rep)},
+           {"name", CustomerName(c, q.customer_id)},
+           {"id", std::to_string(q.customer_id)},
+           {"amount", Yuan(q.amount)},
+           {"list_amount", Yuan(q.list_amount)},
+           {"discount", Percent(q.discount_bp)},
+           {"manager", ctx.org.NameOf(q.manager)}},
+          {}};
+}
+
+Messages OaRequest(const storage::Quote& q, const std::string& customer, const CrmContext& ctx) {
+  const ApprovalConfig& a = ctx.config.approval;
+  wecom::ApprovalApplication app;
+  app.creator_userid = q.rep;
+  app.template_id = a.template_id;
+  app.approvers = {q.manager};
+  app.values = {{wecom::ApplyValue::Kind::kText, a.customer_control, customer},
+                {wecom::ApplyValue::Kind::kMoney, a.amount_control, Decimal(q.list_amount)},
+                {wecom::ApplyValue::Kind::kNumber, a.discount_control, Percent(q.discount_bp)}};
+  app.summary = {"客户：" + customer, "报价：¥" + Yuan(q.amount),
+                 "折扣：" + Percent(q.discount_bp) + "%"};
+  auto body = wecom::ApplyEventBody(app);
+  if (!body) return {};
+  return {{UserRecipient(q.rep), wecom::kApplyEventPath, *body,
+           kApprovalSubmitted + std::to_string(q.id)}};
+}
+
+Messages CardRequest(storage::Connection& c, const storage::Quote& q, const CrmContext& ctx) {
+  wecom::TemplateCard card;
+  card.card_type = "button_interaction";
+  card.task_id = "quote-" + std::to_string(q.id);
+  card.title = "折扣审批";
+  card.description = ctx.org.NameOf(q.rep) + " 申请超出权限的折扣";
+  card.fields = {{"客户", CustomerName(c, q.customer_id)},
+                 {"原价", "¥" + Yuan(q.list_amount)},
+                 {"折扣", Percent(q.discount_bp) + "%"},
+                 {"报价", "¥" + Yuan(q.amount)}};
+  card.buttons = {{"批准", 1, "approve:" + std::to_string(q.id)},
+                  {"驳回", 2, "reject:" + std::to_string(q.id)}};
+  auto body =
+      wecom::TemplateCardMessageBody(wecom::Users({q.manager}), ctx.config.wecom.agent_id, card);
+  if (!body) return {};
+  return {{UserRecipient(q.manager), wecom::kMessageSendPath, *body}};
+}
+
+// Applies a decision once: the deal takes the quote when approved; the rep
+// is told either way.
+Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
+                const CrmContext& ctx) {
+  if (!storage::DecideQuote(c, q.id, approved ? "approved" : "rejected", ctx.now)) return {};
+  if (approved) {
+    auto deal = storage::OpenDeal(c, q.customer_id);
+    auto customer = storage::CustomerById(c, q.customer_id);
+    if (deal && customer && deal->id == q.deal_id) {
+      deal->list_amount = q.list_amount;
+      deal->discount_bp = q.discount_bp;
+      deal->amount = q.amount;
+      auto at = ctx.funnel.IndexOf(deal->stage);
+      auto quote_stage = ctx.funnel.IndexOf("方案报价");
+      if (at && quote_stage && *at < *quote_stage) {
+        storage::RecordStageChange(c, deal->id, deal->stage, "方案报价", ctx.now, q.manager);
+        deal->stage = "方案报价";
+        deal->stage_entered_at = ctx.now;
+      }
+      storage::UpdateDeal(c, *deal);
+      RefreshCustomer(c, *customer, ctx);
+    }
+  }
+  View view = QuoteView(c, q, ctx);
+  view.vars["approved"] = approved ? "1" : "";
+  return TextTo(q.rep, ctx.config.wecom.agent_id, ctx.templates.RenderView("quote_decided", view));
+}
+
+}  // namespace
+
+Messages RequestApproval(storage::Connection& c, const std::string& rep,
+                         const domain::Customer& customer, const domain::Deal& deal,
+                         const CrmContext& ctx) {
+  std::string manager = ctx.org.ManagerOf(rep);
+  if (manager.empty()) return {};
+  std::int64_t id = storage::InsertQuote(c, deal, rep, ctx.now, "pending", manager);
+  auto quote = storage::QuoteById(c, id);
+  Messages out = ctx.config.approval.template_id.empty() ? CardRequest(c, *quote, ctx)
+                                                         : OaRequest(*quote, customer.name, ctx);
+  auto told = TextTo(rep, ctx.config.wecom.agent_id,
+                     ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));
+  out.insert(out.end(), told.begin(), told.end());
+  return out;
+}
+
+Messages HandleApprovalChange(storage::Connection& c, const wecom::ApprovalChangeEvent& event,
+                              const CrmContext& ctx) {
+  auto quote = storage::QuoteBySpNo(c, event.info.sp_no);
+  if (!quote || quote->status != "pending") return {};
+  int status = event.info.sp_status;
+  if (status != static_cast<int>(wecom::ApprovalStatus::kApproved) &&
+      status != static_cast<int>(wecom::ApprovalStatus::kRejected)) {
+    return {};  // still pending, or revoked: nothing to apply
+  }
+  return Decide(c, *quote, status == static_cast<int>(wecom::ApprovalStatus::kApproved), ctx);
+}
+
+Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent& event,
+                         const CrmContext& ctx) {
+  const std::string& key = event.event_key;
+  bool approve = key.rfind("approve:", 0) == 0;
+  if (!approve && key.rfind("reject:", 0) != 0) return {};
+  std::string id_text = key.substr(key.find(':') + 1);
+  if (id_text.empty() || id_text.size() > 18 ||
+      id_text.find_first_not_of("0123456789") != std::string::npos) {
+    return {};
+  }
+  auto quote = storage::QuoteById(c, std::stoll(id_text));
+  if (!quote || quote->manager != event.header.from_user) return {};  // not theirs to decide
+  Messages out = Decide(c, *quote, approve, ctx);
+  if (out.empty()) return {};  // decided before: the card was updated then
+  if (!event.response_code.empty()) {
+    out.push_back(
+        {UserRecipient(quote->manager), wecom::kUpdateTemplateCardPath,
+         wecom::UpdateCardButtonBody({quote->manager}, ctx.config.wecom.agent_id,
+                                     event.response_code, approve ? "已批准" : "已驳回")});
+  }
+  return out;
+}
+
+void ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
+                       const std::string& body) {
+  std::string id = on_reply.substr(std::string_view(kApprovalSubmitted).size());
+  auto sp_no = wecom::ParseApplyEventReply(body);
+  if (!sp_no || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+    spdlog::warn("oa/applyevent answer without an sp_no for quote {}", id);
+    return;
+  }
+  storage::SetQuoteSpNo(c, std::stoll(id), *sp_no);
+}
+
+Messages ApprovalReminders(storage::Connection& c, const CrmContext& ctx) {
+  Messages out;
+  std::int64_t before = ctx.now - std::int64_t{ctx.config.approval.remind_hours} * 3600;
+  for (const auto& quote : storage::TakeQuotesToRemind(c, before)) {
+    auto more = TextTo(quote.manager, ctx.config.wecom.agent_id,
+                       ctx.templates.RenderView("approval_reminder", QuoteView(c, quote, ctx)));
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+}  // namespace scrm::bot

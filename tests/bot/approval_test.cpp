@@ -1,0 +1,120 @@
+// Discounts beyond a rep's authority: the quote waits for the manager's
+// decision, taken in an OA approval or on an interactive card, applied once.
+#include <catch2/catch.hpp>
+
+#include "bot/approvals.h"
+#include "storage/crm.h"
+#include "storage/reports.h"
+#include "tests/support/crm_fixture.h"
+
+using namespace scrm;
+
+namespace {
+
+std::int64_t Setup(test::CrmFixture& f) {
+  f.config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  domain::Customer c;
+  c.owner = "zhangsan";
+  c.name = "王总";
+  c.created_at = f.now;
+  return storage::InsertCustomer(f.conn(), c);
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  INFO(text);
+  return text.find(part) != std::string::npos;
+}
+
+wecom::TemplateCardEvent Click(const std::string& who, const std::string& key) {
+  wecom::TemplateCardEvent e;
+  e.header.from_user = who;
+  e.event_key = key;
+  e.response_code = "RC-1";
+  return e;
+}
+
+wecom::ApprovalChangeEvent Approval(const std::string& sp_no, int status) {
+  wecom::ApprovalChangeEvent e;
+  e.info.sp_no = sp_no;
+  e.info.sp_status = status;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("within authority a quote applies at once", "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  CHECK(Has(f.Reply("zhangsan", "报价 王总 3万 折扣 5"), "已记录"));  // ≤ 50,000 and ≤ 5%
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 2'850'000);
+  CHECK(domain::NeedsApproval(5'000'000, 500, domain::DefaultAuthority()) == false);
+  CHECK(domain::NeedsApproval(5'000'000, 600, domain::DefaultAuthority()));
+  CHECK(domain::NeedsApproval(5'000'100, 100, domain::DefaultAuthority()));
+  CHECK_FALSE(domain::NeedsApproval(90'000'000, 0, domain::DefaultAuthority()));
+}
+
+TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  f.Reply("zhangsan", "报价 王总 1万");  // the current quote
+  auto out = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].recipient == "user:boss");
+  CHECK(Has(out[0].body, "\"card_type\":\"button_interaction\""));
+  CHECK(Has(out[0].body, "approve:"));
+  CHECK(Has(test::ContentOf(out[1].body), "已提交 boss 审批"));
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);  // unchanged while pending
+
+  auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  std::string key = "approve:" + std::to_string(quote.id);
+  CHECK(bot::HandleCardClick(f.conn(), Click("zhangsan", key), f.Context()).empty());  // not theirs
+  auto decided = bot::HandleCardClick(f.conn(), Click("boss", key), f.Context());
+  REQUIRE(decided.size() == 2);
+  CHECK(Has(test::ContentOf(decided[0].body), "boss 已批准 王总"));
+  CHECK(decided[1].api == "/cgi-bin/message/update_template_card");
+  CHECK(Has(decided[1].body, "\"response_code\":\"RC-1\""));
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 5'400'000);
+  // WeCom re-sends, or the manager clicks again: nothing more happens.
+  CHECK(bot::HandleCardClick(f.conn(), Click("boss", key), f.Context()).empty());
+  CHECK(bot::HandleCardClick(f.conn(), Click("boss", "reject:" + std::to_string(quote.id)),
+                             f.Context())
+            .empty());
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 5'400'000);
+}
+
+TEST_CASE("with an approval template the quote goes through OA", "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  f.config.approval = {"tpl-1", "Text-1", "Money-1", "Number-1", 24};
+  auto out = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 8万 折扣 12", f.Context());
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].api == "/cgi-bin/oa/applyevent");
+  CHECK(Has(out[0].body, "\"creator_userid\":\"zhangsan\""));
+  CHECK(Has(out[0].body, "\"userid\":[\"boss\"]"));
+  CHECK(Has(out[0].body, "\"new_money\":\"80000.00\""));
+  auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  bot::ApprovalSubmitted(f.conn(), out[0].on_reply, R"({"errcode":0,"sp_no":"202611270001"})");
+  CHECK(storage::QuoteById(f.conn(), quote.id)->sp_no == "202611270001");
+
+  CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611270001", 1), f.Context()).empty());
+  auto rejected = bot::HandleApprovalChange(f.conn(), Approval("202611270001", 3), f.Context());
+  REQUIRE(rejected.size() == 1);
+  CHECK(Has(test::ContentOf(rejected[0].body), "驳回"));
+  CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611270001", 2), f.Context()).empty());
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id)->amount == 7'040'000);  // rejected stays rejected
+  CHECK(bot::HandleApprovalChange(f.conn(), Approval("unknown", 2), f.Context()).empty());
+}
+
+TEST_CASE("an unanswered approval gets one reminder", "[approval]") {
+  test::CrmFixture f;
+  Setup(f);
+  bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
+  f.now += 23 * 3600;
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
+  f.now += 2 * 3600;
+  auto reminders = bot::ApprovalReminders(f.conn(), f.Context());
+  REQUIRE(reminders.size() == 1);
+  CHECK(reminders[0].recipient == "user:boss");
+  CHECK(Has(test::ContentOf(reminders[0].body), "待审批"));
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
+}
