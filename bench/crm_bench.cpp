@@ -2,6 +2,8 @@
 // of 1,000 reps with 1,000,000 follow-ups. Prints command latency
 // percentiles and the time of a full reminder scan.
 //   crm-bench [--customers 100000] [--follow-ups 1000000] [--commands 20000] [--db PATH]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "bot/crm_context.h"
+#include "bot/digest.h"
 #include "bot/reminders.h"
 #include "bot/rep_commands.h"
 #include "storage/connection.h"
@@ -180,5 +183,33 @@ int main(int argc, char** argv) {
     std::printf("reminder scan %d: %.1f ms, %zu messages\n", run, Ms(Clock::now() - start),
                 reminders.size());
   }
+  // Digests: 1,000 reps in 100 teams of 10, each manager's daily digest and
+  // weekly review over the whole data set.
+  for (int t = 0; t < o.reps / 10; ++t) {
+    bot::TeamConfig team;
+    team.name = "团队" + std::to_string(t);
+    team.manager = "manager" + std::to_string(t);
+    for (int m = 0; m < 10; ++m) team.members.push_back(Rep(t * 10 + m));
+    config.teams.push_back(team);
+  }
+  bot::Org teams(config.teams, {});
+  bot::CrmContext digest_ctx{config, funnel, templates, teams, kNow};
+  auto start = Clock::now();
+  c.db.exec("BEGIN");
+  auto daily = bot::DailyDigestMessages(c, digest_ctx);
+  auto daily_done = Clock::now();
+  std::size_t weekly_bytes = 0;
+  for (const auto& [manager, members] : teams.reports()) {
+    weekly_bytes += bot::WeeklyReview(c, manager, kNow, digest_ctx).size();
+  }
+  c.db.exec("ROLLBACK");
+  auto weekly_done = Clock::now();
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("daily digests: %zu messages for %zu managers in %.1f ms\n", daily.size(),
+              teams.reports().size(), Ms(daily_done - start));
+  std::printf("weekly reviews: %zu managers in %.1f ms (%zu bytes)\n", teams.reports().size(),
+              Ms(weekly_done - daily_done), weekly_bytes);
+  std::printf("peak memory (max RSS of the whole run): %.1f MiB\n", usage.ru_maxrss / 1024.0);
   return 0;
 }

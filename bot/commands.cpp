@@ -17,7 +17,8 @@ enum class Kind {
   kTier,
   kTodo,
   kFunnel,
-  kDigest
+  kDigest,
+  kTeam
 };
 
 struct Spec {
@@ -40,6 +41,7 @@ const std::vector<Spec>& Specs() {
       {Kind::kTodo, "待办", {"todo"}, "待办"},
       {Kind::kFunnel, "漏斗", {"funnel"}, "漏斗"},
       {Kind::kDigest, "日报", {"digest"}, "日报"},
+      {Kind::kTeam, "团队", {"team"}, "团队"},
   };
   return specs;
 }
@@ -219,6 +221,8 @@ Command ParseArgs(const Spec& spec, const std::vector<std::string>& w) {
       return cmd::ShowFunnel{};
     case Kind::kDigest:
       return cmd::Digest{};
+    case Kind::kTeam:
+      return cmd::Team{};
     case Kind::kCustomer:
       if (auto bad = need(1, "请写明客户的名称、备注或编号")) return *bad;
       return cmd::ShowCustomer{Join(w, 0)};

@@ -46,6 +46,7 @@ struct SetTier {
 struct Todo {};
 struct ShowFunnel {};
 struct Digest {};  // yesterday's digest of the sender's team (or of the sender)
+struct Team {};    // the sender's team: open deals and overdue follow-ups per member
 // A bare number: the answer to a numbered choice the bot offered.
 struct Choose {
   int number = 0;
@@ -64,7 +65,7 @@ struct Unknown {
 
 using Command = std::variant<cmd::Help, cmd::ShowCustomer, cmd::Follow, cmd::MoveStage, cmd::Quote,
                              cmd::Paid, cmd::Lost, cmd::SetTier, cmd::Todo, cmd::ShowFunnel,
-                             cmd::Digest, cmd::Choose, cmd::Malformed, cmd::Unknown>;
+                             cmd::Digest, cmd::Team, cmd::Choose, cmd::Malformed, cmd::Unknown>;
 
 Command ParseCommand(std::string_view text);
 

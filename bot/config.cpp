@@ -124,12 +124,18 @@ void ReadSchedule(const toml::table* t, Config& c, std::vector<ConfigError>& err
   SectionReader r(t, "schedule", errors);
   r.String("timezone", c.schedule.timezone);
   r.String("daily_digest", c.schedule.daily_digest);
+  r.String("weekly_review", c.schedule.weekly_review);
   r.Integer("catch_up_hours", c.schedule.catch_up_hours, 0, 72);
   r.RejectUnknown();
   if (auto minute = domain::ParseClockTime(c.schedule.daily_digest)) {
     c.schedule.daily_digest_minute = *minute;
   } else {
     r.Error("daily_digest", "expected HH:MM, e.g. \"09:00\"");
+  }
+  if (auto minute = domain::ParseClockTime(c.schedule.weekly_review)) {
+    c.schedule.weekly_review_minute = *minute;
+  } else {
+    r.Error("weekly_review", "expected HH:MM, e.g. \"09:00\"");
   }
   try {
     date::locate_zone(c.schedule.timezone);

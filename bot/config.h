@@ -48,9 +48,11 @@ struct StorageConfig {
 
 struct ScheduleConfig {
   std::string timezone = "Asia/Shanghai";
-  std::string daily_digest = "09:00";  // local time of the managers' daily digest
-  int daily_digest_minute = 9 * 60;    // derived
-  int catch_up_hours = 6;              // a run missed while down is made up within this
+  std::string daily_digest = "09:00";   // local time of the managers' daily digest
+  int daily_digest_minute = 9 * 60;     // derived
+  int catch_up_hours = 6;               // a run missed while down is made up within this
+  std::string weekly_review = "09:00";  // local time of the weekly review, on Mondays
+  int weekly_review_minute = 9 * 60;    // derived
 };
 
 struct TemplatesConfig {

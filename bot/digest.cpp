@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "bot/app.h"
@@ -121,6 +122,110 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   return ctx.templates.RenderView("digest_daily", view);
 }
 
+namespace {
+
+std::string Change(std::int64_t now, std::int64_t before) {
+  if (before == 0) return now == 0 ? "持平" : "新增";
+  long long pct = (now - before) * 100 / before;
+  return pct == 0 ? "持平" : (pct > 0 ? "↑" : "↓") + std::to_string(pct < 0 ? -pct : pct) + "%";
+}
+
+View::Row Compare(const char* what, std::int64_t now, std::int64_t before, bool money) {
+  return {{"what", what},
+          {"now", money ? "¥" + Yuan(now) : std::to_string(now)},
+          {"before", money ? "¥" + Yuan(before) : std::to_string(before)},
+          {"change", Change(now, before)}};
+}
+
+storage::RepActivity Total(const std::map<std::string, storage::RepActivity>& by_rep) {
+  storage::RepActivity t;
+  for (const auto& [rep, a] : by_rep) {
+    t.new_customers += a.new_customers;
+    t.follow_ups += a.follow_ups;
+    t.quotes += a.quotes;
+    t.paid += a.paid;
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string WeeklyReview(storage::Connection& c, const std::string& manager, std::int64_t t,
+                         const CrmContext& ctx) {
+  const std::string& zone = ctx.config.schedule.timezone;
+  domain::Range week = domain::PreviousWeek(t, zone);
+  domain::Range before = domain::WeekBefore(week, zone);
+  storage::Owners team = ctx.org.Visible(manager);
+  auto now_by_rep = storage::Activity(c, team, week.from, week.to);
+  auto a = Total(now_by_rep);
+  auto b = Total(storage::Activity(c, team, before.from, before.to));
+  const TeamConfig* configured = TeamOf(manager, ctx.config);
+  View view;
+  view.vars["team"] = configured ? configured->name : ctx.org.NameOf(manager) + "的团队";
+  view.vars["week"] = week.label;
+  view.lists["compare"] = {Compare("新客户", a.new_customers, b.new_customers, false),
+                           Compare("跟进", a.follow_ups, b.follow_ups, false),
+                           Compare("报价", a.quotes, b.quotes, false),
+                           Compare("回款", a.paid, b.paid, true)};
+  auto funnel =
+      storage::FunnelStats(c, team, week.from, week.to, ctx.funnel.won(), ctx.funnel.lost());
+  const auto& stages = ctx.funnel.stages();
+  for (std::size_t i = 0; i + 1 < stages.size(); ++i) {
+    int from = funnel.entered[stages[i].name];
+    int to = funnel.entered[stages[i + 1].name];
+    view.lists["conversion"].push_back(
+        {{"from", stages[i].name},
+         {"to", stages[i + 1].name},
+         {"entered", std::to_string(from)},
+         {"moved", std::to_string(to)},
+         {"rate", from > 0 ? std::to_string(to * 100 / from) + "%" : "—"}});
+  }
+  view.vars["won"] = std::to_string(funnel.won);
+  view.vars["won_amount"] = Yuan(funnel.won_amount);
+  char cycle[32];
+  std::snprintf(cycle, sizeof cycle, "%.1f", funnel.average_cycle_days);
+  view.vars["cycle"] = funnel.won > 0 ? cycle : "";
+  for (const auto& [reason, n] : funnel.lost_reasons) {
+    view.lists["lost"].push_back(
+        {{"reason", reason.empty() ? "未填写" : reason}, {"count", std::to_string(n)}});
+  }
+  view.vars["has_lost"] = view.lists["lost"].empty() ? "" : "1";
+  std::vector<std::pair<std::string, storage::RepActivity>> board(now_by_rep.begin(),
+                                                                  now_by_rep.end());
+  std::stable_sort(board.begin(), board.end(), [](const auto& x, const auto& y) {
+    return x.second.paid != y.second.paid ? x.second.paid > y.second.paid
+                                          : x.second.follow_ups > y.second.follow_ups;
+  });
+  for (std::size_t i = 0; i < board.size(); ++i) {
+    view.lists["leaders"].push_back({{"rank", std::to_string(i + 1)},
+                                     {"name", ctx.org.NameOf(board[i].first)},
+                                     {"paid", Yuan(board[i].second.paid)},
+                                     {"follow_ups", std::to_string(board[i].second.follow_ups)}});
+  }
+  return ctx.templates.RenderView("digest_weekly", view);
+}
+
+std::string TeamView(storage::Connection& c, const std::string& manager, const CrmContext& ctx) {
+  storage::Owners team = ctx.org.Visible(manager);
+  auto overdue = storage::OverdueByRep(c, team, ctx.now);
+  std::map<std::string, std::pair<int, domain::Fen>> open;
+  for (const auto& deal : storage::OpenDeals(c, team)) {
+    open[deal.owner].first++;
+    open[deal.owner].second += deal.amount;
+  }
+  View view;
+  const TeamConfig* configured = TeamOf(manager, ctx.config);
+  view.vars["team"] = configured ? configured->name : ctx.org.NameOf(manager) + "的团队";
+  for (const auto& rep : team) {
+    view.lists["members"].push_back(
+        {{"name", ctx.org.NameOf(rep)},
+         {"deals", std::to_string(open[rep].first)},
+         {"amount", Yuan(open[rep].second)},
+         {"overdue", overdue[rep] ? std::to_string(overdue[rep]) : ""}});
+  }
+  return ctx.templates.RenderView("team", view);
+}
+
 Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
   Messages out;
   std::int64_t yesterday = ctx.now - 86400;
@@ -131,19 +236,45 @@ Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
   return out;
 }
 
-Messages RunScheduledJobs(storage::Connection& c, const CrmContext& ctx) {
+namespace {
+
+// Runs `job` for its latest occurrence unless the ledger says it ran; a run
+// later than catch_up_hours is recorded and skipped.
+template <class Build>
+Messages RunJob(storage::Connection& c, const CrmContext& ctx, const char* job,
+                const domain::Schedule& schedule, Build build) {
   const ScheduleConfig& s = ctx.config.schedule;
-  domain::Schedule daily{domain::Schedule::Every::kDay, s.daily_digest_minute, 1, 1};
-  domain::Occurrence due = domain::LatestOccurrence(daily, ctx.now, s.timezone);
+  domain::Occurrence due = domain::LatestOccurrence(schedule, ctx.now, s.timezone);
   if (due.period.empty()) return {};
-  if (!storage::RecordJobRun(c, "daily_digest", due.period, ctx.now)) return {};
+  if (!storage::RecordJobRun(c, job, due.period, ctx.now)) return {};
   if (ctx.now - due.at > std::int64_t{s.catch_up_hours} * 3600) {
-    spdlog::warn("daily digest {} was due at {} and is too late now; skipped", due.period, due.at);
+    spdlog::warn("{} {} was due at {} and is too late now; skipped", job, due.period, due.at);
     return {};
   }
   CrmContext at_run = ctx;
-  at_run.now = due.at;  // the digest covers the day before the scheduled run
-  return DailyDigestMessages(c, at_run);
+  at_run.now = due.at;  // a late run reports what the punctual one would have
+  return build(at_run);
+}
+
+}  // namespace
+
+Messages RunScheduledJobs(storage::Connection& c, const CrmContext& ctx) {
+  const ScheduleConfig& s = ctx.config.schedule;
+  Messages out =
+      RunJob(c, ctx, "daily_digest", {domain::Schedule::Every::kDay, s.daily_digest_minute, 1, 1},
+             [&](const CrmContext& at) { return DailyDigestMessages(c, at); });
+  Messages weekly = RunJob(
+      c, ctx, "weekly_review", {domain::Schedule::Every::kWeek, s.weekly_review_minute, 1, 1},
+      [&](const CrmContext& at) {
+        Messages all;
+        for (const auto& [manager, members] : at.org.reports()) {
+          auto more = Address(manager, WeeklyReview(c, manager, at.now, at), at);
+          all.insert(all.end(), more.begin(), more.end());
+        }
+        return all;
+      });
+  out.insert(out.end(), weekly.begin(), weekly.end());
+  return out;
 }
 
 int DigestCommand(const Config& config, const std::string& manager, const std::string& date,

@@ -21,6 +21,15 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
 // configured.
 Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx);
 
+// The weekly review (周报) of `manager`'s team for the ISO week before the one
+// containing `t`: the week against the previous one, funnel conversion by
+// stage, average deal cycle, lost reasons, a leaderboard.
+std::string WeeklyReview(storage::Connection& c, const std::string& manager, std::int64_t t,
+                         const CrmContext& ctx);
+
+// The team view (团队): per member, open deals and overdue follow-ups.
+std::string TeamView(storage::Connection& c, const std::string& manager, const CrmContext& ctx);
+
 // The scheduled jobs due at ctx.now that have not run for their period: each
 // is recorded in the run ledger in the same transaction as its messages, so
 // a restart neither repeats nor skips it. A run missed for longer than

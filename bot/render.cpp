@@ -47,7 +47,9 @@ const std::vector<std::string>& RequiredTemplates() {
                                                      "digest_daily",
                                                      "quote_pending",
                                                      "quote_decided",
-                                                     "approval_reminder"};
+                                                     "approval_reminder",
+                                                     "digest_weekly",
+                                                     "team"};
   return kRequired;
 }
 

@@ -407,6 +407,9 @@ void Run::Handle(const Command& command, int depth) {
           Todo();
         } else if constexpr (std::is_same_v<T, cmd::ShowFunnel>) {
           Funnel();
+        } else if constexpr (std::is_same_v<T, cmd::Team>) {
+          auto parts = TextTo(rep_, ctx_.config.wecom.agent_id, TeamView(c_, rep_, ctx_));
+          out_.insert(out_.end(), parts.begin(), parts.end());
         } else if constexpr (std::is_same_v<T, cmd::Digest>) {
           auto text = DailyDigest(c_, rep_, ctx_.now - 86400, ctx_);
           for (auto& body : wecom::MarkdownMessageBodies(rep_, ctx_.config.wecom.agent_id, text)) {

@@ -224,6 +224,58 @@ std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps) {
   return Quotes(q);
 }
 
+FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std::int64_t to,
+                       const std::string& won_stage, const std::string& lost_stage) {
+  FunnelWeek out;
+  std::string list = JsonList(reps);
+  {
+    static const std::string sql =
+        std::string(
+            "SELECT h.to_stage, count(DISTINCT h.deal_id) FROM stage_history h JOIN deals d "
+            "ON d.id = h.deal_id WHERE h.at >= :from AND h.at < :to AND d.owner") +
+        kInReps + "GROUP BY h.to_stage";
+    SQLite::Statement& q = c.Cached(sql.c_str());
+    q.bind(":reps", list);
+    q.bind(":from", static_cast<int64_t>(from));
+    q.bind(":to", static_cast<int64_t>(to));
+    while (q.executeStep()) out.entered[q.getColumn(0).getString()] = q.getColumn(1).getInt();
+    q.reset();
+  }
+  {
+    static const std::string sql =
+        std::string(
+            "SELECT count(*), coalesce(sum(amount), 0), coalesce(avg(closed_at - created_at), 0) "
+            "FROM deals WHERE closed_at >= :from AND closed_at < :to AND stage = :won AND owner") +
+        kInReps;
+    SQLite::Statement& q = c.Cached(sql.c_str());
+    q.bind(":reps", list);
+    q.bind(":from", static_cast<int64_t>(from));
+    q.bind(":to", static_cast<int64_t>(to));
+    q.bind(":won", won_stage);
+    if (q.executeStep()) {
+      out.won = q.getColumn(0).getInt();
+      out.won_amount = q.getColumn(1).getInt64();
+      out.average_cycle_days = q.getColumn(2).getDouble() / 86400.0;
+    }
+    q.reset();
+  }
+  {
+    static const std::string sql =
+        std::string(
+            "SELECT lost_reason, count(*) FROM deals WHERE closed_at >= :from AND closed_at < :to "
+            "AND stage = :lost AND owner") +
+        kInReps + "GROUP BY lost_reason ORDER BY count(*) DESC";
+    SQLite::Statement& q = c.Cached(sql.c_str());
+    q.bind(":reps", list);
+    q.bind(":from", static_cast<int64_t>(from));
+    q.bind(":to", static_cast<int64_t>(to));
+    q.bind(":lost", lost_stage);
+    while (q.executeStep()) out.lost_reasons[q.getColumn(0).getString()] = q.getColumn(1).getInt();
+    q.reset();
+  }
+  return out;
+}
+
 bool RecordJobRun(Connection& c, const std::string& job, const std::string& period,
                   std::int64_t at) {
   SQLite::Statement& q = c.Cached(

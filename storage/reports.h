@@ -70,6 +70,17 @@ std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before);
 // Pending quotes of `reps` (for the digest).
 std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps);
 
+// A week of the funnel for the weekly review.
+struct FunnelWeek {
+  std::map<std::string, int> entered;  // stage → deals that entered it
+  int won = 0;
+  domain::Fen won_amount = 0;
+  double average_cycle_days = 0;            // created → won, of the deals won
+  std::map<std::string, int> lost_reasons;  // reason → deals lost
+};
+FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std::int64_t to,
+                       const std::string& won_stage, const std::string& lost_stage);
+
 // The run ledger: records (job, period) and returns true, or false when it
 // was recorded before (the run happened).
 bool RecordJobRun(Connection& c, const std::string& job, const std::string& period,

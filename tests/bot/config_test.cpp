@@ -161,6 +161,47 @@ members = ["zhangsan", "wangwu"]
   CHECK(ErrorKeys("teams = 3\n" + kCredentials) == V{"teams"});
 }
 
+TEST_CASE("discount authority, approvals and the digest schedule", "[config]") {
+  using V = std::vector<std::string>;
+  auto r = LoadConfigText(kCredentials + R"(
+[schedule]
+daily_digest = "08:30"
+catch_up_hours = 3
+[authority]
+ladder = [{ max_amount_yuan = 200000, max_discount = 3 }, { max_amount_yuan = 50000, max_discount = 5.5 }]
+[approval]
+template_id = "tpl"
+customer_control = "Text-1"
+amount_control = "Money-1"
+discount_control = "Number-1"
+)",
+                          NoEnv());
+  INFO((r.errors.empty() ? "" : r.errors[0].ToString()));
+  REQUIRE(r.config);
+  CHECK(r.config->schedule.daily_digest_minute == 8 * 60 + 30);
+  CHECK(r.config->schedule.catch_up_hours == 3);
+  REQUIRE(r.config->crm.authority.size() == 2);
+  CHECK(r.config->crm.authority[0].max_amount == 5'000'000);  // sorted by amount
+  CHECK(r.config->crm.authority[0].max_discount_bp == 550);
+  CHECK(r.config->approval.template_id == "tpl");
+  auto defaults = LoadConfigText(kCredentials, NoEnv());
+  REQUIRE(defaults.config);
+  CHECK(defaults.config->crm.authority.size() == 1);
+  CHECK(defaults.config->approval.remind_hours == 24);
+
+  CHECK(ErrorKeys(kCredentials + "[schedule]\ndaily_digest = \"9am\"\n") ==
+        V{"schedule.daily_digest"});
+  CHECK(ErrorKeys(kCredentials + "[authority]\nladder = [{ max_amount_yuan = 1 }]\n") ==
+        V{"authority.ladder"});
+  CHECK(ErrorKeys(kCredentials +
+                  "[authority]\nladder = [{ max_amount_yuan = 1, max_discount = 100 }]\n") ==
+        V{"authority.ladder"});
+  CHECK(ErrorKeys(kCredentials + "[approval]\ntemplate_id = \"tpl\"\n") ==
+        V{"approval.template_id"});
+  CHECK(ErrorKeys(kCredentials + "[[teams]]\nname = \"a\"\nmanager = \"m\"\nrobot = \"x\"\n") ==
+        V{"teams[0].robot"});
+}
+
 TEST_CASE("WeCom credentials are validated", "[config]") {
   using V = std::vector<std::string>;
   CHECK(ErrorKeys("") == V{"wecom.corp_id", "wecom.agent_id", "wecom.secret", "wecom.token",

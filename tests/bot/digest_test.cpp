@@ -137,3 +137,37 @@ TEST_CASE("scrm-bot digest --dry-run prints a manager's digest", "[digest][cli]"
   CHECK(bad == 2);
   CHECK(Has(error, "--date"));
 }
+
+TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboard",
+          "[digest][weekly]") {
+  test::CrmFixture f;
+  Team(f);
+  Work(f);                                          // Thursday 2026-11-26, in ISO week 48
+  std::int64_t monday = kShanghai0900 + 3 * 86400;  // 2026-11-30 09:00
+  std::string text = bot::WeeklyReview(f.conn(), "boss", monday, f.Context());
+  CHECK(Has(text, "**华东销售 周报 · 2026-W48**"));
+  CHECK(Has(text, "- 新客户：1（上周 0，新增）"));
+  CHECK(Has(text, "- 回款：¥20,000.00（上周 ¥0.00，新增）"));
+  CHECK(Has(text, "- 方案报价 → 合同谈判：0 / 1（0%）"));
+  CHECK(Has(text, "成交 0 单"));
+  CHECK(Has(text, "1. zhangsan：¥20,000.00，跟进 1"));
+
+  f.now = monday - 1;  // Sunday night: only the daily digest is due
+  auto sunday = bot::RunScheduledJobs(f.conn(), f.Context());
+  f.now = monday;
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(out.size() == 2);  // Monday's daily digest and the weekly review
+  CHECK(Has(ContentOf(out[1]), "周报 · 2026-W48"));
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+}
+
+TEST_CASE("团队 shows each member's open deals and overdue follow-ups", "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  Work(f);
+  f.now += 3 * 86400;
+  std::string text = f.Reply("boss", "团队");
+  CHECK(Has(text, "华东销售："));
+  CHECK(Has(text, "· zhangsan：进行中商机 1 个，¥60,000.00"));
+  CHECK(Has(text, "· lisi：进行中商机 0 个"));
+}
