@@ -171,3 +171,20 @@ TEST_CASE("团队 shows each member's open deals and overdue follow-ups", "[dige
   CHECK(Has(text, "· zhangsan：进行中商机 1 个，¥60,000.00"));
   CHECK(Has(text, "· lisi：进行中商机 0 个"));
 }
+
+TEST_CASE("in America/New_York the digest follows 09:00 across the DST switch",
+          "[digest][schedule]") {
+  test::CrmFixture f;
+  Team(f);
+  f.config.schedule.timezone = "America/New_York";
+  std::int64_t mar7 = 1772892000;  // 2026-03-07 09:00 EST = 14:00 UTC
+  std::int64_t mar8 = 1772974800;  // 2026-03-08 09:00 EDT = 13:00 UTC (clocks went forward)
+  f.now = mar7;
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).size() == 1);
+  f.now = mar8 - 1;  // 08:59:59 EDT; in standard time this would already be 09:59
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  f.now = mar8;
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(Has(ContentOf(out[0]), "日报 · 2026-03-07"));
+}

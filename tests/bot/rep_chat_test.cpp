@@ -237,3 +237,20 @@ TEST_CASE("an over-authority quote through the manager's card, applied once", "[
   CHECK(app.wecom.count("/cgi-bin/message/update_template_card") == 1);
   CHECK(app.wecom.count(kSend) == 4);
 }
+
+TEST_CASE("the running bot sends the manager's digest at 09:00", "[e2e][digest]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.schedule.timezone = "Asia/Shanghai";
+  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  test::RunningApp app(config);  // 2023-11-15 06:13 local: yesterday's run is too late, skipped
+  CHECK(Has(Ask(app, "zhangsan", "帮助"), "命令一览"));  // the bot is up and dispatching
+  app.clock.Advance(2 * 3600 + 47 * 60);                 // 09:00
+  REQUIRE(app.wecom.WaitForCount(kSend, 2));
+  auto digest = app.wecom.calls(kSend)[1];
+  CHECK(Has(digest.body, "\"touser\":\"boss\""));
+  CHECK(Has(digest.body, "\"msgtype\":\"markdown\""));
+  CHECK(Has(digest.body, "华东 日报 · 2023-11-14"));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == 2);
+}
