@@ -2,24 +2,14 @@
 
 #include <date/tz.h>
 
+#include "domain/schedule.h"
+
 namespace scrm::bot {
 namespace {
 
-// The zone by name, looked up once per thread (zones live as long as the
-// process's tz database).
-const date::time_zone* Zone(const std::string& name) {
-  thread_local std::string cached_name;
-  thread_local const date::time_zone* cached = nullptr;
-  if (!cached || cached_name != name) {
-    cached = date::locate_zone(name);
-    cached_name = name;
-  }
-  return cached;
-}
-
 date::local_seconds Local(std::int64_t t, const std::string& zone) {
   auto utc = date::sys_seconds{std::chrono::seconds{t}};
-  return Zone(zone)->to_local(utc);
+  return domain::FindZone(zone)->to_local(utc);
 }
 
 }  // namespace
@@ -46,7 +36,7 @@ int LocalWeekday(std::int64_t t, const std::string& zone) {
 std::int64_t EndOfLocalDay(std::int64_t t, const std::string& zone) {
   auto local = Local(t, zone);
   auto next_midnight = date::floor<date::days>(local) + date::days{1};
-  auto utc = Zone(zone)->to_sys(next_midnight, date::choose::earliest);
+  auto utc = domain::FindZone(zone)->to_sys(next_midnight, date::choose::earliest);
   return std::chrono::duration_cast<std::chrono::seconds>(utc.time_since_epoch()).count() - 1;
 }
 

@@ -14,24 +14,14 @@ using date::local_seconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const date::time_zone* Zone(const std::string& name) {
-  thread_local std::string cached_name;
-  thread_local const date::time_zone* cached = nullptr;
-  if (!cached || cached_name != name) {
-    cached = date::locate_zone(name);
-    cached_name = name;
-  }
-  return cached;
-}
-
 local_seconds ToLocal(std::int64_t t, const std::string& zone) {
-  return Zone(zone)->to_local(date::sys_seconds{seconds{t}});
+  return FindZone(zone)->to_local(date::sys_seconds{seconds{t}});
 }
 
 // A local time → UTC; skipped times move forward, repeated ones take the
 // first.
 std::int64_t ToUtc(local_seconds local, const std::string& zone) {
-  const date::time_zone* z = Zone(zone);
+  const date::time_zone* z = FindZone(zone);
   auto info = z->get_info(local);
   date::sys_seconds utc;
   if (info.result == date::local_info::nonexistent) {
@@ -57,6 +47,16 @@ Occurrence At(local_days day, const Schedule& s, const std::string& zone, std::s
 }
 
 }  // namespace
+
+const date::time_zone* FindZone(const std::string& name) {
+  thread_local std::string cached_name;
+  thread_local const date::time_zone* cached = nullptr;
+  if (!cached || cached_name != name) {
+    cached = date::locate_zone(name);
+    cached_name = name;
+  }
+  return cached;
+}
 
 Occurrence LatestOccurrence(const Schedule& s, std::int64_t now, const std::string& zone) {
   local_days today = date::floor<days>(ToLocal(now, zone));

@@ -7,7 +7,15 @@
 #include <optional>
 #include <string>
 
+namespace date {
+class time_zone;
+}
+
 namespace scrm::domain {
+
+// The IANA zone `name`, looked up once per thread (throws
+// std::runtime_error for an unknown name; the configuration checks names).
+const date::time_zone* FindZone(const std::string& name);
 
 struct Schedule {
   enum class Every { kDay, kWeek, kMonth };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "storage/connection.h"
+#include "storage/json_list.h"
 
 namespace scrm::storage {
 namespace {
@@ -113,21 +114,6 @@ void BindDeal(SQLite::Statement& q, const Deal& d) {
   q.bind(":closed", static_cast<int64_t>(d.closed_at));
 }
 
-// A JSON array of strings, for "IN (SELECT value FROM json_each(...))".
-std::string JsonArray(const Owners& owners) {
-  std::string out = "[";
-  for (const auto& o : owners) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char ch : o) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
-    }
-    out += '"';
-  }
-  return out + "]";
-}
-
 template <class Row, class Read>
 std::vector<Row> All(SQLite::Statement& q, Read read) {
   std::vector<Row> out;
@@ -168,7 +154,7 @@ std::vector<Customer> FindCustomers(Connection& c, const Owners& owners, const s
              "customers WHERE owner IN (SELECT value FROM json_each(:owners)) AND removed_at = 0 "
              "AND (instr(name, :q) > 0 OR instr(remark, :q) > 0 OR instr(company, :q) > 0) "
              "ORDER BY id LIMIT :limit");
-  std::string list = JsonArray(owners);
+  std::string list = JsonList(owners);
   for (const std::string* sql : {&exact, &contains}) {
     Use q(c, sql->c_str());
     q->bind(":owners", list);
@@ -290,7 +276,7 @@ std::vector<Deal> OpenDeals(Connection& c, const Owners& owners) {
   static const std::string everyone =
       Select(kDealColumns, "deals WHERE closed_at = 0 ORDER BY stage_entered_at");
   Use q(c, owners.empty() ? everyone.c_str() : some.c_str());
-  if (!owners.empty()) q->bind(":owners", JsonArray(owners));
+  if (!owners.empty()) q->bind(":owners", JsonList(owners));
   return All<Deal>(*q, ReadDeal);
 }
 
@@ -338,7 +324,7 @@ std::vector<Customer> DueCustomers(Connection& c, const Owners& owners, std::int
       "AND owner IN (SELECT value FROM json_each(:owners)) ORDER BY next_follow_up_at "
       "LIMIT :limit");
   Use q(c, owners.empty() ? everyone.c_str() : some.c_str());
-  if (!owners.empty()) q->bind(":owners", JsonArray(owners));
+  if (!owners.empty()) q->bind(":owners", JsonList(owners));
   q->bind(":until", static_cast<int64_t>(until));
   q->bind(":limit", limit);
   return All<Customer>(*q, ReadCustomer);

@@ -1,23 +1,10 @@
 #include "storage/reports.h"
 
 #include "storage/connection.h"
+#include "storage/json_list.h"
 
 namespace scrm::storage {
 namespace {
-
-std::string JsonList(const Owners& owners) {
-  std::string out = "[";
-  for (const auto& o : owners) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char ch : o) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
-    }
-    out += '"';
-  }
-  return out + "]";
-}
 
 // Runs `sql` (binding :reps, :from, :to) and adds column 1 of each row to
 // the field of the rep in column 0.
