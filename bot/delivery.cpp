@@ -165,7 +165,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
   std::int64_t next_scan_at = 0;          // when reminders are looked for next
-  std::string digest_done;                // the last daily-digest period seen run
+  std::string digest_done;                // the job periods last seen run (daily|weekly)
   domain::Funnel funnel;
 };
 
@@ -340,13 +340,17 @@ int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow&
   }
 }
 
-// Scheduled jobs (the daily digest): looked at when a new period is due;
-// the run ledger in the database decides whether it runs.
+// Scheduled jobs (the daily digest, the weekly review): looked at when
+// either reaches a new period; the run ledger in the database decides
+// whether each runs.
 net::awaitable<void> Delivery::Impl::RunSchedule() {
   std::int64_t now = Now();
-  domain::Schedule daily{domain::Schedule::Every::kDay, config.schedule.daily_digest_minute, 1, 1};
-  std::string period = domain::LatestOccurrence(daily, now, config.schedule.timezone).period;
-  if (period.empty() || period == digest_done) co_return;
+  const ScheduleConfig& s = config.schedule;
+  domain::Schedule daily{domain::Schedule::Every::kDay, s.daily_digest_minute, 1, 1};
+  domain::Schedule weekly{domain::Schedule::Every::kWeek, s.weekly_review_minute, 1, 1};
+  std::string period = domain::LatestOccurrence(daily, now, s.timezone).period + "|" +
+                       domain::LatestOccurrence(weekly, now, s.timezone).period;
+  if (period == digest_done) co_return;
   storage::Writer::Job job = [this, now](storage::Connection& c) {
     Org org = Org::Load(c, config.teams);
     CrmContext ctx{config, funnel, templates, org, now};

@@ -248,7 +248,8 @@ Messages RunJob(storage::Connection& c, const CrmContext& ctx, const char* job,
   if (due.period.empty()) return {};
   if (!storage::RecordJobRun(c, job, due.period, ctx.now)) return {};
   if (ctx.now - due.at > std::int64_t{s.catch_up_hours} * 3600) {
-    spdlog::warn("{} {} was due at {} and is too late now; skipped", job, due.period, due.at);
+    spdlog::info("{} {} was due at {}, more than schedule.catch_up_hours ago; skipped", job,
+                 due.period, due.at);
     return {};
   }
   CrmContext at_run = ctx;

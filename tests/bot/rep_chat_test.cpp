@@ -254,3 +254,21 @@ TEST_CASE("the running bot sends the manager's digest at 09:00", "[e2e][digest]"
   CHECK(app.Stop() == 0);
   CHECK(app.wecom.count(kSend) == 2);
 }
+
+TEST_CASE("the weekly review goes out at its own time on Monday", "[e2e][digest]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.schedule.timezone = "Asia/Shanghai";
+  config.schedule.weekly_review_minute = 10 * 60;  // the daily digest stays at 09:00
+  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  test::RunningApp app(config);  // Wednesday 2023-11-15 06:13:20 local
+  CHECK(Has(Ask(app, "zhangsan", "帮助"), "命令一览"));
+  app.clock.Advance(5 * 86400 + 10000);  // Monday 2023-11-20 09:00
+  REQUIRE(app.wecom.WaitForCount(kSend, 2));
+  CHECK(Has(app.wecom.calls(kSend)[1].body, "日报 · 2023-11-19"));
+  app.clock.Advance(3600);  // 10:00
+  REQUIRE(app.wecom.WaitForCount(kSend, 3));
+  CHECK(Has(app.wecom.calls(kSend)[2].body, "周报 · 2023-W46"));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == 3);
+}
