@@ -1,5 +1,7 @@
-// Storage-internal: exposes the SQLiteCpp handle behind Db and Writer. Only
-// storage/*.cpp and storage tests include this header.
+// The SQLiteCpp handle behind Db and Writer. Included by storage/*.cpp, by
+// the bot code that opens a transaction around writer jobs or commands
+// (dispatch savepoints, sync-org, digest), and by tests and benchmarks; the
+// SQL itself stays in storage/.
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
