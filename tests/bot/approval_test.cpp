@@ -68,6 +68,13 @@ TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") 
   auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
   std::string key = "approve:" + std::to_string(quote.id);
   CHECK(bot::HandleCardClick(f.conn(), Click("zhangsan", key), f.Context()).empty());  // not theirs
+  for (const char* bad :
+       {"approve:", "approve:abc", "approve:-1", "approve:99999999999999999999", "accept:1", ""}) {
+    CHECK(bot::HandleCardClick(f.conn(), Click("boss", bad), f.Context()).empty());
+  }
+  bot::ApprovalSubmitted(f.conn(), "approval_submitted:x", R"({"sp_no":"1"})");  // ignored
+  bot::ApprovalSubmitted(f.conn(), "approval_submitted:1", "not json");          // ignored
+  CHECK(storage::QuoteById(f.conn(), quote.id)->status == "pending");
   auto decided = bot::HandleCardClick(f.conn(), Click("boss", key), f.Context());
   REQUIRE(decided.size() == 2);
   CHECK(Has(test::ContentOf(decided[0].body), "boss 已批准 王总"));
