@@ -424,27 +424,40 @@ storage::Result<std::vector<storage::InboxRow>> Delivery::Impl::NextInboxRows() 
   return rows;
 }
 
+// Starts sending the oldest pending row of each recipient that may go now,
+// up to the free call slots. It reads a window of pending rows sized to the
+// free slots, and looks further only when nothing in the window could go
+// (every row there waits for a retry or a rate limit).
 net::awaitable<double> Delivery::Impl::SendDue() {
   std::int64_t now = Now();
   double wait = 1.0;
-  auto rows = storage::PendingOutbox(*db, kBatch);
-  if (!rows) {
-    spdlog::error("cannot read the outbox: {}", rows.error().message());
-    co_return wait;
-  }
   std::set<std::string> seen;  // recipients whose oldest pending row was looked at
-  for (auto& row : *rows) {
-    if (static_cast<int>(in_flight.size()) >= config.delivery.concurrency) break;
-    const std::string& to = row.message.recipient;
-    if (!seen.insert(to).second) continue;  // only a recipient's oldest row may go
-    if (in_flight.count(row.id) || unrecorded.count(row.id)) continue;
-    if (row.next_attempt_at > now) {
-      wait = std::min(wait, static_cast<double>(row.next_attempt_at - now));
-      continue;
+  int free_slots = config.delivery.concurrency - static_cast<int>(in_flight.size());
+  int limit = std::min(kBatch, static_cast<int>(in_flight.size()) + 4 * std::max(free_slots, 1));
+  while (free_slots > 0) {
+    auto rows = storage::PendingOutbox(*db, limit);
+    if (!rows) {
+      spdlog::error("cannot read the outbox: {}", rows.error().message());
+      co_return wait;
     }
-    if (!Admit(row, static_cast<double>(now), wait)) continue;
-    in_flight.insert(row.id);
-    net::co_spawn(ioc, SendOne(std::move(row)), net::detached);
+    int started = 0;
+    for (auto& row : *rows) {
+      if (static_cast<int>(in_flight.size()) >= config.delivery.concurrency) break;
+      const std::string& to = row.message.recipient;
+      if (!seen.insert(to).second) continue;  // only a recipient's oldest row may go
+      if (in_flight.count(row.id) || unrecorded.count(row.id)) continue;
+      if (row.next_attempt_at > now) {
+        wait = std::min(wait, static_cast<double>(row.next_attempt_at - now));
+        continue;
+      }
+      if (!Admit(row, static_cast<double>(now), wait)) continue;
+      in_flight.insert(row.id);
+      ++started;
+      net::co_spawn(ioc, SendOne(std::move(row)), net::detached);
+    }
+    bool all_read = rows->size() < static_cast<std::size_t>(limit) || limit >= kBatch;
+    if (started > 0 || all_read) break;
+    limit = std::min(kBatch, limit * 4);
   }
   if (now - counted_at >= 5 || now < counted_at) {  // the full count scans the table
     counted_at = now;
