@@ -11,18 +11,8 @@
 namespace scrm::bot {
 namespace {
 
-std::string Yuan(domain::Fen fen) { return domain::FormatYuan(fen); }
-
-std::string Percent(int bp) {
-  std::string s = std::to_string(bp / 100);
-  if (bp % 100) s += "." + std::to_string(bp % 100 / 10) + (bp % 10 ? std::to_string(bp % 10) : "");
-  return s;
-}
-
-std::string Decimal(domain::Fen fen) {
-  return std::to_string(fen / 100) + "." + std::to_string(fen % 100 / 10) +
-         std::to_string(fen % 10);
-}
+using domain::FormatPercent;
+using domain::FormatYuan;
 
 std::string CustomerName(storage::Connection& c, std::int64_t id) {
   auto customer = storage::CustomerById(c, id);
@@ -33,9 +23,9 @@ View QuoteView(storage::Connection& c, const storage::Quote& q, const CrmContext
   return {{{"rep", ctx.org.NameOf(q.rep)},
            {"name", CustomerName(c, q.customer_id)},
            {"id", std::to_string(q.customer_id)},
-           {"amount", Yuan(q.amount)},
-           {"list_amount", Yuan(q.list_amount)},
-           {"discount", Percent(q.discount_bp)},
+           {"amount", FormatYuan(q.amount)},
+           {"list_amount", FormatYuan(q.list_amount)},
+           {"discount", FormatPercent(q.discount_bp)},
            {"manager", ctx.org.NameOf(q.manager)}},
           {}};
 }
@@ -46,11 +36,12 @@ Messages OaRequest(const storage::Quote& q, const std::string& customer, const C
   app.creator_userid = q.rep;
   app.template_id = a.template_id;
   app.approvers = {q.manager};
-  app.values = {{wecom::ApplyValue::Kind::kText, a.customer_control, customer},
-                {wecom::ApplyValue::Kind::kMoney, a.amount_control, Decimal(q.list_amount)},
-                {wecom::ApplyValue::Kind::kNumber, a.discount_control, Percent(q.discount_bp)}};
-  app.summary = {"客户：" + customer, "报价：¥" + Yuan(q.amount),
-                 "折扣：" + Percent(q.discount_bp) + "%"};
+  app.values = {
+      {wecom::ApplyValue::Kind::kText, a.customer_control, customer},
+      {wecom::ApplyValue::Kind::kMoney, a.amount_control, domain::FormatPlain(q.list_amount)},
+      {wecom::ApplyValue::Kind::kNumber, a.discount_control, FormatPercent(q.discount_bp)}};
+  app.summary = {"客户：" + customer, "报价：¥" + FormatYuan(q.amount),
+                 "折扣：" + FormatPercent(q.discount_bp) + "%"};
   auto body = wecom::ApplyEventBody(app);
   if (!body) return {};
   return {{UserRecipient(q.rep), wecom::kApplyEventPath, *body,
@@ -64,9 +55,9 @@ Messages CardRequest(storage::Connection& c, const storage::Quote& q, const CrmC
   card.title = "折扣审批";
   card.description = ctx.org.NameOf(q.rep) + " 申请超出权限的折扣";
   card.fields = {{"客户", CustomerName(c, q.customer_id)},
-                 {"原价", "¥" + Yuan(q.list_amount)},
-                 {"折扣", Percent(q.discount_bp) + "%"},
-                 {"报价", "¥" + Yuan(q.amount)}};
+                 {"原价", "¥" + FormatYuan(q.list_amount)},
+                 {"折扣", FormatPercent(q.discount_bp) + "%"},
+                 {"报价", "¥" + FormatYuan(q.amount)}};
   card.buttons = {{"批准", 1, "approve:" + std::to_string(q.id)},
                   {"驳回", 2, "reject:" + std::to_string(q.id)}};
   auto body =
@@ -87,13 +78,7 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
       deal->list_amount = q.list_amount;
       deal->discount_bp = q.discount_bp;
       deal->amount = q.amount;
-      auto at = ctx.funnel.IndexOf(deal->stage);
-      auto quote_stage = ctx.funnel.IndexOf("方案报价");
-      if (at && quote_stage && *at < *quote_stage) {
-        storage::RecordStageChange(c, deal->id, deal->stage, "方案报价", ctx.now, q.manager);
-        deal->stage = "方案报价";
-        deal->stage_entered_at = ctx.now;
-      }
+      AdvanceDeal(c, *deal, kQuoteStage, q.manager, ctx);
       storage::UpdateDeal(c, *deal);
       RefreshCustomer(c, *customer, ctx);
     }

@@ -4,23 +4,10 @@
 #include <set>
 
 #include "bot/config_reader.h"
+#include "domain/schedule.h"
 
 namespace scrm::bot {
 namespace {
-
-// "HH:MM" → minutes after midnight.
-std::optional<int> ParseClock(const std::string& text) {
-  if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  for (int i : {0, 1, 3, 4}) {
-    if (text[static_cast<std::size_t>(i)] < '0' || text[static_cast<std::size_t>(i)] > '9') {
-      return std::nullopt;
-    }
-  }
-  int h = (text[0] - '0') * 10 + (text[1] - '0');
-  int m = (text[3] - '0') * 10 + (text[4] - '0');
-  if (h > 23 || m > 59) return std::nullopt;
-  return h * 60 + m;
-}
 
 void ReadStages(const toml::node* node, Config& c, SectionReader& r) {
   if (!node) return;
@@ -110,8 +97,8 @@ void ReadReminders(const toml::table* t, Config& c, std::vector<ConfigError>& er
   r.Bool("weekends", rc.weekends);
   r.Integer("scan_minutes", rc.scan_minutes, 1, 1440);
   r.RejectUnknown();
-  auto start = ParseClock(rc.work_start);
-  auto end = ParseClock(rc.work_end);
+  auto start = domain::ParseClockTime(rc.work_start);
+  auto end = domain::ParseClockTime(rc.work_end);
   if (!start) r.Error("work_start", "expected HH:MM, e.g. \"09:00\"");
   if (!end) r.Error("work_end", "expected HH:MM, e.g. \"18:00\"");
   if (start && end) {

@@ -20,6 +20,17 @@ domain::Funnel FunnelOf(const Config& config) {
   return *domain::Funnel::Create(config.crm.stages, config.crm.lost_stage);
 }
 
+void AdvanceDeal(storage::Connection& c, domain::Deal& deal, const std::string& stage,
+                 const std::string& by, const CrmContext& ctx) {
+  auto at = ctx.funnel.IndexOf(deal.stage);
+  auto target = ctx.funnel.IndexOf(stage);
+  if (!at || !target || *at >= *target) return;
+  if (deal.id == 0) deal.id = storage::InsertDeal(c, deal);
+  storage::RecordStageChange(c, deal.id, deal.stage, stage, ctx.now, by);
+  deal.stage = stage;
+  deal.stage_entered_at = ctx.now;
+}
+
 void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const CrmContext& ctx) {
   auto open = storage::OpenDeal(c, customer.id);
   customer.tier = domain::Tier(customer, open ? open->amount : 0, ctx.config.crm.tiering);

@@ -116,6 +116,16 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<void> Loop();
   net::awaitable<void> ProcessInbox();
   int DispatchOne(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx);
+  // Inside a writer job: runs `handler` with the CRM context at `now` and
+  // queues the messages it returns; returns how many.
+  template <class Handler>
+  int Handle(storage::Connection& c, std::int64_t now, Handler handler) {
+    Org org = Org::Load(c, config.teams);
+    CrmContext ctx{config, funnel, templates, org, now};
+    Messages messages = handler(ctx);
+    for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
+    return static_cast<int>(messages.size());
+  }
   net::awaitable<void> ScanReminders();
   net::awaitable<void> RunSchedule();
   std::optional<std::vector<storage::InboxRow>> TakeHandedOver();
@@ -165,6 +175,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
   std::int64_t next_scan_at = 0;          // when reminders are looked for next
+  std::int64_t schedule_looked_at = -1;   // the second the schedule was last looked at
   std::string digest_done;                // the job periods last seen run (daily|weekly)
   domain::Funnel funnel;
 };
@@ -345,6 +356,8 @@ int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow&
 // whether each runs.
 net::awaitable<void> Delivery::Impl::RunSchedule() {
   std::int64_t now = Now();
+  if (now == schedule_looked_at) co_return;  // once a second is enough, however many passes
+  schedule_looked_at = now;
   const ScheduleConfig& s = config.schedule;
   domain::Schedule daily{domain::Schedule::Every::kDay, s.daily_digest_minute, 1, 1};
   domain::Schedule weekly{domain::Schedule::Every::kWeek, s.weekly_review_minute, 1, 1};
@@ -352,11 +365,7 @@ net::awaitable<void> Delivery::Impl::RunSchedule() {
                        domain::LatestOccurrence(weekly, now, s.timezone).period;
   if (period == digest_done) co_return;
   storage::Writer::Job job = [this, now](storage::Connection& c) {
-    Org org = Org::Load(c, config.teams);
-    CrmContext ctx{config, funnel, templates, org, now};
-    Messages messages = RunScheduledJobs(c, ctx);
-    for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
-    return static_cast<int>(messages.size());
+    return Handle(c, now, [&](const CrmContext& ctx) { return RunScheduledJobs(c, ctx); });
   };
   auto done = co_await async_writer->Run(std::move(job));
   if (!done) {
@@ -375,13 +384,12 @@ net::awaitable<void> Delivery::Impl::ScanReminders() {
   next_scan_at = now + std::int64_t{config.reminders.scan_minutes} * 60;
   if (!InWorkingHours(now, config)) co_return;
   storage::Writer::Job job = [this, now](storage::Connection& c) {
-    Org org = Org::Load(c, config.teams);
-    CrmContext ctx{config, funnel, templates, org, now};
-    Messages messages = ReminderMessages(c, ctx);
-    Messages waiting = ApprovalReminders(c, ctx);
-    messages.insert(messages.end(), waiting.begin(), waiting.end());
-    for (const auto& m : messages) storage::EnqueueOutbox(c, m, now);
-    return static_cast<int>(messages.size());
+    return Handle(c, now, [&](const CrmContext& ctx) {
+      Messages messages = ReminderMessages(c, ctx);
+      Messages waiting = ApprovalReminders(c, ctx);
+      messages.insert(messages.end(), waiting.begin(), waiting.end());
+      return messages;
+    });
   };
   auto done = co_await async_writer->Run(std::move(job));
   if (!done) {
@@ -518,11 +526,8 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
             body = reply.body](storage::Connection& c) {
       storage::MarkOutboxSent(c, id, now);
       if (on_reply.empty()) return 0;
-      Org org = Org::Load(c, config.teams);
-      CrmContext ctx{config, funnel, templates, org, now};
-      Messages more = ApplyReply(c, on_reply, body, ctx);
-      for (const auto& m : more) storage::EnqueueOutbox(c, m, now);
-      return static_cast<int>(more.size());
+      return Handle(c, now,
+                    [&](const CrmContext& ctx) { return ApplyReply(c, on_reply, body, ctx); });
     };
   }
   std::string why = Describe(reply);

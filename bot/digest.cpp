@@ -20,7 +20,7 @@ namespace {
 
 constexpr int kRisksListed = 10;
 
-std::string Yuan(domain::Fen fen) { return domain::FormatYuan(fen); }
+using domain::FormatYuan;
 
 const TeamConfig* TeamOf(const std::string& manager, const Config& config) {
   for (const auto& team : config.teams) {
@@ -44,7 +44,7 @@ std::vector<View::Row> StuckByStage(storage::Connection& c, const storage::Owner
     if (it == by_stage.end()) continue;
     rows.push_back({{"stage", stage.name},
                     {"count", std::to_string(it->second.first)},
-                    {"amount", Yuan(it->second.second)},
+                    {"amount", FormatYuan(it->second.second)},
                     {"sla", std::to_string(stage.sla_days)}});
   }
   return rows;
@@ -71,7 +71,7 @@ Messages Address(const std::string& manager, const std::string& text, const CrmC
 std::string DailyDigest(storage::Connection& c, const std::string& manager, std::int64_t day,
                         const CrmContext& ctx) {
   const std::string& zone = ctx.config.schedule.timezone;
-  domain::Range range = domain::PreviousDay(day + 86400, zone);  // the day containing `day`
+  domain::Range range = domain::DayOf(day, zone);
   storage::Owners team = ctx.org.Visible(manager);
   auto activity = storage::Activity(c, team, range.from, range.to);
   auto overdue = storage::OverdueByRep(c, team, range.to);
@@ -93,14 +93,14 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
                                   {"follow_ups", std::to_string(a.follow_ups)},
                                   {"stage_moves", std::to_string(a.stage_moves)},
                                   {"quotes", std::to_string(a.quotes)},
-                                  {"paid", Yuan(a.paid)},
+                                  {"paid", FormatYuan(a.paid)},
                                   {"overdue", overdue[rep] ? std::to_string(overdue[rep]) : ""}});
   }
   view.vars["new_customers"] = std::to_string(total.new_customers);
   view.vars["follow_ups"] = std::to_string(total.follow_ups);
   view.vars["stage_moves"] = std::to_string(total.stage_moves);
   view.vars["quotes"] = std::to_string(total.quotes);
-  view.vars["paid"] = Yuan(total.paid);
+  view.vars["paid"] = FormatYuan(total.paid);
   view.vars["overdue"] = overdue_total ? std::to_string(overdue_total) : "";
   view.lists["stuck"] = StuckByStage(c, team, range.to, ctx.funnel);
   std::int64_t silent_before = range.to - std::int64_t{ctx.config.crm.tiering.at_risk_days} * 86400;
@@ -114,7 +114,7 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
     auto customer = storage::CustomerById(c, quote.customer_id);
     view.lists["approvals"].push_back({{"rep", ctx.org.NameOf(quote.rep)},
                                        {"name", customer ? customer->name : ""},
-                                       {"amount", Yuan(quote.amount)}});
+                                       {"amount", FormatYuan(quote.amount)}});
   }
   view.vars["has_approvals"] = view.lists["approvals"].empty() ? "" : "1";
   view.vars["has_stuck"] = view.lists["stuck"].empty() ? "" : "1";
@@ -132,8 +132,8 @@ std::string Change(std::int64_t now, std::int64_t before) {
 
 View::Row Compare(const char* what, std::int64_t now, std::int64_t before, bool money) {
   return {{"what", what},
-          {"now", money ? "¥" + Yuan(now) : std::to_string(now)},
-          {"before", money ? "¥" + Yuan(before) : std::to_string(before)},
+          {"now", money ? "¥" + FormatYuan(now) : std::to_string(now)},
+          {"before", money ? "¥" + FormatYuan(before) : std::to_string(before)},
           {"change", Change(now, before)}};
 }
 
@@ -181,7 +181,7 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
          {"rate", from > 0 ? std::to_string(to * 100 / from) + "%" : "—"}});
   }
   view.vars["won"] = std::to_string(funnel.won);
-  view.vars["won_amount"] = Yuan(funnel.won_amount);
+  view.vars["won_amount"] = FormatYuan(funnel.won_amount);
   char cycle[32];
   std::snprintf(cycle, sizeof cycle, "%.1f", funnel.average_cycle_days);
   view.vars["cycle"] = funnel.won > 0 ? cycle : "";
@@ -199,7 +199,7 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
   for (std::size_t i = 0; i < board.size(); ++i) {
     view.lists["leaders"].push_back({{"rank", std::to_string(i + 1)},
                                      {"name", ctx.org.NameOf(board[i].first)},
-                                     {"paid", Yuan(board[i].second.paid)},
+                                     {"paid", FormatYuan(board[i].second.paid)},
                                      {"follow_ups", std::to_string(board[i].second.follow_ups)}});
   }
   return ctx.templates.RenderView("digest_weekly", view);
@@ -220,7 +220,7 @@ std::string TeamView(storage::Connection& c, const std::string& manager, const C
     view.lists["members"].push_back(
         {{"name", ctx.org.NameOf(rep)},
          {"deals", std::to_string(open[rep].first)},
-         {"amount", Yuan(open[rep].second)},
+         {"amount", FormatYuan(open[rep].second)},
          {"overdue", overdue[rep] ? std::to_string(overdue[rep]) : ""}});
   }
   return ctx.templates.RenderView("team", view);

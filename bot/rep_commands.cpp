@@ -19,18 +19,10 @@ namespace {
 using domain::Customer;
 using domain::Deal;
 
-constexpr const char* kQuoteStage = "方案报价";
-constexpr const char* kPaymentStage = "回款跟进";
+using domain::FormatYuan;
 
-std::string Yuan(domain::Fen fen) { return domain::FormatYuan(fen); }
-
-// At most `limit` bytes of `text`, cut at a character boundary, with "…".
-std::string Shorten(const std::string& text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
-}
+// How much of an unknown message the hint quotes: 60 bytes and "…".
+constexpr std::size_t kQuoted = 60 + std::string_view("…").size();
 
 // One command run for one rep: the replies it collects.
 class Run {
@@ -75,11 +67,6 @@ class Run {
   Messages out_;
 };
 
-std::string Decimal(std::int64_t hundredths) {
-  return std::to_string(hundredths / 100) + "." + std::to_string(hundredths % 100 / 10) +
-         std::to_string(hundredths % 10);
-}
-
 // The command as text with {} where the customer goes, to run again once the
 // rep picks one of several customers.
 struct PatternOf {
@@ -87,10 +74,12 @@ struct PatternOf {
   std::string operator()(const cmd::Follow& c) const { return "跟进 {} " + c.content; }
   std::string operator()(const cmd::MoveStage& c) const { return "阶段 {} " + c.stage; }
   std::string operator()(const cmd::Quote& c) const {
-    std::string s = "报价 {} " + Decimal(c.amount);
-    return c.discount_bp ? s + " 折扣 " + Decimal(c.discount_bp) : s;
+    std::string s = "报价 {} " + domain::FormatPlain(c.amount);
+    return c.discount_bp ? s + " 折扣 " + domain::FormatPercent(c.discount_bp) : s;
   }
-  std::string operator()(const cmd::Paid& c) const { return "回款 {} " + Decimal(c.amount); }
+  std::string operator()(const cmd::Paid& c) const {
+    return "回款 {} " + domain::FormatPlain(c.amount);
+  }
   std::string operator()(const cmd::Lost& c) const { return "输单 {} " + c.reason; }
   std::string operator()(const cmd::SetTier& c) const { return std::string("分级 {} ") + c.tier; }
   template <class Other>
@@ -177,7 +166,7 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
         {"owner", ctx_.org.NameOf(customer->owner)},
         {"channel", customer->channel},
         {"stage", deal ? deal->stage : "暂无商机"},
-        {"amount", deal && deal->amount > 0 ? Yuan(deal->amount) : ""},
+        {"amount", deal && deal->amount > 0 ? FormatYuan(deal->amount) : ""},
         {"last_follow_up", last ? When(last->at) : "暂无"},
         {"last_content", last ? last->content : ""},
         {"next_follow_up", When(customer->next_follow_up_at)}},
@@ -239,27 +228,18 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   deal.list_amount = cmd.amount;
   deal.discount_bp = cmd.discount_bp;
   deal.amount = domain::ApplyDiscount(cmd.amount, cmd.discount_bp);
-  auto at = ctx_.funnel.IndexOf(deal.stage);
-  auto quote = ctx_.funnel.IndexOf(kQuoteStage);
-  if (at && quote && *at < *quote) MoveDeal(deal, *customer, kQuoteStage);  // a quote is sent
+  AdvanceDeal(c_, deal, kQuoteStage, rep_, ctx_);  // a quote has been sent
   Store(deal);
   storage::InsertQuote(c_, deal, rep_, ctx_.now);
   Refresh(*customer);
-  std::string discount;
-  if (cmd.discount_bp) {
-    discount = std::to_string(cmd.discount_bp / 100);
-    if (cmd.discount_bp % 100) {
-      discount += "." + std::to_string(cmd.discount_bp % 100 / 10) +
-                  (cmd.discount_bp % 10 ? std::to_string(cmd.discount_bp % 10) : "");
-    }
-  }
-  Say("quote_recorded", {{{"name", customer->name},
-                          {"id", std::to_string(customer->id)},
-                          {"amount", Yuan(deal.amount)},
-                          {"list_amount", Yuan(deal.list_amount)},
-                          {"discount", discount},
-                          {"stage", deal.stage}},
-                         {}});
+  Say("quote_recorded",
+      {{{"name", customer->name},
+        {"id", std::to_string(customer->id)},
+        {"amount", FormatYuan(deal.amount)},
+        {"list_amount", FormatYuan(deal.list_amount)},
+        {"discount", cmd.discount_bp ? domain::FormatPercent(cmd.discount_bp) : ""},
+        {"stage", deal.stage}},
+       {}});
 }
 
 void Run::Payment(const cmd::Paid& cmd) {
@@ -271,21 +251,19 @@ void Run::Payment(const cmd::Paid& cmd) {
   customer->paid_total += cmd.amount;
   storage::InsertPayment(c_, deal.id, customer->id, rep_, cmd.amount, ctx_.now);
   bool won = deal.amount > 0 && deal.paid >= deal.amount;
-  auto at = ctx_.funnel.IndexOf(deal.stage);
-  auto collecting = ctx_.funnel.IndexOf(kPaymentStage);
   if (won) {
     MoveDeal(deal, *customer, ctx_.funnel.won());
-  } else if (at && collecting && *at < *collecting) {
-    MoveDeal(deal, *customer, kPaymentStage);
+  } else {
+    AdvanceDeal(c_, deal, kPaymentStage, rep_, ctx_);
   }
   Store(deal);
   Refresh(*customer);
   domain::Fen remaining = deal.amount > deal.paid ? deal.amount - deal.paid : 0;
   Say("payment_recorded", {{{"name", customer->name},
                             {"id", std::to_string(customer->id)},
-                            {"amount", Yuan(cmd.amount)},
-                            {"paid", Yuan(deal.paid)},
-                            {"remaining", remaining > 0 ? Yuan(remaining) : ""},
+                            {"amount", FormatYuan(cmd.amount)},
+                            {"paid", FormatYuan(deal.paid)},
+                            {"remaining", remaining > 0 ? FormatYuan(remaining) : ""},
                             {"won", won ? "1" : ""}},
                            {}});
 }
@@ -358,13 +336,13 @@ void Run::Funnel() {
   }
   View view{{{"scope", owners.size() > 1 ? "团队" : "我"},
              {"count", std::to_string(count)},
-             {"amount", Yuan(total)}},
+             {"amount", FormatYuan(total)}},
             {}};
   for (const auto& stage : ctx_.funnel.stages()) {
     if (stage.name == ctx_.funnel.won()) continue;  // open deals only
     auto [n, amount] = by_stage[stage.name];
     view.lists["stages"].push_back(
-        {{"name", stage.name}, {"count", std::to_string(n)}, {"amount", Yuan(amount)}});
+        {{"name", stage.name}, {"count", std::to_string(n)}, {"amount", FormatYuan(amount)}});
   }
   Say("funnel", view);
 }
@@ -421,9 +399,10 @@ void Run::Handle(const Command& command, int depth) {
           Say("command_error",
               {{{"command", c.command}, {"problem", c.problem}, {"usage", Usage(c.command)}}, {}});
         } else {
-          Say("unknown_command",
-              {{{"text", Shorten(c.text, 60)}, {"closest", c.closest}, {"usage", Usage(c.closest)}},
-               {}});
+          Say("unknown_command", {{{"text", wecom::TruncateBytes(c.text, kQuoted)},
+                                   {"closest", c.closest},
+                                   {"usage", Usage(c.closest)}},
+                                  {}});
         }
       },
       command);

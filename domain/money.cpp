@@ -98,4 +98,20 @@ std::string FormatYuan(Fen amount) {
          static_cast<char>('0' + cents % 10);
 }
 
+std::string FormatPlain(Fen amount) {
+  std::string sign = amount < 0 ? "-" : "";
+  Fen a = amount < 0 ? -amount : amount;
+  return sign + std::to_string(a / 100) + "." + std::to_string(a % 100 / 10) +
+         std::to_string(a % 10);
+}
+
+std::string FormatPercent(int basis_points) {
+  std::string out = std::to_string(basis_points / 100);
+  int fraction = basis_points % 100;
+  if (fraction == 0) return out;
+  out += "." + std::to_string(fraction / 10);
+  if (fraction % 10) out += std::to_string(fraction % 10);
+  return out;
+}
+
 }  // namespace scrm::domain

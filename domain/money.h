@@ -17,5 +17,11 @@ std::optional<Fen> ParseAmount(std::string_view text);
 
 // "12,000.00" style rendering with thousands separators and two decimals.
 std::string FormatYuan(Fen amount);
+// "12000.00": two decimals, no separators (WeCom's Money controls, and text
+// that ParseAmount reads back).
+std::string FormatPlain(Fen amount);
+// A discount in basis points as a percent without trailing zeros: 500 →
+// "5", 550 → "5.5", 225 → "2.25".
+std::string FormatPercent(int basis_points);
 
 }  // namespace scrm::domain

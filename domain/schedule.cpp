@@ -89,11 +89,14 @@ std::optional<int> ParseClockTime(const std::string& text) {
   return h * 60 + m;
 }
 
+Range DayOf(std::int64_t t, const std::string& zone) {
+  local_days day = date::floor<days>(ToLocal(t, zone));
+  return {ToUtc(local_seconds{day.time_since_epoch()}, zone),
+          ToUtc(local_seconds{(day + days{1}).time_since_epoch()}, zone), DayLabel(day)};
+}
+
 Range PreviousDay(std::int64_t t, const std::string& zone) {
-  local_days today = date::floor<days>(ToLocal(t, zone));
-  local_days yesterday = today - days{1};
-  return {ToUtc(local_seconds{yesterday.time_since_epoch()}, zone),
-          ToUtc(local_seconds{today.time_since_epoch()}, zone), DayLabel(yesterday)};
+  return DayOf(DayOf(t, zone).from - 1, zone);
 }
 
 Range PreviousWeek(std::int64_t t, const std::string& zone) {

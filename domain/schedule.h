@@ -47,6 +47,7 @@ struct Range {
   std::int64_t to = 0;
   std::string label;  // "2026-11-26", "2026-W47", "2026-11"
 };
+Range DayOf(std::int64_t t, const std::string& zone);
 Range PreviousDay(std::int64_t t, const std::string& zone);
 Range PreviousWeek(std::int64_t t, const std::string& zone);
 Range WeekBefore(const Range& week, const std::string& zone);

@@ -35,4 +35,22 @@ class Connection {
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
+// A cached statement for one use: reset, with its bindings cleared, however
+// the use ends (so a failed step does not hold a read snapshot open).
+class Use {
+ public:
+  Use(Connection& c, const char* sql) : q_(c.Cached(sql)) {}
+  ~Use() {
+    q_.reset();
+    q_.clearBindings();
+  }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+  SQLite::Statement* operator->() { return &q_; }
+  SQLite::Statement& operator*() { return q_; }
+
+ private:
+  SQLite::Statement& q_;
+};
+
 }  // namespace scrm::storage

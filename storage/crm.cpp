@@ -11,21 +11,6 @@ namespace {
 using domain::Customer;
 using domain::Deal;
 
-// Resets a cached statement however the use of it ends.
-class Use {
- public:
-  Use(Connection& c, const char* sql) : q_(c.Cached(sql)) {}
-  ~Use() {
-    q_.reset();
-    q_.clearBindings();
-  }
-  SQLite::Statement* operator->() { return &q_; }
-  SQLite::Statement& operator*() { return q_; }
-
- private:
-  SQLite::Statement& q_;
-};
-
 constexpr const char* kCustomerColumns =
     "id, external_userid, name, company, remark, owner, tier, tier_manual, lifecycle, channel, "
     "is_large, deleted_rep, created_at, last_follow_up_at, next_follow_up_at, won_at, paid_total";

@@ -6,22 +6,16 @@
 namespace scrm::storage {
 namespace {
 
-// Runs `sql` (binding :reps, :from, :to) and adds column 1 of each row to
-// the field of the rep in column 0.
+// Runs `sql` (binding :reps, :from, :to) and hands each row to `field`
+// with the activity of the rep in column 0.
 template <class Field>
 void Count(Connection& c, const char* sql, const Owners& reps, std::int64_t from, std::int64_t to,
            std::map<std::string, RepActivity>& out, Field field) {
-  SQLite::Statement& q = c.Cached(sql);
-  q.bind(":reps", JsonList(reps));
-  q.bind(":from", static_cast<int64_t>(from));
-  q.bind(":to", static_cast<int64_t>(to));
-  try {
-    while (q.executeStep()) field(out[q.getColumn(0).getString()], q.getColumn(1).getInt64());
-  } catch (...) {
-    q.reset();
-    throw;
-  }
-  q.reset();
+  Use q(c, sql);
+  q->bind(":reps", JsonList(reps));
+  q->bind(":from", static_cast<int64_t>(from));
+  q->bind(":to", static_cast<int64_t>(to));
+  while (q->executeStep()) field(out[q->getColumn(0).getString()], *q);
 }
 
 constexpr const char* kInReps = " IN (SELECT value FROM json_each(:reps)) ";
@@ -43,21 +37,21 @@ std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, s
       "AND at >= :from AND at < :to GROUP BY by_user";
   static const std::string quotes = std::string("SELECT rep, count(*) FROM quotes WHERE rep") +
                                     kInReps + "AND at >= :from AND at < :to GROUP BY rep";
-  static const std::string payments = std::string("SELECT rep, count(*) FROM payments WHERE rep") +
-                                      kInReps + "AND at >= :from AND at < :to GROUP BY rep";
-  static const std::string paid = std::string("SELECT rep, sum(amount) FROM payments WHERE rep") +
-                                  kInReps + "AND at >= :from AND at < :to GROUP BY rep";
-  Count(c, customers.c_str(), reps, from, to, out,
-        [](RepActivity& a, std::int64_t n) { a.new_customers = static_cast<int>(n); });
-  Count(c, follow_ups.c_str(), reps, from, to, out,
-        [](RepActivity& a, std::int64_t n) { a.follow_ups = static_cast<int>(n); });
-  Count(c, moves.c_str(), reps, from, to, out,
-        [](RepActivity& a, std::int64_t n) { a.stage_moves = static_cast<int>(n); });
-  Count(c, quotes.c_str(), reps, from, to, out,
-        [](RepActivity& a, std::int64_t n) { a.quotes = static_cast<int>(n); });
-  Count(c, payments.c_str(), reps, from, to, out,
-        [](RepActivity& a, std::int64_t n) { a.payments = static_cast<int>(n); });
-  Count(c, paid.c_str(), reps, from, to, out, [](RepActivity& a, std::int64_t n) { a.paid = n; });
+  static const std::string payments =
+      std::string("SELECT rep, count(*), sum(amount) FROM payments WHERE rep") + kInReps +
+      "AND at >= :from AND at < :to GROUP BY rep";
+  auto count = [](int RepActivity::*field) {
+    return
+        [field](RepActivity& a, SQLite::Statement& row) { a.*field = row.getColumn(1).getInt(); };
+  };
+  Count(c, customers.c_str(), reps, from, to, out, count(&RepActivity::new_customers));
+  Count(c, follow_ups.c_str(), reps, from, to, out, count(&RepActivity::follow_ups));
+  Count(c, moves.c_str(), reps, from, to, out, count(&RepActivity::stage_moves));
+  Count(c, quotes.c_str(), reps, from, to, out, count(&RepActivity::quotes));
+  Count(c, payments.c_str(), reps, from, to, out, [](RepActivity& a, SQLite::Statement& row) {
+    a.payments = row.getColumn(1).getInt();
+    a.paid = row.getColumn(2).getInt64();
+  });
   return out;
 }
 
@@ -67,17 +61,11 @@ std::map<std::string, int> OverdueByRep(Connection& c, const Owners& reps, std::
           "SELECT owner, count(*) FROM customers WHERE next_follow_up_at > 0 AND "
           "next_follow_up_at < :before AND removed_at = 0 AND owner") +
       kInReps + "GROUP BY owner";
-  SQLite::Statement& q = c.Cached(sql.c_str());
-  q.bind(":reps", JsonList(reps));
-  q.bind(":before", static_cast<int64_t>(before));
+  Use q(c, sql.c_str());
+  q->bind(":reps", JsonList(reps));
+  q->bind(":before", static_cast<int64_t>(before));
   std::map<std::string, int> out;
-  try {
-    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt();
-  } catch (...) {
-    q.reset();
-    throw;
-  }
-  q.reset();
+  while (q->executeStep()) out[q->getColumn(0).getString()] = q->getColumn(1).getInt();
   return out;
 }
 
@@ -88,40 +76,33 @@ std::vector<RiskyCustomer> AtRisk(Connection& c, const Owners& reps, std::int64_
           "SELECT id, name, owner, deleted_rep FROM customers WHERE removed_at = 0 AND "
           "(deleted_rep = 1 OR max(last_follow_up_at, created_at, won_at) < :silent) AND owner") +
       kInReps + "ORDER BY deleted_rep DESC, last_follow_up_at LIMIT :limit";
-  SQLite::Statement& q = c.Cached(sql.c_str());
-  q.bind(":reps", JsonList(reps));
-  q.bind(":silent", static_cast<int64_t>(silent_before));
-  q.bind(":limit", limit);
+  Use q(c, sql.c_str());
+  q->bind(":reps", JsonList(reps));
+  q->bind(":silent", static_cast<int64_t>(silent_before));
+  q->bind(":limit", limit);
   std::vector<RiskyCustomer> out;
-  try {
-    while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(),
-                     q.getColumn(2).getString(), q.getColumn(3).getInt() != 0});
-    }
-  } catch (...) {
-    q.reset();
-    throw;
+  while (q->executeStep()) {
+    out.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getString(),
+                   q->getColumn(2).getString(), q->getColumn(3).getInt() != 0});
   }
-  q.reset();
   return out;
 }
 
 std::int64_t InsertQuote(Connection& c, const domain::Deal& deal, const std::string& rep,
                          std::int64_t at, const std::string& status, const std::string& manager) {
-  SQLite::Statement& q = c.Cached(
-      "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at, "
-      "status, manager) VALUES (:d, :c, :r, :l, :bp, :a, :at, :s, :m)");
-  q.bind(":d", static_cast<int64_t>(deal.id));
-  q.bind(":c", static_cast<int64_t>(deal.customer_id));
-  q.bind(":r", rep);
-  q.bind(":l", static_cast<int64_t>(deal.list_amount));
-  q.bind(":bp", deal.discount_bp);
-  q.bind(":a", static_cast<int64_t>(deal.amount));
-  q.bind(":at", static_cast<int64_t>(at));
-  q.bind(":s", status);
-  q.bind(":m", manager);
-  q.exec();
-  q.reset();
+  Use q(c,
+        "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at, "
+        "status, manager) VALUES (:d, :c, :r, :l, :bp, :a, :at, :s, :m)");
+  q->bind(":d", static_cast<int64_t>(deal.id));
+  q->bind(":c", static_cast<int64_t>(deal.customer_id));
+  q->bind(":r", rep);
+  q->bind(":l", static_cast<int64_t>(deal.list_amount));
+  q->bind(":bp", deal.discount_bp);
+  q->bind(":a", static_cast<int64_t>(deal.amount));
+  q->bind(":at", static_cast<int64_t>(at));
+  q->bind(":s", status);
+  q->bind(":m", manager);
+  q->exec();
   return c.db.getLastInsertRowid();
 }
 
@@ -133,19 +114,13 @@ constexpr const char* kQuoteSelect =
 
 std::vector<Quote> Quotes(SQLite::Statement& q) {
   std::vector<Quote> out;
-  try {
-    while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
-                     q.getColumn(2).getInt64(), q.getColumn(3).getString(),
-                     q.getColumn(4).getInt64(), q.getColumn(5).getInt(), q.getColumn(6).getInt64(),
-                     q.getColumn(7).getInt64(), q.getColumn(8).getString(),
-                     q.getColumn(9).getString(), q.getColumn(10).getString()});
-    }
-  } catch (...) {
-    q.reset();
-    throw;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
+                   q.getColumn(2).getInt64(), q.getColumn(3).getString(),
+                   q.getColumn(4).getInt64(), q.getColumn(5).getInt(), q.getColumn(6).getInt64(),
+                   q.getColumn(7).getInt64(), q.getColumn(8).getString(),
+                   q.getColumn(9).getString(), q.getColumn(10).getString()});
   }
-  q.reset();
   return out;
 }
 
@@ -153,52 +128,48 @@ std::vector<Quote> Quotes(SQLite::Statement& q) {
 
 std::optional<Quote> QuoteById(Connection& c, std::int64_t id) {
   static const std::string sql = std::string(kQuoteSelect) + "WHERE id = :id";
-  SQLite::Statement& q = c.Cached(sql.c_str());
-  q.bind(":id", static_cast<int64_t>(id));
-  auto rows = Quotes(q);
+  Use q(c, sql.c_str());
+  q->bind(":id", static_cast<int64_t>(id));
+  auto rows = Quotes(*q);
   if (rows.empty()) return std::nullopt;
   return rows[0];
 }
 
 std::optional<Quote> QuoteBySpNo(Connection& c, const std::string& sp_no) {
   static const std::string sql = std::string(kQuoteSelect) + "WHERE sp_no = :sp AND sp_no != ''";
-  SQLite::Statement& q = c.Cached(sql.c_str());
-  q.bind(":sp", sp_no);
-  auto rows = Quotes(q);
+  Use q(c, sql.c_str());
+  q->bind(":sp", sp_no);
+  auto rows = Quotes(*q);
   if (rows.empty()) return std::nullopt;
   return rows[0];
 }
 
 void SetQuoteSpNo(Connection& c, std::int64_t id, const std::string& sp_no) {
-  SQLite::Statement& q = c.Cached("UPDATE quotes SET sp_no = :sp WHERE id = :id");
-  q.bind(":sp", sp_no);
-  q.bind(":id", static_cast<int64_t>(id));
-  q.exec();
-  q.reset();
+  Use q(c, "UPDATE quotes SET sp_no = :sp WHERE id = :id");
+  q->bind(":sp", sp_no);
+  q->bind(":id", static_cast<int64_t>(id));
+  q->exec();
 }
 
 bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at) {
-  SQLite::Statement& q = c.Cached(
-      "UPDATE quotes SET status = :s, decided_at = :at WHERE id = :id AND status = 'pending'");
-  q.bind(":s", status);
-  q.bind(":at", static_cast<int64_t>(at));
-  q.bind(":id", static_cast<int64_t>(id));
-  int changed = q.exec();
-  q.reset();
+  Use q(c, "UPDATE quotes SET status = :s, decided_at = :at WHERE id = :id AND status = 'pending'");
+  q->bind(":s", status);
+  q->bind(":at", static_cast<int64_t>(at));
+  q->bind(":id", static_cast<int64_t>(id));
+  int changed = q->exec();
   return changed == 1;
 }
 
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
   static const std::string sql =
       std::string(kQuoteSelect) + "WHERE status = 'pending' AND at < :before AND reminded = 0";
-  SQLite::Statement& q = c.Cached(sql.c_str());
-  q.bind(":before", static_cast<int64_t>(before));
-  auto rows = Quotes(q);
+  Use q(c, sql.c_str());
+  q->bind(":before", static_cast<int64_t>(before));
+  auto rows = Quotes(*q);
   for (const auto& quote : rows) {
-    SQLite::Statement& mark = c.Cached("UPDATE quotes SET reminded = 1 WHERE id = :id");
-    mark.bind(":id", static_cast<int64_t>(quote.id));
-    mark.exec();
-    mark.reset();
+    Use mark(c, "UPDATE quotes SET reminded = 1 WHERE id = :id");
+    mark->bind(":id", static_cast<int64_t>(quote.id));
+    mark->exec();
   }
   return rows;
 }
@@ -206,9 +177,9 @@ std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
 std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps) {
   static const std::string sql =
       std::string(kQuoteSelect) + "WHERE status = 'pending' AND rep" + kInReps + "ORDER BY at";
-  SQLite::Statement& q = c.Cached(sql.c_str());
-  q.bind(":reps", JsonList(reps));
-  return Quotes(q);
+  Use q(c, sql.c_str());
+  q->bind(":reps", JsonList(reps));
+  return Quotes(*q);
 }
 
 FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std::int64_t to,
@@ -221,12 +192,11 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
             "SELECT h.to_stage, count(DISTINCT h.deal_id) FROM stage_history h JOIN deals d "
             "ON d.id = h.deal_id WHERE h.at >= :from AND h.at < :to AND d.owner") +
         kInReps + "GROUP BY h.to_stage";
-    SQLite::Statement& q = c.Cached(sql.c_str());
-    q.bind(":reps", list);
-    q.bind(":from", static_cast<int64_t>(from));
-    q.bind(":to", static_cast<int64_t>(to));
-    while (q.executeStep()) out.entered[q.getColumn(0).getString()] = q.getColumn(1).getInt();
-    q.reset();
+    Use q(c, sql.c_str());
+    q->bind(":reps", list);
+    q->bind(":from", static_cast<int64_t>(from));
+    q->bind(":to", static_cast<int64_t>(to));
+    while (q->executeStep()) out.entered[q->getColumn(0).getString()] = q->getColumn(1).getInt();
   }
   {
     static const std::string sql =
@@ -234,17 +204,16 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
             "SELECT count(*), coalesce(sum(amount), 0), coalesce(avg(closed_at - created_at), 0) "
             "FROM deals WHERE closed_at >= :from AND closed_at < :to AND stage = :won AND owner") +
         kInReps;
-    SQLite::Statement& q = c.Cached(sql.c_str());
-    q.bind(":reps", list);
-    q.bind(":from", static_cast<int64_t>(from));
-    q.bind(":to", static_cast<int64_t>(to));
-    q.bind(":won", won_stage);
-    if (q.executeStep()) {
-      out.won = q.getColumn(0).getInt();
-      out.won_amount = q.getColumn(1).getInt64();
-      out.average_cycle_days = q.getColumn(2).getDouble() / 86400.0;
+    Use q(c, sql.c_str());
+    q->bind(":reps", list);
+    q->bind(":from", static_cast<int64_t>(from));
+    q->bind(":to", static_cast<int64_t>(to));
+    q->bind(":won", won_stage);
+    if (q->executeStep()) {
+      out.won = q->getColumn(0).getInt();
+      out.won_amount = q->getColumn(1).getInt64();
+      out.average_cycle_days = q->getColumn(2).getDouble() / 86400.0;
     }
-    q.reset();
   }
   {
     static const std::string sql =
@@ -252,27 +221,26 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
             "SELECT lost_reason, count(*) FROM deals WHERE closed_at >= :from AND closed_at < :to "
             "AND stage = :lost AND owner") +
         kInReps + "GROUP BY lost_reason ORDER BY count(*) DESC";
-    SQLite::Statement& q = c.Cached(sql.c_str());
-    q.bind(":reps", list);
-    q.bind(":from", static_cast<int64_t>(from));
-    q.bind(":to", static_cast<int64_t>(to));
-    q.bind(":lost", lost_stage);
-    while (q.executeStep()) out.lost_reasons[q.getColumn(0).getString()] = q.getColumn(1).getInt();
-    q.reset();
+    Use q(c, sql.c_str());
+    q->bind(":reps", list);
+    q->bind(":from", static_cast<int64_t>(from));
+    q->bind(":to", static_cast<int64_t>(to));
+    q->bind(":lost", lost_stage);
+    while (q->executeStep())
+      out.lost_reasons[q->getColumn(0).getString()] = q->getColumn(1).getInt();
   }
   return out;
 }
 
 bool RecordJobRun(Connection& c, const std::string& job, const std::string& period,
                   std::int64_t at) {
-  SQLite::Statement& q = c.Cached(
-      "INSERT INTO job_runs (job, period, ran_at) VALUES (:j, :p, :at) "
-      "ON CONFLICT (job, period) DO NOTHING");
-  q.bind(":j", job);
-  q.bind(":p", period);
-  q.bind(":at", static_cast<int64_t>(at));
-  int changed = q.exec();
-  q.reset();
+  Use q(c,
+        "INSERT INTO job_runs (job, period, ran_at) VALUES (:j, :p, :at) "
+        "ON CONFLICT (job, period) DO NOTHING");
+  q->bind(":j", job);
+  q->bind(":p", period);
+  q->bind(":at", static_cast<int64_t>(at));
+  int changed = q->exec();
   return changed == 1;
 }
 

@@ -32,3 +32,15 @@ TEST_CASE("amounts render with separators", "[money]") {
   CHECK(FormatYuan(123456789) == "1,234,567.89");
   CHECK(FormatYuan(-5) == "-0.05");
 }
+
+TEST_CASE("plain amounts and percents read back as typed", "[money]") {
+  using namespace scrm::domain;
+  CHECK(FormatPlain(1200000) == "12000.00");
+  CHECK(FormatPlain(1200005) == "12000.05");
+  CHECK(FormatPlain(0) == "0.00");
+  CHECK(ParseAmount(FormatPlain(123456789)) == 123456789);
+  CHECK(FormatPercent(500) == "5");
+  CHECK(FormatPercent(550) == "5.5");
+  CHECK(FormatPercent(225) == "2.25");
+  CHECK(FormatPercent(5) == "0.05");
+}
