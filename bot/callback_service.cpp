@@ -7,16 +7,22 @@
 namespace scrm::bot {
 namespace {
 
-std::optional<wecom::SignedQuery> ReadSignedQuery(std::string_view raw,
-                                                  std::map<std::string, std::string>& all) {
-  auto parsed = ParseQuery(raw);
-  if (!parsed) return std::nullopt;
-  all = std::move(*parsed);
-  wecom::SignedQuery q;
-  q.msg_signature = all["msg_signature"];
-  q.timestamp = all["timestamp"];
-  q.nonce = all["nonce"];
-  if (q.msg_signature.empty() || q.timestamp.empty() || q.nonce.empty()) return std::nullopt;
+// The signed values of a callback query, plus echostr (empty for a POST).
+struct CallbackQuery {
+  wecom::SignedQuery signed_query;
+  std::string echostr;
+};
+
+std::optional<CallbackQuery> ReadSignedQuery(std::string_view raw) {
+  auto values = QueryValues(raw, {"msg_signature", "timestamp", "nonce", "echostr"});
+  if (!values) return std::nullopt;
+  CallbackQuery q;
+  q.signed_query.msg_signature = std::move((*values)[0]);
+  q.signed_query.timestamp = std::move((*values)[1]);
+  q.signed_query.nonce = std::move((*values)[2]);
+  q.echostr = std::move((*values)[3]);
+  const wecom::SignedQuery& s = q.signed_query;
+  if (s.msg_signature.empty() || s.timestamp.empty() || s.nonce.empty()) return std::nullopt;
   return q;
 }
 
@@ -48,13 +54,12 @@ Reply CallbackService::FromCryptoError(const boost::system::error_code& ec) cons
 }
 
 Reply CallbackService::VerifyUrl(std::string_view raw_query) const {
-  std::map<std::string, std::string> all;
-  auto q = ReadSignedQuery(raw_query, all);
-  if (!q || all["echostr"].empty()) {
+  auto q = ReadSignedQuery(raw_query);
+  if (!q || q->echostr.empty()) {
     metrics_.UrlVerified(false);
     return Reply{400, "missing msg_signature, timestamp, nonce or echostr\n"};
   }
-  auto plain = crypt_.VerifyUrl(*q, all["echostr"]);
+  auto plain = crypt_.VerifyUrl(q->signed_query, q->echostr);
   metrics_.UrlVerified(plain.has_value());
   if (!plain) {
     bool bad_sig = plain.error() == wecom::Errc::kValidateSignature;
@@ -65,12 +70,11 @@ Reply CallbackService::VerifyUrl(std::string_view raw_query) const {
 
 std::variant<Reply, storage::InboxRecord> CallbackService::Accept(std::string_view raw_query,
                                                                   std::string_view body) const {
-  std::map<std::string, std::string> all;
-  auto q = ReadSignedQuery(raw_query, all);
+  auto q = ReadSignedQuery(raw_query);
   if (!q) return Rejected(Reject::kBadRequest, 400, "missing msg_signature, timestamp or nonce");
   auto envelope = wecom::ParseEnvelope(body);
   if (!envelope) return FromCryptoError(envelope.error());
-  auto plain = crypt_.Decrypt(*q, envelope->encrypt);
+  auto plain = crypt_.Decrypt(q->signed_query, envelope->encrypt);
   if (!plain) return FromCryptoError(plain.error());
   auto parsed = wecom::ParseCallback(*plain);
   if (!parsed) return Rejected(Reject::kBadPayload, 400, "malformed payload");

@@ -10,6 +10,15 @@ int HexValue(char c) {
   return -1;
 }
 
+bool ValidEscapes(std::string_view text) {
+  for (size_t i = text.find('%'); i != std::string_view::npos; i = text.find('%', i + 3)) {
+    if (i + 2 >= text.size() || HexValue(text[i + 1]) < 0 || HexValue(text[i + 2]) < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view text) {
@@ -45,6 +54,42 @@ std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view qu
     out.emplace(std::move(*key), std::move(*value));
   }
   return out;
+}
+
+std::optional<std::vector<std::string>> QueryValues(std::string_view query,
+                                                    std::initializer_list<std::string_view> keys) {
+  std::vector<std::string> values(keys.size());
+  std::vector<bool> found(keys.size(), false);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view raw_key = pair.substr(0, eq);
+    std::string_view raw_value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::optional<std::string> decoded_key;
+    if (raw_key.find('%') != std::string_view::npos) {
+      decoded_key = PercentDecode(raw_key);
+      if (!decoded_key) return std::nullopt;
+    }
+    std::string_view key = decoded_key ? std::string_view(*decoded_key) : raw_key;
+    size_t index = 0;
+    for (std::string_view wanted : keys) {
+      if (key == wanted) break;
+      ++index;
+    }
+    if (index < keys.size() && !found[index]) {
+      auto value = PercentDecode(raw_value);
+      if (!value) return std::nullopt;
+      values[index] = std::move(*value);
+      found[index] = true;
+    } else if (!ValidEscapes(raw_value)) {
+      return std::nullopt;
+    }
+  }
+  return values;
 }
 
 }  // namespace scrm::bot

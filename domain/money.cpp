@@ -109,8 +109,13 @@ std::string FormatPercent(int basis_points) {
   std::string out = std::to_string(basis_points / 100);
   int fraction = basis_points % 100;
   if (fraction == 0) return out;
-  out += "." + std::to_string(fraction / 10);
-  if (fraction % 10) out += std::to_string(fraction % 10);
+  if (fraction < 0) {
+    fraction = -fraction;
+    if (basis_points > -100) out.insert(out.begin(), '-');
+  }
+  out.push_back('.');
+  out.push_back(static_cast<char>('0' + fraction / 10));
+  if (fraction % 10) out.push_back(static_cast<char>('0' + fraction % 10));
   return out;
 }
 

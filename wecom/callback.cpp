@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 
 #include "wecom/xml_internal.h"
 
@@ -19,6 +20,11 @@ std::string Lower(std::string s) {
 // Text of an element: all PCDATA and CDATA children joined, so a CDATA
 // section split around "]]>" reads back whole.
 std::string TextOf(pugi::xml_node node) {
+  pugi::xml_node first = node.first_child();
+  if (first && !first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+    return first.value();  // the usual case: one text or CDATA child
+  }
   std::string out;
   for (pugi::xml_node child : node.children()) {
     if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
@@ -198,36 +204,78 @@ Event ReadEvent(const Reader& r, pugi::xml_node x, Header h, std::string_view ra
   return Unknown{std::move(h), std::string(raw)};
 }
 
-// Collects "path\0text" for every element without element children, so the
-// digest ignores element order, CDATA-vs-plain and whitespace between tags.
-void CollectLeaves(pugi::xml_node node, const std::string& path, std::vector<std::string>& out) {
+// Appends the text of an element (as TextOf) to `out`.
+void AppendText(pugi::xml_node node, std::string& out) {
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+      out.append(child.value());
+    }
+  }
+}
+
+// "path\0text" for every element without element children, back to back in
+// one buffer, so the digest ignores element order, CDATA-vs-plain and
+// whitespace between tags.
+struct Leaves {
+  std::string bytes;
+  std::vector<std::string_view> Views() const {
+    std::vector<std::string_view> out;
+    out.reserve(ends.size());
+    size_t start = 0;
+    for (size_t end : ends) {
+      out.emplace_back(bytes.data() + start, end - start);
+      start = end;
+    }
+    return out;
+  }
+  std::vector<size_t> ends;
+};
+
+void CollectLeaves(pugi::xml_node node, std::string& path, Leaves& out) {
   bool has_element_child = false;
   for (pugi::xml_node child : node.children()) {
     if (child.type() != pugi::node_element) continue;
     has_element_child = true;
-    CollectLeaves(child, path + "/" + child.name(), out);
+    size_t keep = path.size();
+    path.push_back('/');
+    path.append(child.name());
+    CollectLeaves(child, path, out);
+    path.resize(keep);
   }
-  if (!has_element_child) out.push_back(path + '\0' + TextOf(node));
+  if (has_element_child) return;
+  out.bytes.append(path);
+  out.bytes.push_back('\0');
+  AppendText(node, out.bytes);
+  out.ends.push_back(out.bytes.size());
 }
 
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+// SHA-256 over the sorted leaves, each followed by a newline, as hex.
 std::string CanonicalDigest(pugi::xml_node root) {
-  std::vector<std::string> leaves;
-  CollectLeaves(root, "", leaves);
-  std::sort(leaves.begin(), leaves.end());
-  std::string joined;
-  for (const auto& leaf : leaves) {
-    joined.append(leaf);
-    joined.push_back('\n');
-  }
+  Leaves leaves;
+  leaves.bytes.reserve(512);
+  std::string path;
+  CollectLeaves(root, path, leaves);
+  std::vector<std::string_view> sorted = leaves.Views();
+  std::sort(sorted.begin(), sorted.end());
   static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EVP_Digest(joined.data(), joined.size(), digest, &n, sha256, nullptr);
+  bool ok = ctx && sha256 && EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) == 1;
+  for (std::string_view leaf : sorted) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), leaf.data(), leaf.size()) == 1 &&
+         EVP_DigestUpdate(ctx.get(), "\n", 1) == 1;
+  }
+  if (!ok || EVP_DigestFinal_ex(ctx.get(), digest, &n) != 1) return {};
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
+  std::string hex(2 * n, '0');
   for (unsigned i = 0; i < n; ++i) {
-    hex.push_back(kDigits[digest[i] >> 4]);
-    hex.push_back(kDigits[digest[i] & 15]);
+    hex[2 * i] = kDigits[digest[i] >> 4];
+    hex[2 * i + 1] = kDigits[digest[i] & 15];
   }
   return hex;
 }
@@ -261,8 +309,13 @@ Result<ParsedCallback> ParseCallback(std::string_view xml) {
   if (!ok) return Errc::kBadPayload;
   // Event keys start with CreateTime so that new keys land near each other
   // in the unique index (a bare digest scatters every insert across it).
-  out.dedup_key =
-      IsDecimal(msg_id) ? msg_id : std::to_string(create_time) + "-" + CanonicalDigest(x);
+  if (IsDecimal(msg_id)) {
+    out.dedup_key = std::move(msg_id);
+    return out;
+  }
+  std::string digest = CanonicalDigest(x);
+  if (digest.empty()) return Errc::kBadPayload;  // never one key for many events
+  out.dedup_key = std::to_string(create_time) + "-" + digest;
   return out;
 }
 

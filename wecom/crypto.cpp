@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 #include "wecom/base64.h"
@@ -38,27 +39,74 @@ const EVP_MD* Sha1() {
   return md;
 }
 
-// Runs AES-256-CBC over whole blocks with OpenSSL's own padding turned off.
-bool RunCipher(bool encrypt, const std::array<unsigned char, 32>& key, std::string_view in,
-               std::string& out) {
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return false;
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+// A cipher context kept per thread and per key: the key schedule is computed
+// once, and each message only sets the IV again (WeCom's IV is the key's
+// first 16 bytes, so it is the same for every message too).
+struct CachedCipher {
+  CipherCtx ctx;
+  std::array<unsigned char, 32> key{};
+  int encrypt = -1;
+};
+
+EVP_CIPHER_CTX* CipherFor(bool encrypt, const std::array<unsigned char, 32>& key) {
+  thread_local CachedCipher cached;
   const unsigned char* k = key.data();
-  if (!Aes256Cbc() ||
-      EVP_CipherInit_ex(ctx.get(), Aes256Cbc(), nullptr, k, k, encrypt ? 1 : 0) != 1) {
-    return false;
+  int enc = encrypt ? 1 : 0;
+  if (cached.ctx && cached.encrypt == enc && cached.key == key) {
+    if (EVP_CipherInit_ex(cached.ctx.get(), nullptr, nullptr, nullptr, k, enc) != 1) return nullptr;
+  } else {
+    cached.encrypt = -1;
+    if (!cached.ctx) cached.ctx.reset(EVP_CIPHER_CTX_new());
+    if (!cached.ctx || !Aes256Cbc() ||
+        EVP_CipherInit_ex(cached.ctx.get(), Aes256Cbc(), nullptr, k, k, enc) != 1) {
+      return nullptr;
+    }
+    cached.key = key;
+    cached.encrypt = enc;
   }
-  EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
-  out.resize(in.size() + 32);
+  EVP_CIPHER_CTX_set_padding(cached.ctx.get(), 0);
+  return cached.ctx.get();
+}
+
+// Runs AES-256-CBC over whole blocks with OpenSSL's own padding turned off,
+// in place.
+bool RunCipher(bool encrypt, const std::array<unsigned char, 32>& key, std::string& data) {
+  EVP_CIPHER_CTX* ctx = CipherFor(encrypt, key);
+  if (!ctx) return false;
   int len = 0;
   int tail = 0;
-  auto* dst = reinterpret_cast<unsigned char*>(out.data());
-  if (EVP_CipherUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(in.data()),
-                       static_cast<int>(in.size())) != 1 ||
-      EVP_CipherFinal_ex(ctx.get(), dst + len, &tail) != 1) {
+  auto* bytes = reinterpret_cast<unsigned char*>(data.data());
+  if (EVP_CipherUpdate(ctx, bytes, &len, bytes, static_cast<int>(data.size())) != 1 ||
+      EVP_CipherFinal_ex(ctx, bytes + len, &tail) != 1 ||
+      static_cast<size_t>(len + tail) != data.size()) {
     return false;
   }
-  out.resize(static_cast<size_t>(len + tail));
+  return true;
+}
+
+// SHA-1 over the four values in sorted order, as lowercase hex, written to
+// `hex`; a digest context is kept per thread.
+bool SignatureHex(std::string_view token, std::string_view timestamp, std::string_view nonce,
+                  std::string_view encrypt, std::array<char, 40>& hex) {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  std::array<std::string_view, 4> parts{token, timestamp, nonce, encrypt};
+  std::sort(parts.begin(), parts.end());
+  if (!ctx || !Sha1() || EVP_DigestInit_ex2(ctx.get(), Sha1(), nullptr) != 1) return false;
+  for (auto p : parts) {
+    if (EVP_DigestUpdate(ctx.get(), p.data(), p.size()) != 1) return false;
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), digest, &n) != 1 || n != 20) return false;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (unsigned i = 0; i < n; ++i) {
+    hex[2 * i] = kDigits[digest[i] >> 4];
+    hex[2 * i + 1] = kDigits[digest[i] & 15];
+  }
   return true;
 }
 
@@ -81,17 +129,9 @@ bool SignatureMatches(std::string_view expected, std::string_view given) {
 
 std::string ComputeSignature(std::string_view token, std::string_view timestamp,
                              std::string_view nonce, std::string_view encrypt) {
-  std::array<std::string_view, 4> parts{token, timestamp, nonce, encrypt};
-  std::sort(parts.begin(), parts.end());
-  std::string joined;
-  joined.reserve(token.size() + timestamp.size() + nonce.size() + encrypt.size());
-  for (auto p : parts) joined.append(p);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (!Sha1() || EVP_Digest(joined.data(), joined.size(), digest, &n, Sha1(), nullptr) != 1) {
-    return {};
-  }
-  return Hex(digest, n);
+  std::array<char, 40> hex;
+  if (!SignatureHex(token, timestamp, nonce, encrypt, hex)) return {};
+  return std::string(hex.data(), hex.size());
 }
 
 Result<MsgCrypt> MsgCrypt::Create(std::string token, std::string_view encoding_aes_key,
@@ -116,8 +156,11 @@ Result<std::string> MsgCrypt::Decrypt(const SignedQuery& query, std::string_view
       encrypt.empty()) {
     return Errc::kValidateSignature;
   }
-  std::string expected = ComputeSignature(token_, query.timestamp, query.nonce, encrypt);
-  if (!SignatureMatches(expected, query.msg_signature)) return Errc::kValidateSignature;
+  std::array<char, 40> expected;
+  if (!SignatureHex(token_, query.timestamp, query.nonce, encrypt, expected) ||
+      !SignatureMatches(std::string_view(expected.data(), expected.size()), query.msg_signature)) {
+    return Errc::kValidateSignature;
+  }
   return DecryptPayload(encrypt);
 }
 
@@ -125,8 +168,8 @@ Result<std::string> MsgCrypt::DecryptPayload(std::string_view encrypt) const {
   auto cipher = Base64Decode(encrypt);
   if (!cipher) return Errc::kDecodeBase64;
   if (cipher->size() < kBlock || cipher->size() % kBlock != 0) return Errc::kDecryptAes;
-  std::string plain;
-  if (!RunCipher(false, key_, *cipher, plain)) return Errc::kDecryptAes;
+  std::string& plain = *cipher;
+  if (!RunCipher(false, key_, plain)) return Errc::kDecryptAes;
   size_t pad = static_cast<unsigned char>(plain.back());
   if (pad < 1 || pad > kBlock || pad >= plain.size()) return Errc::kDecryptAes;
   for (size_t i = plain.size() - pad; i < plain.size(); ++i) {
@@ -139,7 +182,9 @@ Result<std::string> MsgCrypt::DecryptPayload(std::string_view encrypt) const {
   if (kHeader + msg_len > plain.size()) return Errc::kIllegalBuffer;
   std::string_view receive_id = std::string_view(plain).substr(kHeader + msg_len);
   if (receive_id != receive_id_) return Errc::kValidateCorpId;
-  return plain.substr(kHeader, msg_len);
+  plain.resize(kHeader + msg_len);
+  plain.erase(0, kHeader);
+  return std::move(plain);
 }
 
 Result<std::string> MsgCrypt::Encrypt(std::string_view msg, std::string_view random_prefix) const {
@@ -154,9 +199,8 @@ Result<std::string> MsgCrypt::Encrypt(std::string_view msg, std::string_view ran
   framed.append(receive_id_);
   size_t pad = kBlock - framed.size() % kBlock;
   framed.append(pad, static_cast<char>(pad));
-  std::string cipher;
-  if (!RunCipher(true, key_, framed, cipher)) return Errc::kEncryptAes;
-  return Base64Encode(cipher);
+  if (!RunCipher(true, key_, framed)) return Errc::kEncryptAes;
+  return Base64Encode(framed);
 }
 
 Result<std::string> MsgCrypt::Encrypt(std::string_view msg) const {

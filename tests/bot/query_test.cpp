@@ -40,3 +40,20 @@ TEST_CASE("query edge cases", "[query]") {
   CHECK(q->at("c").empty());
   CHECK(ParseQuery("")->empty());
 }
+
+TEST_CASE("query values are looked up without the whole map", "[query]") {
+  auto v = QueryValues("nonce=n1&msg%5Fsignature=abc&timestamp=1&nonce=n2&x=%2F",
+                       {"msg_signature", "timestamp", "nonce", "echostr"});
+  REQUIRE(v);
+  REQUIRE(v->size() == 4);
+  CHECK((*v)[0] == "abc");  // an escaped key matches once decoded
+  CHECK((*v)[1] == "1");
+  CHECK((*v)[2] == "n1");  // the first occurrence wins, as in ParseQuery
+  CHECK((*v)[3].empty());  // absent
+  CHECK(QueryValues("echostr=a%2Bb%3D", {"echostr"})->at(0) == "a+b=");
+  // A bad escape anywhere refuses the query, wanted key or not.
+  CHECK_FALSE(QueryValues("nonce=1&other=%zz", {"nonce"}).has_value());
+  CHECK_FALSE(QueryValues("nonce=%4", {"nonce"}).has_value());
+  CHECK_FALSE(QueryValues("%zz=1&nonce=1", {"nonce"}).has_value());
+  CHECK(QueryValues("", {"nonce"})->at(0).empty());
+}

@@ -42,5 +42,7 @@ TEST_CASE("plain amounts and percents read back as typed", "[money]") {
   CHECK(FormatPercent(500) == "5");
   CHECK(FormatPercent(550) == "5.5");
   CHECK(FormatPercent(225) == "2.25");
+  CHECK(FormatPercent(-50) == "-0.5");
+  CHECK(FormatPercent(-1205) == "-12.05");
   CHECK(FormatPercent(5) == "0.05");
 }

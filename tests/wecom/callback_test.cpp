@@ -246,6 +246,11 @@ TEST_CASE("event dedup keys ignore order and CDATA but see every field", "[callb
   CHECK(a->dedup_key.size() == 11 + 64);
   CHECK(a->dedup_key.rfind("1700000000-", 0) == 0);
   CHECK(a->kind == "event:change_external_contact");
+  // The key is stored: it must never change between releases, or a retry
+  // that crosses an upgrade is stored twice. SHA-256 over the sorted
+  // "path\0text\n" leaves, computed independently.
+  CHECK(b->dedup_key ==
+        "1700000000-db98e4aa7acbc7a56daf805e56831f32240eb29745862b9dc86d06dc48e5087d");
 }
 
 TEST_CASE("malformed payloads are refused", "[callback]") {
