@@ -23,7 +23,8 @@ class Connection {
     if (it == statements_.end()) {
       it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first;
     } else {
-      it->second->reset();
+      // tryReset: reset() would throw the previous step's error again.
+      it->second->tryReset();
       it->second->clearBindings();
     }
     return *it->second;
@@ -41,7 +42,7 @@ class Use {
  public:
   Use(Connection& c, const char* sql) : q_(c.Cached(sql)) {}
   ~Use() {
-    q_.reset();
+    q_.tryReset();  // never throws, even after a failed step
     q_.clearBindings();
   }
   Use(const Use&) = delete;

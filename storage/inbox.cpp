@@ -31,11 +31,13 @@ Writer::Job InsertInboxJob(std::shared_ptr<InboxRow> row) {
   return [row = std::move(row)](Connection& conn) {
     const InboxRecord& record = row->record;
     SQLite::Statement& insert = conn.Cached(kInsert);
-    insert.bind(":k", record.dedup_key);
-    insert.bind(":kind", record.kind);
-    insert.bind(":from", record.from_user);
-    insert.bind(":payload", record.payload);
-    insert.bind(":at", static_cast<int64_t>(record.received_at));
+    // By position, in the order of kInsert, and without copies: `row`
+    // outlives the statement's use.
+    insert.bindNoCopy(1, record.dedup_key);
+    insert.bindNoCopy(2, record.kind);
+    insert.bindNoCopy(3, record.from_user);
+    insert.bindNoCopy(4, record.payload);
+    insert.bind(5, static_cast<int64_t>(record.received_at));
     int changed = insert.exec();
     insert.reset();
     if (changed != 1) return static_cast<int>(InboxOutcome::kDuplicate);

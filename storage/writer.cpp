@@ -1,6 +1,7 @@
 #include "storage/writer.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <vector>
@@ -78,14 +79,14 @@ void Writer::CommitGroup(std::deque<Item>& group) {
   std::vector<Result<int>> results;
   results.reserve(group.size());
   bool committed = false;
+  Connection& conn = db_->connection();
+  auto run = [&conn](const char* statement) {
+    SQLite::Statement& s = conn.Cached(statement);
+    s.exec();
+    s.reset();
+  };
   try {
-    SQLite::Transaction tx(sql, SQLite::TransactionBehavior::IMMEDIATE);
-    Connection& conn = db_->connection();
-    auto run = [&conn](const char* statement) {
-      SQLite::Statement& s = conn.Cached(statement);
-      s.exec();
-      s.reset();
-    };
+    run("BEGIN IMMEDIATE");
     for (Item& item : group) {
       bool savepoint = item.atomicity == Atomicity::kSavepoint;
       if (savepoint) run("SAVEPOINT job");
@@ -101,10 +102,18 @@ void Writer::CommitGroup(std::deque<Item>& group) {
         results.emplace_back(Errc::kQueryFailed);
       }
     }
-    tx.commit();
+    run("COMMIT");
     committed = true;
   } catch (const SQLite::Exception&) {
     committed = false;
+    // Undo whatever the group left open (a failed BEGIN opened nothing).
+    if (sqlite3_get_autocommit(sql.getHandle()) == 0) {
+      try {
+        run("ROLLBACK");
+      } catch (const SQLite::Exception&) {
+        // The connection is unusable; the next group reports the error.
+      }
+    }
   }
   if (!committed) results.assign(group.size(), Result<int>(Errc::kQueryFailed));
   {

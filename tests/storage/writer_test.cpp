@@ -152,3 +152,58 @@ TEST_CASE("stop drains queued work, later submissions are refused", "[writer]") 
   REQUIRE(reader);
   CHECK(*storage::CountInbox(**reader) == 100);
 }
+
+TEST_CASE("a group whose commit fails is undone whole and the writer goes on", "[writer]") {
+  test::TempDir dir;
+  std::string path = dir.File("c.db");
+  Completions done;
+  {
+    storage::Writer writer(OpenMigrated(path));
+    // A deferred foreign key is checked only at COMMIT, so this group's
+    // jobs all succeed and its COMMIT fails.
+    std::vector<storage::Writer::Request> group;
+    group.push_back({storage::InsertInboxJob(Record("a")), done.Callback()});
+    group.push_back({[](storage::Connection& c) -> int {
+                       c.db.exec(
+                           "CREATE TABLE IF NOT EXISTS parent (id INTEGER PRIMARY KEY);"
+                           "CREATE TABLE IF NOT EXISTS child (p INTEGER REFERENCES parent (id) "
+                           "DEFERRABLE INITIALLY DEFERRED)");
+                       c.db.exec("INSERT INTO child (p) VALUES (42)");
+                       return 0;
+                     },
+                     done.Callback()});
+    writer.SubmitBatch(std::move(group));
+    done.WaitFor(2);
+    writer.Submit(storage::InsertInboxJob(Record("b")), done.Callback());
+    done.WaitFor(3);
+  }
+  REQUIRE(done.results.size() == 3);
+  CHECK_FALSE(done.results[0]);  // committed with the failed group: not stored
+  CHECK_FALSE(done.results[1]);
+  CHECK(done.results[2]);  // the next group starts a transaction of its own
+  auto reader = storage::Db::Open({path});
+  REQUIRE(reader);
+  CHECK(*storage::CountInbox(**reader) == 1);
+  CHECK(storage::FindInbox(**reader, "b")->has_value());
+  CHECK_FALSE(storage::FindInbox(**reader, "a")->has_value());
+}
+
+TEST_CASE("a cached statement whose step failed is handed out clean", "[writer]") {
+  test::TempDir dir;
+  auto db = OpenMigrated(dir.File("s.db"));
+  storage::Connection& c = db->connection();
+  constexpr const char* kInsert =
+      "INSERT INTO inbox (dedup_key, kind, payload, received_at) VALUES (?, 'x', '', 1)";
+  auto insert = [&](const char* key) {
+    storage::Use q(c, kInsert);
+    q->bind(1, key);
+    return q->exec();
+  };
+  CHECK(insert("k1") == 1);
+  // The unique key refuses the second row; the guard's reset must not
+  // throw that error again (from a destructor, that would terminate).
+  CHECK_THROWS_AS(insert("k1"), SQLite::Exception);
+  // The next use must not inherit the old error either.
+  CHECK(insert("k2") == 1);
+  CHECK(*storage::CountInbox(*db) == 2);
+}
