@@ -188,6 +188,7 @@ std::variant<std::unique_ptr<Delivery>, std::string> Delivery::Create(const Conf
                                                                       const domain::Clock& clock) {
   storage::DbOptions options;
   options.path = config.storage.sqlite_path;
+  options.cache_kib = storage::kReaderCacheKib;  // reads what the writer just wrote
   auto db = storage::Db::Open(options);
   if (!db) return "storage.sqlite_path: " + db.error().message();
   auto impl = std::make_shared<Impl>(config, writer, templates, metrics, clock, std::move(*db));

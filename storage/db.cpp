@@ -26,7 +26,7 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
     db.exec(options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");
     // Index pages stay in memory instead of being read again from the OS.
-    db.exec("PRAGMA cache_size=-8192");  // KiB
+    db.exec("PRAGMA cache_size=-" + std::to_string(options.cache_kib));  // KiB
     auto conn = std::make_unique<Connection>(std::move(db));
     return std::unique_ptr<Db>(new Db(std::move(conn), options.path));
   } catch (const SQLite::Exception&) {

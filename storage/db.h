@@ -19,7 +19,14 @@ struct DbOptions {
   // NORMAL: survives a process crash, may lose the last commits on power loss.
   bool full_sync = true;
   int busy_timeout_ms = 5000;
+  // Page cache. The writer's cache lives as long as the connection (it is
+  // the only writer); a reader's is emptied whenever another connection
+  // wrote, and emptying a large cache costs time, so readers keep it small.
+  int cache_kib = 32768;
 };
+
+// The page cache for a connection that mostly reads what others write.
+inline constexpr int kReaderCacheKib = 2048;
 
 class Connection;  // storage-internal wrapper around the SQLite handle
 
