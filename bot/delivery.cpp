@@ -175,9 +175,14 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   bool caught_up = false;                 // rows after the cursor arrive by hand-over
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
-  std::int64_t next_scan_at = 0;          // when reminders are looked for next
-  std::int64_t schedule_looked_at = -1;   // the second the schedule was last looked at
-  std::string digest_done;                // the job periods last seen run (daily|weekly)
+  // A full window of pending rows had nothing that could go (every row waits
+  // for a retry or a rate limit): the outbox is not read again before this
+  // time unless a call finishes. New rows queue behind that window, so they
+  // change nothing; without this, a large backlog was re-read on every pass.
+  std::int64_t blocked_until = 0;
+  std::int64_t next_scan_at = 0;         // when reminders are looked for next
+  std::int64_t schedule_looked_at = -1;  // the second the schedule was last looked at
+  std::string digest_done;               // the job periods last seen run (daily|weekly)
   domain::Funnel funnel;
 };
 
@@ -440,7 +445,10 @@ storage::Result<std::vector<storage::InboxRow>> Delivery::Impl::NextInboxRows() 
 // (every row there waits for a retry or a rate limit).
 net::awaitable<double> Delivery::Impl::SendDue() {
   std::int64_t now = Now();
+  if (now < blocked_until) co_return static_cast<double>(blocked_until - now);
   double wait = 1.0;
+  int started_total = 0;
+  bool window_full = false;
   std::set<std::string> seen;  // recipients whose oldest pending row was looked at
   int free_slots = config.delivery.concurrency - static_cast<int>(in_flight.size());
   int limit = std::min(kBatch, static_cast<int>(in_flight.size()) + 4 * std::max(free_slots, 1));
@@ -465,10 +473,13 @@ net::awaitable<double> Delivery::Impl::SendDue() {
       ++started;
       net::co_spawn(ioc, SendOne(std::move(row)), net::detached);
     }
-    bool all_read = rows->size() < static_cast<std::size_t>(limit) || limit >= kBatch;
+    started_total += started;
+    window_full = rows->size() == static_cast<std::size_t>(limit);
+    bool all_read = !window_full || limit >= kBatch;
     if (started > 0 || all_read) break;
     limit = std::min(kBatch, limit * 4);
   }
+  if (started_total == 0 && window_full) blocked_until = now + 1;
   if (now - counted_at >= 5 || now < counted_at) {  // the full count scans the table
     counted_at = now;
     auto counts = storage::CountOutbox(*db);
@@ -566,6 +577,7 @@ net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
   storage::Writer::Job record = Outcome(row, reply);
   auto recorded = co_await async_writer->Run(std::move(record));
   in_flight.erase(row.id);
+  blocked_until = 0;  // the window changed
   if (!recorded) {
     // This process must not send the row again while the database cannot
     // say whether it was sent.

@@ -19,10 +19,13 @@ struct DbOptions {
   // NORMAL: survives a process crash, may lose the last commits on power loss.
   bool full_sync = true;
   int busy_timeout_ms = 5000;
-  // Page cache. The writer's cache lives as long as the connection (it is
-  // the only writer); a reader's is emptied whenever another connection
-  // wrote, and emptying a large cache costs time, so readers keep it small.
-  int cache_kib = 32768;
+  // Page cache. Profiles under load show SQLite walking the whole cache
+  // when a writer's transaction ends and when a reader starts after another
+  // connection wrote, so a large cache costs time on every transaction: at
+  // 32 MiB the writer spent a fifth of its time there (with an outbox
+  // backlog), for CRM commands only ~20% faster than at 8 MiB
+  // (bench/RESULTS.md). Readers keep theirs small.
+  int cache_kib = 8192;
 };
 
 // The page cache for a connection that mostly reads what others write.
