@@ -23,7 +23,7 @@ struct DbOptions {
   // when a writer's transaction ends and when a reader starts after another
   // connection wrote, so a large cache costs time on every transaction: at
   // 32 MiB the writer spent a fifth of its time there (with an outbox
-  // backlog), for CRM commands only ~20% faster than at 8 MiB
+  // backlog), while bench/crm.sh's commands run as fast at 8 MiB
   // (bench/RESULTS.md). Readers keep theirs small.
   int cache_kib = 8192;
 };
