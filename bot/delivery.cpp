@@ -135,6 +135,9 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<void> SendOne(storage::OutboxRow row);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
   bool Admit(const storage::OutboxRow& row, double now, double& wait);
+  bool TryStart(storage::OutboxRow& row, std::int64_t now, double& wait,
+                std::set<std::string>& seen);
+  int StartFromHeads(std::int64_t now, double& wait, std::set<std::string>& seen);
   storage::Writer::Job Outcome(const storage::OutboxRow& row, const wecom::ApiReply& reply);
   void Poke() {
     woken = true;
@@ -180,6 +183,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   // time unless a call finishes. New rows queue behind that window, so they
   // change nothing; without this, a large backlog was re-read on every pass.
   std::int64_t blocked_until = 0;
+  std::string heads_after;               // where the next look at recipients' oldest rows starts
   std::int64_t next_scan_at = 0;         // when reminders are looked for next
   std::int64_t schedule_looked_at = -1;  // the second the schedule was last looked at
   std::string digest_done;               // the job periods last seen run (daily|weekly)
@@ -442,7 +446,10 @@ storage::Result<std::vector<storage::InboxRow>> Delivery::Impl::NextInboxRows() 
 // Starts sending the oldest pending row of each recipient that may go now,
 // up to the free call slots. It reads a window of pending rows sized to the
 // free slots, and looks further only when nothing in the window could go
-// (every row there waits for a retry or a rate limit).
+// (every row there waits for a retry or a rate limit). When even a full
+// window holds nothing that may go, it looks at the oldest row of each
+// recipient instead, a batch of recipients at a time in turn, so that one
+// recipient's long backlog never holds up the others.
 net::awaitable<double> Delivery::Impl::SendDue() {
   std::int64_t now = Now();
   if (now < blocked_until) co_return static_cast<double>(blocked_until - now);
@@ -459,25 +466,15 @@ net::awaitable<double> Delivery::Impl::SendDue() {
       co_return wait;
     }
     int started = 0;
-    for (auto& row : *rows) {
-      if (static_cast<int>(in_flight.size()) >= config.delivery.concurrency) break;
-      const std::string& to = row.message.recipient;
-      if (!seen.insert(to).second) continue;  // only a recipient's oldest row may go
-      if (in_flight.count(row.id) || unrecorded.count(row.id)) continue;
-      if (row.next_attempt_at > now) {
-        wait = std::min(wait, static_cast<double>(row.next_attempt_at - now));
-        continue;
-      }
-      if (!Admit(row, static_cast<double>(now), wait)) continue;
-      in_flight.insert(row.id);
-      ++started;
-      net::co_spawn(ioc, SendOne(std::move(row)), net::detached);
-    }
+    for (auto& row : *rows) started += TryStart(row, now, wait, seen) ? 1 : 0;
     started_total += started;
     window_full = rows->size() == static_cast<std::size_t>(limit);
     bool all_read = !window_full || limit >= kBatch;
     if (started > 0 || all_read) break;
     limit = std::min(kBatch, limit * 4);
+  }
+  if (started_total == 0 && window_full && free_slots > 0) {
+    started_total += StartFromHeads(now, wait, seen);
   }
   if (started_total == 0 && window_full) blocked_until = now + 1;
   if (now - counted_at >= 5 || now < counted_at) {  // the full count scans the table
@@ -490,6 +487,40 @@ net::awaitable<double> Delivery::Impl::SendDue() {
 
 // Whether the row may go now under the recipient's and the API's rate
 // limits; otherwise lowers `wait` to when it may.
+// Starts `row` if it is its recipient's oldest pending row (the first one
+// looked at), nothing of it is in flight, it is due and the limits admit it.
+bool Delivery::Impl::TryStart(storage::OutboxRow& row, std::int64_t now, double& wait,
+                              std::set<std::string>& seen) {
+  if (static_cast<int>(in_flight.size()) >= config.delivery.concurrency) return false;
+  const std::string& to = row.message.recipient;
+  if (!seen.insert(to).second) return false;  // only a recipient's oldest row may go
+  if (in_flight.count(row.id) || unrecorded.count(row.id)) return false;
+  if (row.next_attempt_at > now) {
+    wait = std::min(wait, static_cast<double>(row.next_attempt_at - now));
+    return false;
+  }
+  if (!Admit(row, static_cast<double>(now), wait)) return false;
+  in_flight.insert(row.id);
+  net::co_spawn(ioc, SendOne(std::move(row)), net::detached);
+  return true;
+}
+
+// The next kBatch recipients' oldest rows, after the last recipient looked
+// at this way (wrapping around at the end).
+int Delivery::Impl::StartFromHeads(std::int64_t now, double& wait, std::set<std::string>& seen) {
+  auto heads = storage::PendingHeads(*db, heads_after, kBatch);
+  if (!heads) {
+    spdlog::error("cannot read the outbox: {}", heads.error().message());
+    return 0;
+  }
+  heads_after = heads->size() < static_cast<std::size_t>(kBatch) || heads->empty()
+                    ? std::string()
+                    : heads->back().message.recipient;
+  int started = 0;
+  for (auto& row : *heads) started += TryStart(row, now, wait, seen) ? 1 : 0;
+  return started;
+}
+
 bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wait) {
   const std::string& to = row.message.recipient;
   auto& recipient = to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;

@@ -107,6 +107,29 @@ Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit) {
                [&](SQLite::Statement& q) { q.bind(":limit", limit); });
 }
 
+Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, int limit) {
+  try {
+    // Served by the partial index outbox_recipient (recipient, id).
+    Use q(db.connection(),
+          "SELECT id, recipient, api, body, state, attempts, next_attempt_at, "
+          "created_at, sent_at, last_errcode, last_error, on_reply FROM outbox "
+          "WHERE state = 'pending' AND recipient > ? ORDER BY recipient, id "
+          "LIMIT 1");
+    std::vector<OutboxRow> heads;
+    std::string from = after;
+    while (static_cast<int>(heads.size()) < limit) {
+      q->tryReset();
+      q->bind(1, from);
+      if (!q->executeStep()) break;
+      heads.push_back(ReadRow(*q));
+      from = heads.back().message.recipient;
+    }
+    return heads;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit) {
   std::string where = dead_only ? "WHERE state = 'dead' " : "";
   return Query(db, std::string(kColumns) + where + "ORDER BY id DESC LIMIT :limit",

@@ -63,6 +63,10 @@ bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now);
 // sender sends only the first row of each recipient, and only when it is due,
 // so a later message never overtakes an earlier one waiting for a retry.
 Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit);
+// The oldest pending row of each recipient after `after` in recipient order,
+// for at most `limit` recipients (one index seek each): how the sender finds
+// the recipients that may receive now when the oldest rows all wait.
+Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, int limit);
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit);
 Result<OutboxCounts> CountOutbox(Db& db);
 

@@ -134,3 +134,32 @@ TEST_CASE("each API path is held to its per-minute limit", "[robot]") {
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/message/send", 2));
   REQUIRE(WaitForState(config, 2, "sent"));
 }
+
+TEST_CASE("one member's long backlog does not hold up messages to others", "[robot]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.delivery.member_messages_per_minute = 2;
+  // More waiting rows for "a" than the sender reads in one window, then one
+  // for "b".
+  std::vector<storage::OutboxMessage> messages;
+  for (int i = 0; i < 300; ++i) {
+    messages.push_back({bot::UserRecipient("a"), "/cgi-bin/message/send",
+                        R"({"touser":"a","n":)" + std::to_string(i) + "}"});
+  }
+  messages.push_back({bot::UserRecipient("b"), "/cgi-bin/message/send", R"({"touser":"b"})"});
+  Enqueue(config, messages);
+  test::RunningApp app(config);
+  // The clock stands still: "a" gets its two a minute, and "b" its one.
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/message/send", 3));
+  REQUIRE(WaitForState(config, 301, "sent"));
+  int to_a = 0;
+  for (const auto& call : app.wecom.calls("/cgi-bin/message/send")) {
+    to_a += call.body.find(R"("touser":"a")") != std::string::npos ? 1 : 0;
+  }
+  CHECK(to_a == 2);
+  // a's third waits for the next minute: order within a recipient holds.
+  auto db = storage::Db::Open({config.storage.sqlite_path, true});
+  REQUIRE(db);
+  CHECK((*db)->connection().db.execAndGet("SELECT attempts FROM outbox WHERE id = 3").getInt() ==
+        0);
+}

@@ -69,3 +69,33 @@ TEST_CASE("tokens are stored and replaced", "[outbox]") {
   CHECK(t->first == "T2");
   CHECK(t->second == 9000);
 }
+
+TEST_CASE("each recipient's oldest pending row, a batch of recipients at a time", "[outbox]") {
+  auto db = Fresh();
+  auto& c = db->connection();
+  const std::string api = "/cgi-bin/message/send";
+  auto a1 = storage::EnqueueOutbox(c, {"user:a", api, "{}"}, 100);
+  storage::EnqueueOutbox(c, {"user:a", api, "{}"}, 100);
+  auto c1 = storage::EnqueueOutbox(c, {"user:c", api, "{}"}, 100);
+  auto b1 = storage::EnqueueOutbox(c, {"user:b", api, "{}"}, 100);
+  storage::EnqueueOutbox(c, {"user:b", api, "{}"}, 100);
+
+  auto heads = storage::PendingHeads(*db, "", 10);
+  REQUIRE(heads);
+  REQUIRE(heads->size() == 3);  // in recipient order, the oldest row of each
+  CHECK((*heads)[0].id == a1);
+  CHECK((*heads)[1].id == b1);
+  CHECK((*heads)[2].id == c1);
+
+  auto next = storage::PendingHeads(*db, "user:a", 1);
+  REQUIRE(next);
+  REQUIRE(next->size() == 1);
+  CHECK((*next)[0].id == b1);
+
+  // A sent row is no longer anyone's head.
+  storage::MarkOutboxSent(c, a1, 101);
+  heads = storage::PendingHeads(*db, "", 10);
+  REQUIRE(heads);
+  CHECK((*heads)[0].id == a1 + 1);
+  CHECK(storage::PendingHeads(*db, "user:c", 10)->empty());
+}
