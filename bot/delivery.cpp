@@ -178,10 +178,10 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   bool caught_up = false;                 // rows after the cursor arrive by hand-over
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
-  // A full window of pending rows had nothing that could go (every row waits
-  // for a retry or a rate limit): the outbox is not read again before this
-  // time unless a call finishes. New rows queue behind that window, so they
-  // change nothing; without this, a large backlog was re-read on every pass.
+  // Neither a full window of pending rows nor the recipients' oldest rows
+  // had anything that could go (each waits for a retry or a rate limit):
+  // the outbox is not read again before this time (a second at most) unless
+  // a call finishes. Without this, a large backlog was re-read on every pass.
   std::int64_t blocked_until = 0;
   std::string heads_after;               // where the next look at recipients' oldest rows starts
   std::int64_t next_scan_at = 0;         // when reminders are looked for next
@@ -485,8 +485,6 @@ net::awaitable<double> Delivery::Impl::SendDue() {
   co_return std::max(wait, 0.01);
 }
 
-// Whether the row may go now under the recipient's and the API's rate
-// limits; otherwise lowers `wait` to when it may.
 // Starts `row` if it is its recipient's oldest pending row (the first one
 // looked at), nothing of it is in flight, it is due and the limits admit it.
 bool Delivery::Impl::TryStart(storage::OutboxRow& row, std::int64_t now, double& wait,
@@ -513,14 +511,15 @@ int Delivery::Impl::StartFromHeads(std::int64_t now, double& wait, std::set<std:
     spdlog::error("cannot read the outbox: {}", heads.error().message());
     return 0;
   }
-  heads_after = heads->size() < static_cast<std::size_t>(kBatch) || heads->empty()
-                    ? std::string()
-                    : heads->back().message.recipient;
+  heads_after = heads->size() < static_cast<std::size_t>(kBatch) ? std::string()
+                                                                 : heads->back().message.recipient;
   int started = 0;
   for (auto& row : *heads) started += TryStart(row, now, wait, seen) ? 1 : 0;
   return started;
 }
 
+// Whether the row may go now under the recipient's and the API's rate
+// limits; otherwise lowers `wait` to when it may.
 bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wait) {
   const std::string& to = row.message.recipient;
   auto& recipient = to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;
