@@ -37,10 +37,12 @@ namespace scrm::bot {
 
 namespace {
 
-constexpr int kBatch = 256;                   // rows read per pass
-constexpr int kBatchPauseMs = 5;              // between passes while work keeps arriving
-constexpr std::size_t kMaxHandedOver = 8192;  // rows kept in memory for dispatch
-constexpr std::size_t kDispatchPerJob = 32;   // rows handled per writer job
+constexpr int kBatch = 256;                      // rows read per pass
+constexpr std::int64_t kCountSeconds = 5;        // outbox gauges: pending and dead
+constexpr std::int64_t kFullCountSeconds = 600;  // and sent, which reads the table
+constexpr int kBatchPauseMs = 5;                 // between passes while work keeps arriving
+constexpr std::size_t kMaxHandedOver = 8192;     // rows kept in memory for dispatch
+constexpr std::size_t kDispatchPerJob = 32;      // rows handled per writer job
 
 // Tokens live in the database; saving goes through the writer without
 // waiting (a lost save only costs one extra gettoken after a restart).
@@ -135,6 +137,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<void> SendOne(storage::OutboxRow row);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
   bool Admit(const storage::OutboxRow& row, double now, double& wait);
+  void CountOutbox(std::int64_t now);
   bool TryStart(storage::OutboxRow& row, std::int64_t now, double& wait,
                 std::set<std::string>& seen);
   int StartFromHeads(std::int64_t now, double& wait, std::set<std::string>& seen);
@@ -178,6 +181,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   bool caught_up = false;                 // rows after the cursor arrive by hand-over
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
+  std::int64_t fully_counted_at = 0;      // when sent rows were last counted
   // Neither a full window of pending rows nor the recipients' oldest rows
   // had anything that could go (each waits for a retry or a rate limit):
   // the outbox is not read again before this time (a second at most) unless
@@ -477,12 +481,25 @@ net::awaitable<double> Delivery::Impl::SendDue() {
     started_total += StartFromHeads(now, wait, seen);
   }
   if (started_total == 0 && window_full) blocked_until = now + 1;
-  if (now - counted_at >= 5 || now < counted_at) {  // the full count scans the table
-    counted_at = now;
+  CountOutbox(now);
+  co_return std::max(wait, 0.01);
+}
+
+// The outbox gauges: pending and dead rows every few seconds from their
+// indexes; sent rows, which need the whole table read, at start and every
+// ten minutes (in between, each acknowledged send adds one).
+void Delivery::Impl::CountOutbox(std::int64_t now) {
+  if (now < counted_at) counted_at = now - kCountSeconds;  // the clock went back
+  if (now - counted_at < kCountSeconds) return;
+  counted_at = now;
+  if (now - fully_counted_at >= kFullCountSeconds || now < fully_counted_at) {
+    fully_counted_at = now;
     auto counts = storage::CountOutbox(*db);
     if (counts) metrics.SetOutbox(counts->pending, counts->sent, counts->dead);
+    return;
   }
-  co_return std::max(wait, 0.01);
+  auto counts = storage::CountWaitingOutbox(*db);
+  if (counts) metrics.SetOutboxWaiting(counts->pending, counts->dead);
 }
 
 // Starts `row` if it is its recipient's oldest pending row (the first one

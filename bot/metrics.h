@@ -90,8 +90,15 @@ class Metrics {
     outbox_sent_rows_ = sent;
     outbox_dead_rows_ = dead;
   }
+  void SetOutboxWaiting(std::int64_t pending, std::int64_t dead) {
+    outbox_pending_ = pending;
+    outbox_dead_rows_ = dead;
+  }
   // One outbox row acknowledged by WeCom, `seconds` after it was written.
-  void OutboxSent(double seconds) { delivery_.Observe(seconds); }
+  void OutboxSent(double seconds) {
+    delivery_.Observe(seconds);
+    outbox_sent_rows_++;  // between full counts
+  }
   void OutboxRetried() { outbox_retried_++; }
   void OutboxDead(bool config_error) {
     outbox_dead_++;

@@ -136,6 +136,22 @@ Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit) {
                [&](SQLite::Statement& q) { q.bind(":limit", limit); });
 }
 
+Result<OutboxCounts> CountWaitingOutbox(Db& db) {
+  try {
+    Use q(db.connection(),
+          "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending'), "
+          "(SELECT count(*) FROM outbox WHERE state = 'dead')");
+    OutboxCounts counts;
+    if (q->executeStep()) {
+      counts.pending = q->getColumn(0).getInt64();
+      counts.dead = q->getColumn(1).getInt64();
+    }
+    return counts;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
 Result<OutboxCounts> CountOutbox(Db& db) {
   try {
     SQLite::Statement q(db.connection().db, "SELECT state, count(*) FROM outbox GROUP BY state");

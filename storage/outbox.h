@@ -68,7 +68,9 @@ Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit);
 // the recipients that may receive now when the oldest rows all wait.
 Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, int limit);
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit);
-Result<OutboxCounts> CountOutbox(Db& db);
+Result<OutboxCounts> CountOutbox(Db& db);  // reads the whole table
+// Pending and dead rows only (sent stays 0), from their partial indexes.
+Result<OutboxCounts> CountWaitingOutbox(Db& db);
 
 // Stored access tokens.
 std::optional<std::pair<std::string, std::int64_t>> LoadToken(Db& db, const std::string& key);

@@ -99,3 +99,30 @@ TEST_CASE("each recipient's oldest pending row, a batch of recipients at a time"
   CHECK((*heads)[0].id == a1 + 1);
   CHECK(storage::PendingHeads(*db, "user:c", 10)->empty());
 }
+
+TEST_CASE("pending and dead rows are counted without the sent ones", "[outbox]") {
+  auto db = Fresh();
+  auto& c = db->connection();
+  const std::string api = "/cgi-bin/message/send";
+  auto a = storage::EnqueueOutbox(c, {"user:a", api, "{}"}, 100);
+  auto b = storage::EnqueueOutbox(c, {"user:b", api, "{}"}, 100);
+  storage::EnqueueOutbox(c, {"user:c", api, "{}"}, 100);
+  storage::MarkOutboxSent(c, a, 101);
+  storage::MarkOutboxDead(c, b, 40001, "invalid secret");
+  auto waiting = storage::CountWaitingOutbox(*db);
+  REQUIRE(waiting);
+  CHECK(waiting->pending == 1);
+  CHECK(waiting->dead == 1);
+  CHECK(waiting->sent == 0);  // not counted here
+  auto all = storage::CountOutbox(*db);
+  REQUIRE(all);
+  CHECK(all->sent == 1);
+  // Both counts come from indexes, not from reading the table.
+  for (const char* state : {"pending", "dead"}) {
+    SQLite::Statement plan(
+        c.db, std::string("EXPLAIN QUERY PLAN SELECT count(*) FROM outbox WHERE state = '") +
+                  state + "'");
+    REQUIRE(plan.executeStep());
+    CHECK(plan.getColumn(3).getString().find("INDEX") != std::string::npos);
+  }
+}
