@@ -1,5 +1,7 @@
 #include "bot/query.h"
 
+#include <algorithm>
+
 namespace scrm::bot {
 namespace {
 
@@ -15,6 +17,24 @@ bool ValidEscapes(std::string_view text) {
     if (i + 2 >= text.size() || HexValue(text[i + 1]) < 0 || HexValue(text[i + 2]) < 0) {
       return false;
     }
+  }
+  return true;
+}
+
+// Calls visit(raw key, raw value) for each non-empty pair of "a=1&b=2", in
+// order (a pair without '=' has an empty value); false as soon as visit
+// returns false.
+template <class Visit>
+bool ForEachPair(std::string_view query, Visit visit) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (!visit(pair.substr(0, eq), value)) return false;
   }
   return true;
 }
@@ -41,18 +61,14 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 
 std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
   std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    auto key = PercentDecode(pair.substr(0, eq));
-    auto value =
-        PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (!key || !value) return std::nullopt;
+  bool ok = ForEachPair(query, [&](std::string_view raw_key, std::string_view raw_value) {
+    auto key = PercentDecode(raw_key);
+    auto value = PercentDecode(raw_value);
+    if (!key || !value) return false;
     out.emplace(std::move(*key), std::move(*value));
-  }
+    return true;
+  });
+  if (!ok) return std::nullopt;
   return out;
 }
 
@@ -60,35 +76,23 @@ std::optional<std::vector<std::string>> QueryValues(std::string_view query,
                                                     std::initializer_list<std::string_view> keys) {
   std::vector<std::string> values(keys.size());
   std::vector<bool> found(keys.size(), false);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    std::string_view raw_key = pair.substr(0, eq);
-    std::string_view raw_value =
-        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+  bool ok = ForEachPair(query, [&](std::string_view raw_key, std::string_view raw_value) {
     std::optional<std::string> decoded_key;
     if (raw_key.find('%') != std::string_view::npos) {
       decoded_key = PercentDecode(raw_key);
-      if (!decoded_key) return std::nullopt;
+      if (!decoded_key) return false;
     }
     std::string_view key = decoded_key ? std::string_view(*decoded_key) : raw_key;
-    size_t index = 0;
-    for (std::string_view wanted : keys) {
-      if (key == wanted) break;
-      ++index;
-    }
-    if (index < keys.size() && !found[index]) {
-      auto value = PercentDecode(raw_value);
-      if (!value) return std::nullopt;
-      values[index] = std::move(*value);
-      found[index] = true;
-    } else if (!ValidEscapes(raw_value)) {
-      return std::nullopt;
-    }
-  }
+    auto wanted = std::find(keys.begin(), keys.end(), key);
+    auto index = static_cast<size_t>(wanted - keys.begin());
+    if (wanted == keys.end() || found[index]) return ValidEscapes(raw_value);
+    auto value = PercentDecode(raw_value);
+    if (!value) return false;
+    values[index] = std::move(*value);
+    found[index] = true;
+    return true;
+  });
+  if (!ok) return std::nullopt;
   return values;
 }
 

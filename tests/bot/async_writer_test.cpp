@@ -7,20 +7,13 @@
 
 #include "storage/db.h"
 #include "storage/inbox.h"
-#include "storage/migrate.h"
+#include "tests/support/migrated_db.h"
 #include "tests/support/temp_dir.h"
 
 using namespace scrm;
 namespace net = boost::asio;
 
 namespace {
-
-std::unique_ptr<storage::Db> OpenMigrated(const std::string& path) {
-  auto db = storage::Db::Open({path});
-  REQUIRE(db);
-  REQUIRE(storage::Migrate(**db, 1700000000));
-  return std::move(*db);
-}
 
 storage::Writer::Job Insert(const std::string& key) {
   return storage::InsertInboxJob(storage::InboxRecord{key, "text", "u", "<xml/>", 1700000000});
@@ -30,7 +23,7 @@ storage::Writer::Job Insert(const std::string& key) {
 
 TEST_CASE("awaited writes resume their coroutines with the job's value", "[async_writer]") {
   test::TempDir dir;
-  storage::Writer writer(OpenMigrated(dir.File("a.db")));
+  storage::Writer writer(test::MigratedDb(dir.File("a.db")));
   net::io_context io{1};
   auto waits = std::make_shared<bot::AsyncWriter>(io, writer, std::chrono::seconds(30));
   std::vector<int> values;
@@ -63,7 +56,7 @@ TEST_CASE("awaited writes resume their coroutines with the job's value", "[async
 TEST_CASE("a write unfinished at its deadline is answered with an error", "[async_writer]") {
   test::TempDir dir;
   std::string path = dir.File("d.db");
-  storage::Writer writer(OpenMigrated(path));
+  storage::Writer writer(test::MigratedDb(path));
   net::io_context io{1};
   auto waits = std::make_shared<bot::AsyncWriter>(io, writer, std::chrono::milliseconds(50));
   // Hold the writer thread until the late answer has been given.

@@ -4,24 +4,13 @@
 
 #include "storage/connection.h"
 #include "storage/db.h"
-#include "storage/migrate.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/migrated_db.h"
 
 using namespace scrm;
 
-namespace {
-
-std::unique_ptr<storage::Db> Fresh() {
-  auto db = storage::Db::Open({":memory:"});
-  REQUIRE(db);
-  REQUIRE(storage::Migrate(**db, 1));
-  return std::move(*db);
-}
-
-}  // namespace
-
 TEST_CASE("outbox rows move pending -> sent or dead, and back by retry", "[outbox]") {
-  auto db = Fresh();
+  auto db = test::MigratedDb(":memory:");
   auto& c = db->connection();
   auto a = storage::EnqueueOutbox(c, {"user:zs", "/cgi-bin/message/send", "{\"a\":1}"}, 100);
   auto b = storage::EnqueueOutbox(c, {"user:zs", "/cgi-bin/message/send", "{\"b\":2}"}, 100);
@@ -60,7 +49,7 @@ TEST_CASE("outbox rows move pending -> sent or dead, and back by retry", "[outbo
 }
 
 TEST_CASE("tokens are stored and replaced", "[outbox]") {
-  auto db = Fresh();
+  auto db = test::MigratedDb(":memory:");
   CHECK_FALSE(storage::LoadToken(*db, "ww1/1").has_value());
   storage::SaveToken(db->connection(), "ww1/1", "T1", 7300);
   storage::SaveToken(db->connection(), "ww1/1", "T2", 9000);
@@ -71,7 +60,7 @@ TEST_CASE("tokens are stored and replaced", "[outbox]") {
 }
 
 TEST_CASE("each recipient's oldest pending row, a batch of recipients at a time", "[outbox]") {
-  auto db = Fresh();
+  auto db = test::MigratedDb(":memory:");
   auto& c = db->connection();
   const std::string api = "/cgi-bin/message/send";
   auto a1 = storage::EnqueueOutbox(c, {"user:a", api, "{}"}, 100);
@@ -101,7 +90,7 @@ TEST_CASE("each recipient's oldest pending row, a batch of recipients at a time"
 }
 
 TEST_CASE("pending and dead rows are counted without the sent ones", "[outbox]") {
-  auto db = Fresh();
+  auto db = test::MigratedDb(":memory:");
   auto& c = db->connection();
   const std::string api = "/cgi-bin/message/send";
   auto a = storage::EnqueueOutbox(c, {"user:a", api, "{}"}, 100);

@@ -8,20 +8,13 @@
 #include "storage/connection.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
-#include "storage/migrate.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/migrated_db.h"
 #include "tests/support/temp_dir.h"
 
 using namespace scrm;
 
 namespace {
-
-std::unique_ptr<storage::Db> OpenMigrated(const std::string& path) {
-  auto db = storage::Db::Open({path});
-  REQUIRE(db);
-  REQUIRE(storage::Migrate(**db, 1700000000));
-  return std::move(*db);
-}
 
 storage::InboxRecord Record(const std::string& key) {
   return {key, "text", "zhangsan", "<xml/>", 1700000000};
@@ -53,7 +46,7 @@ TEST_CASE("the writer commits every job and reports duplicates", "[writer]") {
   std::string path = dir.File("w.db");
   Completions done;
   {
-    storage::Writer writer(OpenMigrated(path));
+    storage::Writer writer(test::MigratedDb(path));
     for (int i = 0; i < 500; ++i) {
       writer.Submit(storage::InsertInboxJob(Record("k" + std::to_string(i % 400))),
                     done.Callback());
@@ -80,7 +73,7 @@ TEST_CASE("the writer commits every job and reports duplicates", "[writer]") {
 TEST_CASE("jobs queued together share one transaction", "[writer]") {
   test::TempDir dir;
   Completions done;
-  storage::Writer writer(OpenMigrated(dir.File("g.db")), 64);
+  storage::Writer writer(test::MigratedDb(dir.File("g.db")), 64);
   // The first job blocks the writer thread until the rest are queued.
   std::mutex gate_mu;
   std::condition_variable gate_cv;
@@ -111,7 +104,7 @@ TEST_CASE("a failing job is rolled back alone", "[writer]") {
   std::string path = dir.File("f.db");
   Completions done;
   {
-    storage::Writer writer(OpenMigrated(path));
+    storage::Writer writer(test::MigratedDb(path));
     writer.Submit(storage::InsertInboxJob(Record("a")), done.Callback());
     writer.Submit(
         [](storage::Connection& c) -> int {
@@ -138,7 +131,7 @@ TEST_CASE("stop drains queued work, later submissions are refused", "[writer]") 
   test::TempDir dir;
   std::string path = dir.File("s.db");
   Completions done;
-  auto writer = std::make_unique<storage::Writer>(OpenMigrated(path));
+  auto writer = std::make_unique<storage::Writer>(test::MigratedDb(path));
   for (int i = 0; i < 100; ++i) {
     writer->Submit(storage::InsertInboxJob(Record("s" + std::to_string(i))), done.Callback());
   }
@@ -158,7 +151,7 @@ TEST_CASE("a group whose commit fails is undone whole and the writer goes on", "
   std::string path = dir.File("c.db");
   Completions done;
   {
-    storage::Writer writer(OpenMigrated(path));
+    storage::Writer writer(test::MigratedDb(path));
     // A deferred foreign key is checked only at COMMIT, so this group's
     // jobs all succeed and its COMMIT fails.
     std::vector<storage::Writer::Request> group;
@@ -190,7 +183,7 @@ TEST_CASE("a group whose commit fails is undone whole and the writer goes on", "
 
 TEST_CASE("a cached statement whose step failed is handed out clean", "[writer]") {
   test::TempDir dir;
-  auto db = OpenMigrated(dir.File("s.db"));
+  auto db = test::MigratedDb(dir.File("s.db"));
   storage::Connection& c = db->connection();
   constexpr const char* kInsert =
       "INSERT INTO inbox (dedup_key, kind, payload, received_at) VALUES (?, 'x', '', 1)";
