@@ -137,7 +137,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<void> SendOne(storage::OutboxRow row);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
   bool Admit(const storage::OutboxRow& row, double now, double& wait);
-  void CountOutbox(std::int64_t now);
+  void RefreshOutboxGauges(std::int64_t now);
   bool TryStart(storage::OutboxRow& row, std::int64_t now, double& wait,
                 std::set<std::string>& seen);
   int StartFromHeads(std::int64_t now, double& wait, std::set<std::string>& seen);
@@ -481,14 +481,14 @@ net::awaitable<double> Delivery::Impl::SendDue() {
     started_total += StartFromHeads(now, wait, seen);
   }
   if (started_total == 0 && window_full) blocked_until = now + 1;
-  CountOutbox(now);
+  RefreshOutboxGauges(now);
   co_return std::max(wait, 0.01);
 }
 
 // The outbox gauges: pending and dead rows every few seconds from their
 // indexes; sent rows, which need the whole table read, at start and every
 // ten minutes (in between, each acknowledged send adds one).
-void Delivery::Impl::CountOutbox(std::int64_t now) {
+void Delivery::Impl::RefreshOutboxGauges(std::int64_t now) {
   if (now < counted_at) counted_at = now - kCountSeconds;  // the clock went back
   if (now - counted_at < kCountSeconds) return;
   counted_at = now;

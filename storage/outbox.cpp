@@ -109,12 +109,12 @@ Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit) {
 
 Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, int limit) {
   try {
-    // Served by the partial index outbox_recipient (recipient, id).
-    Use q(db.connection(),
-          "SELECT id, recipient, api, body, state, attempts, next_attempt_at, "
-          "created_at, sent_at, last_errcode, last_error, on_reply FROM outbox "
-          "WHERE state = 'pending' AND recipient > ? ORDER BY recipient, id "
-          "LIMIT 1");
+    // Served by the partial index outbox_recipient (recipient, id). A static
+    // string: its address is the statement cache's key.
+    static const std::string kHead = std::string(kColumns) +
+                                     "WHERE state = 'pending' AND recipient > ? "
+                                     "ORDER BY recipient, id LIMIT 1";
+    Use q(db.connection(), kHead.c_str());
     std::vector<OutboxRow> heads;
     std::string from = after;
     while (static_cast<int>(heads.size()) < limit) {

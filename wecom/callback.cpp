@@ -1,11 +1,9 @@
 #include "wecom/callback.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <charconv>
-#include <memory>
 
+#include "wecom/crypto.h"
 #include "wecom/xml_internal.h"
 
 namespace scrm::wecom {
@@ -249,10 +247,6 @@ void CollectLeaves(pugi::xml_node node, std::string& path, Leaves& out) {
   out.ends.push_back(out.bytes.size());
 }
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 // SHA-256 over the sorted leaves, each followed by a newline, as hex.
 std::string CanonicalDigest(pugi::xml_node root) {
   Leaves leaves;
@@ -261,28 +255,13 @@ std::string CanonicalDigest(pugi::xml_node root) {
   CollectLeaves(root, path, leaves);
   std::vector<std::string_view> sorted = leaves.Views();
   std::sort(sorted.begin(), sorted.end());
-  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once
-  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  std::string joined;  // one update: each call has a fixed cost
+  std::string joined;
   joined.reserve(leaves.bytes.size() + sorted.size());
   for (std::string_view leaf : sorted) {
     joined.append(leaf);
     joined.push_back('\n');
   }
-  if (!ctx || !sha256 || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), joined.data(), joined.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &n) != 1) {
-    return {};
-  }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex(2 * n, '0');
-  for (unsigned i = 0; i < n; ++i) {
-    hex[2 * i] = kDigits[digest[i] >> 4];
-    hex[2 * i + 1] = kDigits[digest[i] & 15];
-  }
-  return hex;
+  return Sha256Hex(joined);
 }
 
 bool IsDecimal(std::string_view s) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <span>
 
 #include "wecom/base64.h"
 #include "wecom/xml.h"
@@ -88,28 +89,6 @@ bool RunCipher(bool encrypt, const std::array<unsigned char, 32>& key, std::stri
   return true;
 }
 
-// SHA-1 over the four values in sorted order, as lowercase hex, written to
-// `hex`; a digest context is kept per thread.
-bool SignatureHex(std::string_view token, std::string_view timestamp, std::string_view nonce,
-                  std::string_view encrypt, std::array<char, 40>& hex) {
-  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  std::array<std::string_view, 4> parts{token, timestamp, nonce, encrypt};
-  std::sort(parts.begin(), parts.end());
-  if (!ctx || !Sha1() || EVP_DigestInit_ex2(ctx.get(), Sha1(), nullptr) != 1) return false;
-  for (auto p : parts) {
-    if (EVP_DigestUpdate(ctx.get(), p.data(), p.size()) != 1) return false;
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest, &n) != 1 || n != 20) return false;
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (unsigned i = 0; i < n; ++i) {
-    hex[2 * i] = kDigits[digest[i] >> 4];
-    hex[2 * i + 1] = kDigits[digest[i] & 15];
-  }
-  return true;
-}
-
 std::string Hex(const unsigned char* data, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string s(n * 2, '0');
@@ -118,6 +97,20 @@ std::string Hex(const unsigned char* data, size_t n) {
     s[2 * i + 1] = kDigits[data[i] & 15];
   }
   return s;
+}
+
+// A digest of the parts, concatenated, as lowercase hex; empty on an OpenSSL
+// failure. The context is kept per thread.
+std::string DigestHex(const EVP_MD* md, std::span<const std::string_view> parts) {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx || !md || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) return {};
+  for (auto p : parts) {
+    if (EVP_DigestUpdate(ctx.get(), p.data(), p.size()) != 1) return {};
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), digest, &n) != 1) return {};
+  return Hex(digest, n);
 }
 
 bool SignatureMatches(std::string_view expected, std::string_view given) {
@@ -129,9 +122,14 @@ bool SignatureMatches(std::string_view expected, std::string_view given) {
 
 std::string ComputeSignature(std::string_view token, std::string_view timestamp,
                              std::string_view nonce, std::string_view encrypt) {
-  std::array<char, 40> hex;
-  if (!SignatureHex(token, timestamp, nonce, encrypt, hex)) return {};
-  return std::string(hex.data(), hex.size());
+  std::array<std::string_view, 4> parts{token, timestamp, nonce, encrypt};
+  std::sort(parts.begin(), parts.end());
+  return DigestHex(Sha1(), parts);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once
+  return DigestHex(sha256, {&data, 1});
 }
 
 Result<MsgCrypt> MsgCrypt::Create(std::string token, std::string_view encoding_aes_key,
@@ -156,9 +154,8 @@ Result<std::string> MsgCrypt::Decrypt(const SignedQuery& query, std::string_view
       encrypt.empty()) {
     return Errc::kValidateSignature;
   }
-  std::array<char, 40> expected;
-  if (!SignatureHex(token_, query.timestamp, query.nonce, encrypt, expected) ||
-      !SignatureMatches(std::string_view(expected.data(), expected.size()), query.msg_signature)) {
+  std::string expected = ComputeSignature(token_, query.timestamp, query.nonce, encrypt);
+  if (expected.empty() || !SignatureMatches(expected, query.msg_signature)) {
     return Errc::kValidateSignature;
   }
   return DecryptPayload(encrypt);

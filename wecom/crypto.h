@@ -25,6 +25,8 @@ struct SignedQuery {
 // Lower-case hex SHA1 over the four values sorted bytewise and concatenated.
 std::string ComputeSignature(std::string_view token, std::string_view timestamp,
                              std::string_view nonce, std::string_view encrypt);
+// Lower-case hex SHA-256 of `data` (empty only if OpenSSL fails).
+std::string Sha256Hex(std::string_view data);
 
 class MsgCrypt {
  public:
