@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "wecom/crypto.h"
 #include "wecom/xml.h"
 
@@ -151,6 +153,16 @@ double Percentile(std::vector<double>& v, double p) {
   return v[k];
 }
 
+// User plus system CPU of this process so far.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
 Options Parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -188,14 +200,16 @@ int main(int argc, char** argv) {
   net::io_context ioc{1};
   tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), o.port);
   for (int c = 0; c < o.connections; ++c) net::co_spawn(ioc, Worker(s, endpoint), net::detached);
+  double cpu_before = CpuSeconds();
   auto start = Clock::now();
   ioc.run();
   std::chrono::duration<double> elapsed = Clock::now() - start;
+  double cpu_us = (CpuSeconds() - cpu_before) * 1e6 / static_cast<double>(s.requests.size());
   double rate = static_cast<double>(s.ok + s.failed) / elapsed.count();
   std::printf(
       "requests=%zu ok=%zu failed=%zu seconds=%.3f rate=%.0f/s p50=%.3fms p99=%.3fms "
-      "max=%.3fms\n",
+      "max=%.3fms client_cpu=%.1fus/req\n",
       s.ok + s.failed, s.ok, s.failed, elapsed.count(), rate, Percentile(s.latencies_ms, 0.50),
-      Percentile(s.latencies_ms, 0.99), Percentile(s.latencies_ms, 1.0));
+      Percentile(s.latencies_ms, 0.99), Percentile(s.latencies_ms, 1.0), cpu_us);
   return s.failed == 0 ? 0 : 1;
 }

@@ -6,6 +6,10 @@
 #include <cstdio>
 #include <iostream>
 
+#ifdef SCRM_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include "bot/app.h"
 #include "bot/config.h"
 #include "bot/digest.h"
@@ -24,6 +28,17 @@ void SetUpLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
+// Which malloc serves the process. Naming mimalloc here also keeps the linker
+// from dropping the library as unused.
+void LogAllocator() {
+#ifdef SCRM_WITH_MIMALLOC
+  int v = mi_version();
+  spdlog::info("memory allocator: mimalloc {}.{}.{}", v / 100, v / 10 % 10, v % 10);
+#else
+  spdlog::info("memory allocator: the C library's malloc");
+#endif
+}
+
 // Loads the config or prints one line per bad key; nullopt means exit 2.
 std::optional<scrm::bot::Config> Load(const std::string& path) {
   auto loaded = scrm::bot::LoadConfigFile(path, scrm::bot::ProcessEnv());
@@ -37,6 +52,7 @@ int Serve(const std::string& path) {
   auto config = Load(path);
   if (!config) return kUsageError;
   SetUpLogging(config->log.level);
+  LogAllocator();
   scrm::domain::SystemClock clock;
   auto app = scrm::bot::App::Create(*config, clock);
   if (auto* error = std::get_if<std::string>(&app)) {

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config tzdata
   libboost1.81-dev libssl-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev libspdlog-dev
   catch2 libtomlplusplus-dev libpugixml-dev libkainjow-mustache-dev libcli11-dev
-  libhowardhinnant-date-dev
+  libhowardhinnant-date-dev libmimalloc-dev
 )
 if [[ "${SCRM_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(curl)
