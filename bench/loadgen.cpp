@@ -6,6 +6,8 @@
 // latency percentiles. Usage:
 //   scrm-loadgen --port P [--connections 32] [--requests 50000] [--path /wecom/callback]
 //                [--kind text|event]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -16,8 +18,6 @@
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <sys/resource.h>
 
 #include "wecom/crypto.h"
 #include "wecom/xml.h"
