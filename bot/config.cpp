@@ -155,8 +155,10 @@ void ReadTemplates(const toml::table* t, Config& c, std::vector<ConfigError>& er
 void ReadDelivery(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
   SectionReader r(t, "delivery", errors);
   r.Integer("member_messages_per_minute", c.delivery.member_messages_per_minute, 1, 10000);
+  r.Integer("member_messages_per_hour", c.delivery.member_messages_per_hour, 1, 100000);
   r.Integer("robot_messages_per_minute", c.delivery.robot_messages_per_minute, 1, 10000);
   r.Integer("api_calls_per_minute", c.delivery.api_calls_per_minute, 1, 1000000);
+  r.Integer("api_calls_per_hour", c.delivery.api_calls_per_hour, 1, 10000000);
   r.Integer("max_backoff_seconds", c.delivery.max_backoff_seconds, 1, 86400);
   r.Integer("concurrency", c.delivery.concurrency, 1, 1000);
   r.RejectUnknown();

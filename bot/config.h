@@ -60,9 +60,12 @@ struct TemplatesConfig {
 };
 
 struct DeliveryConfig {
+  // Limits hold over any 60 s (or 3600 s) span, across restarts.
   int member_messages_per_minute = 30;  // WeCom drops app messages past 30/min per member
+  int member_messages_per_hour = 1000;  // ... and past 1000/h
   int robot_messages_per_minute = 20;   // a group robot takes 20 messages a minute
   int api_calls_per_minute = 10000;     // per API path, WeCom's per-corp limit
+  int api_calls_per_hour = 150000;      // ... and its hourly one
   int max_backoff_seconds = 300;        // retry delays double up to this
   int concurrency = 16;                 // API calls in flight at most
 };

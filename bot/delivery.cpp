@@ -106,17 +106,18 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
         api(client, tokens, cfg.wecom.api_base),
         async_writer(std::make_shared<AsyncWriter>(ioc, w, std::chrono::milliseconds(4000))),
         wake_timer(ioc),
-        member_limiter(cfg.delivery.member_messages_per_minute,
-                       cfg.delivery.member_messages_per_minute),
-        robot_limiter(cfg.delivery.robot_messages_per_minute,
-                      cfg.delivery.robot_messages_per_minute),
-        api_limiter(cfg.delivery.api_calls_per_minute, cfg.delivery.api_calls_per_minute),
+        member_limiter({{cfg.delivery.member_messages_per_minute, 60},
+                        {cfg.delivery.member_messages_per_hour, 3600}}),
+        robot_limiter({{cfg.delivery.robot_messages_per_minute, 60}}),
+        api_limiter(
+            {{cfg.delivery.api_calls_per_minute, 60}, {cfg.delivery.api_calls_per_hour, 3600}}),
         rng(std::random_device{}()),
         funnel(FunnelOf(cfg)) {}
 
   std::int64_t Now() const { return clock.Now().time_since_epoch().count(); }
 
   net::awaitable<void> Loop();
+  void CountEarlierSends();
   net::awaitable<void> ProcessInbox();
   int DispatchOne(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx);
   // Inside a writer job: runs `handler` with the CRM context at `now` and
@@ -250,8 +251,27 @@ void Delivery::Stop() {
   impl_->thread.join();
 }
 
+// The rate limits look back an hour: calls sent before a restart count, or
+// a restart would let a member's limit be exceeded (and WeCom would drop
+// the excess without an error).
+void Delivery::Impl::CountEarlierSends() {
+  auto sent = storage::SentSince(*db, Now() - 3600);
+  if (!sent) {
+    spdlog::error("cannot read the messages sent in the last hour: {}; rate limits start empty",
+                  sent.error().message());
+    return;
+  }
+  for (const auto& call : *sent) {
+    auto at = static_cast<double>(call.sent_at);
+    bool robot = call.recipient.rfind(kRobotPrefix, 0) == 0;
+    (robot ? robot_limiter : member_limiter).Record(call.recipient, at);
+    api_limiter.Record(call.api, at);
+  }
+}
+
 net::awaitable<void> Delivery::Impl::Loop() {
   auto self = shared_from_this();
+  CountEarlierSends();
   while (!stopping) {
     woken = false;
     wake_posted = false;

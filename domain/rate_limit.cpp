@@ -3,41 +3,70 @@
 #include <algorithm>
 
 namespace scrm::domain {
+namespace {
 
-void TokenBucket::Refill(double now) {
-  if (tokens_ < 0) {
-    tokens_ = burst_;
-    last_ = now;
-    return;
-  }
-  if (now > last_) {
-    tokens_ = std::min(burst_, tokens_ + (now - last_) * rate_);
-    last_ = now;
-  }
+// How many past events the limits can still look at, and for how long.
+std::size_t MostEvents(const std::vector<Limit>& limits) {
+  int most = 0;
+  for (const Limit& l : limits) most = std::max(most, l.count);
+  return static_cast<std::size_t>(most);
 }
 
-bool TokenBucket::TryTake(double now) {
-  Refill(now);
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
+double LongestSpan(const std::vector<Limit>& limits) {
+  double longest = 0;
+  for (const Limit& l : limits) longest = std::max(longest, l.seconds);
+  return longest;
+}
+
+}  // namespace
+
+double SlidingWindow::WaitSeconds(double now) const {
+  double wait = 0;
+  for (const Limit& l : *limits_) {
+    auto count = static_cast<std::size_t>(std::max(l.count, 0));
+    if (times_.size() < count) continue;
+    if (count == 0) return l.seconds;  // nothing is ever allowed
+    // The event `count` places back must have left the span ending now.
+    double oldest = times_[times_.size() - count];
+    wait = std::max(wait, oldest + l.seconds - now);
+  }
+  return wait;
+}
+
+bool SlidingWindow::TryTake(double now) {
+  if (WaitSeconds(now) > 0) return false;
+  Record(now);
   return true;
 }
 
-double TokenBucket::WaitSeconds(double now) const {
-  if (tokens_ < 0) return 0;
-  double tokens = std::min(burst_, tokens_ + std::max(0.0, now - last_) * rate_);
-  if (tokens >= 1 || rate_ <= 0) return 0;
-  return (1 - tokens) / rate_;
+void SlidingWindow::Record(double at) {
+  times_.insert(std::upper_bound(times_.begin(), times_.end(), at), at);
+  Forget(times_.back());
 }
 
-bool RateLimiter::TryTake(const std::string& key, double now) {
-  auto it = buckets_.try_emplace(key, per_minute_, burst_).first;
-  return it->second.TryTake(now);
+// Drops the events no limit looks at any more, seen from `now`: all but the
+// newest of the largest count, and those older than the longest span.
+void SlidingWindow::Forget(double now) {
+  std::size_t keep = MostEvents(*limits_);
+  double span = LongestSpan(*limits_);
+  while (!times_.empty() && (times_.size() > keep || times_.front() + span <= now)) {
+    times_.pop_front();
+  }
 }
+
+RateLimiter::RateLimiter(std::vector<Limit> limits) : limits_(std::move(limits)) {}
+
+SlidingWindow& RateLimiter::Window(const std::string& key) {
+  return windows_.try_emplace(key, &limits_).first->second;
+}
+
+bool RateLimiter::TryTake(const std::string& key, double now) { return Window(key).TryTake(now); }
 
 double RateLimiter::WaitSeconds(const std::string& key, double now) const {
-  auto it = buckets_.find(key);
-  return it == buckets_.end() ? 0 : it->second.WaitSeconds(now);
+  auto it = windows_.find(key);
+  return it == windows_.end() ? 0 : it->second.WaitSeconds(now);
 }
+
+void RateLimiter::Record(const std::string& key, double at) { Window(key).Record(at); }
 
 }  // namespace scrm::domain

@@ -1,43 +1,60 @@
-// Token buckets for WeCom's rate limits (per member, per robot, per API).
-// Pure: the caller passes the time.
+// WeCom's frequency limits as sliding windows: at most N calls in any span
+// of S seconds, per key (a member, a group robot, an API path). WeCom counts
+// calls, and drops an app message past a member's limit without telling the
+// sender, so a limit here is never exceeded, not even by a burst after a
+// quiet spell (a token bucket would let nearly twice the limit through in
+// one minute). Pure: the caller passes the time, in seconds.
 #pragma once
 
-#include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace scrm::domain {
 
-class TokenBucket {
- public:
-  // `per_minute` tokens are added evenly over a minute, up to `burst`.
-  TokenBucket(double per_minute, double burst) : rate_(per_minute / 60.0), burst_(burst) {}
-
-  // Takes a token if one is available at `now` (seconds).
-  bool TryTake(double now);
-  // Seconds from `now` until a token is available (0 when one is).
-  double WaitSeconds(double now) const;
-
- private:
-  void Refill(double now);
-
-  double rate_;
-  double burst_;
-  double tokens_ = -1;  // -1: not started (full)
-  double last_ = 0;
+// At most `count` events in any `seconds`-long span.
+struct Limit {
+  int count = 1;
+  double seconds = 60;
 };
 
-// One bucket per key, created on first use.
-class RateLimiter {
+// The recent events of one key, held to every limit.
+class SlidingWindow {
  public:
-  RateLimiter(double per_minute, double burst) : per_minute_(per_minute), burst_(burst) {}
-  bool TryTake(const std::string& key, double now);
-  double WaitSeconds(const std::string& key, double now) const;
+  explicit SlidingWindow(const std::vector<Limit>* limits) : limits_(limits) {}
+
+  // Seconds from `now` until one more event fits every limit (0: it fits now).
+  double WaitSeconds(double now) const;
+  // Records an event at `now` if it fits; false (and nothing recorded) if not.
+  bool TryTake(double now);
+  // Records an event that already happened at `at`, fitting or not: calls
+  // made before a restart still count.
+  void Record(double at);
 
  private:
-  double per_minute_;
-  double burst_;
-  std::map<std::string, TokenBucket> buckets_;
+  void Forget(double now);
+
+  const std::vector<Limit>* limits_;
+  std::deque<double> times_;  // ascending; at most the largest count of the limits
+};
+
+// One window per key, created on first use.
+class RateLimiter {
+ public:
+  explicit RateLimiter(std::vector<Limit> limits);
+  RateLimiter(const RateLimiter&) = delete;
+  RateLimiter& operator=(const RateLimiter&) = delete;
+
+  bool TryTake(const std::string& key, double now);
+  double WaitSeconds(const std::string& key, double now) const;
+  void Record(const std::string& key, double at);
+
+ private:
+  SlidingWindow& Window(const std::string& key);
+
+  std::vector<Limit> limits_;
+  std::map<std::string, SlidingWindow> windows_;
 };
 
 }  // namespace scrm::domain

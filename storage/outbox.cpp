@@ -130,6 +130,23 @@ Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, in
   }
 }
 
+Result<std::vector<SentCall>> SentSince(Db& db, std::int64_t since) {
+  try {
+    SQLite::Statement q(db.connection().db,
+                        "SELECT recipient, api, sent_at FROM outbox "
+                        "WHERE state = 'sent' AND sent_at >= ? ORDER BY sent_at");
+    q.bind(1, static_cast<int64_t>(since));
+    std::vector<SentCall> calls;
+    while (q.executeStep()) {
+      calls.push_back(
+          {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
+    }
+    return calls;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
+}
+
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit) {
   std::string where = dead_only ? "WHERE state = 'dead' " : "";
   return Query(db, std::string(kColumns) + where + "ORDER BY id DESC LIMIT :limit",

@@ -42,6 +42,13 @@ struct OutboxRow {
   std::string last_error;
 };
 
+// A call WeCom accepted: where it went, through which API, when (seconds).
+struct SentCall {
+  std::string recipient;
+  std::string api;
+  std::int64_t sent_at = 0;
+};
+
 struct OutboxCounts {
   std::int64_t pending = 0;
   std::int64_t sent = 0;
@@ -67,6 +74,9 @@ Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit);
 // for at most `limit` recipients (one index seek each): how the sender finds
 // the recipients that may receive now when the oldest rows all wait.
 Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, int limit);
+// Calls sent at or after `since`, oldest first (from the index
+// outbox_sent): after a restart the sender's rate limits still count them.
+Result<std::vector<SentCall>> SentSince(Db& db, std::int64_t since);
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit);
 Result<OutboxCounts> CountOutbox(Db& db);  // reads the whole table
 // Pending and dead rows only (sent stays 0), from their partial indexes.

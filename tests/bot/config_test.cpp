@@ -85,16 +85,21 @@ TEST_CASE("group robots and delivery limits", "[config]") {
   auto r = LoadConfigText(kCredentials +
                               "[robots]\neast_sales = \"KEY-1\"\nwest-1 = \"KEY-2\"\n"
                               "[delivery]\nrobot_messages_per_minute = 10\n"
-                              "api_calls_per_minute = 600\n",
+                              "api_calls_per_minute = 600\nmember_messages_per_hour = 500\n"
+                              "api_calls_per_hour = 9000\n",
                           NoEnv());
   REQUIRE(r.config);
   CHECK(r.config->robots.at("east_sales") == "KEY-1");
   CHECK(r.config->robots.at("west-1") == "KEY-2");
   CHECK(r.config->delivery.robot_messages_per_minute == 10);
   CHECK(r.config->delivery.api_calls_per_minute == 600);
+  CHECK(r.config->delivery.member_messages_per_hour == 500);
+  CHECK(r.config->delivery.api_calls_per_hour == 9000);
   auto defaults = LoadConfigText(kCredentials, NoEnv());
   REQUIRE(defaults.config);
   CHECK(defaults.config->delivery.robot_messages_per_minute == 20);
+  CHECK(defaults.config->delivery.member_messages_per_hour == 1000);
+  CHECK(defaults.config->delivery.api_calls_per_hour == 150000);
   CHECK(defaults.config->robots.empty());
   CHECK(ErrorKeys(kCredentials + "[robots]\n\"华东\" = \"K\"\n") == V{"robots.华东"});
   CHECK(ErrorKeys(kCredentials + "[robots]\neast = 1\n") == V{"robots.east"});
@@ -102,6 +107,10 @@ TEST_CASE("group robots and delivery limits", "[config]") {
   CHECK(ErrorKeys(kCredentials + "robots = \"x\"\n[server]\n").size() == 1);
   CHECK(ErrorKeys(kCredentials + "[delivery]\nrobot_messages_per_minute = 0\n") ==
         V{"delivery.robot_messages_per_minute"});
+  CHECK(ErrorKeys(kCredentials + "[delivery]\nmember_messages_per_hour = \"1000\"\n") ==
+        V{"delivery.member_messages_per_hour"});
+  CHECK(ErrorKeys(kCredentials + "[delivery]\napi_calls_per_hour = -1\n") ==
+        V{"delivery.api_calls_per_hour"});
 }
 
 TEST_CASE("funnel, tiering, cadence, reminders and teams", "[config]") {

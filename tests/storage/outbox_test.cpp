@@ -115,3 +115,34 @@ TEST_CASE("pending and dead rows are counted without the sent ones", "[outbox]")
     CHECK(plan.getColumn(3).getString().find("INDEX") != std::string::npos);
   }
 }
+
+TEST_CASE("the calls sent since a time, oldest first, come from an index", "[outbox]") {
+  auto db = test::MigratedDb(":memory:");
+  auto& c = db->connection();
+  const std::string send = "/cgi-bin/message/send";
+  const std::string robot = "/cgi-bin/webhook/send";
+  auto a = storage::EnqueueOutbox(c, {"user:a", send, "{}"}, 100);
+  auto b = storage::EnqueueOutbox(c, {"robot:east", robot, "{}"}, 100);
+  auto old = storage::EnqueueOutbox(c, {"user:a", send, "{}"}, 100);
+  auto dead = storage::EnqueueOutbox(c, {"user:b", send, "{}"}, 100);
+  storage::EnqueueOutbox(c, {"user:c", send, "{}"}, 100);  // still pending
+  storage::MarkOutboxSent(c, b, 205);
+  storage::MarkOutboxSent(c, a, 201);
+  storage::MarkOutboxSent(c, old, 150);
+  storage::MarkOutboxDead(c, dead, 81013, "no such user");
+  auto sent = storage::SentSince(*db, 200);
+  REQUIRE(sent);
+  REQUIRE(sent->size() == 2);
+  CHECK((*sent)[0].recipient == "user:a");
+  CHECK((*sent)[0].api == send);
+  CHECK((*sent)[0].sent_at == 201);
+  CHECK((*sent)[1].recipient == "robot:east");
+  CHECK((*sent)[1].sent_at == 205);
+  CHECK(storage::SentSince(*db, 100)->size() == 3);
+  CHECK(storage::SentSince(*db, 206)->empty());
+  SQLite::Statement plan(c.db,
+                         "EXPLAIN QUERY PLAN SELECT recipient, api, sent_at FROM outbox "
+                         "WHERE state = 'sent' AND sent_at >= 0 ORDER BY sent_at");
+  REQUIRE(plan.executeStep());
+  CHECK(plan.getColumn(3).getString().find("outbox_sent") != std::string::npos);
+}

@@ -1,0 +1,75 @@
+#include "domain/rate_limit.h"
+
+#include <catch2/catch.hpp>
+#include <vector>
+
+using namespace scrm::domain;
+
+namespace {
+
+// The most events in any span of `seconds` among sorted `times`.
+int MostInAnySpan(const std::vector<double>& times, double seconds) {
+  int most = 0;
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    int n = 0;
+    for (std::size_t j = i; j < times.size() && times[j] < times[i] + seconds; ++j) ++n;
+    most = std::max(most, n);
+  }
+  return most;
+}
+
+}  // namespace
+
+TEST_CASE("a limit holds over every span, not just from a full start", "[rate_limit]") {
+  RateLimiter limiter({{2, 60}});
+  std::vector<double> sent;
+  // Someone keeps trying every 5 seconds for five minutes.
+  for (double t = 1000; t < 1300; t += 5) {
+    if (limiter.TryTake("user:a", t)) sent.push_back(t);
+  }
+  CHECK(MostInAnySpan(sent, 60) == 2);
+  // Two a minute over five minutes: 10, evenly spaced as the window allows.
+  CHECK(sent.size() == 10);
+  CHECK(sent[0] == 1000);
+  CHECK(sent[1] == 1005);
+  CHECK(sent[2] == 1060);  // the first one has left the span
+}
+
+TEST_CASE("the wait is until the oldest counted event leaves the span", "[rate_limit]") {
+  RateLimiter limiter({{3, 60}});
+  CHECK(limiter.WaitSeconds("k", 0) == 0);  // unknown key: free
+  CHECK(limiter.TryTake("k", 10));
+  CHECK(limiter.TryTake("k", 20));
+  CHECK(limiter.TryTake("k", 30));
+  CHECK_FALSE(limiter.TryTake("k", 40));  // refused, and not counted
+  CHECK(limiter.WaitSeconds("k", 40) == Approx(30));
+  CHECK(limiter.TryTake("k", 70));  // 10 + 60
+  CHECK(limiter.WaitSeconds("k", 70) == Approx(10));
+  CHECK(limiter.WaitSeconds("other", 70) == 0);  // keys are independent
+}
+
+TEST_CASE("every limit must allow an event: per minute and per hour", "[rate_limit]") {
+  RateLimiter limiter({{30, 60}, {100, 3600}});
+  int sent = 0;
+  for (int second = 0; second < 3600; ++second) {
+    if (limiter.TryTake("user:a", second)) ++sent;
+  }
+  CHECK(sent == 100);  // the hourly limit, not 30 a minute for an hour
+  CHECK(limiter.WaitSeconds("user:a", 3599) > 0);
+  // The first went at second 0: it leaves the hour at 3600.
+  CHECK(limiter.TryTake("user:a", 3600));
+}
+
+TEST_CASE("events recorded from before a restart count", "[rate_limit]") {
+  RateLimiter limiter({{2, 60}});
+  limiter.Record("user:a", 990);
+  limiter.Record("user:a", 980);  // out of order is fine
+  CHECK_FALSE(limiter.TryTake("user:a", 1000));
+  CHECK(limiter.WaitSeconds("user:a", 1000) == Approx(40));
+  CHECK(limiter.TryTake("user:a", 1040));
+  // Records past a limit are kept as they are: the limiter waits them out.
+  RateLimiter full({{1, 60}});
+  full.Record("k", 100);
+  full.Record("k", 101);
+  CHECK(full.WaitSeconds("k", 102) == Approx(59));
+}
