@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "storage/connection.h"
+#include "storage/wal_gather.h"
 
 namespace scrm::storage {
 
@@ -21,7 +22,10 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
     int flags =
         options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
     // Each connection is used by one thread at a time: no SQLite mutexes.
-    SQLite::Database db(options.path, flags | SQLite::OPEN_NOMUTEX, options.busy_timeout_ms);
+    bool gather = options.gather_wal_writes && options.full_sync && !options.read_only &&
+                  options.path != ":memory:";
+    SQLite::Database db(options.path, flags | SQLite::OPEN_NOMUTEX, options.busy_timeout_ms,
+                        gather ? WalGatheringVfs() : "");
     if (!options.read_only) db.exec("PRAGMA journal_mode=WAL");
     db.exec(options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");

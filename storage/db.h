@@ -19,6 +19,9 @@ struct DbOptions {
   // NORMAL: survives a process crash, may lose the last commits on power loss.
   bool full_sync = true;
   int busy_timeout_ms = 5000;
+  // With full_sync, a commit's WAL writes reach the kernel as one write
+  // (storage/wal_gather.h) instead of two per page.
+  bool gather_wal_writes = true;
   // Page cache. Profiles under load show SQLite walking the whole cache
   // when a writer's transaction ends and when a reader starts after another
   // connection wrote, so a large cache costs time on every transaction: at

@@ -1,0 +1,33 @@
+// A SQLite VFS that hands each commit's WAL writes to the kernel in a few
+// large writes. SQLite writes a WAL frame as two calls (a 24-byte header,
+// then the page), so a commit of N pages costs 2N pwrite calls, each
+// touching one or two page-cache pages; gathered, a commit of up to 30 pages
+// is one call (the unix VFS takes less than 128 KiB per call).
+//
+// Writes to a WAL file are kept in memory while they extend one contiguous
+// range, and written out before anything else happens to the file: a sync,
+// a read, a size query, a truncation, a file control, a write elsewhere, the
+// close, or the buffer reaching its limit. Only connections with
+// `synchronous = FULL` (or EXTRA) may use it: SQLite then syncs the WAL
+// after a commit's frames and before it publishes them to other
+// connections, so no reader can see a frame that is still in the buffer.
+// Every other file (the database, the wal-index) is the default VFS's own.
+#pragma once
+
+#include <cstdint>
+
+namespace scrm::storage {
+
+// Registers the VFS on first use (thread-safe); returns its name for
+// sqlite3_open_v2.
+const char* WalGatheringVfs();
+
+struct WalGatherStats {
+  std::uint64_t writes = 0;   // WAL writes SQLite made through the VFS
+  std::uint64_t flushes = 0;  // writes the VFS made to the file
+};
+
+// Totals for the process (all connections), for tests and benchmarks.
+WalGatherStats WalGatherTotals();
+
+}  // namespace scrm::storage
