@@ -28,6 +28,7 @@ std::atomic<std::uint64_t> g_flushes{0};
 struct GatherFile {
   sqlite3_file base;
   sqlite3_file* real;
+  bool gather;  // false: every write goes straight through
   char* buffer;
   int used;
   int capacity;
@@ -69,6 +70,7 @@ bool Reserve(GatherFile* g, int more) {
 
 int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   GatherFile* g = Of(f);
+  if (!g->gather) return g->real->pMethods->xWrite(g->real, data, amount, offset);
   g_writes.fetch_add(1, std::memory_order_relaxed);
   sqlite3_int64 end = g->start + g->used;
   if (g->used > 0 && offset >= g->start && offset + amount <= end) {
@@ -169,6 +171,15 @@ const sqlite3_io_methods kWalMethods = {1,
                                         nullptr,
                                         nullptr};
 
+// Without powersafe overwrite on the database (a "psow=0" URI parameter, or
+// a SQLite built with it off) SQLite pads a commit to a sector boundary and
+// writes part of the padding after its sync: nothing is gathered then. The
+// WAL's name carries the database's URI parameters.
+bool PowersafeOverwrite(const char* wal_name) {
+  static const bool built_on = sqlite3_compileoption_used("POWERSAFE_OVERWRITE=0") == 0;
+  return sqlite3_uri_boolean(wal_name, "psow", built_on ? 1 : 0) != 0;
+}
+
 int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   if ((flags & SQLITE_OPEN_WAL) == 0) {
     // Not a WAL: the default VFS's file object, in place.
@@ -184,6 +195,7 @@ int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out
     return rc;
   }
   g->real = real;
+  g->gather = PowersafeOverwrite(name);
   g->buffer = nullptr;
   g->used = 0;
   g->capacity = 0;

@@ -129,3 +129,19 @@ TEST_CASE("checkpoints, a truncated WAL and a reopened file keep every row", "[w
   CHECK(Count(*db) == 620);
   CHECK(IntegrityCheck(*db) == "ok");
 }
+
+TEST_CASE("without powersafe overwrite nothing is gathered", "[wal_gather]") {
+  test::TempDir dir;
+  // SQLite then pads each commit to a sector and writes past its sync.
+  SQLite::Database db("file:" + dir.File("g.db") + "?psow=0",
+                      SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_URI, 0,
+                      storage::WalGatheringVfs());
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("CREATE TABLE t (n INTEGER, v BLOB)");
+  auto before = storage::WalGatherTotals();
+  db.exec("INSERT INTO t (n, v) VALUES (1, randomblob(20000))");
+  CHECK(storage::WalGatherTotals().writes == before.writes);
+  auto reader = Open(dir.File("g.db"), false);
+  CHECK(Count(*reader) == 1);
+}
