@@ -4,10 +4,11 @@
 # callback to WeCom's acknowledgement of the reply) and the bot's CPU per
 # message. The WeCom API is played by the fake WeCom of the tests (as the
 # fake-wecom-server process: gettoken, access-token checks, message/send
-# answers with msgids, every call recorded). The per-member rate limit is
-# lifted, and so is the per-API limit (10,000 calls a minute by default), so
-# that the bot, not WeCom's limits, is what is measured.
+# answers with msgids, every call recorded). The per-member rate limits are
+# lifted, and so are the per-API ones (10,000 calls a minute, 150,000 an
+# hour by default), so that the bot, not WeCom's limits, is what is measured.
 #   bench/outbox.sh [messages=20000]
+# SCRM_BOT=path/to/scrm-bot measures another build of the bot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
@@ -18,8 +19,10 @@ start_server api build-bench/bench/fake-wecom-server ww0123456789abcdef bench
 api_pid=$pid
 write_bot_config "$port" "[delivery]
 member_messages_per_minute = 10000
-api_calls_per_minute = 1000000"
-start_server bot build-bench/scrm-bot serve --config "$work/bot.toml"
+member_messages_per_hour = 100000
+api_calls_per_minute = 1000000
+api_calls_per_hour = 10000000"
+start_server bot ${SCRM_BOT:-build-bench/scrm-bot} serve --config "$work/bot.toml"
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 sent() { curl -s "127.0.0.1:$port/metrics" | sed -n 's/^scrm_outbox_deliveries_total{result="sent"} //p'; }
 
