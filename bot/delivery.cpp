@@ -87,6 +87,9 @@ std::string Describe(const wecom::ApiReply& reply) {
   return reply.error.message();
 }
 
+// A row's API without the query a GET carries: WeCom's limits are per API.
+std::string ApiPath(const std::string& api) { return api.substr(0, api.find('?')); }
+
 }  // namespace
 
 struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
@@ -265,7 +268,7 @@ void Delivery::Impl::CountEarlierSends() {
     auto at = static_cast<double>(call.sent_at);
     bool robot = call.recipient.rfind(kRobotPrefix, 0) == 0;
     (robot ? robot_limiter : member_limiter).Record(call.recipient, at);
-    api_limiter.Record(call.api, at);
+    api_limiter.Record(ApiPath(call.api), at);
   }
 }
 
@@ -560,14 +563,14 @@ int Delivery::Impl::StartFromHeads(std::int64_t now, double& wait, std::set<std:
 bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wait) {
   const std::string& to = row.message.recipient;
   auto& recipient = to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;
-  double needed =
-      std::max(recipient.WaitSeconds(to, now), api_limiter.WaitSeconds(row.message.api, now));
+  double needed = std::max(recipient.WaitSeconds(to, now),
+                           api_limiter.WaitSeconds(ApiPath(row.message.api), now));
   if (needed > 0) {
     wait = std::min(wait, std::max(0.05, needed));
     return false;
   }
   recipient.TryTake(to, now);
-  api_limiter.TryTake(row.message.api, now);
+  api_limiter.TryTake(ApiPath(row.message.api), now);
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include "storage/outbox.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/running_app.h"
+#include "wecom/contacts.h"
 
 using namespace scrm;
 
@@ -133,6 +134,25 @@ TEST_CASE("each API path is held to its per-minute limit", "[robot]") {
   app.clock.Advance(60);
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/message/send", 2));
   REQUIRE(WaitForState(config, 2, "sent"));
+}
+
+TEST_CASE("GET calls share their API's limit whatever their query", "[robot]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.delivery.api_calls_per_minute = 1;
+  const std::string get = wecom::kExternalContactGetPath;
+  Enqueue(config, {{"customer:wmA", get + "?" + wecom::ExternalContactQuery("wmA"), "", ""},
+                   {"customer:wmB", get + "?" + wecom::ExternalContactQuery("wmB"), "", ""}});
+  {
+    test::RunningApp app(config);
+    REQUIRE(app.wecom.WaitForCount(get, 1));
+    CHECK(app.Stop() == 0);  // calls in flight finish first
+    CHECK(app.wecom.count(get) == 1);
+  }
+  CHECK(Row(config, 2).attempts == 0);
+  test::RunningApp app(config);
+  app.clock.Advance(60);
+  REQUIRE(app.wecom.WaitForCount(get, 1));
 }
 
 TEST_CASE("one member's long backlog does not hold up messages to others", "[robot]") {
