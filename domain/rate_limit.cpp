@@ -20,7 +20,10 @@ double LongestSpan(const std::vector<Limit>& limits) {
 
 }  // namespace
 
-double SlidingWindow::WaitSeconds(double now) const {
+double SlidingWindow::WaitSeconds(double now) {
+  // Events "after" now mean the clock was set back: they count as now, so
+  // the wait never exceeds a span.
+  for (auto it = times_.rbegin(); it != times_.rend() && *it > now; ++it) *it = now;
   double wait = 0;
   for (const Limit& l : *limits_) {
     auto count = static_cast<std::size_t>(std::max(l.count, 0));
@@ -62,7 +65,7 @@ SlidingWindow& RateLimiter::Window(const std::string& key) {
 
 bool RateLimiter::TryTake(const std::string& key, double now) { return Window(key).TryTake(now); }
 
-double RateLimiter::WaitSeconds(const std::string& key, double now) const {
+double RateLimiter::WaitSeconds(const std::string& key, double now) {
   auto it = windows_.find(key);
   return it == windows_.end() ? 0 : it->second.WaitSeconds(now);
 }

@@ -25,7 +25,8 @@ class SlidingWindow {
   explicit SlidingWindow(const std::vector<Limit>* limits) : limits_(limits) {}
 
   // Seconds from `now` until one more event fits every limit (0: it fits now).
-  double WaitSeconds(double now) const;
+  // Never more than the longest span, even after the clock was set back.
+  double WaitSeconds(double now);
   // Records an event at `now` if it fits; false (and nothing recorded) if not.
   bool TryTake(double now);
   // Records an event that already happened at `at`, fitting or not: calls
@@ -47,7 +48,7 @@ class RateLimiter {
   RateLimiter& operator=(const RateLimiter&) = delete;
 
   bool TryTake(const std::string& key, double now);
-  double WaitSeconds(const std::string& key, double now) const;
+  double WaitSeconds(const std::string& key, double now);
   void Record(const std::string& key, double at);
 
  private:

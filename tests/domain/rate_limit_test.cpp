@@ -60,6 +60,15 @@ TEST_CASE("every limit must allow an event: per minute and per hour", "[rate_lim
   CHECK(limiter.TryTake("user:a", 3600));
 }
 
+TEST_CASE("a clock set back waits at most one span", "[rate_limit]") {
+  RateLimiter limiter({{1, 60}});
+  CHECK(limiter.TryTake("k", 10000));
+  // The clock is set back an hour: the event seems to lie in the future.
+  CHECK(limiter.WaitSeconds("k", 6400) == Approx(60));
+  CHECK_FALSE(limiter.TryTake("k", 6400));
+  CHECK(limiter.TryTake("k", 6460));
+}
+
 TEST_CASE("events recorded from before a restart count", "[rate_limit]") {
   RateLimiter limiter({{2, 60}});
   limiter.Record("user:a", 990);
