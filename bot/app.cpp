@@ -27,11 +27,12 @@ namespace net = boost::asio;
 
 struct App::Impl {
   Impl(const Config& cfg, wecom::MsgCrypt c, std::unique_ptr<storage::Db> db,
-       const domain::Clock& clock, Templates t)
+       std::unique_ptr<storage::Db> checkpoint_db, const domain::Clock& clock, Templates t)
       : config(cfg),
         crypt(std::move(c)),
         templates(std::move(t)),
-        writer(std::move(db), static_cast<std::size_t>(cfg.storage.max_group)),
+        writer(std::move(db), static_cast<std::size_t>(cfg.storage.max_group),
+               std::move(checkpoint_db)),
         service(crypt, metrics, clock),
         server(ioc, config.server, service, metrics, writer, [this](storage::InboxRow&& row) {
           if (delivery) delivery->Stored(std::move(row));
@@ -84,9 +85,14 @@ std::variant<std::unique_ptr<App>, std::string> App::Create(const Config& config
   if (!templates) return error;
   auto db = storage::Db::Open(DbOptionsOf(config));
   if (!db) return "storage.sqlite_path: " + db.error().message();
+  // Checkpoints run on a connection of their own, off the writer's commits.
+  storage::DbOptions checkpoint_options = DbOptionsOf(config);
+  checkpoint_options.cache_kib = storage::kReaderCacheKib;
+  auto checkpoint_db = storage::Db::Open(checkpoint_options);
+  if (!checkpoint_db) return "storage.sqlite_path: " + checkpoint_db.error().message();
   auto rows = storage::CountInbox(**db);
-  auto impl = std::make_unique<Impl>(config, std::move(*crypt), std::move(*db), clock,
-                                     std::move(*templates));
+  auto impl = std::make_unique<Impl>(config, std::move(*crypt), std::move(*db),
+                                     std::move(*checkpoint_db), clock, std::move(*templates));
   auto delivery =
       Delivery::Create(impl->config, impl->writer, impl->templates, impl->metrics, clock);
   if (auto* e = std::get_if<std::string>(&delivery)) return *e;

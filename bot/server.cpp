@@ -69,7 +69,13 @@ std::string WriterMetrics(const storage::WriterStats& stats) {
          "# HELP scrm_storage_busy_seconds_total Time the writer spent writing and committing.\n"
          "# TYPE scrm_storage_busy_seconds_total counter\n"
          "scrm_storage_busy_seconds_total " +
-         std::to_string(stats.busy_ns / 1e9) + "\n";
+         std::to_string(stats.busy_ns / 1e9) + "\n" +
+         "# HELP scrm_storage_checkpoints_total WAL checkpoints, by the thread that ran them.\n"
+         "# TYPE scrm_storage_checkpoints_total counter\n"
+         "scrm_storage_checkpoints_total{thread=\"background\"} " +
+         std::to_string(stats.background_checkpoints) + "\n" +
+         "scrm_storage_checkpoints_total{thread=\"writer\"} " +
+         std::to_string(stats.inline_checkpoints) + "\n";
 }
 
 std::string_view Path(std::string_view target) { return target.substr(0, target.find('?')); }

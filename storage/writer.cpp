@@ -11,8 +11,13 @@
 
 namespace scrm::storage {
 
-Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group)
+Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group, std::unique_ptr<Db> checkpoint_db)
     : db_(std::move(db)), max_group_(max_group == 0 ? 1 : max_group) {
+  if (checkpoint_db) {
+    checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_db));
+    // Replaces SQLite's automatic checkpoint, which uses the same hook.
+    sqlite3_wal_hook(db_->connection().db.getHandle(), &Writer::AfterCommit, this);
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "scrm-writer");
     Run();
@@ -48,11 +53,34 @@ void Writer::Stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  if (checkpointer_) {
+    checkpointer_->Stop();
+    sqlite3_wal_hook(db_->connection().db.getHandle(), nullptr, nullptr);
+  }
+}
+
+bool Writer::WaitForBackgroundCheckpoints(std::uint64_t count, std::chrono::milliseconds timeout) {
+  return checkpointer_ && checkpointer_->WaitForDone(count, timeout);
+}
+
+// Runs on the writer thread after each commit, with the WAL's size.
+int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
+  auto* writer = static_cast<Writer*>(self);
+  if (frames >= kInlineCheckpointFrames) {
+    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    std::lock_guard lock(writer->mu_);
+    if (rc == SQLITE_OK) ++writer->stats_.inline_checkpoints;
+  } else if (frames >= kCheckpointFrames) {
+    writer->checkpointer_->Request();
+  }
+  return SQLITE_OK;
 }
 
 WriterStats Writer::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  WriterStats stats = stats_;
+  if (checkpointer_) stats.background_checkpoints = checkpointer_->done();
+  return stats;
 }
 
 void Writer::Run() {

@@ -11,6 +11,11 @@
 //
 // Submit() is thread-safe. Stop() drains everything already submitted, then
 // joins the thread; later submissions complete with kShuttingDown.
+//
+// Given a second connection, the Writer leaves WAL checkpoints to a
+// Checkpointer thread instead of running them inside its commits; it runs
+// one itself only if the WAL grows past kInlineCheckpointFrames all the
+// same (the background one cannot keep up, or readers hold it back).
 #pragma once
 
 #include <chrono>
@@ -23,7 +28,10 @@
 #include <thread>
 #include <vector>
 
+#include "storage/checkpointer.h"
 #include "storage/errors.h"
+
+struct sqlite3;
 
 namespace scrm::storage {
 
@@ -31,11 +39,18 @@ class Connection;
 class Db;
 
 struct WriterStats {
-  std::uint64_t jobs = 0;      // completed jobs (committed or failed)
-  std::uint64_t groups = 0;    // transactions committed
-  std::uint64_t failures = 0;  // jobs completed with an error
-  std::uint64_t busy_ns = 0;   // time spent running jobs and committing
+  std::uint64_t jobs = 0;                    // completed jobs (committed or failed)
+  std::uint64_t groups = 0;                  // transactions committed
+  std::uint64_t failures = 0;                // jobs completed with an error
+  std::uint64_t busy_ns = 0;                 // time spent running jobs and committing
+  std::uint64_t background_checkpoints = 0;  // by the Checkpointer
+  std::uint64_t inline_checkpoints = 0;      // by the writer, past the WAL limit
 };
+
+// WAL size (frames) at which a checkpoint is asked for, as SQLite's own
+// default, and at which the writer runs one itself.
+inline constexpr int kCheckpointFrames = 1000;
+inline constexpr int kInlineCheckpointFrames = 10000;
 
 class Writer {
  public:
@@ -45,7 +60,10 @@ class Writer {
   enum class Atomicity { kSavepoint, kSingleStatement };
 
   // Takes ownership of `db`; at most `max_group` jobs per transaction.
-  explicit Writer(std::unique_ptr<Db> db, std::size_t max_group = 256);
+  // `checkpoint_db`, a second connection to the same file, moves WAL
+  // checkpoints off the writer's commits.
+  explicit Writer(std::unique_ptr<Db> db, std::size_t max_group = 256,
+                  std::unique_ptr<Db> checkpoint_db = nullptr);
   ~Writer();  // Stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -61,11 +79,15 @@ class Writer {
   void SubmitBatch(std::vector<Request> batch);
   void Stop();
   WriterStats stats() const;
+  // Waits until the Checkpointer has completed `count` checkpoints (false on
+  // timeout, or without a Checkpointer).
+  bool WaitForBackgroundCheckpoints(std::uint64_t count, std::chrono::milliseconds timeout);
 
  private:
   using Item = Request;
   void Run();
   void CommitGroup(std::deque<Item>& group);
+  static int AfterCommit(void* self, sqlite3* db, const char* name, int frames);
 
   std::unique_ptr<Db> db_;
   const std::size_t max_group_;
@@ -75,6 +97,7 @@ class Writer {
   bool stopping_ = false;   // guarded by mu_
   bool idle_ = false;       // guarded by mu_: the thread waits on cv_
   WriterStats stats_;       // guarded by mu_
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::thread thread_;
 };
 

@@ -109,6 +109,10 @@ TEST_CASE("accepted callbacks are stored once; re-deliveries are 200 and store n
   CHECK(metrics.find("scrm_callbacks_total{result=\"duplicate\"} 3") != std::string::npos);
   CHECK(metrics.find("scrm_inbox_rows 2") != std::string::npos);
   CHECK(metrics.find("scrm_callback_latency_seconds_count 5") != std::string::npos);
+  // Two callbacks make no checkpoint; the counters are there from the start.
+  CHECK(metrics.find("scrm_storage_checkpoints_total{thread=\"background\"} 0") !=
+        std::string::npos);
+  CHECK(metrics.find("scrm_storage_checkpoints_total{thread=\"writer\"} 0") != std::string::npos);
 }
 
 TEST_CASE("bad callbacks get their status and store nothing", "[server]") {

@@ -1,5 +1,7 @@
 #include "storage/writer.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
@@ -199,4 +201,87 @@ TEST_CASE("a cached statement whose step failed is handed out clean", "[writer]"
   // The next use must not inherit the old error either.
   CHECK(insert("k2") == 1);
   CHECK(*storage::CountInbox(*db) == 2);
+}
+
+namespace {
+
+// A job that writes `rows` rows of 1,000 bytes: about rows / 4 pages.
+storage::Writer::Job Bulk(int rows) {
+  return [rows](storage::Connection& c) {
+    SQLite::Statement q(c.db, "INSERT INTO bulk (v) VALUES (randomblob(1000))");
+    for (int i = 0; i < rows; ++i) {
+      q.exec();
+      q.reset();
+    }
+    return rows;
+  };
+}
+
+// The WAL's frames and those already copied into the database file, from a
+// passive checkpoint on `db` that itself copies whatever it can.
+std::pair<int, int> WalFrames(storage::Db& db) {
+  int log = 0;
+  int copied = 0;
+  sqlite3_wal_checkpoint_v2(db.connection().db.getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                            &log, &copied);
+  return {log, copied};
+}
+
+}  // namespace
+
+TEST_CASE("checkpoints run on their own thread, not inside the writer's commits", "[writer]") {
+  test::TempDir dir;
+  std::string path = dir.File("c.db");
+  auto db = test::MigratedDb(path);
+  db->connection().db.exec("CREATE TABLE bulk (v BLOB)");
+  auto checkpoint_db = storage::Db::Open({path});
+  REQUIRE(checkpoint_db);
+  storage::Writer writer(std::move(db), 256, std::move(*checkpoint_db));
+  Completions done;
+  // 60 commits of about 100 pages: the WAL passes 1,000 frames several times.
+  for (int i = 0; i < 60; ++i) {
+    writer.Submit(Bulk(400), done.Callback());
+    done.WaitFor(static_cast<std::size_t>(i + 1));
+  }
+  REQUIRE(writer.WaitForBackgroundCheckpoints(1, std::chrono::seconds(30)));
+  auto stats = writer.stats();
+  CHECK(stats.background_checkpoints >= 1);
+  CHECK(stats.inline_checkpoints == 0);
+  auto reader = storage::Db::Open({path, true});
+  REQUIRE(reader);
+  CHECK((*reader)->connection().db.execAndGet("SELECT count(*) FROM bulk").getInt() == 24000);
+  CHECK((*reader)->connection().db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+TEST_CASE("the writer checkpoints itself when the WAL grows past its limit", "[writer]") {
+  test::TempDir dir;
+  std::string path = dir.File("c.db");
+  auto db = test::MigratedDb(path);
+  db->connection().db.exec("CREATE TABLE bulk (v BLOB)");
+  auto checkpoint_db = storage::Db::Open({path});
+  REQUIRE(checkpoint_db);
+  storage::Writer writer(std::move(db), 256, std::move(*checkpoint_db));
+  Completions done;
+  writer.Submit(Bulk(10), done.Callback());
+  done.WaitFor(1);
+  // A reader holding its snapshot keeps every checkpoint from copying the
+  // frames after it, so the WAL keeps growing.
+  auto reader = storage::Db::Open({path});
+  REQUIRE(reader);
+  SQLite::Database& r = (*reader)->connection().db;
+  r.exec("BEGIN");
+  CHECK(r.execAndGet("SELECT count(*) FROM bulk").getInt() == 10);
+  for (int i = 0; i < 110; ++i) {
+    writer.Submit(Bulk(400), done.Callback());
+    done.WaitFor(static_cast<std::size_t>(i + 2));
+  }
+  CHECK(writer.stats().inline_checkpoints >= 1);
+  auto probe = storage::Db::Open({path});
+  REQUIRE(probe);
+  CHECK(WalFrames(**probe).first >= storage::kInlineCheckpointFrames);
+  // Once the reader lets go, a checkpoint copies everything.
+  r.exec("COMMIT");
+  auto [log, copied] = WalFrames(**probe);
+  CHECK(log > 0);
+  CHECK(copied == log);
 }
