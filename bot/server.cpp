@@ -22,7 +22,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
 
 namespace {
 
@@ -42,15 +41,6 @@ struct Connection {
   SessionState state;
   int served = 0;
 };
-
-Response MakeResponse(const Reply& reply, unsigned version) {
-  Response res{static_cast<http::status>(reply.status), version};
-  res.set(http::field::server, "scrm-bot");
-  res.set(http::field::content_type, reply.content_type);
-  res.body() = reply.body;
-  res.prepare_payload();
-  return res;
-}
 
 // Group-commit figures: jobs per commit is the batching the writer achieves.
 std::string WriterMetrics(const storage::WriterStats& stats) {
@@ -86,6 +76,25 @@ std::string_view QueryOf(std::string_view target) {
 }
 
 }  // namespace
+
+std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive) {
+  std::string out;
+  out.reserve(160 + reply.body.size());
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(reply.status);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(reply.status));
+  out += "\r\nServer: scrm-bot\r\nContent-Type: ";
+  out += reply.content_type;
+  out += "\r\nContent-Length: ";
+  out += std::to_string(reply.body.size());
+  // HTTP/1.1 keeps a connection unless told otherwise, HTTP/1.0 closes it.
+  if (version == 10 && keep_alive) out += "\r\nConnection: keep-alive";
+  if (version != 10 && !keep_alive) out += "\r\nConnection: close";
+  out += "\r\n\r\n";
+  out += reply.body;
+  return out;
+}
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(net::io_context& io, const ServerConfig& cfg, const CallbackService& svc, Metrics& m,
@@ -225,19 +234,19 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   conn.state.busy = true;
   Request req = parser.release();
   Reply reply = co_await Handle(req);
-  Response res = MakeResponse(reply, req.version());
   bool keep = req.keep_alive() && !stopping && ++conn.served < config.keep_alive_requests;
-  res.keep_alive(keep);
+  std::string bytes = ResponseBytes(reply, req.version(), keep);
+  auto buffer = net::buffer(bytes);
   // The write shares the deadline set before the read.
-  auto written = co_await http::async_write(conn.stream, res, kNoThrow);
+  auto written = co_await net::async_write(conn.stream, buffer, kNoThrow);
   conn.state.busy = false;
   co_return !std::get<0>(written) && keep;
 }
 
 net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, Reply reply) {
-  Response res = MakeResponse(reply, 11);
-  res.keep_alive(false);
-  co_await http::async_write(conn.stream, res, kNoThrow);
+  std::string bytes = ResponseBytes(reply, 11, false);
+  auto buffer = net::buffer(bytes);
+  co_await net::async_write(conn.stream, buffer, kNoThrow);
 }
 
 net::awaitable<Reply> Server::Impl::Handle(const Request& req) {

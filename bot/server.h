@@ -27,6 +27,13 @@ namespace scrm::bot {
 
 class CallbackService;
 class Metrics;
+struct Reply;
+
+// The bytes of an HTTP response to a request of `version` (10 or 11): status
+// line, Server, Content-Type, Content-Length and, where the version's default
+// differs, Connection. Written in one call: Beast's serializer walked its
+// buffer sequences for a tenth of the io thread's instructions per callback.
+std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive);
 
 class Server {
  public:

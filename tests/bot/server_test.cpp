@@ -1,6 +1,9 @@
 // The real server on an ephemeral port, driven over loopback sockets.
+#include "bot/server.h"
+
 #include <catch2/catch.hpp>
 
+#include "bot/callback_service.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "tests/support/callback_builder.h"
@@ -218,4 +221,33 @@ TEST_CASE("shutdown closes idle connections and returns 0", "[server]") {
   CHECK(idle.PeerClosed());
   HttpConnection after(app.port());
   CHECK_FALSE(after.connected());
+}
+
+TEST_CASE("responses are written as HTTP/1.1 or 1.0 with the right connection header", "[server]") {
+  bot::Reply ok{200, "", "text/plain; charset=utf-8"};
+  CHECK(bot::ResponseBytes(ok, 11, true) ==
+        "HTTP/1.1 200 OK\r\nServer: scrm-bot\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 0\r\n\r\n");
+  bot::Reply bad{400, "bad base64\n", "text/plain; charset=utf-8"};
+  CHECK(bot::ResponseBytes(bad, 11, false) ==
+        "HTTP/1.1 400 Bad Request\r\nServer: scrm-bot\r\nContent-Type: text/plain; "
+        "charset=utf-8\r\nContent-Length: 11\r\nConnection: close\r\n\r\nbad base64\n");
+  CHECK(bot::ResponseBytes(ok, 10, true).find("HTTP/1.0 200 OK\r\n") == 0);
+  CHECK(bot::ResponseBytes(ok, 10, true).find("Connection: keep-alive\r\n") != std::string::npos);
+  CHECK(bot::ResponseBytes(ok, 10, false).find("Connection") == std::string::npos);
+
+  test::TempDir dir;
+  test::RunningApp app(test::TestConfig(dir));
+  HttpConnection old(app.port());
+  REQUIRE(old.SendRaw("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  auto first = old.ReadResponse();
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  CHECK(first->body == "ok\n");
+  CHECK(first->headers["connection"] == "keep-alive");
+  REQUIRE(old.SendRaw("GET /healthz HTTP/1.0\r\n\r\n"));  // no keep-alive: closed after
+  auto second = old.ReadResponse();
+  REQUIRE(second);
+  CHECK(second->status == 200);
+  CHECK(old.PeerClosed());
 }
