@@ -32,7 +32,8 @@ struct Reply;
 // The bytes of an HTTP response to a request of `version` (10 or 11): status
 // line, Server, Content-Type, Content-Length and, where the version's default
 // differs, Connection. Written in one call: Beast's serializer walked its
-// buffer sequences for a tenth of the io thread's instructions per callback.
+// buffer sequences for almost a fifth of the io thread's instructions per
+// callback.
 std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive);
 
 class Server {
