@@ -66,12 +66,17 @@ bool Writer::WaitForBackgroundCheckpoints(std::uint64_t count, std::chrono::mill
 // Runs on the writer thread after each commit, with the WAL's size.
 int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
   auto* writer = static_cast<Writer*>(self);
+  // One request per kCheckpointFrames new frames, counted again from the
+  // start when the WAL was restarted.
+  if (frames < writer->wal_frames_) writer->next_checkpoint_at_ = kCheckpointFrames;
+  writer->wal_frames_ = frames;
   if (frames >= kInlineCheckpointFrames) {
     int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     std::lock_guard lock(writer->mu_);
     if (rc == SQLITE_OK) ++writer->stats_.inline_checkpoints;
-  } else if (frames >= kCheckpointFrames) {
+  } else if (frames >= writer->next_checkpoint_at_) {
     writer->checkpointer_->Request();
+    writer->next_checkpoint_at_ = frames + kCheckpointFrames;
   }
   return SQLITE_OK;
 }

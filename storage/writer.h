@@ -98,6 +98,8 @@ class Writer {
   bool idle_ = false;       // guarded by mu_: the thread waits on cv_
   WriterStats stats_;       // guarded by mu_
   std::unique_ptr<Checkpointer> checkpointer_;
+  int wal_frames_ = 0;                          // writer thread only
+  int next_checkpoint_at_ = kCheckpointFrames;  // writer thread only
   std::thread thread_;
 };
 
