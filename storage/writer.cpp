@@ -67,14 +67,16 @@ bool Writer::WaitForBackgroundCheckpoints(std::uint64_t count, std::chrono::mill
 int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
   auto* writer = static_cast<Writer*>(self);
   // One request per kCheckpointFrames new frames, counted again from the
-  // start when the WAL was restarted.
+  // start when the WAL was restarted; past kCatchUpFrames one per commit, so
+  // that the background thread catches up and the WAL restarts before the
+  // writer has to checkpoint itself.
   if (frames < writer->wal_frames_) writer->next_checkpoint_at_ = kCheckpointFrames;
   writer->wal_frames_ = frames;
   if (frames >= kInlineCheckpointFrames) {
     int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     std::lock_guard lock(writer->mu_);
     if (rc == SQLITE_OK) ++writer->stats_.inline_checkpoints;
-  } else if (frames >= writer->next_checkpoint_at_) {
+  } else if (frames >= writer->next_checkpoint_at_ || frames >= kCatchUpFrames) {
     writer->checkpointer_->Request();
     writer->next_checkpoint_at_ = frames + kCheckpointFrames;
   }

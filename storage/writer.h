@@ -47,9 +47,11 @@ struct WriterStats {
   std::uint64_t inline_checkpoints = 0;      // by the writer, past the WAL limit
 };
 
-// WAL size (frames) at which a checkpoint is asked for, as SQLite's own
-// default, and at which the writer runs one itself.
+// WAL sizes (frames): a checkpoint is asked for every kCheckpointFrames
+// new frames (SQLite's own default interval), after every commit from
+// kCatchUpFrames on, and the writer runs one itself at kInlineCheckpointFrames.
 inline constexpr int kCheckpointFrames = 1000;
+inline constexpr int kCatchUpFrames = 7000;
 inline constexpr int kInlineCheckpointFrames = 10000;
 
 class Writer {
