@@ -227,59 +227,61 @@ std::pair<int, int> WalFrames(storage::Db& db) {
   return {log, copied};
 }
 
+// A writer with a background checkpointer, on a fresh database with a table
+// `bulk`. Members are destroyed in reverse: the writer first.
+struct CheckpointedWriter {
+  test::TempDir dir;
+  std::string path = dir.File("c.db");
+  Completions done;
+  std::size_t submitted = 0;
+  std::unique_ptr<storage::Writer> writer;
+
+  CheckpointedWriter() {
+    auto db = test::MigratedDb(path);
+    db->connection().db.exec("CREATE TABLE bulk (v BLOB)");
+    auto checkpoint_db = storage::Db::Open({path});
+    REQUIRE(checkpoint_db);
+    writer = std::make_unique<storage::Writer>(std::move(db), 256, std::move(*checkpoint_db));
+  }
+  // Commits `rows` rows of 1,000 bytes and waits for it.
+  void Write(int rows) {
+    writer->Submit(Bulk(rows), done.Callback());
+    done.WaitFor(++submitted);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("checkpoints run on their own thread, not inside the writer's commits", "[writer]") {
-  test::TempDir dir;
-  std::string path = dir.File("c.db");
-  auto db = test::MigratedDb(path);
-  db->connection().db.exec("CREATE TABLE bulk (v BLOB)");
-  auto checkpoint_db = storage::Db::Open({path});
-  REQUIRE(checkpoint_db);
-  storage::Writer writer(std::move(db), 256, std::move(*checkpoint_db));
-  Completions done;
+  CheckpointedWriter w;
   // 60 commits of about 100 pages: the WAL passes 1,000 frames several times.
-  for (int i = 0; i < 60; ++i) {
-    writer.Submit(Bulk(400), done.Callback());
-    done.WaitFor(static_cast<std::size_t>(i + 1));
-  }
-  REQUIRE(writer.WaitForBackgroundCheckpoints(1, std::chrono::seconds(30)));
-  auto stats = writer.stats();
+  for (int i = 0; i < 60; ++i) w.Write(400);
+  REQUIRE(w.writer->WaitForBackgroundCheckpoints(1, std::chrono::seconds(30)));
+  auto stats = w.writer->stats();
   CHECK(stats.background_checkpoints >= 1);
   // One request per 1,000 new WAL frames (about 6,000 here), not one per
   // commit once the WAL is past 1,000.
   CHECK(stats.background_checkpoints <= 10);
   CHECK(stats.inline_checkpoints == 0);
-  auto reader = storage::Db::Open({path, true});
+  auto reader = storage::Db::Open({w.path, true});
   REQUIRE(reader);
   CHECK((*reader)->connection().db.execAndGet("SELECT count(*) FROM bulk").getInt() == 24000);
   CHECK((*reader)->connection().db.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
 
 TEST_CASE("the writer checkpoints itself when the WAL grows past its limit", "[writer]") {
-  test::TempDir dir;
-  std::string path = dir.File("c.db");
-  auto db = test::MigratedDb(path);
-  db->connection().db.exec("CREATE TABLE bulk (v BLOB)");
-  auto checkpoint_db = storage::Db::Open({path});
-  REQUIRE(checkpoint_db);
-  storage::Writer writer(std::move(db), 256, std::move(*checkpoint_db));
-  Completions done;
-  writer.Submit(Bulk(10), done.Callback());
-  done.WaitFor(1);
+  CheckpointedWriter w;
+  w.Write(10);
   // A reader holding its snapshot keeps every checkpoint from copying the
   // frames after it, so the WAL keeps growing.
-  auto reader = storage::Db::Open({path});
+  auto reader = storage::Db::Open({w.path});
   REQUIRE(reader);
   SQLite::Database& r = (*reader)->connection().db;
   r.exec("BEGIN");
   CHECK(r.execAndGet("SELECT count(*) FROM bulk").getInt() == 10);
-  for (int i = 0; i < 110; ++i) {
-    writer.Submit(Bulk(400), done.Callback());
-    done.WaitFor(static_cast<std::size_t>(i + 2));
-  }
-  CHECK(writer.stats().inline_checkpoints >= 1);
-  auto probe = storage::Db::Open({path});
+  for (int i = 0; i < 110; ++i) w.Write(400);
+  CHECK(w.writer->stats().inline_checkpoints >= 1);
+  auto probe = storage::Db::Open({w.path});
   REQUIRE(probe);
   CHECK(WalFrames(**probe).first >= storage::kInlineCheckpointFrames);
   // Once the reader lets go, a checkpoint copies everything.
