@@ -22,6 +22,7 @@
 #include "bot/dispatch.h"
 #include "bot/metrics.h"
 #include "bot/org.h"
+#include "bot/query.h"
 #include "bot/reminders.h"
 #include "bot/render.h"
 #include "domain/rate_limit.h"
@@ -87,9 +88,6 @@ std::string Describe(const wecom::ApiReply& reply) {
   return reply.error.message();
 }
 
-// A row's API without the query a GET carries: WeCom's limits are per API.
-std::string ApiPath(const std::string& api) { return api.substr(0, api.find('?')); }
-
 }  // namespace
 
 struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
@@ -141,6 +139,10 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<void> SendOne(storage::OutboxRow row);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
   bool Admit(const storage::OutboxRow& row, double now, double& wait);
+  // The limiter for a recipient: a group robot's or a member's.
+  domain::RateLimiter& RecipientLimiter(const std::string& to) {
+    return to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;
+  }
   void RefreshOutboxGauges(std::int64_t now);
   bool TryStart(storage::OutboxRow& row, std::int64_t now, double& wait,
                 std::set<std::string>& seen);
@@ -266,9 +268,8 @@ void Delivery::Impl::CountEarlierSends() {
   }
   for (const auto& call : *sent) {
     auto at = static_cast<double>(call.sent_at);
-    bool robot = call.recipient.rfind(kRobotPrefix, 0) == 0;
-    (robot ? robot_limiter : member_limiter).Record(call.recipient, at);
-    api_limiter.Record(ApiPath(call.api), at);
+    RecipientLimiter(call.recipient).Record(call.recipient, at);
+    api_limiter.Record(std::string(PathOf(call.api)), at);
   }
 }
 
@@ -562,15 +563,16 @@ int Delivery::Impl::StartFromHeads(std::int64_t now, double& wait, std::set<std:
 // limits; otherwise lowers `wait` to when it may.
 bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wait) {
   const std::string& to = row.message.recipient;
-  auto& recipient = to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;
-  double needed = std::max(recipient.WaitSeconds(to, now),
-                           api_limiter.WaitSeconds(ApiPath(row.message.api), now));
+  domain::RateLimiter& recipient = RecipientLimiter(to);
+  // WeCom's limits are per API: a GET's query is not part of it.
+  std::string api_path(PathOf(row.message.api));
+  double needed = std::max(recipient.WaitSeconds(to, now), api_limiter.WaitSeconds(api_path, now));
   if (needed > 0) {
     wait = std::min(wait, std::max(0.05, needed));
     return false;
   }
-  recipient.TryTake(to, now);
-  api_limiter.TryTake(ApiPath(row.message.api), now);
+  recipient.Record(to, now);
+  api_limiter.Record(api_path, now);
   return true;
 }
 
@@ -580,10 +582,10 @@ net::awaitable<wecom::ApiReply> Delivery::Impl::Call(const storage::OutboxRow& r
   const std::string& to = row.message.recipient;
   if (to.rfind(kRobotPrefix, 0) != 0) {
     if (!row.message.body.empty()) co_return co_await api.Post(row.message.api, row.message.body);
-    auto question = row.message.api.find('?');  // a GET: the query is part of the row's api
-    if (question == std::string::npos) co_return co_await api.Get(row.message.api, "");
-    co_return co_await api.Get(row.message.api.substr(0, question),
-                               row.message.api.substr(question + 1));
+    // A GET: the query is part of the row's api.
+    std::string path(PathOf(row.message.api));
+    std::string query(QueryOf(row.message.api));
+    co_return co_await api.Get(std::move(path), std::move(query));
   }
   std::string robot = to.substr(std::string_view(kRobotPrefix).size());
   auto key = config.robots.find(robot);

@@ -18,6 +18,11 @@ std::optional<std::string> PercentDecode(std::string_view text);
 // nullopt if any key or value is badly escaped.
 std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query);
 
+// A request target or an outbox row's api split at its '?': the path, and
+// the raw query (empty without one).
+std::string_view PathOf(std::string_view target);
+std::string_view QueryOf(std::string_view target);
+
 // The decoded values of `keys`, in the order asked: empty for an absent key,
 // the first occurrence winning. Same rules as ParseQuery, without building
 // the whole map: nullopt if any key or value is badly escaped.

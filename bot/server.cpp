@@ -13,6 +13,7 @@
 #include "bot/async_writer.h"
 #include "bot/callback_service.h"
 #include "bot/metrics.h"
+#include "bot/query.h"
 #include "storage/writer.h"
 
 namespace scrm::bot {
@@ -66,13 +67,6 @@ std::string WriterMetrics(const storage::WriterStats& stats) {
          std::to_string(stats.background_checkpoints) + "\n" +
          "scrm_storage_checkpoints_total{thread=\"writer\"} " +
          std::to_string(stats.inline_checkpoints) + "\n";
-}
-
-std::string_view Path(std::string_view target) { return target.substr(0, target.find('?')); }
-
-std::string_view QueryOf(std::string_view target) {
-  auto q = target.find('?');
-  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
 }
 
 }  // namespace
@@ -251,7 +245,7 @@ net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, Reply reply) {
 
 net::awaitable<Reply> Server::Impl::Handle(const Request& req) {
   std::string_view target = req.target();
-  std::string_view path = Path(target);
+  std::string_view path = PathOf(target);
   bool get = req.method() == http::verb::get;
   bool post = req.method() == http::verb::post;
   if (path == config.callback_path) {

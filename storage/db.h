@@ -19,8 +19,8 @@ struct DbOptions {
   // NORMAL: survives a process crash, may lose the last commits on power loss.
   bool full_sync = true;
   int busy_timeout_ms = 5000;
-  // With full_sync, a commit's WAL writes reach the kernel as one write
-  // (storage/wal_gather.h) instead of two per page.
+  // With full_sync, a commit's WAL writes reach the kernel in a few large
+  // writes (storage/wal_gather.h) instead of two per page.
   bool gather_wal_writes = true;
   // Page cache. Profiles under load show SQLite walking the whole cache
   // when a writer's transaction ends and when a reader starts after another

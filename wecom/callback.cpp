@@ -15,8 +15,17 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// Text of an element: all PCDATA and CDATA children joined, so a CDATA
-// section split around "]]>" reads back whole.
+// Appends the text of an element to `out`: all PCDATA and CDATA children
+// joined, so a CDATA section split around "]]>" reads back whole.
+void AppendText(pugi::xml_node node, std::string& out) {
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+      out.append(child.value());
+    }
+  }
+}
+
+// Text of an element, as AppendText.
 std::string TextOf(pugi::xml_node node) {
   pugi::xml_node first = node.first_child();
   if (first && !first.next_sibling() &&
@@ -24,11 +33,7 @@ std::string TextOf(pugi::xml_node node) {
     return first.value();  // the usual case: one text or CDATA child
   }
   std::string out;
-  for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-      out.append(child.value());
-    }
-  }
+  AppendText(node, out);
   return out;
 }
 
@@ -200,15 +205,6 @@ Event ReadEvent(const Reader& r, pugi::xml_node x, Header h, std::string_view ra
                               r.Str(x, "Id"),        r.Str(x, "TagId")};
   }
   return Unknown{std::move(h), std::string(raw)};
-}
-
-// Appends the text of an element (as TextOf) to `out`.
-void AppendText(pugi::xml_node node, std::string& out) {
-  for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-      out.append(child.value());
-    }
-  }
 }
 
 // "path\0text" for every element without element children, back to back in

@@ -57,3 +57,12 @@ TEST_CASE("query values are looked up without the whole map", "[query]") {
   CHECK_FALSE(QueryValues("%zz=1&nonce=1", {"nonce"}).has_value());
   CHECK(QueryValues("", {"nonce"})->at(0).empty());
 }
+
+TEST_CASE("a target splits at its first '?' into path and raw query", "[query]") {
+  CHECK(PathOf("/wecom/callback?msg_signature=a&nonce=1") == "/wecom/callback");
+  CHECK(QueryOf("/wecom/callback?msg_signature=a&nonce=1") == "msg_signature=a&nonce=1");
+  CHECK(PathOf("/healthz") == "/healthz");
+  CHECK(QueryOf("/healthz").empty());
+  CHECK(QueryOf("/x?a=1?b").size() == 5);  // later '?' belong to the query
+  CHECK(PathOf("?a=1").empty());
+}
