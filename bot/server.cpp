@@ -66,7 +66,7 @@ std::string WriterMetrics(const storage::WriterStats& stats) {
          "scrm_storage_checkpoints_total{thread=\"background\"} " +
          std::to_string(stats.background_checkpoints) + "\n" +
          "scrm_storage_checkpoints_total{thread=\"writer\"} " +
-         std::to_string(stats.inline_checkpoints) + "\n";
+         std::to_string(stats.inline_checkpoints + stats.finishing_checkpoints) + "\n";
 }
 
 }  // namespace

@@ -17,11 +17,17 @@ Checkpointer::Checkpointer(std::unique_ptr<Db> db) : db_(std::move(db)) {
 
 Checkpointer::~Checkpointer() { Stop(); }
 
-void Checkpointer::Request() {
+void Checkpointer::Request(std::uint64_t tag) {
   std::lock_guard lock(mu_);
+  tag_ = tag;
   if (requested_) return;
   requested_ = true;
   cv_.notify_all();
+}
+
+Checkpointer::Progress Checkpointer::last() const {
+  std::lock_guard lock(mu_);
+  return last_;
 }
 
 void Checkpointer::Stop() {
@@ -38,6 +44,11 @@ std::uint64_t Checkpointer::done() const {
   return done_;
 }
 
+bool Checkpointer::WaitForIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return !requested_ && !running_; });
+}
+
 bool Checkpointer::WaitForDone(std::uint64_t count, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return done_ >= count; });
@@ -46,18 +57,27 @@ bool Checkpointer::WaitForDone(std::uint64_t count, std::chrono::milliseconds ti
 void Checkpointer::Run() {
   sqlite3* handle = db_->connection().db.getHandle();
   for (;;) {
+    std::uint64_t tag = 0;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || requested_; });
       if (stopping_) return;
       requested_ = false;
+      running_ = true;
+      tag = tag_;
     }
     // SQLITE_BUSY (another checkpoint under way) is fine: the next request
     // picks up what this one would have copied.
+    int frames = 0;
+    int copied = 0;
     int rc =
-        sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
     std::lock_guard lock(mu_);
-    if (rc == SQLITE_OK) ++done_;
+    running_ = false;
+    if (rc == SQLITE_OK) {
+      ++done_;
+      last_ = {tag, copied};
+    }
     cv_.notify_all();
   }
 }

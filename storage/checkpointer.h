@@ -28,14 +28,29 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // Any thread; cheap when a checkpoint is already due.
-  void Request();
+  // What the last completed checkpoint left: it was asked for with `tag`
+  // and found `copied` WAL frames in the database file when it was done
+  // (-1: none yet).
+  struct Progress {
+    std::uint64_t tag = 0;
+    int copied = -1;
+    bool operator==(const Progress&) const = default;
+  };
+
+  // Any thread; cheap when a checkpoint is already due. `tag` comes back in
+  // the Progress of the checkpoint that serves this request (the Writer
+  // passes the WAL's generation, so that it can tell a checkpoint of the
+  // current WAL from one of the WAL before it started over).
+  void Request(std::uint64_t tag = 0);
+  Progress last() const;
   // Finishes the checkpoint under way, then joins the thread.
   void Stop();
   // Checkpoints completed so far.
   std::uint64_t done() const;
   // Waits until `count` checkpoints have completed (false on timeout).
   bool WaitForDone(std::uint64_t count, std::chrono::milliseconds timeout);
+  // Waits until no checkpoint is running or asked for (false on timeout).
+  bool WaitForIdle(std::chrono::milliseconds timeout);
 
  private:
   void Run();
@@ -44,6 +59,9 @@ class Checkpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool requested_ = false;  // guarded by mu_
+  bool running_ = false;    // guarded by mu_
+  std::uint64_t tag_ = 0;   // guarded by mu_: of the latest request
+  Progress last_;           // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
   std::uint64_t done_ = 0;  // guarded by mu_
   std::thread thread_;

@@ -63,6 +63,12 @@ bool Writer::WaitForBackgroundCheckpoints(std::uint64_t count, std::chrono::mill
   return checkpointer_ && checkpointer_->WaitForDone(count, timeout);
 }
 
+bool FinishCheckpointDue(int frames, std::uint64_t generation, Checkpointer::Progress last,
+                         Checkpointer::Progress tried) {
+  return frames >= kCatchUpFrames && last.tag == generation && last.copied >= 0 &&
+         frames - last.copied <= kFinishFrames && last != tried;
+}
+
 // Runs on the writer thread after each commit, with the WAL's size.
 int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
   auto* writer = static_cast<Writer*>(self);
@@ -70,17 +76,34 @@ int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
   // start when the WAL was restarted; past kCatchUpFrames one per commit, so
   // that the background thread catches up and the WAL restarts before the
   // writer has to checkpoint itself.
-  if (frames < writer->wal_frames_) writer->next_checkpoint_at_ = kCheckpointFrames;
+  if (frames < writer->wal_frames_) {
+    ++writer->wal_generation_;
+    writer->next_checkpoint_at_ = kCheckpointFrames;
+  }
   writer->wal_frames_ = frames;
+  Checkpointer::Progress last = writer->checkpointer_->last();
   if (frames >= kInlineCheckpointFrames) {
-    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    std::lock_guard lock(writer->mu_);
-    if (rc == SQLITE_OK) ++writer->stats_.inline_checkpoints;
+    writer->CheckpointHere(db, name, &WriterStats::inline_checkpoints);
+  } else if (FinishCheckpointDue(frames, writer->wal_generation_, last, writer->finish_tried_)) {
+    // A few frames to copy: cheaper here than more background rounds, each
+    // with two fsyncs, that the next commits leave unfinished again.
+    writer->finish_tried_ = last;
+    writer->CheckpointHere(db, name, &WriterStats::finishing_checkpoints);
   } else if (frames >= writer->next_checkpoint_at_ || frames >= kCatchUpFrames) {
-    writer->checkpointer_->Request();
+    writer->checkpointer_->Request(writer->wal_generation_);
     writer->next_checkpoint_at_ = frames + kCheckpointFrames;
   }
   return SQLITE_OK;
+}
+
+void Writer::CheckpointHere(sqlite3* db, const char* name, std::uint64_t WriterStats::*counter) {
+  int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  std::lock_guard lock(mu_);
+  if (rc == SQLITE_OK) ++(stats_.*counter);
+}
+
+bool Writer::WaitForCheckpointerIdle(std::chrono::milliseconds timeout) {
+  return checkpointer_ && checkpointer_->WaitForIdle(timeout);
 }
 
 WriterStats Writer::stats() const {

@@ -13,9 +13,13 @@
 // joins the thread; later submissions complete with kShuttingDown.
 //
 // Given a second connection, the Writer leaves WAL checkpoints to a
-// Checkpointer thread instead of running them inside its commits; it runs
-// one itself only if the WAL grows past kInlineCheckpointFrames all the
-// same (the background one cannot keep up, or readers hold it back).
+// Checkpointer thread instead of running them inside its commits. It runs
+// one itself in two cases: to finish a WAL cycle when the background thread
+// has copied all but the last few frames (under a steady stream of commits
+// a background checkpoint rarely ends with nothing left, and the WAL starts
+// over only after one that does), and when the WAL has grown past
+// kInlineCheckpointFrames all the same (the background one cannot keep up,
+// or readers hold it back).
 #pragma once
 
 #include <chrono>
@@ -45,6 +49,7 @@ struct WriterStats {
   std::uint64_t busy_ns = 0;                 // time spent running jobs and committing
   std::uint64_t background_checkpoints = 0;  // by the Checkpointer
   std::uint64_t inline_checkpoints = 0;      // by the writer, past the WAL limit
+  std::uint64_t finishing_checkpoints = 0;   // by the writer, ending a WAL cycle
 };
 
 // WAL sizes (frames): a checkpoint is asked for every kCheckpointFrames
@@ -53,6 +58,19 @@ struct WriterStats {
 inline constexpr int kCheckpointFrames = 1000;
 inline constexpr int kCatchUpFrames = 7000;
 inline constexpr int kInlineCheckpointFrames = 10000;
+// Past kCatchUpFrames, the writer copies the rest itself once a background
+// checkpoint of the current WAL has left at most this many frames.
+inline constexpr int kFinishFrames = 100;
+
+// Whether the commit that brought the WAL to `frames` (in WAL generation
+// `generation`) should end the cycle with a checkpoint of its own: past
+// kCatchUpFrames, the background thread's last checkpoint was of this WAL
+// and left at most kFinishFrames behind, and the writer has not already
+// tried after that checkpoint (`tried`; a reader holding an old snapshot can
+// make a try copy less than everything, and the next try waits for the
+// background thread to get further).
+bool FinishCheckpointDue(int frames, std::uint64_t generation, Checkpointer::Progress last,
+                         Checkpointer::Progress tried);
 
 class Writer {
  public:
@@ -84,12 +102,16 @@ class Writer {
   // Waits until the Checkpointer has completed `count` checkpoints (false on
   // timeout, or without a Checkpointer).
   bool WaitForBackgroundCheckpoints(std::uint64_t count, std::chrono::milliseconds timeout);
+  // Waits until the Checkpointer has nothing running or asked for (false on
+  // timeout, or without a Checkpointer).
+  bool WaitForCheckpointerIdle(std::chrono::milliseconds timeout);
 
  private:
   using Item = Request;
   void Run();
   void CommitGroup(std::deque<Item>& group);
   static int AfterCommit(void* self, sqlite3* db, const char* name, int frames);
+  void CheckpointHere(sqlite3* db, const char* name, std::uint64_t WriterStats::*counter);
 
   std::unique_ptr<Db> db_;
   const std::size_t max_group_;
@@ -102,6 +124,8 @@ class Writer {
   std::unique_ptr<Checkpointer> checkpointer_;
   int wal_frames_ = 0;                          // writer thread only
   int next_checkpoint_at_ = kCheckpointFrames;  // writer thread only
+  std::uint64_t wal_generation_ = 0;            // writer thread only: WAL restarts seen
+  Checkpointer::Progress finish_tried_;         // writer thread only
   std::thread thread_;
 };
 

@@ -290,3 +290,63 @@ TEST_CASE("the writer checkpoints itself when the WAL grows past its limit", "[w
   CHECK(log > 0);
   CHECK(copied == log);
 }
+
+TEST_CASE("the writer ends a WAL cycle itself only after a background checkpoint came close",
+          "[writer]") {
+  using Progress = storage::Checkpointer::Progress;
+  const int past = storage::kCatchUpFrames + 500;
+  const Progress close{3, past - storage::kFinishFrames};
+  CHECK(storage::FinishCheckpointDue(past, 3, close, {}));
+  // Below the catch-up mark the background thread is left to it.
+  CHECK_FALSE(storage::FinishCheckpointDue(storage::kCatchUpFrames - 1, 3,
+                                           {3, storage::kCatchUpFrames - 10}, {}));
+  // Too far behind: another background round first.
+  CHECK_FALSE(storage::FinishCheckpointDue(past, 3, {3, past - storage::kFinishFrames - 1}, {}));
+  // A checkpoint of the WAL before it started over says nothing of this one.
+  CHECK_FALSE(storage::FinishCheckpointDue(past, 4, close, {}));
+  // No background checkpoint yet.
+  CHECK_FALSE(storage::FinishCheckpointDue(past, 0, Progress{}, {}));
+  // Tried after this background checkpoint already (a reader held it back).
+  CHECK_FALSE(storage::FinishCheckpointDue(past, 3, close, close));
+  CHECK(storage::FinishCheckpointDue(past, 3, {3, past - 1}, close));
+}
+
+TEST_CASE("the writer copies the last frames itself and the WAL starts over", "[writer]") {
+  CheckpointedWriter w;
+  w.Write(10);
+  // A reader from the start keeps the background thread from copying
+  // anything while the WAL passes the catch-up mark.
+  auto early = storage::Db::Open({w.path});
+  REQUIRE(early);
+  SQLite::Database& r1 = (*early)->connection().db;
+  r1.exec("BEGIN");
+  CHECK(r1.execAndGet("SELECT count(*) FROM bulk").getInt() == 10);
+  for (int i = 0; i < 75; ++i) w.Write(400);  // about 7,500 frames
+  // Nothing under way: the next background checkpoint starts after the
+  // first reader lets go.
+  REQUIRE(w.writer->WaitForCheckpointerIdle(std::chrono::seconds(30)));
+  // A second reader at the end of the WAL: once the first lets go, a
+  // background checkpoint copies everything up to it and no further.
+  auto late = storage::Db::Open({w.path});
+  REQUIRE(late);
+  SQLite::Database& r2 = (*late)->connection().db;
+  r2.exec("BEGIN");
+  CHECK(r2.execAndGet("SELECT count(*) FROM bulk").getInt() == 30010);
+  r1.exec("COMMIT");
+  std::uint64_t background = w.writer->stats().background_checkpoints;
+  w.Write(1);  // asks for a background checkpoint, past the catch-up mark
+  REQUIRE(w.writer->WaitForBackgroundCheckpoints(background + 1, std::chrono::seconds(30)));
+  CHECK(w.writer->stats().finishing_checkpoints == 0);
+  r2.exec("COMMIT");
+  // A few frames past the background checkpoint: this commit copies them.
+  w.Write(1);
+  auto stats = w.writer->stats();
+  CHECK(stats.finishing_checkpoints == 1);
+  CHECK(stats.inline_checkpoints == 0);
+  // Everything was copied, so the next commit starts the WAL over.
+  w.Write(1);
+  auto probe = storage::Db::Open({w.path});
+  REQUIRE(probe);
+  CHECK(WalFrames(**probe).first < storage::kFinishFrames);
+  CHECK((*probe)->connection().db.execAndGet("SELECT count(*) FROM bulk").getInt() == 30013);
+}
