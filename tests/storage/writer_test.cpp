@@ -248,6 +248,16 @@ struct CheckpointedWriter {
     writer->Submit(Bulk(rows), done.Callback());
     done.WaitFor(++submitted);
   }
+  // A connection holding a read snapshot taken now, which keeps checkpoints
+  // from copying the frames after it until it runs COMMIT.
+  std::unique_ptr<storage::Db> HoldSnapshot(int rows) {
+    auto db = storage::Db::Open({path});
+    REQUIRE(db);
+    SQLite::Database& sql = (*db)->connection().db;
+    sql.exec("BEGIN");
+    CHECK(sql.execAndGet("SELECT count(*) FROM bulk").getInt() == rows);
+    return std::move(*db);
+  }
 };
 
 }  // namespace
@@ -274,18 +284,14 @@ TEST_CASE("the writer checkpoints itself when the WAL grows past its limit", "[w
   w.Write(10);
   // A reader holding its snapshot keeps every checkpoint from copying the
   // frames after it, so the WAL keeps growing.
-  auto reader = storage::Db::Open({w.path});
-  REQUIRE(reader);
-  SQLite::Database& r = (*reader)->connection().db;
-  r.exec("BEGIN");
-  CHECK(r.execAndGet("SELECT count(*) FROM bulk").getInt() == 10);
+  auto reader = w.HoldSnapshot(10);
   for (int i = 0; i < 110; ++i) w.Write(400);
   CHECK(w.writer->stats().inline_checkpoints >= 1);
   auto probe = storage::Db::Open({w.path});
   REQUIRE(probe);
   CHECK(WalFrames(**probe).first >= storage::kInlineCheckpointFrames);
   // Once the reader lets go, a checkpoint copies everything.
-  r.exec("COMMIT");
+  reader->connection().db.exec("COMMIT");
   auto [log, copied] = WalFrames(**probe);
   CHECK(log > 0);
   CHECK(copied == log);
@@ -316,28 +322,20 @@ TEST_CASE("the writer copies the last frames itself and the WAL starts over", "[
   w.Write(10);
   // A reader from the start keeps the background thread from copying
   // anything while the WAL passes the catch-up mark.
-  auto early = storage::Db::Open({w.path});
-  REQUIRE(early);
-  SQLite::Database& r1 = (*early)->connection().db;
-  r1.exec("BEGIN");
-  CHECK(r1.execAndGet("SELECT count(*) FROM bulk").getInt() == 10);
+  auto early = w.HoldSnapshot(10);
   for (int i = 0; i < 75; ++i) w.Write(400);  // about 7,500 frames
   // Nothing under way: the next background checkpoint starts after the
   // first reader lets go.
   REQUIRE(w.writer->WaitForCheckpointerIdle(std::chrono::seconds(30)));
   // A second reader at the end of the WAL: once the first lets go, a
   // background checkpoint copies everything up to it and no further.
-  auto late = storage::Db::Open({w.path});
-  REQUIRE(late);
-  SQLite::Database& r2 = (*late)->connection().db;
-  r2.exec("BEGIN");
-  CHECK(r2.execAndGet("SELECT count(*) FROM bulk").getInt() == 30010);
-  r1.exec("COMMIT");
+  auto late = w.HoldSnapshot(30010);
+  early->connection().db.exec("COMMIT");
   std::uint64_t background = w.writer->stats().background_checkpoints;
   w.Write(1);  // asks for a background checkpoint, past the catch-up mark
   REQUIRE(w.writer->WaitForBackgroundCheckpoints(background + 1, std::chrono::seconds(30)));
   CHECK(w.writer->stats().finishing_checkpoints == 0);
-  r2.exec("COMMIT");
+  late->connection().db.exec("COMMIT");
   // A few frames past the background checkpoint: this commit copies them.
   w.Write(1);
   auto stats = w.writer->stats();
