@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <utility>
 #include <vector>
 
 #include "storage/connection.h"
@@ -69,8 +70,10 @@ bool FinishCheckpointDue(int frames, std::uint64_t generation, Checkpointer::Pro
          frames - last.copied <= kFinishFrames && last != tried;
 }
 
-// Runs on the writer thread after each commit, with the WAL's size.
-int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
+// Runs on the writer thread inside each COMMIT, with the WAL's size. A
+// checkpoint the writer runs itself waits until the group's completions
+// have been called (CommitGroup): no answered callback waits for it.
+int Writer::AfterCommit(void* self, sqlite3*, const char*, int frames) {
   auto* writer = static_cast<Writer*>(self);
   // One request per kCheckpointFrames new frames, counted again from the
   // start when the WAL was restarted; past kCatchUpFrames one per commit, so
@@ -83,12 +86,12 @@ int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
   writer->wal_frames_ = frames;
   Checkpointer::Progress last = writer->checkpointer_->last();
   if (frames >= kInlineCheckpointFrames) {
-    writer->CheckpointHere(db, name, &WriterStats::inline_checkpoints);
+    writer->checkpoint_due_ = &WriterStats::inline_checkpoints;
   } else if (FinishCheckpointDue(frames, writer->wal_generation_, last, writer->finish_tried_)) {
     // A few frames to copy: cheaper here than more background rounds, each
     // with two fsyncs, that the next commits leave unfinished again.
     writer->finish_tried_ = last;
-    writer->CheckpointHere(db, name, &WriterStats::finishing_checkpoints);
+    writer->checkpoint_due_ = &WriterStats::finishing_checkpoints;
   } else if (frames >= writer->next_checkpoint_at_ || frames >= kCatchUpFrames) {
     writer->checkpointer_->Request(writer->wal_generation_);
     writer->next_checkpoint_at_ = frames + kCheckpointFrames;
@@ -96,8 +99,9 @@ int Writer::AfterCommit(void* self, sqlite3* db, const char* name, int frames) {
   return SQLITE_OK;
 }
 
-void Writer::CheckpointHere(sqlite3* db, const char* name, std::uint64_t WriterStats::*counter) {
-  int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+void Writer::CheckpointHere(std::uint64_t WriterStats::*counter) {
+  sqlite3* db = db_->connection().db.getHandle();
+  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   std::lock_guard lock(mu_);
   if (rc == SQLITE_OK) ++(stats_.*counter);
 }
@@ -185,6 +189,7 @@ void Writer::CommitGroup(std::deque<Item>& group) {
                                        .count());
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  if (checkpoint_due_ != nullptr) CheckpointHere(std::exchange(checkpoint_due_, nullptr));
 }
 
 }  // namespace scrm::storage

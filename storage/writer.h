@@ -14,12 +14,11 @@
 //
 // Given a second connection, the Writer leaves WAL checkpoints to a
 // Checkpointer thread instead of running them inside its commits. It runs
-// one itself in two cases: to finish a WAL cycle when the background thread
-// has copied all but the last few frames (under a steady stream of commits
-// a background checkpoint rarely ends with nothing left, and the WAL starts
-// over only after one that does), and when the WAL has grown past
-// kInlineCheckpointFrames all the same (the background one cannot keep up,
-// or readers hold it back).
+// one itself, after calling the group's completions, in two cases: to finish a WAL cycle when the
+// background thread has copied all but the last few frames (under a steady stream of commits a
+// background checkpoint rarely ends with nothing left, and the WAL starts over only after one that
+// does), and when the WAL has grown past kInlineCheckpointFrames all the same (the background one
+// cannot keep up, or readers hold it back).
 #pragma once
 
 #include <chrono>
@@ -111,7 +110,8 @@ class Writer {
   void Run();
   void CommitGroup(std::deque<Item>& group);
   static int AfterCommit(void* self, sqlite3* db, const char* name, int frames);
-  void CheckpointHere(sqlite3* db, const char* name, std::uint64_t WriterStats::*counter);
+  // A PASSIVE checkpoint on the write connection, counted in `counter`.
+  void CheckpointHere(std::uint64_t WriterStats::*counter);
 
   std::unique_ptr<Db> db_;
   const std::size_t max_group_;
@@ -126,6 +126,9 @@ class Writer {
   int next_checkpoint_at_ = kCheckpointFrames;  // writer thread only
   std::uint64_t wal_generation_ = 0;            // writer thread only: WAL restarts seen
   Checkpointer::Progress finish_tried_;         // writer thread only
+  // Writer thread only: the checkpoint AfterCommit decided on, run after the
+  // group's completions.
+  std::uint64_t WriterStats::*checkpoint_due_ = nullptr;
   std::thread thread_;
 };
 

@@ -336,13 +336,21 @@ TEST_CASE("the writer copies the last frames itself and the WAL starts over", "[
   REQUIRE(w.writer->WaitForBackgroundCheckpoints(background + 1, std::chrono::seconds(30)));
   CHECK(w.writer->stats().finishing_checkpoints == 0);
   late->connection().db.exec("COMMIT");
-  // A few frames past the background checkpoint: this commit copies them.
+  // A few frames past the background checkpoint: the writer copies them
+  // itself once this commit's job has been answered, not before.
+  std::uint64_t at_completion = 99;
+  storage::Writer::Done counted = w.done.Callback();
+  w.writer->Submit(Bulk(1), [&w, &at_completion, counted](storage::Result<int> r) {
+    at_completion = w.writer->stats().finishing_checkpoints;
+    counted(r);
+  });
+  w.done.WaitFor(++w.submitted);
+  CHECK(at_completion == 0);
+  // Everything was copied, so the next commit starts the WAL over.
   w.Write(1);
   auto stats = w.writer->stats();
   CHECK(stats.finishing_checkpoints == 1);
   CHECK(stats.inline_checkpoints == 0);
-  // Everything was copied, so the next commit starts the WAL over.
-  w.Write(1);
   auto probe = storage::Db::Open({w.path});
   REQUIRE(probe);
   CHECK(WalFrames(**probe).first < storage::kFinishFrames);
