@@ -68,10 +68,9 @@ void Checkpointer::Run() {
     }
     // SQLITE_BUSY (another checkpoint under way) is fine: the next request
     // picks up what this one would have copied.
-    int frames = 0;
     int copied = 0;
     int rc =
-        sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+        sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
     std::lock_guard lock(mu_);
     running_ = false;
     if (rc == SQLITE_OK) {

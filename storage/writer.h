@@ -14,11 +14,12 @@
 //
 // Given a second connection, the Writer leaves WAL checkpoints to a
 // Checkpointer thread instead of running them inside its commits. It runs
-// one itself, after calling the group's completions, in two cases: to finish a WAL cycle when the
-// background thread has copied all but the last few frames (under a steady stream of commits a
-// background checkpoint rarely ends with nothing left, and the WAL starts over only after one that
-// does), and when the WAL has grown past kInlineCheckpointFrames all the same (the background one
-// cannot keep up, or readers hold it back).
+// one itself, after calling the group's completions, in two cases: to end a
+// WAL cycle when the background thread has copied all but the last few
+// frames (under a steady stream of commits a background checkpoint rarely
+// ends with nothing left, and the WAL starts over only after one that
+// does), and when the WAL has grown past kInlineCheckpointFrames all the
+// same (the background one cannot keep up, or readers hold it back).
 #pragma once
 
 #include <chrono>
