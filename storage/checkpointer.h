@@ -41,7 +41,7 @@ class Checkpointer {
   // the Progress of the checkpoint that serves this request (the Writer
   // passes the WAL's generation, so that it can tell a checkpoint of the
   // current WAL from one of the WAL before it started over).
-  void Request(std::uint64_t tag = 0);
+  void Request(std::uint64_t tag);
   Progress last() const;
   // Finishes the checkpoint under way, then joins the thread.
   void Stop();

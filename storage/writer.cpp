@@ -84,19 +84,25 @@ int Writer::AfterCommit(void* self, sqlite3*, const char*, int frames) {
     writer->next_checkpoint_at_ = kCheckpointFrames;
   }
   writer->wal_frames_ = frames;
-  Checkpointer::Progress last = writer->checkpointer_->last();
   if (frames >= kInlineCheckpointFrames) {
     writer->checkpoint_due_ = &WriterStats::inline_checkpoints;
-  } else if (FinishCheckpointDue(frames, writer->wal_generation_, last, writer->finish_tried_)) {
+  } else if (writer->FinishCycleNow(frames)) {
     // A few frames to copy: cheaper here than more background rounds, each
     // with two fsyncs, that the next commits leave unfinished again.
-    writer->finish_tried_ = last;
     writer->checkpoint_due_ = &WriterStats::finishing_checkpoints;
   } else if (frames >= writer->next_checkpoint_at_ || frames >= kCatchUpFrames) {
     writer->checkpointer_->Request(writer->wal_generation_);
     writer->next_checkpoint_at_ = frames + kCheckpointFrames;
   }
   return SQLITE_OK;
+}
+
+bool Writer::FinishCycleNow(int frames) {
+  if (frames < kCatchUpFrames) return false;  // without asking the checkpointer
+  Checkpointer::Progress last = checkpointer_->last();
+  if (!FinishCheckpointDue(frames, wal_generation_, last, finish_tried_)) return false;
+  finish_tried_ = last;
+  return true;
 }
 
 void Writer::CheckpointHere(std::uint64_t WriterStats::*counter) {

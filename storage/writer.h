@@ -111,6 +111,9 @@ class Writer {
   void Run();
   void CommitGroup(std::deque<Item>& group);
   static int AfterCommit(void* self, sqlite3* db, const char* name, int frames);
+  // Whether this commit ends the WAL cycle (FinishCheckpointDue); remembers
+  // the try.
+  bool FinishCycleNow(int frames);
   // A PASSIVE checkpoint on the write connection, counted in `counter`.
   void CheckpointHere(std::uint64_t WriterStats::*counter);
 

@@ -40,6 +40,11 @@ const EVP_MD* Sha1() {
   return md;
 }
 
+const EVP_MD* Sha256() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
@@ -127,10 +132,7 @@ std::string ComputeSignature(std::string_view token, std::string_view timestamp,
   return DigestHex(Sha1(), parts);
 }
 
-std::string Sha256Hex(std::string_view data) {
-  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once
-  return DigestHex(sha256, {&data, 1});
-}
+std::string Sha256Hex(std::string_view data) { return DigestHex(Sha256(), {&data, 1}); }
 
 Result<MsgCrypt> MsgCrypt::Create(std::string token, std::string_view encoding_aes_key,
                                   std::string receive_id) {
