@@ -17,33 +17,13 @@ std::string Lower(std::string s) {
 
 // Appends the text of an element to `out`: all PCDATA and CDATA children
 // joined, so a CDATA section split around "]]>" reads back whole.
-void AppendText(pugi::xml_node node, std::string& out) {
-  for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-      out.append(child.value());
-    }
-  }
-}
-
-// Text of an element, as AppendText.
-std::string TextOf(pugi::xml_node node) {
-  pugi::xml_node first = node.first_child();
-  if (first && !first.next_sibling() &&
-      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
-    return first.value();  // the usual case: one text or CDATA child
-  }
-  std::string out;
-  AppendText(node, out);
-  return out;
-}
-
 // Reads fields from one element; remembers whether every integer parsed.
 class Reader {
  public:
   explicit Reader(bool& ok) : ok_(ok) {}
 
   std::string Str(pugi::xml_node parent, const char* name) const {
-    return TextOf(parent.child(name));
+    return internal::TextOf(parent.child(name));
   }
 
   std::int64_t Int(pugi::xml_node parent, const char* name, std::int64_t fallback = 0) const {
@@ -143,7 +123,7 @@ Event ReadTemplateCard(const Reader& r, pugi::xml_node x, Header h) {
   for (pugi::xml_node item : x.child("SelectedItems").children("SelectedItem")) {
     SelectedItem s{r.Str(item, "QuestionKey"), {}};
     for (pugi::xml_node id : item.child("OptionIds").children("OptionId")) {
-      s.option_ids.push_back(TextOf(id));
+      s.option_ids.push_back(internal::TextOf(id));
     }
     e.selected_items.push_back(std::move(s));
   }
@@ -160,7 +140,7 @@ Event ReadExternalChat(const Reader& r, pugi::xml_node x, Header h) {
   e.quit_scene = r.Int(x, "QuitScene", -1);
   e.mem_change_cnt = r.Int(x, "MemChangeCnt");
   for (pugi::xml_node item : x.child("MemChangeList").children("Item")) {
-    e.mem_change_list.push_back(TextOf(item));
+    e.mem_change_list.push_back(internal::TextOf(item));
   }
   e.last_mem_ver = r.Str(x, "LastMemVer");
   e.cur_mem_ver = r.Str(x, "CurMemVer");
@@ -239,7 +219,7 @@ void CollectLeaves(pugi::xml_node node, std::string& path, Leaves& out) {
   if (has_element_child) return;
   out.bytes.append(path);
   out.bytes.push_back('\0');
-  AppendText(node, out.bytes);
+  internal::AppendText(node, out.bytes);
   out.ends.push_back(out.bytes.size());
 }
 

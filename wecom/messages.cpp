@@ -12,9 +12,10 @@ std::size_t CutPoint(std::string_view text, std::size_t limit) {
   if (text.size() <= limit) return text.size();
   std::size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  if (cut == 0) return limit;  // not UTF-8 here: no boundary to keep
   std::size_t newline = text.rfind('\n', cut - 1);
   if (newline != std::string_view::npos && newline + 1 > cut / 2) cut = newline + 1;
-  return cut == 0 ? limit : cut;
+  return cut;
 }
 
 std::string Marker(std::size_t index, std::size_t total) {

@@ -29,6 +29,25 @@ pugi::xml_node ParseRoot(pugi::xml_document& doc, std::string_view text) {
   return root;
 }
 
+void AppendText(pugi::xml_node node, std::string& out) {
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+      out.append(child.value());
+    }
+  }
+}
+
+std::string TextOf(pugi::xml_node node) {
+  pugi::xml_node first = node.first_child();
+  if (first && !first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+    return first.value();  // the usual case: one text or CDATA child
+  }
+  std::string out;
+  AppendText(node, out);
+  return out;
+}
+
 }  // namespace internal
 
 std::string CData(std::string_view text) {
@@ -75,9 +94,9 @@ Result<Envelope> ParseEnvelope(std::string_view body) {
   pugi::xml_node root = internal::ParseRoot(doc, body);
   if (!root) return Errc::kParseXml;
   Envelope env;
-  env.to_user_name = root.child("ToUserName").text().get();
-  env.encrypt = root.child("Encrypt").text().get();
-  env.agent_id = root.child("AgentID").text().get();
+  env.to_user_name = internal::TextOf(root.child("ToUserName"));
+  env.encrypt = internal::TextOf(root.child("Encrypt"));
+  env.agent_id = internal::TextOf(root.child("AgentID"));
   if (env.encrypt.empty()) return Errc::kParseXml;
   return env;
 }

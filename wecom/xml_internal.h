@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pugixml.hpp>
+#include <string>
 #include <string_view>
 
 namespace scrm::wecom::internal {
@@ -11,5 +12,12 @@ namespace scrm::wecom::internal {
 // anything that is not a single well-formed document, and a root element
 // other than <xml>. Returns the root or an empty node.
 pugi::xml_node ParseRoot(pugi::xml_document& doc, std::string_view text);
+
+// Appends the text of every text and CDATA child of `node` to `out`: an
+// element's text may come in several pieces ("a<![CDATA[]]]]><![CDATA[>]]>b").
+void AppendText(pugi::xml_node node, std::string& out);
+
+// The whole text of an element, as AppendText.
+std::string TextOf(pugi::xml_node node);
 
 }  // namespace scrm::wecom::internal

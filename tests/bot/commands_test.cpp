@@ -23,6 +23,16 @@ TEST_CASE("text is normalized: full-width forms, spaces", "[commands]") {
   CHECK(NormalizeText("a \t\n b") == "a b");
   CHECK(NormalizeText("") == "");
   CHECK(NormalizeText("\xff\xfe") == "\xff\xfe");  // invalid UTF-8 is kept, not crashed on
+  // A lead byte whose sequence is cut short, past U+10FFFF, or not in
+  // shortest form stays a byte of its own: the space after it still
+  // separates words, and "\xc0\x80" never turns into a NUL.
+  CHECK(NormalizeText("\xf4\xbb\xb7 #12") == "\xf4\xbb\xb7 #12");
+  CHECK(NormalizeText("\xf7\xbf\xbf\xbf x") == "\xf7\xbf\xbf\xbf x");
+  CHECK(NormalizeText("a\xc0\x80"
+                      "b") ==
+        "a\xc0\x80"
+        "b");
+  CHECK(NormalizeText("\xed\xa0\x80") == "\xed\xa0\x80");
 }
 
 TEST_CASE("help in every spelling", "[commands]") {

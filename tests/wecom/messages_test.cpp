@@ -50,3 +50,17 @@ TEST_CASE("splits prefer line ends", "[messages]") {
   }
   CHECK(MarkdownMessageBodies("a|b", 1, text).size() > 1);
 }
+
+TEST_CASE("a long run of bytes that are not UTF-8 still splits within the limit", "[messages]") {
+  // Continuation bytes with no lead byte give no character boundary to cut
+  // at; a newline further on must not stretch the piece past the limit.
+  std::string text = "开头" + std::string(300, '\x98') + "\n" + std::string(3000, 'x') + "\nend";
+  auto parts = SplitForLimit(text, 100);
+  REQUIRE(parts.size() > 1);
+  std::string joined;
+  for (const auto& part : parts) {
+    CHECK(part.size() <= 100);
+    joined += part.substr(0, part.rfind("\n（"));
+  }
+  CHECK(joined == text);
+}

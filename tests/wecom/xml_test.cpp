@@ -22,6 +22,15 @@ TEST_CASE("the envelope parses in any order, with or without CDATA", "[xml]") {
   CHECK(a->agent_id.empty());
 }
 
+TEST_CASE("an envelope element's text may come in several pieces", "[xml]") {
+  // What CData() writes for text holding "]]>", and text mixed with CDATA.
+  auto env = ParseEnvelope("<xml><Encrypt>" + CData("ab]]>cd") +
+                           "</Encrypt><ToUserName>w<![CDATA[w]]>1</ToUserName></xml>");
+  REQUIRE(env);
+  CHECK(env->encrypt == "ab]]>cd");
+  CHECK(env->to_user_name == "ww1");
+}
+
 TEST_CASE("malformed envelopes are refused with -40002", "[xml]") {
   for (const char* bad : {"", "not xml", "<xml><Encrypt>abc</Encrypt>", "<xml></xml>",
                           "<xml><Encrypt></Encrypt></xml>", "<root><Encrypt>abc</Encrypt></root>",

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Fuzzes every parser that reads outside input (tests/fuzz/parsers.h) with
+# libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer.
+#   scripts/fuzz.sh [seconds]     (default 300)
+# Needs clang (installed here if missing). Findings are written to
+# build-fuzz/findings/; a crash prints the broken property and the input.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-300}"
+
+scripts/install-deps.sh
+if ! command -v clang++ >/dev/null; then
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y --no-install-recommends clang
+fi
+
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSCRM_WERROR=OFF -DSCRM_BUILD_TESTS=ON -DSCRM_FUZZ=ON -DSCRM_SANITIZE=address,undefined \
+  >/dev/null
+cmake --build build-fuzz --target scrm-fuzz
+
+corpus=build-fuzz/corpus
+mkdir -p "$corpus" build-fuzz/findings
+SCRM_FUZZ_SEEDS="$corpus" build-fuzz/tests/scrm-fuzz -runs=0 "$corpus" >/dev/null 2>&1
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=tests/fuzz/ubsan.supp" \
+  build-fuzz/tests/scrm-fuzz -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+  -artifact_prefix=build-fuzz/findings/ -print_final_stats=1 "$corpus"
