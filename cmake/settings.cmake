@@ -26,3 +26,9 @@ if(SCRM_SANITIZE)
     add_compile_options(-fsanitize-recover=pointer-overflow)
   endif()
 endif()
+
+if(SCRM_FUZZ)
+  # Coverage instrumentation in every library, so libFuzzer is guided by the
+  # parsers' own branches, not only the harness's.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -1,11 +1,7 @@
 #include "domain/money.h"
 
-#include <limits>
-
 namespace scrm::domain {
 namespace {
-
-constexpr Fen kMaxFen = std::numeric_limits<Fen>::max() / 100000;
 
 bool ConsumePrefix(std::string_view& s, std::string_view prefix) {
   if (s.substr(0, prefix.size()) != prefix) return false;
@@ -71,16 +67,18 @@ std::optional<Fen> ParseAmount(std::string_view text) {
       if (++frac_digits > 2 + scale_digits) return std::nullopt;
       frac = frac * 10 + (c - '0');
     } else {
-      if (whole > kMaxFen) return std::nullopt;
+      if (whole > kMaxAmount) return std::nullopt;  // keeps whole * 10 + 9 in range
       whole = whole * 10 + (c - '0');
     }
   }
-  if (!seen_digit || whole > kMaxFen) return std::nullopt;
+  if (!seen_digit) return std::nullopt;
   Fen unit = 100;
   for (int i = 0; i < scale_digits; ++i) unit *= 10;
   Fen frac_unit = unit;
   for (int i = 0; i < frac_digits; ++i) frac_unit /= 10;
-  return whole * unit + frac * frac_unit;
+  Fen fraction = frac * frac_unit;  // below one unit
+  if (whole > (kMaxAmount - fraction) / unit) return std::nullopt;
+  return whole * unit + fraction;
 }
 
 std::string FormatYuan(Fen amount) {

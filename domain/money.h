@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,9 +11,14 @@ namespace scrm::domain {
 
 using Fen = std::int64_t;
 
+// The largest amount ParseAmount accepts: about 922 billion yuan, far past
+// any deal, and small enough that sums of many stay exact in 64 bits.
+inline constexpr Fen kMaxAmount = std::numeric_limits<Fen>::max() / 100000;
+
 // Parses an amount as a rep types it: "12000", "12,000", "12，000", "1.2万",
 // "3.5w", "99.9", "¥1,200.50", "1200元". Returns nullopt for anything else
-// (empty, negative, more than two decimals after unit scaling, overflow).
+// (empty, negative, more than two decimals after unit scaling, over
+// kMaxAmount).
 std::optional<Fen> ParseAmount(std::string_view text);
 
 // "12,000.00" style rendering with thousands separators and two decimals.

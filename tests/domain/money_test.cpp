@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+using scrm::domain::FormatPlain;
 using scrm::domain::FormatYuan;
 using scrm::domain::ParseAmount;
 
@@ -23,6 +24,22 @@ TEST_CASE("malformed amounts are refused", "[money]") {
                           "99999999999999999999", "1.2.3万"}) {
     INFO(bad);
     CHECK_FALSE(ParseAmount(bad).has_value());
+  }
+}
+
+TEST_CASE("amounts past the largest accepted one are refused, with or without 万", "[money]") {
+  using scrm::domain::kMaxAmount;
+  CHECK(ParseAmount(FormatPlain(kMaxAmount)) == kMaxAmount);
+  CHECK_FALSE(ParseAmount(FormatPlain(kMaxAmount + 1)).has_value());
+  // 万 scales the digits by 10^4: the limit applies to the scaled amount, so
+  // whatever is accepted can be written back with FormatPlain and read again.
+  CHECK_FALSE(ParseAmount("111111151111万").has_value());
+  CHECK_FALSE(ParseAmount("922337203685477万").has_value());  // would overflow 64 bits
+  CHECK(ParseAmount("92233720.36万") == 92233720360000);
+  for (const char* text : {"92233720.36万", "1.2万", "99.99", "12,000"}) {
+    auto fen = ParseAmount(text);
+    REQUIRE(fen);
+    CHECK(ParseAmount(FormatPlain(*fen)) == fen);
   }
 }
 

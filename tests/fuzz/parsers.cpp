@@ -6,11 +6,13 @@
 #include <functional>
 #include <memory>
 
+#include "bot/callback_service.h"
 #include "bot/commands.h"
 #include "bot/config.h"
 #include "bot/query.h"
 #include "domain/money.h"
 #include "domain/schedule.h"
+#include "tests/support/manual_clock.h"
 #include "wecom/api.h"
 #include "wecom/approval.h"
 #include "wecom/base64.h"
@@ -127,6 +129,53 @@ Failure Crypto(std::string_view data) {
       return {};
     }
   }
+}
+
+const bot::CallbackService& Service() {
+  static bot::Metrics metrics;
+  static const test::ManualClock clock;
+  static const bot::CallbackService service(Crypt(), metrics, clock);
+  return service;
+}
+
+// The callback routes end to end, short of the network.
+Failure Service(std::string_view data) {
+  if (data.empty()) return {};
+  char mode = data.front();
+  data.remove_prefix(1);
+  if (mode % 2 == 0) {  // any query and body: refused with 400 or 401, never anything else
+    std::size_t split = data.find('\n');
+    std::string_view query = data.substr(0, split);
+    std::string_view body = split == std::string_view::npos ? "" : data.substr(split + 1);
+    auto verified = Service().VerifyUrl(query);
+    if (verified.status != 200 && verified.status != 400 && verified.status != 401) {
+      return "VerifyUrl answered " + std::to_string(verified.status);
+    }
+    auto accepted = Service().Accept(query, body);
+    if (auto* reply = std::get_if<bot::Reply>(&accepted)) {
+      if (reply->status != 400 && reply->status != 401) {
+        return "Accept answered " + std::to_string(reply->status);
+      }
+    }
+    return {};
+  }
+  // A correctly signed and encrypted payload: stored exactly when it parses.
+  auto encrypt = Crypt().Encrypt(data, kPrefix);
+  if (!encrypt) return "Encrypt failed";
+  wecom::SignedQuery q = Sign(*encrypt);
+  std::string query =
+      "msg_signature=" + q.msg_signature + "&timestamp=" + q.timestamp + "&nonce=" + q.nonce;
+  std::string body = "<xml><ToUserName><![CDATA[" + std::string(kCorpId) + "]]></ToUserName>" +
+                     "<Encrypt><![CDATA[" + *encrypt + "]]></Encrypt></xml>";
+  auto accepted = Service().Accept(query, body);
+  auto parsed = wecom::ParseCallback(data);
+  auto* record = std::get_if<storage::InboxRecord>(&accepted);
+  if (parsed.has_value() != (record != nullptr)) return "Accept and ParseCallback disagree";
+  if (record && (record->dedup_key != parsed->dedup_key || record->payload != data)) {
+    return "the inbox record is not the payload and its dedup key";
+  }
+  if (!record && std::get<bot::Reply>(accepted).status != 400) return "a bad payload is not a 400";
+  return {};
 }
 
 Failure Base64(std::string_view data) {
@@ -315,7 +364,7 @@ struct Target {
   Failure (*run)(std::string_view);
 };
 
-constexpr std::array<Target, 12> kTargets{{
+constexpr std::array<Target, 13> kTargets{{
     {"crypto", Crypto},
     {"base64", Base64},
     {"envelope", Envelope},
@@ -328,6 +377,7 @@ constexpr std::array<Target, 12> kTargets{{
     {"url", Url},
     {"split", Split},
     {"truncate", Truncate},
+    {"service", Service},
 }};
 
 std::string Seed(int target, std::string_view body) {
@@ -364,9 +414,9 @@ std::vector<std::string> Seeds() {
                   "LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+"
                   "BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+"
                   "rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS"),
-      Seed(0,
-           std::string(1, '\3') + "P9nAzCzyDtyTWESHep1vC5X9xho/"
-                                  "qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ=="),
+      Seed(0, std::string(1, '\3') +
+                  "P9nAzCzyDtyTWESHep1vC5X9xho/"
+                  "qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ=="),
       Seed(1, "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C="),
       Seed(1, "5L2g5aW9"),
       Seed(2,
@@ -428,6 +478,15 @@ std::vector<std::string> Seeds() {
       Seed(10, std::string("\x00\x40", 2) +
                    "第一行\n第二行，比较长的一段中文文字，用来切分。\nlast line"),
       Seed(11, std::string("\x00\x07", 2) + "报价审批：张三 12,000 元"),
+      Seed(12,
+           std::string(1, '\0') +
+               "msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813"
+               "&nonce=1372623149&echostr=RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo%2BrtK1I9qca6aM%2Fwvqn\n"
+               "<xml><Encrypt>abc</Encrypt></xml>"),
+      Seed(12,
+           "\x01<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName>"
+           "<CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>跟进 张三</Content>"
+           "<MsgId>7296438123456789012</MsgId><AgentID>1000002</AgentID></xml>"),
   };
 }
 
