@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <memory>
@@ -9,9 +10,16 @@
 #include "bot/callback_service.h"
 #include "bot/commands.h"
 #include "bot/config.h"
+#include "bot/org.h"
 #include "bot/query.h"
+#include "bot/render.h"
+#include "bot/rep_commands.h"
 #include "domain/money.h"
 #include "domain/schedule.h"
+#include "storage/connection.h"
+#include "storage/crm.h"
+#include "storage/db.h"
+#include "storage/migrate.h"
 #include "tests/support/manual_clock.h"
 #include "wecom/api.h"
 #include "wecom/approval.h"
@@ -175,6 +183,68 @@ Failure Service(std::string_view data) {
     return "the inbox record is not the payload and its dedup key";
   }
   if (!record && std::get<bot::Reply>(accepted).status != 400) return "a bad payload is not a 400";
+  return {};
+}
+
+// A CRM with a few customers, for running reps' messages against.
+struct Crm {
+  Crm() : templates(LoadTemplates()), funnel(domain::Funnel::Default()) {
+    config.wecom.agent_id = 1000002;
+    config.teams.push_back({"华东", "boss", {"zhangsan", "lisi"}, "", ""});
+    db = std::move(*storage::Db::Open({":memory:"}));
+    if (!storage::Migrate(*db, now)) std::abort();
+    for (const char* name : {"王总", "张伟", "张伟", "李雷"}) AddCustomer("zhangsan", name);
+    AddCustomer("lisi", "韩梅梅");
+    org = bot::Org::Load(db->connection(), config.teams);
+  }
+
+  static bot::Templates LoadTemplates() {
+    std::string error;
+    auto t = bot::Templates::Load(SCRM_SOURCE_DIR "/templates", bot::RequiredTemplates(), error);
+    if (!t) std::abort();
+    return std::move(*t);
+  }
+
+  void AddCustomer(const std::string& owner, const std::string& name) {
+    domain::Customer c;
+    c.owner = owner;
+    c.name = name;
+    c.created_at = now;
+    storage::InsertCustomer(db->connection(), c);
+  }
+
+  bot::Config config;
+  bot::Templates templates;
+  domain::Funnel funnel;
+  bot::Org org;
+  std::unique_ptr<storage::Db> db;
+  std::int64_t now = 1764032400;
+};
+
+// A rep's chat message run as a command: always answered, never an
+// exception. Each message is rolled back afterwards.
+Failure RepMessage(std::string_view data) {
+  if (data.empty()) return {};
+  static const char* const kReps[] = {"zhangsan", "lisi", "boss", "outsider"};
+  std::string rep = kReps[static_cast<unsigned char>(data.front()) % 4];
+  std::string text(data.substr(1));
+  static Crm crm;
+  auto& conn = crm.db->connection();
+  conn.db.exec("SAVEPOINT fuzz");
+  bot::Messages messages;
+  try {
+    messages = bot::RunRepMessage(conn, rep, text,
+                                  {crm.config, crm.funnel, crm.templates, crm.org, crm.now});
+  } catch (...) {
+    conn.db.exec("ROLLBACK TO fuzz; RELEASE fuzz");
+    throw;
+  }
+  conn.db.exec("ROLLBACK TO fuzz; RELEASE fuzz");
+  // The rep always hears back; a discount past the rep's authority also
+  // asks the manager.
+  bool answered = std::any_of(messages.begin(), messages.end(),
+                              [&](const auto& m) { return m.recipient == "user:" + rep; });
+  if (!answered && !bot::NormalizeText(text).empty()) return "no answer to \"" + text + "\"";
   return {};
 }
 
@@ -364,7 +434,7 @@ struct Target {
   Failure (*run)(std::string_view);
 };
 
-constexpr std::array<Target, 13> kTargets{{
+constexpr std::array<Target, 14> kTargets{{
     {"crypto", Crypto},
     {"base64", Base64},
     {"envelope", Envelope},
@@ -378,6 +448,7 @@ constexpr std::array<Target, 13> kTargets{{
     {"split", Split},
     {"truncate", Truncate},
     {"service", Service},
+    {"rep", RepMessage},
 }};
 
 std::string Seed(int target, std::string_view body) {
@@ -487,6 +558,17 @@ std::vector<std::string> Seeds() {
            "\x01<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName>"
            "<CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>跟进 张三</Content>"
            "<MsgId>7296438123456789012</MsgId><AgentID>1000002</AgentID></xml>"),
+      Seed(13, std::string(1, '\0') + "跟进 王总 电话沟通，对方案B感兴趣"),
+      Seed(13, std::string(1, '\0') + "报价 #1 6万 折扣 5"),
+      Seed(13, std::string(1, '\0') + "跟进 张伟 上门拜访"),
+      Seed(13, std::string(1, '\0') + "回款 王总 2万"),
+      Seed(13, std::string(1, '\0') + "阶段 王总 需求调研"),
+      Seed(13, std::string(1, '\0') + "待办 王总 明天 下午3点 回电"),
+      Seed(13, std::string(1, '\2') + "漏斗"),
+      Seed(13, std::string(1, '\2') + "团队"),
+      Seed(13, std::string(1, '\1') + "客户 王总"),
+      Seed(13, std::string(1, '\0') + "等级 李雷 A"),
+      Seed(13, std::string(1, '\0') + "输单 李雷 预算不足"),
   };
 }
 
