@@ -15,8 +15,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// Appends the text of an element to `out`: all PCDATA and CDATA children
-// joined, so a CDATA section split around "]]>" reads back whole.
 // Reads fields from one element; remembers whether every integer parsed.
 class Reader {
  public:
