@@ -105,7 +105,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::awaitable<void> AcceptLoop();
   net::awaitable<void> RunSession(tcp::socket socket);
   net::awaitable<bool> ServeOne(Connection& conn);
-  net::awaitable<void> WriteFinal(Connection& conn, Reply reply);
+  net::awaitable<void> WriteFinal(Connection& conn, const Reply& reply);
   net::awaitable<Reply> Handle(const Request& req);
   net::awaitable<Reply> HandleCallbackPost(const Request& req);
   net::awaitable<storage::Result<int>> StoreInbox(std::shared_ptr<storage::InboxRow> row);
@@ -221,7 +221,10 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
                  ec == beast::error::timeout || ec == net::error::connection_reset ||
                  ec == net::error::eof;
     if (!quiet && std::get<1>(read) > 0) {
-      co_await WriteFinal(conn, Reply{400, "malformed HTTP request\n"});
+      // Named, not a temporary in the co_await: GCC 12 destroys such a
+      // temporary twice (a double free, found by the mutated-request test).
+      const Reply bad{400, "malformed HTTP request\n"};
+      co_await WriteFinal(conn, bad);
     }
     co_return false;
   }
@@ -237,7 +240,7 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   co_return !std::get<0>(written) && keep;
 }
 
-net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, Reply reply) {
+net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, const Reply& reply) {
   std::string bytes = ResponseBytes(reply, 11, false);
   auto buffer = net::buffer(bytes);
   co_await net::async_write(conn.stream, buffer, kNoThrow);

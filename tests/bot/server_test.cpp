@@ -6,6 +6,7 @@
 #include "bot/callback_service.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
+#include "tests/fuzz/mutator.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/http_client.h"
@@ -209,6 +210,50 @@ TEST_CASE("routes, methods and malformed HTTP", "[server]") {
     CHECK(res->status == 200);
   }
   CHECK(HttpRequest(app.port(), "GET", "/healthz")->status == 200);
+}
+
+TEST_CASE("mutated requests get an error or a 200 and never bring the server down", "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.server.max_body_bytes = 4096;
+  test::RunningApp app(config);
+  test::CallbackBuilder builder;
+  auto post = builder.Post(test::TextMessageXml("zhangsan", "跟进 王总 电话沟通", "1001"));
+  auto raw = [](const std::string& method, const std::string& target, const std::string& body) {
+    return method + " " + target +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+  };
+  std::vector<std::string> samples = {
+      raw("POST", post.target, post.body),
+      raw("GET", builder.VerifyTarget("echo-1"), ""),
+      raw("GET", "/healthz", "") + raw("POST", post.target, post.body),  // pipelined
+      "POST " + post.target + " HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + "10\r\n" +
+          post.body.substr(0, 16) + "\r\n0\r\n\r\n",
+  };
+  test::Mutator mutator(samples);
+  int answered_200 = 0;
+  for (int i = 0; i < 400; ++i) {
+    const std::string& sample = samples[static_cast<std::size_t>(i) % samples.size()];
+    std::string request = mutator.Mutate(sample, 0);
+    HttpConnection conn(app.port());
+    REQUIRE(conn.connected());
+    conn.SendRaw(request);  // the server may close before reading it all
+    conn.CloseWrite();
+    while (auto res = conn.ReadResponse()) {
+      INFO(request);
+      CHECK((res->status == 200 || res->status == 400 || res->status == 401 || res->status == 404 ||
+             res->status == 405 || res->status == 413 || res->status == 431));
+      answered_200 += res->status == 200;
+    }
+  }
+  // Still serving, and only the one real message was stored however often
+  // a mutant of it got through.
+  CHECK(answered_200 > 0);
+  auto res = HttpRequest(app.port(), "POST", post.target, post.body);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(InboxCount(config) == 1);
 }
 
 TEST_CASE("shutdown closes idle connections and returns 0", "[server]") {

@@ -4,9 +4,9 @@
 // AddressSanitizer this is where an out-of-bounds read in a parser shows up
 // without a fuzzer.
 #include <catch2/catch.hpp>
-#include <random>
 #include <set>
 
+#include "tests/fuzz/mutator.h"
 #include "tests/fuzz/parsers.h"
 
 using scrm::fuzz::RunOne;
@@ -23,88 +23,6 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
-class Mutator {
- public:
-  explicit Mutator(std::vector<std::string> pool) : pool_(std::move(pool)) {}
-
-  // A copy of `input` with one to four edits; the first byte (the parser)
-  // is kept.
-  std::string Mutate(const std::string& input) {
-    std::string body = input.substr(1);
-    int edits = Pick(4) + 1;
-    for (int i = 0; i < edits; ++i) Edit(body);
-    return input.substr(0, 1) + body;
-  }
-
- private:
-  std::size_t Pick(std::size_t n) { return n == 0 ? 0 : rng_() % n; }
-
-  void Edit(std::string& s) {
-    static constexpr std::string_view kTokens[] = {"<",
-                                                   ">",
-                                                   "</",
-                                                   "]]>",
-                                                   "<![CDATA[",
-                                                   "&amp;",
-                                                   "&#0;",
-                                                   "<!DOCTYPE x>",
-                                                   "=",
-                                                   "&",
-                                                   "%",
-                                                   "%zz",
-                                                   "\\u0",
-                                                   "\"",
-                                                   "{",
-                                                   "[",
-                                                   "\xe4\xbd",
-                                                   "\xff",
-                                                   "\n",
-                                                   " ",
-                                                   "99999999999999999999",
-                                                   "-1",
-                                                   "0x10",
-                                                   "万",
-                                                   "，",
-                                                   "：",
-                                                   "#",
-                                                   "\0"};
-    std::size_t at = Pick(s.size() + 1);
-    switch (Pick(7)) {
-      case 0:
-        if (!s.empty()) s[Pick(s.size())] ^= static_cast<char>(1 << Pick(8));
-        break;
-      case 1:
-        s.insert(at, 1, static_cast<char>(Pick(256)));
-        break;
-      case 2:
-        s.erase(at, Pick(16) + 1);
-        break;
-      case 3: {
-        std::string_view token = kTokens[Pick(std::size(kTokens))];
-        if (token.empty()) token = std::string_view("\0", 1);
-        s.insert(at, token);
-        break;
-      }
-      case 4: {
-        std::size_t from = Pick(s.size() + 1);
-        s.insert(at, s.substr(from, Pick(32)));
-        break;
-      }
-      case 5: {
-        const std::string& other = pool_[Pick(pool_.size())];
-        std::size_t from = Pick(other.size());
-        s.insert(at, other.substr(from, Pick(64)));
-        break;
-      }
-      default:
-        s.resize(at);
-    }
-  }
-
-  std::vector<std::string> pool_;
-  std::mt19937 rng_{20261127};
-};
-
 }  // namespace
 
 TEST_CASE("every seed parses and keeps its properties", "[fuzz]") {
@@ -119,7 +37,7 @@ TEST_CASE("every seed parses and keeps its properties", "[fuzz]") {
 
 TEST_CASE("mutated input never crashes a parser or breaks a property", "[fuzz]") {
   auto seeds = scrm::fuzz::Seeds();
-  Mutator mutator(seeds);
+  scrm::test::Mutator mutator(seeds);
   int failures = 0;
   std::vector<int> runs(static_cast<std::size_t>(scrm::fuzz::TargetCount()));
   for (const auto& seed : seeds) {

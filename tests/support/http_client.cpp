@@ -101,6 +101,10 @@ std::optional<HttpResponse> HttpConnection::Request(const std::string& method,
   return ReadResponse();
 }
 
+void HttpConnection::CloseWrite() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 bool HttpConnection::PeerClosed() {
   char c;
   ssize_t n;

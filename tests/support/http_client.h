@@ -30,6 +30,8 @@ class HttpConnection {
   // SendRaw + ReadResponse for a well-formed request.
   std::optional<HttpResponse> Request(const std::string& method, const std::string& target,
                                       const std::string& body = "", bool keep_alive = true);
+  // Ends the sending side: the server reads end of stream after what was sent.
+  void CloseWrite();
   // True once the server closed the connection (reads EOF).
   bool PeerClosed();
 
