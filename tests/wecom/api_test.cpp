@@ -1,7 +1,10 @@
 // The API client against the fake WeCom server.
 #include "wecom/api.h"
 
+#include <netinet/in.h>
 #include <rapidjson/document.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,7 +12,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 #include <map>
+#include <mutex>
+#include <thread>
 
+#include "tests/fuzz/mutator.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/fake_wecom.h"
 #include "tests/support/tls_server.h"
@@ -70,6 +76,63 @@ struct Fixture {
   wecom::HttpClient client;
   wecom::TokenCache tokens;
   wecom::Api api;
+};
+
+// A TCP server on 127.0.0.1 that answers every request with the bytes it
+// was given, whatever they are, and closes the connection.
+class RawServer {
+ public:
+  RawServer() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listen_fd_, 16) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~RawServer() {
+    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes the accept
+    thread_.join();
+    ::close(listen_fd_);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/cgi-bin/x"; }
+  void Answer(std::string bytes) {
+    std::lock_guard lock(mu_);
+    answer_ = std::move(bytes);
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) return;
+      std::string request;
+      char chunk[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0) break;
+        request.append(chunk, static_cast<std::size_t>(n));
+      }
+      std::string answer;
+      {
+        std::lock_guard lock(mu_);
+        answer = answer_;
+      }
+      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ::close(fd);  // the request was read: a clean close, no reset
+    }
+  }
+
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::string answer_;
 };
 
 }  // namespace
@@ -196,6 +259,54 @@ TEST_CASE("busy, rate-limited and failing servers are retryable; others are not"
   CHECK(permanent.errcode == 81013);
   CHECK_FALSE(permanent.retryable());
   CHECK(f.SendOne().ok());
+}
+
+TEST_CASE("mutated answers are an error or a response, never a crash", "[http]") {
+  RawServer server;
+  net::io_context ioc;
+  wecom::HttpClientOptions options;
+  options.max_response_bytes = 2048;
+  wecom::HttpClient client(ioc.get_executor(), options);
+  auto fetch = [&]() {
+    std::optional<wecom::Result<wecom::HttpResponse>> result;
+    net::co_spawn(
+        ioc, [&]() -> net::awaitable<void> { result = co_await client.Request(server.url()); },
+        net::detached);
+    ioc.restart();
+    ioc.run();
+    REQUIRE(result);
+    return *result;
+  };
+  std::string json = "{\"errcode\":0,\"errmsg\":\"ok\",\"access_token\":\"t\",\"expires_in\":7200}";
+  std::vector<std::string> samples = {
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+          std::to_string(json.size()) + "\r\n\r\n" + json,
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n" + json.substr(0, 16) +
+          "\r\n0\r\n\r\n",
+      "HTTP/1.0 503 Service Unavailable\r\nConnection: close\r\n\r\nbusy",
+  };
+  test::Mutator mutator(samples);
+  int responses = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string answer = mutator.Mutate(samples[static_cast<std::size_t>(i) % samples.size()], 0);
+    server.Answer(answer);
+    auto result = fetch();
+    INFO(answer);
+    if (result) {
+      ++responses;
+      CHECK(result->body.size() <= options.max_response_bytes);
+    } else {
+      auto e = result.error();
+      CHECK((e == wecom::Errc::kNetwork || e == wecom::Errc::kTimeout ||
+             e == wecom::Errc::kResponseTooLarge));
+    }
+  }
+  CHECK(responses > 0);
+  // A well-formed answer still reads back afterwards.
+  server.Answer(samples[0]);
+  auto last = fetch();
+  REQUIRE(last);
+  CHECK(last->body == json);
 }
 
 TEST_CASE("keep-alive connections are reused", "[http]") {
