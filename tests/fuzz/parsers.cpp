@@ -10,6 +10,7 @@
 #include "bot/callback_service.h"
 #include "bot/commands.h"
 #include "bot/config.h"
+#include "bot/dispatch.h"
 #include "bot/org.h"
 #include "bot/query.h"
 #include "bot/render.h"
@@ -194,7 +195,7 @@ struct Crm {
     db = std::move(*storage::Db::Open({":memory:"}));
     if (!storage::Migrate(*db, now)) std::abort();
     for (const char* name : {"王总", "张伟", "张伟", "李雷"}) AddCustomer("zhangsan", name);
-    AddCustomer("lisi", "韩梅梅");
+    AddCustomer("lisi", "韩梅梅", "wmABC");
     org = bot::Org::Load(db->connection(), config.teams);
   }
 
@@ -205,10 +206,12 @@ struct Crm {
     return std::move(*t);
   }
 
-  void AddCustomer(const std::string& owner, const std::string& name) {
+  void AddCustomer(const std::string& owner, const std::string& name,
+                   const std::string& external_userid = "") {
     domain::Customer c;
     c.owner = owner;
     c.name = name;
+    c.external_userid = external_userid;
     c.created_at = now;
     storage::InsertCustomer(db->connection(), c);
   }
@@ -221,6 +224,23 @@ struct Crm {
   std::int64_t now = 1764032400;
 };
 
+// Runs `run` against the CRM and rolls back whatever it changed.
+template <class Run>
+bot::Messages RolledBack(Run run) {
+  static Crm crm;
+  auto& conn = crm.db->connection();
+  conn.db.exec("SAVEPOINT fuzz");
+  bot::Messages messages;
+  try {
+    messages = run(conn, bot::CrmContext{crm.config, crm.funnel, crm.templates, crm.org, crm.now});
+  } catch (...) {
+    conn.db.exec("ROLLBACK TO fuzz; RELEASE fuzz");
+    throw;
+  }
+  conn.db.exec("ROLLBACK TO fuzz; RELEASE fuzz");
+  return messages;
+}
+
 // A rep's chat message run as a command: always answered, never an
 // exception. Each message is rolled back afterwards.
 Failure RepMessage(std::string_view data) {
@@ -228,23 +248,29 @@ Failure RepMessage(std::string_view data) {
   static const char* const kReps[] = {"zhangsan", "lisi", "boss", "outsider"};
   std::string rep = kReps[static_cast<unsigned char>(data.front()) % 4];
   std::string text(data.substr(1));
-  static Crm crm;
-  auto& conn = crm.db->connection();
-  conn.db.exec("SAVEPOINT fuzz");
-  bot::Messages messages;
-  try {
-    messages = bot::RunRepMessage(conn, rep, text,
-                                  {crm.config, crm.funnel, crm.templates, crm.org, crm.now});
-  } catch (...) {
-    conn.db.exec("ROLLBACK TO fuzz; RELEASE fuzz");
-    throw;
-  }
-  conn.db.exec("ROLLBACK TO fuzz; RELEASE fuzz");
+  bot::Messages messages = RolledBack([&](storage::Connection& conn, const bot::CrmContext& ctx) {
+    return bot::RunRepMessage(conn, rep, text, ctx);
+  });
   // The rep always hears back; a discount past the rep's authority also
   // asks the manager.
   bool answered = std::any_of(messages.begin(), messages.end(),
                               [&](const auto& m) { return m.recipient == "user:" + rep; });
   if (!answered && !bot::NormalizeText(text).empty()) return "no answer to \"" + text + "\"";
+  return {};
+}
+
+// A stored callback dispatched as the delivery thread would: customer
+// events, approval changes, card clicks and rep messages change the CRM
+// without an exception escaping.
+Failure DispatchPayload(std::string_view data) {
+  auto parsed = wecom::ParseCallback(data);
+  if (!parsed) return {};
+  storage::InboxRow row;
+  row.id = 1;
+  row.record = {parsed->dedup_key, parsed->kind, "", std::string(data), 1764032400};
+  RolledBack([&](storage::Connection& conn, const bot::CrmContext& ctx) {
+    return bot::Dispatch(conn, row, ctx);
+  });
   return {};
 }
 
@@ -434,7 +460,7 @@ struct Target {
   Failure (*run)(std::string_view);
 };
 
-constexpr std::array<Target, 14> kTargets{{
+constexpr std::array<Target, 15> kTargets{{
     {"crypto", Crypto},
     {"base64", Base64},
     {"envelope", Envelope},
@@ -449,6 +475,7 @@ constexpr std::array<Target, 14> kTargets{{
     {"truncate", Truncate},
     {"service", Service},
     {"rep", RepMessage},
+    {"dispatch", DispatchPayload},
 }};
 
 std::string Seed(int target, std::string_view body) {
@@ -569,6 +596,44 @@ std::vector<std::string> Seeds() {
       Seed(13, std::string(1, '\1') + "客户 王总"),
       Seed(13, std::string(1, '\0') + "等级 李雷 A"),
       Seed(13, std::string(1, '\0') + "输单 李雷 预算不足"),
+      Seed(14,
+           "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName>"
+           "<CreateTime>1764032400</CreateTime><MsgType>event</MsgType>"
+           "<Event>change_external_contact</Event><ChangeType>add_external_contact</"
+           "ChangeType><UserID>zhangsan</UserID><ExternalUserID>wmNEW</ExternalUserID><State>ad</"
+           "State><WelcomeCode>W1</WelcomeCode></xml>"),
+      Seed(14,
+           "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName>"
+           "<CreateTime>1764032400</CreateTime><MsgType>event</MsgType>"
+           "<Event>change_external_contact</Event><ChangeType>edit_external_contact</"
+           "ChangeType><UserID>lisi</UserID><ExternalUserID>wmABC</ExternalUserID></xml>"),
+      Seed(14,
+           "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName>"
+           "<CreateTime>1764032400</CreateTime><MsgType>event</MsgType>"
+           "<Event>change_external_contact</Event><ChangeType>del_follow_user</"
+           "ChangeType><UserID>lisi</UserID><ExternalUserID>wmABC</ExternalUserID></xml>"),
+      Seed(14,
+           "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName>"
+           "<CreateTime>1764032400</CreateTime><MsgType>event</MsgType>"
+           "<Event>change_external_contact</Event><ChangeType>transfer_fail</"
+           "ChangeType><FailReason>customer_refused</FailReason><UserID>lisi</"
+           "UserID><ExternalUserID>wmABC</ExternalUserID></xml>"),
+      Seed(14,
+           "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName>"
+           "<CreateTime>1764032400</CreateTime><MsgType>event</MsgType>"
+           "<Event>sys_approval_change</Event><AgentID>3010040</"
+           "AgentID><ApprovalInfo><SpNo>202511250001</SpNo><SpName>报价折扣审批</"
+           "SpName><SpStatus>2</SpStatus><TemplateId>T1</TemplateId><ApplyTime>1764032400</"
+           "ApplyTime><Applyer><UserId>zhangsan</UserId></Applyer></ApprovalInfo></xml>"),
+      Seed(14,
+           "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName>"
+           "<CreateTime>1764032400</CreateTime><MsgType>event</MsgType>"
+           "<Event>template_card_event</Event><EventKey>approve:1</EventKey><TaskId>quote-1</"
+           "TaskId><CardType>button_interaction</CardType><AgentID>1000002</AgentID></xml>"),
+      Seed(14,
+           "<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName>"
+           "<CreateTime>1764032400</CreateTime><MsgType>text</MsgType><Content>报价 王总 6万 折扣 5"
+           "</Content><MsgId>1</MsgId><AgentID>1000002</AgentID></xml>"),
   };
 }
 
