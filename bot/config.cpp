@@ -205,6 +205,28 @@ const toml::table* Section(const toml::table& root, const char* name,
   return node->as_table();
 }
 
+std::string Printable(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 EnvLookup ProcessEnv() {
@@ -214,6 +236,8 @@ EnvLookup ProcessEnv() {
     return std::string(v);
   };
 }
+
+std::string ConfigError::ToString() const { return Printable(key) + ": " + Printable(message); }
 
 LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   LoadResult result;

@@ -139,7 +139,9 @@ struct Config {
 struct ConfigError {
   std::string key;
   std::string message;
-  std::string ToString() const { return key + ": " + message; }
+  // "key: message" on one line: control characters (a quoted TOML key may
+  // hold a newline) are written as escapes.
+  std::string ToString() const;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;

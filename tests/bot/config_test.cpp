@@ -253,6 +253,14 @@ TEST_CASE("malformed TOML is one clear error", "[config]") {
   }
 }
 
+TEST_CASE("a key with control characters is still named on one line", "[config]") {
+  auto r =
+      LoadConfigText(std::string(kCredentials) + "[server]\n\"odd\\nkey\\u0001\" = 1\n", NoEnv());
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].key == "server.odd\nkey\x01");  // as the file spells it
+  CHECK(r.errors[0].ToString() == "server.odd\\nkey\\x01: unknown key");
+}
+
 TEST_CASE("check-config exits 2 with one line per bad key and no secret", "[config][cli]") {
   test::TempDir dir;
   std::string path = dir.File("bad.toml");
