@@ -28,38 +28,18 @@ class Mutator {
     return input.substr(0, keep) + body;
   }
 
+ private:
   std::size_t Pick(std::size_t n) { return n == 0 ? 0 : rng_() % n; }
 
- private:
   void Edit(std::string& s) {
-    static constexpr std::string_view kTokens[] = {"<",
-                                                   ">",
-                                                   "</",
-                                                   "]]>",
-                                                   "<![CDATA[",
-                                                   "&amp;",
-                                                   "&#0;",
-                                                   "<!DOCTYPE x>",
-                                                   "=",
-                                                   "&",
-                                                   "%",
-                                                   "%zz",
-                                                   "\\u0",
-                                                   "\"",
-                                                   "{",
-                                                   "[",
-                                                   "\xe4\xbd",
-                                                   "\xff",
-                                                   "\n",
-                                                   " ",
-                                                   "99999999999999999999",
-                                                   "-1",
-                                                   "0x10",
-                                                   "万",
-                                                   "，",
-                                                   "：",
-                                                   "#",
-                                                   "\0"};
+    using namespace std::string_view_literals;
+    // clang-format off
+    static constexpr std::string_view kTokens[] = {
+        "<"sv, ">"sv, "</"sv, "]]>"sv, "<![CDATA["sv, "&amp;"sv, "&#0;"sv, "<!DOCTYPE x>"sv,
+        "="sv, "&"sv, "%"sv, "%zz"sv, "\\u0"sv, "\""sv, "{"sv, "["sv, "\xe4\xbd"sv, "\xff"sv,
+        "\n"sv, " "sv, "99999999999999999999"sv, "-1"sv, "0x10"sv, "万"sv, "，"sv, "："sv,
+        "#"sv, "\0"sv};
+    // clang-format on
     std::size_t at = Pick(s.size() + 1);
     switch (Pick(7)) {
       case 0:
@@ -72,9 +52,7 @@ class Mutator {
         s.erase(at, Pick(16) + 1);
         break;
       case 3: {
-        std::string_view token = kTokens[Pick(std::size(kTokens))];
-        if (token.empty()) token = std::string_view("\0", 1);
-        s.insert(at, token);
+        s.insert(at, kTokens[Pick(std::size(kTokens))]);
         break;
       }
       case 4: {

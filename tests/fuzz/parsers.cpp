@@ -89,7 +89,7 @@ const wecom::MsgCrypt& Crypt() {
 }
 
 wecom::SignedQuery Sign(std::string_view encrypt) {
-  wecom::SignedQuery q{"", "1409304348", "xxxxxx"};
+  wecom::SignedQuery q{"", "1409659813", "1372623149"};  // any timestamp and nonce will do
   q.msg_signature = wecom::ComputeSignature(kToken, q.timestamp, q.nonce, encrypt);
   return q;
 }
