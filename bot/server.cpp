@@ -27,6 +27,7 @@ using Request = http::request<http::string_body>;
 namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kFirstReadBytes = 4096;
 
 // A session's registration, so Shutdown() can close idle connections.
 struct SessionState {
@@ -36,7 +37,12 @@ struct SessionState {
 
 // One connection's state. RunSession owns it; ServeOne handles one request.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {
+    // Beast reads max(512, free capacity) bytes at a time and the parser
+    // consumes as it goes, so a buffer left at 512 bytes takes two reads for
+    // a typical callback (about 800 bytes). One page fits it in one.
+    buffer.reserve(kFirstReadBytes);
+  }
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   SessionState state;
