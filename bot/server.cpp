@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,21 +30,27 @@ namespace {
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kFirstReadBytes = 4096;
 
-// A session's registration, so Shutdown() can close idle connections.
+using Clock = std::chrono::steady_clock;
+
+// A session's registration, so Shutdown() can close idle connections and
+// the sweep can close those past their deadline.
 struct SessionState {
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   bool busy = false;  // a request was read and is being answered
+  // Of the read or write in progress; none while the request is handled.
+  Clock::time_point deadline = Clock::time_point::max();
+  bool timed_out = false;  // the sweep shut the socket down
 };
 
 // One connection's state. RunSession owns it; ServeOne handles one request.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {
     // Beast reads max(512, free capacity) bytes at a time and the parser
     // consumes as it goes, so a buffer left at 512 bytes takes two reads for
     // a typical callback (about 800 bytes). One page fits it in one.
     buffer.reserve(kFirstReadBytes);
   }
-  beast::tcp_stream stream;
+  tcp::socket socket;
   beast::flat_buffer buffer;
   SessionState state;
   int served = 0;
@@ -105,10 +112,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         metrics(m),
         writer(w),
         acceptor(io),
+        sweep(io),
         waits(std::make_shared<AsyncWriter>(io, w,
                                             std::chrono::milliseconds(cfg.handler_timeout_ms))) {}
 
   net::awaitable<void> AcceptLoop();
+  net::awaitable<void> SweepLoop();
+  void Limit(Connection& conn) const;
   net::awaitable<void> RunSession(tcp::socket socket);
   net::awaitable<bool> ServeOne(Connection& conn);
   net::awaitable<void> WriteFinal(Connection& conn, const Reply& reply);
@@ -123,7 +133,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Metrics& metrics;
   storage::Writer& writer;
   tcp::acceptor acceptor;
-  std::uint16_t port = 0;  // bound port, set by Listen()
+  net::steady_timer sweep;  // closes connections past their deadline
+  std::uint16_t port = 0;   // bound port, set by Listen()
   std::shared_ptr<AsyncWriter> waits;
   OnStored on_stored;
   std::unordered_set<SessionState*> sessions;  // io thread only
@@ -159,6 +170,9 @@ void Server::Start() {
   net::co_spawn(impl_->ioc, impl_->AcceptLoop(), [](std::exception_ptr e) {
     if (e) spdlog::error("accept loop ended with an exception");
   });
+  net::co_spawn(impl_->ioc, impl_->SweepLoop(), [](std::exception_ptr e) {
+    if (e) spdlog::error("deadline sweep ended with an exception");
+  });
 }
 
 void Server::Shutdown() {
@@ -168,12 +182,13 @@ void Server::Shutdown() {
     boost::system::error_code ec;
     impl->acceptor.close(ec);
     impl->CloseIdle();
+    if (impl->sessions.empty()) impl->sweep.cancel();
   });
 }
 
 void Server::Impl::CloseIdle() {
   for (SessionState* s : sessions) {
-    if (!s->busy) s->stream->socket().cancel();
+    if (!s->busy) s->socket->cancel();
   }
 }
 
@@ -194,18 +209,46 @@ net::awaitable<void> Server::Impl::AcceptLoop() {
   }
 }
 
+// Read and write deadlines for every connection, checked a few times per
+// read timeout by one timer: cheaper than a timer per socket operation.
+net::awaitable<void> Server::Impl::SweepLoop() {
+  auto self = shared_from_this();
+  auto limit = std::chrono::milliseconds(config.read_timeout_ms);
+  auto every = std::clamp<Clock::duration>(limit / 4, std::chrono::milliseconds(20),
+                                           std::chrono::seconds(1));
+  while (!stopping || !sessions.empty()) {
+    sweep.expires_after(every);
+    co_await sweep.async_wait(kNoThrow);
+    Clock::time_point now = Clock::now();
+    for (SessionState* s : sessions) {
+      if (s->deadline > now) continue;
+      // Shut down rather than cancel: the read or write in progress, or the
+      // next one, fails at once.
+      s->deadline = Clock::time_point::max();
+      s->timed_out = true;
+      boost::system::error_code ignored;
+      s->socket->shutdown(tcp::socket::shutdown_both, ignored);
+    }
+  }
+}
+
+void Server::Impl::Limit(Connection& conn) const {
+  conn.state.deadline = Clock::now() + std::chrono::milliseconds(config.read_timeout_ms);
+}
+
 net::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
   auto self = shared_from_this();
   auto conn = std::make_unique<Connection>(std::move(socket));
-  conn->state.stream = &conn->stream;
+  conn->state.socket = &conn->socket;
   sessions.insert(&conn->state);
   while (!stopping) {
     bool again = co_await ServeOne(*conn);
     if (!again) break;
   }
   sessions.erase(&conn->state);
+  if (stopping && sessions.empty()) sweep.cancel();
   boost::system::error_code ignored;
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn->socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 // Reads one request and answers it; false when the connection must close.
@@ -213,8 +256,8 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   http::request_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
   parser.body_limit(config.max_body_bytes);
-  conn.stream.expires_after(std::chrono::milliseconds(config.read_timeout_ms));
-  auto read = co_await http::async_read(conn.stream, conn.buffer, parser, kNoThrow);
+  Limit(conn);
+  auto read = co_await http::async_read(conn.socket, conn.buffer, parser, kNoThrow);
   boost::system::error_code ec = std::get<0>(read);
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
     Reply reply = ec == http::error::body_limit ? service.TooLarge()
@@ -224,9 +267,8 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   }
   if (ec) {
     bool quiet = ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-                 ec == beast::error::timeout || ec == net::error::connection_reset ||
-                 ec == net::error::eof;
-    if (!quiet && std::get<1>(read) > 0) {
+                 ec == net::error::connection_reset || ec == net::error::eof;
+    if (!quiet && !conn.state.timed_out && std::get<1>(read) > 0) {
       // Named, not a temporary in the co_await: GCC 12 destroys such a
       // temporary twice (a double free, found by the mutated-request test).
       const Reply bad{400, "malformed HTTP request\n"};
@@ -235,13 +277,14 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
     co_return false;
   }
   conn.state.busy = true;
+  conn.state.deadline = Clock::time_point::max();  // the handler has its own
   Request req = parser.release();
   Reply reply = co_await Handle(req);
   bool keep = req.keep_alive() && !stopping && ++conn.served < config.keep_alive_requests;
   std::string bytes = ResponseBytes(reply, req.version(), keep);
   auto buffer = net::buffer(bytes);
-  // The write shares the deadline set before the read.
-  auto written = co_await net::async_write(conn.stream, buffer, kNoThrow);
+  Limit(conn);
+  auto written = co_await net::async_write(conn.socket, buffer, kNoThrow);
   conn.state.busy = false;
   co_return !std::get<0>(written) && keep;
 }
@@ -249,7 +292,8 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
 net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, const Reply& reply) {
   std::string bytes = ResponseBytes(reply, 11, false);
   auto buffer = net::buffer(bytes);
-  co_await net::async_write(conn.stream, buffer, kNoThrow);
+  Limit(conn);
+  co_await net::async_write(conn.socket, buffer, kNoThrow);
 }
 
 net::awaitable<Reply> Server::Impl::Handle(const Request& req) {

@@ -268,6 +268,31 @@ TEST_CASE("shutdown closes idle connections and returns 0", "[server]") {
   CHECK_FALSE(after.connected());
 }
 
+TEST_CASE("connections that stall past the read deadline are closed; others are served",
+          "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.server.read_timeout_ms = 100;
+  test::RunningApp app(config);
+  HttpConnection partial(app.port());  // headers and part of the body, then nothing
+  REQUIRE(
+      partial.SendRaw("POST /wecom/callback?msg_signature=a HTTP/1.1\r\nHost: bot\r\n"
+                      "Content-Length: 100\r\n\r\n<xml>"));
+  HttpConnection idle(app.port());  // one request, then an idle keep-alive
+  REQUIRE(idle.Request("GET", "/healthz"));
+  HttpConnection silent(app.port());  // connects and sends nothing
+  REQUIRE(silent.connected());
+  // Each blocks until the server closes it (the client gives up after 30 s).
+  CHECK(partial.PeerClosed());
+  CHECK(idle.PeerClosed());
+  CHECK(silent.PeerClosed());
+  auto res = HttpRequest(app.port(), "GET", "/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(InboxCount(config) == 0);
+  CHECK(app.Stop() == 0);
+}
+
 TEST_CASE("responses are written as HTTP/1.1 or 1.0 with the right connection header", "[server]") {
   bot::Reply ok{200, "", "text/plain; charset=utf-8"};
   CHECK(bot::ResponseBytes(ok, 11, true) ==
