@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/callback_service.h"
+#include "storage/connection.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "tests/fuzz/mutator.h"
@@ -168,6 +169,34 @@ TEST_CASE("bad callbacks get their status and store nothing", "[server]") {
   REQUIRE(res);
   CHECK(res->status == 200);
   CHECK(InboxCount(config) == 1);
+}
+
+TEST_CASE("a callback whose write is held up past the handler deadline gets 503; its retry is 200",
+          "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.server.handler_timeout_ms = 100;
+  test::RunningApp app(config);
+  test::CallbackBuilder builder;
+  auto cb = builder.Post(test::TextMessageXml("zhangsan", "你好", "7296438123456789099"));
+  // Another connection holds the write lock; the writer waits for it
+  // (busy timeout 5 s) while the request's deadline runs out.
+  auto other = storage::Db::Open({config.storage.sqlite_path});
+  REQUIRE(other);
+  SQLite::Database& held = (*other)->connection().db;
+  held.exec("BEGIN IMMEDIATE");
+  auto late = HttpRequest(app.port(), "POST", cb.target, cb.body);
+  REQUIRE(late);
+  CHECK(late->status == 503);
+  CHECK(MetricsText(app.port()).find("reason=\"storage\"} 1") != std::string::npos);
+  held.exec("COMMIT");
+  // WeCom retries: the row the writer committed once the lock was free, or
+  // this retry, is stored, and only once.
+  auto retry = HttpRequest(app.port(), "POST", cb.target, cb.body);
+  REQUIRE(retry);
+  CHECK(retry->status == 200);
+  CHECK(InboxCount(config) == 1);
+  CHECK(app.Stop() == 0);
 }
 
 TEST_CASE("routes, methods and malformed HTTP", "[server]") {
