@@ -18,6 +18,11 @@ source bench/common.sh
 start_server api build-bench/bench/plain-server 0
 write_bot_config "$port"
 
+# Figures from a load generator line.
+rate_of() { sed -n 's/.* rate=\([0-9]*\)\/s.*/\1/p' <<<"$1"; }
+p99_of() { sed -n 's/.* p99=\([0-9.]*\)ms.*/\1/p' <<<"$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
 # The server under test, for one round: sets $pid and $port.
 start() { start_server target "$@"; }
 
@@ -32,13 +37,17 @@ total_ok=0
 for round in $(seq 1 "$rounds"); do
   start build-bench/bench/plain-server 0
   load 2000 >/dev/null
-  echo "round $round plain-server: $(load "$requests")"
+  line=$(load "$requests")
+  echo "round $round plain-server: $line"
+  plain_rate=$(rate_of "$line")
   kill "$pid"; wait "$pid" 2>/dev/null || true
 
   start build-bench/scrm-bot serve --config "$work/bot.toml"
   load 2000 >/dev/null
   line=$(load "$requests")
   echo "round $round scrm-bot (events, no reply):   $line"
+  echo "round $round events against the plain server: $(ratio "$(rate_of "$line")" "$plain_rate")x" \
+    "(target 0.5x), p99 $(p99_of "$line") ms (target under 20 ms)"
   total_ok=$((total_ok + 2000 + $(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$line")))
   line=$(kind=text load "$requests")
   echo "round $round scrm-bot (text, each answered): $line"
