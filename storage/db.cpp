@@ -1,11 +1,30 @@
 #include "storage/db.h"
 
+#include <sqlite3.h>
+
 #include <filesystem>
+#include <mutex>
 
 #include "storage/connection.h"
 #include "storage/wal_gather.h"
 
 namespace scrm::storage {
+namespace {
+
+// Process-wide settings, before SQLite is first used. Memory statistics
+// (on by default) put one global mutex around every SQLite allocation, and
+// Debian's SQLite has no lookaside allocator, so that is every small one:
+// the writer, the checkpointer and the readers would take turns at it.
+void ConfigureSqlite() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // SQLITE_MISUSE if something initialised SQLite first: then it only
+    // costs that mutex.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
+}
+
+}  // namespace
 
 Db::Db(std::unique_ptr<Connection> conn, std::string path)
     : conn_(std::move(conn)), path_(std::move(path)) {}
@@ -13,6 +32,7 @@ Db::Db(std::unique_ptr<Connection> conn, std::string path)
 Db::~Db() = default;
 
 Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
+  ConfigureSqlite();
   try {
     if (!options.read_only && options.path != ":memory:") {
       auto parent = std::filesystem::path(options.path).parent_path();
