@@ -93,12 +93,14 @@ Result<std::optional<InboxRow>> FindInbox(Db& db, const std::string& dedup_key) 
 
 Result<std::vector<InboxRow>> ListInbox(Db& db, std::int64_t after_id, int limit) {
   try {
-    SQLite::Statement q(db.connection().db,
-                        std::string(kSelect) + "WHERE id > :after ORDER BY id LIMIT :limit");
-    q.bind(":after", static_cast<int64_t>(after_id));
-    q.bind(":limit", limit);
+    // Read whenever dispatch falls behind: prepared once (the static
+    // string's address is the statement cache's key).
+    static const std::string kAfter = std::string(kSelect) + "WHERE id > ? ORDER BY id LIMIT ?";
+    Use q(db.connection(), kAfter.c_str());
+    q->bind(1, static_cast<int64_t>(after_id));
+    q->bind(2, limit);
     std::vector<InboxRow> rows;
-    while (q.executeStep()) rows.push_back(ReadRow(q));
+    while (q->executeStep()) rows.push_back(ReadRow(*q));
     return rows;
   } catch (const SQLite::Exception&) {
     return Errc::kQueryFailed;

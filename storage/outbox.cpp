@@ -103,8 +103,19 @@ bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now) {
 }
 
 Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit) {
-  return Query(db, std::string(kColumns) + "WHERE state = 'pending' ORDER BY id LIMIT :limit",
-               [&](SQLite::Statement& q) { q.bind(":limit", limit); });
+  try {
+    // Read on every pass of the sender: prepared once (the static string's
+    // address is the statement cache's key).
+    static const std::string kPending =
+        std::string(kColumns) + "WHERE state = 'pending' ORDER BY id LIMIT ?";
+    Use q(db.connection(), kPending.c_str());
+    q->bind(1, limit);
+    std::vector<OutboxRow> rows;
+    while (q->executeStep()) rows.push_back(ReadRow(*q));
+    return rows;
+  } catch (const SQLite::Exception&) {
+    return Errc::kQueryFailed;
+  }
 }
 
 Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, int limit) {
