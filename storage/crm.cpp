@@ -128,27 +128,70 @@ std::optional<Customer> CustomerByExternalId(Connection& c, const std::string& i
   return ReadCustomer(*q);
 }
 
+namespace {
+
+// Each exact lookup is one index search on (owner, name) or (owner, remark)
+// that yields rows in id order; merging them here costs less than one query
+// with an OR and an owner list, which SQLite answers by reading every
+// customer of those owners and sorting through temporary tables.
+std::vector<Customer> FindExactly(Connection& c, const Owners& owners, const std::string& query,
+                                  int limit) {
+  static const std::string by_name =
+      Select(kCustomerColumns,
+             "customers WHERE owner = ? AND name = ? AND removed_at = 0 ORDER BY id LIMIT ?");
+  static const std::string by_remark =
+      Select(kCustomerColumns,
+             "customers WHERE owner = ? AND remark = ? AND removed_at = 0 ORDER BY id LIMIT ?");
+  std::vector<Customer> found;
+  for (const std::string& owner : owners) {
+    for (const std::string* sql : {&by_name, &by_remark}) {
+      Use q(c, sql->c_str());
+      q->bind(1, owner);
+      q->bind(2, query);
+      q->bind(3, limit);
+      while (q->executeStep()) found.push_back(ReadCustomer(*q));
+    }
+  }
+  auto by_id = [](const Customer& a, const Customer& b) { return a.id < b.id; };
+  std::sort(found.begin(), found.end(), by_id);
+  auto same = [](const Customer& a, const Customer& b) { return a.id == b.id; };
+  found.erase(std::unique(found.begin(), found.end(), same), found.end());
+  // As SQL's LIMIT: a negative one is none.
+  if (limit >= 0 && found.size() > static_cast<std::size_t>(limit)) found.resize(limit);
+  return found;
+}
+
+// A part of the name, remark or company: every customer of the owners is
+// read either way.
+std::vector<Customer> FindContaining(Connection& c, const Owners& owners, const std::string& query,
+                                     int limit) {
+  constexpr const char* kContains =
+      "AND removed_at = 0 AND (instr(name, :q) > 0 OR instr(remark, :q) > 0 OR "
+      "instr(company, :q) > 0) ORDER BY id LIMIT :limit";
+  static const std::string one = Select(
+      kCustomerColumns, (std::string("customers WHERE owner = :owner ") + kContains).c_str());
+  static const std::string many = Select(
+      kCustomerColumns,
+      (std::string("customers WHERE owner IN (SELECT value FROM json_each(:owners)) ") + kContains)
+          .c_str());
+  Use q(c, owners.size() == 1 ? one.c_str() : many.c_str());
+  if (owners.size() == 1) {
+    q->bind(":owner", owners.front());
+  } else {
+    q->bind(":owners", JsonList(owners));
+  }
+  q->bind(":q", query);
+  q->bind(":limit", limit);
+  return All<Customer>(*q, ReadCustomer);
+}
+
+}  // namespace
+
 std::vector<Customer> FindCustomers(Connection& c, const Owners& owners, const std::string& query,
                                     int limit) {
-  static const std::string exact =
-      Select(kCustomerColumns,
-             "customers WHERE owner IN (SELECT value FROM json_each(:owners)) AND removed_at = 0 "
-             "AND (name = :q OR remark = :q) ORDER BY id LIMIT :limit");
-  static const std::string contains =
-      Select(kCustomerColumns,
-             "customers WHERE owner IN (SELECT value FROM json_each(:owners)) AND removed_at = 0 "
-             "AND (instr(name, :q) > 0 OR instr(remark, :q) > 0 OR instr(company, :q) > 0) "
-             "ORDER BY id LIMIT :limit");
-  std::string list = JsonList(owners);
-  for (const std::string* sql : {&exact, &contains}) {
-    Use q(c, sql->c_str());
-    q->bind(":owners", list);
-    q->bind(":q", query);
-    q->bind(":limit", limit);
-    auto found = All<Customer>(*q, ReadCustomer);
-    if (!found.empty()) return found;
-  }
-  return {};
+  auto exact = FindExactly(c, owners, query, limit);
+  if (!exact.empty()) return exact;
+  return FindContaining(c, owners, query, limit);
 }
 
 std::int64_t InsertCustomer(Connection& c, const Customer& customer) {

@@ -1,0 +1,79 @@
+// Finding a rep's customers by what the rep typed.
+#include "storage/crm.h"
+
+#include <catch2/catch.hpp>
+
+#include "storage/connection.h"
+#include "tests/support/migrated_db.h"
+
+using namespace scrm;
+
+namespace {
+
+struct Book {
+  std::unique_ptr<storage::Db> db = test::MigratedDb(":memory:");
+
+  std::int64_t Add(const std::string& owner, const std::string& name,
+                   const std::string& company = "", const std::string& remark = "") {
+    domain::Customer c;
+    c.owner = owner;
+    c.name = name;
+    c.company = company;
+    c.remark = remark;
+    c.created_at = 1700000000;
+    return storage::InsertCustomer(db->connection(), c);
+  }
+
+  std::vector<std::int64_t> Find(const storage::Owners& owners, const std::string& query,
+                                 int limit = 10) {
+    std::vector<std::int64_t> ids;
+    for (const auto& c : storage::FindCustomers(db->connection(), owners, query, limit)) {
+      ids.push_back(c.id);
+    }
+    return ids;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an exact name or remark wins over a partial match, in id order", "[crm]") {
+  Book b;
+  auto partial = b.Add("zhang", "张伟伟");
+  auto by_remark = b.Add("zhang", "王五", "", "张伟");
+  auto by_name = b.Add("zhang", "张伟", "甲公司");
+  auto both = b.Add("zhang", "张伟", "", "张伟");  // listed once
+  using V = std::vector<std::int64_t>;
+  CHECK(b.Find({"zhang"}, "张伟") == V{by_remark, by_name, both});
+  CHECK(b.Find({"zhang"}, "张伟", 2) == V{by_remark, by_name});
+  CHECK(b.Find({"zhang"}, "伟伟") == V{partial});
+  CHECK(b.Find({"zhang"}, "甲公") == V{by_name});  // part of the company
+  CHECK(b.Find({"zhang"}, "赵六").empty());
+}
+
+TEST_CASE("only the given owners' customers are found, and not removed ones", "[crm]") {
+  Book b;
+  auto mine = b.Add("zhang", "李雷");
+  auto colleague = b.Add("wang", "李雷");
+  auto other_team = b.Add("zhao", "李雷");
+  auto removed = b.Add("zhang", "李雷");
+  storage::MarkCustomerRemoved(b.db->connection(), removed, 1700000100);
+  auto partial = b.Add("wang", "李雷雷");
+  using V = std::vector<std::int64_t>;
+  CHECK(b.Find({"zhang"}, "李雷") == V{mine});
+  CHECK(b.Find({"zhang", "wang"}, "李雷") == V{mine, colleague});  // a manager's view
+  CHECK(b.Find({"wang", "zhang"}, "李雷", 1) == V{mine});          // the lowest ids first
+  CHECK(b.Find({"zhang", "wang"}, "雷雷") == V{partial});
+  CHECK(b.Find({"nobody"}, "李雷").empty());
+  CHECK(b.Find({}, "李雷").empty());
+  CHECK(other_team > 0);
+}
+
+TEST_CASE("a partial match lists at most the limit, lowest ids first", "[crm]") {
+  Book b;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 12; ++i)
+    ids.push_back(b.Add(i % 2 ? "zhang" : "wang", "客户" + std::to_string(i)));
+  auto found = b.Find({"zhang", "wang"}, "客户", 5);
+  CHECK(found == std::vector<std::int64_t>(ids.begin(), ids.begin() + 5));
+  CHECK(b.Find({"zhang"}, "客户", 3) == std::vector<std::int64_t>{ids[1], ids[3], ids[5]});
+}
