@@ -5,6 +5,7 @@
 #include "storage/connection.h"
 #include "storage/db.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/temp_dir.h"
 
 using namespace scrm;
 
@@ -38,4 +39,71 @@ TEST_CASE("migration versions ascend without gaps", "[migrate]") {
 TEST_CASE("an unopenable path is an error, not a crash", "[migrate]") {
   auto db = storage::Db::Open({"/proc/definitely/not/here.db"});
   CHECK_FALSE(db);
+}
+
+// The CHECK rules a row's every insert and update evaluates are written so
+// that SQLite needs no temporary table for them, and still refuse bad values.
+TEST_CASE("CHECK rules hold without a temporary table per write", "[migrate]") {
+  test::TempDir dir;
+  std::string path = dir.File("checks.db");
+  auto db = storage::Db::Open({path});
+  REQUIRE(db);
+  auto& sql = (*db)->connection().db;
+  // The schema as it was before the rules were rewritten (version 11).
+  for (const auto& m : storage::Migrations()) {
+    if (m.version <= 11) sql.exec(m.sql);
+  }
+  sql.exec("PRAGMA user_version = 11");
+  auto Ephemeral = [](SQLite::Database& conn, const std::string& statement) {
+    SQLite::Statement explain(conn, "EXPLAIN " + statement);
+    bool found = false;
+    while (explain.executeStep()) found |= explain.getColumn(1).getString() == "OpenEphemeral";
+    return found;
+  };
+  const std::string outbox_insert =
+      "INSERT INTO outbox (recipient, api, body, next_attempt_at, created_at) "
+      "VALUES ('user:a', '/x', '{}', 1, 1)";
+  // A second connection that has the old schema loaded while the rules change.
+  auto other = storage::Db::Open({path});
+  REQUIRE(other);
+  auto& old = (*other)->connection().db;
+  CHECK(Ephemeral(old, outbox_insert));  // what the old rule costs
+  REQUIRE(*storage::Migrate(**db, 1700000000) == 1);
+  old.exec("SELECT count(*) FROM outbox");  // its next statement notices the change
+  struct Case {
+    const char* table;
+    const char* good;
+    const char* bad;
+  };
+  const Case cases[] = {
+      {"outbox", outbox_insert.c_str(),
+       "INSERT INTO outbox (recipient, api, body, state, next_attempt_at, created_at) "
+       "VALUES ('user:a', '/x', '{}', 'lost', 1, 1)"},
+      {"customers", "INSERT INTO customers (owner, tier, created_at) VALUES ('z', 'A', 1)",
+       "INSERT INTO customers (owner, tier, created_at) VALUES ('z', 'D', 1)"},
+      {"quotes",
+       "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at, "
+       "status) VALUES (1, 1, 'z', 100, 0, 100, 1, 'pending')",
+       "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at, "
+       "status) VALUES (1, 1, 'z', 100, 0, 100, 1, 'maybe')"},
+  };
+  // The customer and the deal the quotes refer to.
+  sql.exec("INSERT INTO customers (id, owner, created_at) VALUES (1, 'z', 1)");
+  sql.exec(
+      "INSERT INTO deals (id, customer_id, owner, stage, created_at, stage_entered_at) "
+      "VALUES (1, 1, 'z', 'lead', 1, 1)");
+  for (const Case& c : cases) {
+    INFO(c.table);
+    std::string schema =
+        sql.execAndGet(std::string("SELECT sql FROM sqlite_master WHERE name = '") + c.table + "'")
+            .getString();
+    CHECK(schema.find("CHECK (") != std::string::npos);
+    CHECK(schema.find(" IN (") == std::string::npos);
+    for (auto* conn : {&sql, &old}) {
+      CHECK_FALSE(Ephemeral(*conn, c.good));
+      CHECK(conn->exec(c.good) == 1);
+      CHECK_THROWS_WITH(conn->exec(c.bad), Catch::Contains("CHECK constraint failed"));
+    }
+  }
+  CHECK(sql.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
