@@ -7,6 +7,7 @@
 #include "bot/customer_events.h"
 #include "bot/reminders.h"
 #include "tests/support/crm_fixture.h"
+#include "tests/support/customers.h"
 
 using namespace scrm;
 
@@ -16,12 +17,7 @@ constexpr std::int64_t kDay = 86400;
 
 std::int64_t AddCustomer(test::CrmFixture& f, const std::string& owner, const std::string& name,
                          const std::string& company = "", const std::string& remark = "") {
-  domain::Customer c;
-  c.owner = owner;
-  c.name = name;
-  c.company = company;
-  c.remark = remark;
-  c.created_at = f.now;
+  domain::Customer c = test::MakeCustomer(owner, name, company, remark, f.now);
   c.next_follow_up_at = f.now + kDay;  // first contact, as a new customer gets
   return storage::InsertCustomer(f.conn(), c);
 }

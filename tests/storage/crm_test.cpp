@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "storage/connection.h"
+#include "tests/support/customers.h"
 #include "tests/support/migrated_db.h"
 
 using namespace scrm;
@@ -15,13 +16,8 @@ struct Book {
 
   std::int64_t Add(const std::string& owner, const std::string& name,
                    const std::string& company = "", const std::string& remark = "") {
-    domain::Customer c;
-    c.owner = owner;
-    c.name = name;
-    c.company = company;
-    c.remark = remark;
-    c.created_at = 1700000000;
-    return storage::InsertCustomer(db->connection(), c);
+    return storage::InsertCustomer(db->connection(),
+                                   test::MakeCustomer(owner, name, company, remark, 1700000000));
   }
 
   std::vector<std::int64_t> Find(const storage::Owners& owners, const std::string& query,
