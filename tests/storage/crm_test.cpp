@@ -73,3 +73,34 @@ TEST_CASE("a partial match lists at most the limit, lowest ids first", "[crm]") 
   CHECK(found == std::vector<std::int64_t>(ids.begin(), ids.begin() + 5));
   CHECK(b.Find({"zhang"}, "客户", 3) == std::vector<std::int64_t>{ids[1], ids[3], ids[5]});
 }
+
+TEST_CASE("customers due by a time, soonest first, for one rep, several or everyone", "[crm]") {
+  Book b;
+  auto& conn = b.db->connection();
+  auto Due = [&](const std::string& owner, const std::string& name, std::int64_t at) {
+    domain::Customer c = test::MakeCustomer(owner, name, "", "", 1700000000);
+    c.next_follow_up_at = at;
+    return storage::InsertCustomer(conn, c);
+  };
+  auto later = Due("zhang", "甲", 1700009000);
+  auto soon = Due("zhang", "乙", 1700001000);
+  auto not_yet = Due("zhang", "丙", 1700090000);
+  auto removed = Due("zhang", "丁", 1700002000);
+  storage::MarkCustomerRemoved(conn, removed, 1700000500);
+  auto never = b.Add("zhang", "戊");  // nothing planned
+  auto colleague = Due("wang", "己", 1700005000);
+  auto Ids = [&](const storage::Owners& owners, int limit) {
+    std::vector<std::int64_t> ids;
+    for (const auto& c : storage::DueCustomers(conn, owners, 1700010000, limit))
+      ids.push_back(c.id);
+    return ids;
+  };
+  using V = std::vector<std::int64_t>;
+  CHECK(Ids({"zhang"}, 50) == V{soon, later});
+  CHECK(Ids({"zhang"}, 1) == V{soon});
+  CHECK(Ids({"zhang", "wang"}, 50) == V{soon, colleague, later});
+  CHECK(Ids({}, 50) == V{soon, colleague, later});
+  CHECK(Ids({"nobody"}, 50).empty());
+  CHECK(not_yet > 0);
+  CHECK(never > 0);
+}
