@@ -62,4 +62,7 @@ if command -v python3 >/dev/null; then
   rows=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from inbox').fetchone()[0])" "$work/bench.db")
   echo "inbox rows after all rounds: $rows (callbacks answered 200: $total_ok)"
   [[ "$rows" == "$total_ok" ]] || { echo "MISMATCH: not every acknowledged callback is stored"; exit 1; }
+  check=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])" "$work/bench.db")
+  echo "database integrity check after all rounds: $check"
+  [[ "$check" == "ok" ]] || exit 1
 fi

@@ -6,21 +6,24 @@
 #include <mutex>
 
 #include "storage/connection.h"
+#include "storage/page_cache.h"
 #include "storage/wal_gather.h"
 
 namespace scrm::storage {
 namespace {
 
-// Process-wide settings, before SQLite is first used. Memory statistics
-// (on by default) put one global mutex around every SQLite allocation, and
-// Debian's SQLite has no lookaside allocator, so that is every small one:
-// the writer, the checkpointer and the readers would take turns at it.
+// Process-wide settings, before SQLite is first used (if something
+// initialised SQLite first, both are refused and SQLite's defaults stay:
+// slower, not wrong). Memory statistics (on by default) put one global
+// mutex around every SQLite allocation, and Debian's SQLite has no
+// lookaside allocator, so that is every small one: the writer, the
+// checkpointer and the readers would take turns at it. The page cache is
+// SQLite's own, wrapped (storage/page_cache.h).
 void ConfigureSqlite() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // SQLITE_MISUSE if something initialised SQLite first: then it only
-    // costs that mutex.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    InstallPageCache();
   });
 }
 
