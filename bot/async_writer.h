@@ -69,11 +69,14 @@ class AsyncWriter : public std::enable_shared_from_this<AsyncWriter> {
     writer_.SubmitBatch(std::move(batch));
   }
 
-  // Writer thread.
+  // Writer thread. One wake-up of the io thread per group of jobs: the post
+  // waits for the group's last completion.
   void Complete(const WaitPtr& wait, storage::Result<int> result) {
     std::lock_guard lock(mu_);
     batch_.emplace_back(wait, result);
-    if (batch_.size() == 1) net::post(io_, [self = shared_from_this()] { self->Drain(); });
+    if (batch_.size() > 1) return;
+    storage::AtGroupEnd(
+        [self = shared_from_this()] { net::post(self->io_, [self] { self->Drain(); }); });
   }
 
   void Drain() {

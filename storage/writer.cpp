@@ -11,6 +11,20 @@
 #include "storage/db.h"
 
 namespace scrm::storage {
+namespace {
+
+// Set on the writer thread while a group's completions run.
+thread_local std::vector<std::function<void()>>* t_group_end = nullptr;
+
+}  // namespace
+
+void AtGroupEnd(std::function<void()> notify) {
+  if (t_group_end != nullptr) {
+    t_group_end->push_back(std::move(notify));
+  } else {
+    notify();
+  }
+}
 
 Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group, std::unique_ptr<Db> checkpoint_db)
     : db_(std::move(db)), max_group_(max_group == 0 ? 1 : max_group) {
@@ -194,7 +208,11 @@ void Writer::CommitGroup(std::deque<Item>& group) {
                                        std::chrono::steady_clock::now() - start)
                                        .count());
   }
+  std::vector<std::function<void()>> at_end;
+  t_group_end = &at_end;
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  t_group_end = nullptr;
+  for (auto& notify : at_end) notify();
   if (checkpoint_due_ != nullptr) CheckpointHere(std::exchange(checkpoint_due_, nullptr));
 }
 

@@ -72,6 +72,13 @@ inline constexpr int kFinishFrames = 100;
 bool FinishCheckpointDue(int frames, std::uint64_t generation, Checkpointer::Progress last,
                          Checkpointer::Progress tried);
 
+// Runs `notify` once the completions of the group being completed have all
+// run, when called from one of them on the writer thread; at once otherwise.
+// A completion that hands its result to another thread defers the wake-up
+// with it, so that a group wakes that thread once rather than once per job
+// (each wake-up of a thread on the writer's vCPU preempts the writer).
+void AtGroupEnd(std::function<void()> notify);
+
 class Writer {
  public:
   // Runs inside the group transaction. Throwing fails only this job.

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "storage/connection.h"
@@ -99,6 +100,39 @@ TEST_CASE("jobs queued together share one transaction", "[writer]") {
   // 65 jobs: the blocking one alone (or with others), then at most 64 per group.
   CHECK(writer.stats().groups <= 3);
   CHECK(writer.stats().jobs == 65);
+}
+
+TEST_CASE("notifications deferred to the group end run after all of its completions", "[writer]") {
+  test::TempDir dir;
+  storage::Writer writer(test::MigratedDb(dir.File("e.db")));
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> log;
+  auto note = [&](std::string what) {
+    std::lock_guard lock(mu);
+    log.push_back(std::move(what));
+    cv.notify_all();
+  };
+  // One batch: the writer takes the three jobs as one group.
+  std::vector<storage::Writer::Request> batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.push_back({[](storage::Connection&) { return 0; },
+                     [&, i](storage::Result<int>) {
+                       note("done " + std::to_string(i));
+                       storage::AtGroupEnd([&, i] { note("end " + std::to_string(i)); });
+                     }});
+  }
+  writer.SubmitBatch(std::move(batch));
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return log.size() == 6; });
+  }
+  CHECK(log == std::vector<std::string>{"done 0", "done 1", "done 2", "end 0", "end 1", "end 2"});
+  CHECK(writer.stats().groups == 1);
+  // Outside a group's completions it runs at once.
+  bool ran = false;
+  storage::AtGroupEnd([&] { ran = true; });
+  CHECK(ran);
 }
 
 TEST_CASE("a failing job is rolled back alone", "[writer]") {
