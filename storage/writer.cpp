@@ -16,6 +16,21 @@ namespace {
 // Set on the writer thread while a group's completions run.
 thread_local std::vector<std::function<void()>>* t_group_end = nullptr;
 
+// Collects what the completions defer while it lives, then runs it.
+class GroupEnd {
+ public:
+  GroupEnd() { t_group_end = &deferred_; }
+  ~GroupEnd() {
+    t_group_end = nullptr;
+    for (auto& notify : deferred_) notify();
+  }
+  GroupEnd(const GroupEnd&) = delete;
+  GroupEnd& operator=(const GroupEnd&) = delete;
+
+ private:
+  std::vector<std::function<void()>> deferred_;
+};
+
 }  // namespace
 
 void AtGroupEnd(std::function<void()> notify) {
@@ -208,11 +223,10 @@ void Writer::CommitGroup(std::deque<Item>& group) {
                                        std::chrono::steady_clock::now() - start)
                                        .count());
   }
-  std::vector<std::function<void()>> at_end;
-  t_group_end = &at_end;
-  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
-  t_group_end = nullptr;
-  for (auto& notify : at_end) notify();
+  {
+    GroupEnd end;
+    for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  }
   if (checkpoint_due_ != nullptr) CheckpointHere(std::exchange(checkpoint_due_, nullptr));
 }
 
