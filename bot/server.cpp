@@ -118,7 +118,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   net::awaitable<void> AcceptLoop();
   net::awaitable<void> SweepLoop();
-  void Limit(Connection& conn) const;
+  void SetDeadline(Connection& conn) const;
   net::awaitable<void> RunSession(tcp::socket socket);
   net::awaitable<bool> ServeOne(Connection& conn);
   net::awaitable<void> WriteFinal(Connection& conn, const Reply& reply);
@@ -232,7 +232,7 @@ net::awaitable<void> Server::Impl::SweepLoop() {
   }
 }
 
-void Server::Impl::Limit(Connection& conn) const {
+void Server::Impl::SetDeadline(Connection& conn) const {
   conn.state.deadline = Clock::now() + std::chrono::milliseconds(config.read_timeout_ms);
 }
 
@@ -256,7 +256,7 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   http::request_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
   parser.body_limit(config.max_body_bytes);
-  Limit(conn);
+  SetDeadline(conn);
   auto read = co_await http::async_read(conn.socket, conn.buffer, parser, kNoThrow);
   boost::system::error_code ec = std::get<0>(read);
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
@@ -283,7 +283,7 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   bool keep = req.keep_alive() && !stopping && ++conn.served < config.keep_alive_requests;
   std::string bytes = ResponseBytes(reply, req.version(), keep);
   auto buffer = net::buffer(bytes);
-  Limit(conn);
+  SetDeadline(conn);
   auto written = co_await net::async_write(conn.socket, buffer, kNoThrow);
   conn.state.busy = false;
   co_return !std::get<0>(written) && keep;
@@ -292,7 +292,7 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
 net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, const Reply& reply) {
   std::string bytes = ResponseBytes(reply, 11, false);
   auto buffer = net::buffer(bytes);
-  Limit(conn);
+  SetDeadline(conn);
   co_await net::async_write(conn.socket, buffer, kNoThrow);
 }
 

@@ -27,13 +27,15 @@ OutboxRow ReadRow(SQLite::Statement& q) {
   return row;
 }
 
+// Rows of `sql`, a string that lives as long as the connection: its
+// address is the statement cache's key, so each is prepared once.
 template <class Bind>
 Result<std::vector<OutboxRow>> Query(Db& db, const std::string& sql, Bind bind) {
   try {
-    SQLite::Statement q(db.connection().db, sql);
-    bind(q);
+    Use q(db.connection(), sql.c_str());
+    bind(*q);
     std::vector<OutboxRow> rows;
-    while (q.executeStep()) rows.push_back(ReadRow(q));
+    while (q->executeStep()) rows.push_back(ReadRow(*q));
     return rows;
   } catch (const SQLite::Exception&) {
     return Errc::kQueryFailed;
@@ -103,19 +105,10 @@ bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now) {
 }
 
 Result<std::vector<OutboxRow>> PendingOutbox(Db& db, int limit) {
-  try {
-    // Read on every pass of the sender: prepared once (the static string's
-    // address is the statement cache's key).
-    static const std::string kPending =
-        std::string(kColumns) + "WHERE state = 'pending' ORDER BY id LIMIT ?";
-    Use q(db.connection(), kPending.c_str());
-    q->bind(1, limit);
-    std::vector<OutboxRow> rows;
-    while (q->executeStep()) rows.push_back(ReadRow(*q));
-    return rows;
-  } catch (const SQLite::Exception&) {
-    return Errc::kQueryFailed;
-  }
+  // Read on every pass of the sender.
+  static const std::string kPending =
+      std::string(kColumns) + "WHERE state = 'pending' ORDER BY id LIMIT ?";
+  return Query(db, kPending, [&](SQLite::Statement& q) { q.bind(1, limit); });
 }
 
 Result<std::vector<OutboxRow>> PendingHeads(Db& db, const std::string& after, int limit) {
@@ -159,9 +152,10 @@ Result<std::vector<SentCall>> SentSince(Db& db, std::int64_t since) {
 }
 
 Result<std::vector<OutboxRow>> ListOutbox(Db& db, bool dead_only, int limit) {
-  std::string where = dead_only ? "WHERE state = 'dead' " : "";
-  return Query(db, std::string(kColumns) + where + "ORDER BY id DESC LIMIT :limit",
-               [&](SQLite::Statement& q) { q.bind(":limit", limit); });
+  static const std::string kAll = std::string(kColumns) + "ORDER BY id DESC LIMIT ?";
+  static const std::string kDead =
+      std::string(kColumns) + "WHERE state = 'dead' ORDER BY id DESC LIMIT ?";
+  return Query(db, dead_only ? kDead : kAll, [&](SQLite::Statement& q) { q.bind(1, limit); });
 }
 
 Result<OutboxCounts> CountWaitingOutbox(Db& db) {
