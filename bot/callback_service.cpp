@@ -1,5 +1,7 @@
 #include "bot/callback_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "bot/query.h"
 #include "wecom/callback.h"
 #include "wecom/xml.h"
@@ -78,6 +80,10 @@ std::variant<Reply, storage::InboxRecord> CallbackService::Accept(std::string_vi
   if (!plain) return FromCryptoError(plain.error());
   auto parsed = wecom::ParseCallback(*plain);
   if (!parsed) return Rejected(Reject::kBadPayload, 400, "malformed payload");
+  if (parsed->malformed_field) {
+    spdlog::warn("callback {} ({}) has a number that is not one; stored untyped", parsed->dedup_key,
+                 parsed->kind);
+  }
   storage::InboxRecord record;
   record.dedup_key = std::move(parsed->dedup_key);
   record.kind = std::move(parsed->kind);

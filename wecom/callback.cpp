@@ -238,6 +238,11 @@ std::string CanonicalDigest(pugi::xml_node root) {
   return Sha256Hex(joined);
 }
 
+Header ReadHeader(const Reader& r, pugi::xml_node x) {
+  return Header{r.Str(x, "ToUserName"), r.Str(x, "FromUserName"),   r.Int(x, "CreateTime"),
+                r.Str(x, "AgentID"),    Lower(r.Str(x, "MsgType")), Lower(r.Str(x, "Event"))};
+}
+
 bool IsDecimal(std::string_view s) {
   return !s.empty() && s.size() <= 20 &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -251,8 +256,7 @@ Result<ParsedCallback> ParseCallback(std::string_view xml) {
   if (!x) return Errc::kBadPayload;
   bool ok = true;
   Reader r(ok);
-  Header h{r.Str(x, "ToUserName"), r.Str(x, "FromUserName"),   r.Int(x, "CreateTime"),
-           r.Str(x, "AgentID"),    Lower(r.Str(x, "MsgType")), Lower(r.Str(x, "Event"))};
+  Header h = ReadHeader(r, x);
   const std::int64_t create_time = h.create_time;
   ParsedCallback out{Unknown{}, h.msg_type.empty() ? "unknown" : h.msg_type, {}};
   std::string msg_id = r.Str(x, "MsgId");
@@ -264,7 +268,14 @@ Result<ParsedCallback> ParseCallback(std::string_view xml) {
   } else {
     out.event = Unknown{std::move(h), std::string(xml)};
   }
-  if (!ok) return Errc::kBadPayload;
+  if (!ok) {
+    // Signed by WeCom and well-formed, but a number in it is not one: kept
+    // whole, untyped, rather than refused (WeCom would give up on it after
+    // its retries).
+    bool ignored = true;
+    out.event = Unknown{ReadHeader(Reader(ignored), x), std::string(xml)};
+    out.malformed_field = true;
+  }
   // Event keys start with CreateTime so that new keys land near each other
   // in the unique index (a bare digest scatters every insert across it).
   if (IsDecimal(msg_id)) {

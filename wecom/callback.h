@@ -208,10 +208,14 @@ struct ParsedCallback {
   // the payload>", independent of element order and CDATA. Stable across
   // WeCom re-sends.
   std::string dedup_key;
+  // A numeric field (CreateTime, SpStatus, ...) was not an integer: `event`
+  // is then Unknown, with the whole XML, whatever its type.
+  bool malformed_field = false;
 };
 
-// kBadPayload for malformed XML, a DOCTYPE, a root other than <xml>, or a
-// numeric field (CreateTime, SpStatus, ...) that is not an integer.
+// kBadPayload for malformed XML, a DOCTYPE, or a root other than <xml>. A
+// well-formed payload is never refused for its field values (see
+// ParsedCallback::malformed_field).
 Result<ParsedCallback> ParseCallback(std::string_view xml);
 
 const Header& HeaderOf(const Event& event);

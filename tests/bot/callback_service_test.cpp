@@ -84,6 +84,23 @@ TEST_CASE("each kind of bad callback gets its status and reason", "[service]") {
   CHECK(f.metrics.accepted() == 0);
 }
 
+TEST_CASE("a callback with a number that is not one is stored, not refused", "[service]") {
+  Fixture f;
+  std::string xml =
+      "<xml><ToUserName>ww0123456789abcdef</ToUserName><FromUserName>wangwu</FromUserName>"
+      "<CreateTime>1700000000</CreateTime><MsgType>location</MsgType><Location_X>23.1</Location_X>"
+      "<Location_Y>113.3</Location_Y><Scale>15.0</Scale><Label>广州</Label>"
+      "<MsgId>7296438123456789013</MsgId><AgentID>1000002</AgentID></xml>";
+  auto out = f.Accept(f.builder.Post(xml));
+  REQUIRE(std::holds_alternative<storage::InboxRecord>(out));
+  const auto& rec = std::get<storage::InboxRecord>(out);
+  CHECK(rec.dedup_key == "7296438123456789013");
+  CHECK(rec.kind == "location");
+  CHECK(rec.from_user == "wangwu");
+  CHECK(rec.payload == xml);
+  CHECK(f.metrics.rejected() == 0);
+}
+
 TEST_CASE("URL verification answers the bare echostr", "[service]") {
   Fixture f;
   std::string target = f.builder.VerifyTarget("1288432023552776189");

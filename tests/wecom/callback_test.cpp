@@ -259,15 +259,45 @@ TEST_CASE("malformed payloads are refused", "[callback]") {
         std::string("plain text"), std::string("<other><MsgType>text</MsgType></other>"),
         std::string("<!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
                     "<xml><MsgType>text</MsgType><Content>&x;</Content></xml>"),
-        Msg("text", "<Content>a</Content>").substr(0, 80),
-        std::string("<xml><MsgType>text</MsgType><CreateTime>12abc</CreateTime></xml>"),
-        std::string("<xml><MsgType>text</MsgType><CreateTime>99999999999999999999"
-                    "</CreateTime></xml>"),
-        EventXml("sys", "sys_approval_change",
-                 "<ApprovalInfo><SpStatus>two</SpStatus></ApprovalInfo>")}) {
+        Msg("text", "<Content>a</Content>").substr(0, 80)}) {
     INFO(bad);
     auto parsed = ParseCallback(bad);
     REQUIRE_FALSE(parsed);
     CHECK(parsed.error() == Errc::kBadPayload);
   }
+}
+
+TEST_CASE("a well-formed payload with a number that is not one is kept whole", "[callback]") {
+  const std::string approval =
+      EventXml("sys", "sys_approval_change",
+               "<ApprovalInfo><SpNo>202311210001</SpNo><SpStatus>two</SpStatus></ApprovalInfo>");
+  const std::string bad_time =
+      "<xml><FromUserName>lisi</FromUserName><MsgType>text</MsgType>"
+      "<CreateTime>12abc</CreateTime><MsgId>42</MsgId></xml>";
+  const std::string huge_time =
+      "<xml><MsgType>text</MsgType><CreateTime>99999999999999999999"
+      "</CreateTime></xml>";
+  const std::string big_status =
+      EventXml("sys", "sys_approval_change",
+               "<ApprovalInfo><StatuChangeEvent>2000001</StatuChangeEvent>"
+               "</ApprovalInfo>");
+  for (const std::string& xml : {approval, bad_time, huge_time, big_status}) {
+    INFO(xml);
+    auto parsed = ParseCallback(xml);
+    REQUIRE(parsed);
+    CHECK(parsed->malformed_field);
+    REQUIRE(std::holds_alternative<Unknown>(parsed->event));
+    CHECK(std::get<Unknown>(parsed->event).raw_xml == xml);
+    CHECK_FALSE(parsed->dedup_key.empty());
+    CHECK(ParseCallback(xml)->dedup_key == parsed->dedup_key);  // a re-send is a duplicate
+  }
+  auto a = ParseCallback(approval);
+  CHECK(a->kind == "event:sys_approval_change");
+  CHECK(std::get<Unknown>(a->event).header.from_user == "sys");
+  auto t = ParseCallback(bad_time);
+  CHECK(t->kind == "text");
+  CHECK(t->dedup_key == "42");
+  CHECK(std::get<Unknown>(t->event).header.from_user == "lisi");
+  CHECK(std::get<Unknown>(t->event).header.create_time == 0);
+  CHECK_FALSE(ParseCallback(Msg("text", "<Content>a</Content>"))->malformed_field);
 }
