@@ -7,8 +7,10 @@ namespace internal {
 
 pugi::xml_node ParseRoot(pugi::xml_document& doc, std::string_view text) {
   // parse_doctype keeps a DOCTYPE as a node so it can be seen and refused;
-  // pugixml never expands DTD entities either way.
-  unsigned flags = pugi::parse_default | pugi::parse_doctype;
+  // pugixml never expands DTD entities either way. parse_fragment keeps text
+  // outside the root as nodes too (otherwise pugixml skips it), so that
+  // "junk<xml>...</xml>junk" is refused as well.
+  unsigned flags = pugi::parse_default | pugi::parse_doctype | pugi::parse_fragment;
   pugi::xml_parse_result parsed =
       doc.load_buffer(text.data(), text.size(), flags, pugi::encoding_utf8);
   if (!parsed) return {};
@@ -20,6 +22,8 @@ pugi::xml_node ParseRoot(pugi::xml_document& doc, std::string_view text) {
         root = node;
         break;
       case pugi::node_doctype:
+      case pugi::node_pcdata:
+      case pugi::node_cdata:
         return {};
       default:
         break;

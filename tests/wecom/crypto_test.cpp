@@ -1,10 +1,14 @@
 #include "wecom/crypto.h"
 
+#include <openssl/evp.h>
+
 #include <catch2/catch.hpp>
+#include <memory>
 
 #include "tests/support/callback_builder.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/vectors.h"
+#include "wecom/base64.h"
 #include "wecom/xml.h"
 
 using namespace scrm;
@@ -22,6 +26,36 @@ wecom::MsgCrypt CryptFor(const test::Vector& v) {
 
 wecom::SignedQuery QueryOf(const test::Vector& v) {
   return {v.at("msg_signature"), v.at("timestamp"), v.at("nonce")};
+}
+
+// AES-256-CBC of `plain` (a multiple of 32 bytes, padded by the caller)
+// under the test key, IV the key's first 16 bytes, as WeCom frames it:
+// ciphertexts whose padding or framing is wrong on purpose.
+std::string EncryptFramed(const std::string& plain) {
+  auto key = wecom::Base64Decode(std::string(test::kAesKey) + "=");
+  REQUIRE(key);
+  REQUIRE(key->size() == 32);
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                      EVP_CIPHER_CTX_free);
+  auto bytes = [](const std::string& s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+  };
+  REQUIRE(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, bytes(*key), bytes(*key)) == 1);
+  EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
+  std::string out(plain.size(), '\0');
+  int n = 0;
+  REQUIRE(EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n,
+                            bytes(plain), static_cast<int>(plain.size())) == 1);
+  REQUIRE(n == static_cast<int>(plain.size()));
+  return wecom::Base64Encode(out);
+}
+
+// 16 random bytes, the 4-byte length, the message and the receive id.
+std::string Framed(const std::string& msg, std::uint32_t stated_length) {
+  std::string out(16, 'r');
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>(stated_length >> shift & 0xff));
+  return out + msg + test::kCorpId;
 }
 
 }  // namespace
@@ -125,6 +159,33 @@ TEST_CASE("malformed ciphertexts are refused with their codes", "[crypto]") {
   auto foreign = other.crypt().Encrypt("<xml/>");
   REQUIRE(foreign);
   CHECK(decrypt(*foreign).error().value() == -40005);
+}
+
+TEST_CASE("padding and framing are checked byte by byte", "[crypto]") {
+  test::CallbackBuilder builder;
+  auto decrypt = [&](const std::string& plain) {
+    std::string encrypt = EncryptFramed(plain);
+    std::string sig = wecom::ComputeSignature(test::kToken, "1", "2", encrypt);
+    return builder.crypt().Decrypt({sig, "1", "2"}, encrypt);
+  };
+  auto padded = [](std::string s) {
+    size_t pad = 32 - s.size() % 32;
+    return s.append(pad, static_cast<char>(pad));
+  };
+  // The well-formed control: the same helpers make a ciphertext that decrypts.
+  CHECK(*decrypt(padded(Framed("<xml/>", 6))) == "<xml/>");
+  // Every pad byte must equal the pad length, not only the last one.
+  std::string framed = Framed("<xml/>", 6);
+  size_t pad = 32 - framed.size() % 32;
+  REQUIRE(pad > 1);
+  std::string uneven = framed + std::string(pad - 1, '\0') + static_cast<char>(pad);
+  CHECK(decrypt(uneven).error().value() == -40007);
+  // A pad as long as the whole plaintext (32 bytes of 0x20).
+  CHECK(decrypt(std::string(32, '\x20')).error().value() == -40007);
+  // Nothing after the 20-byte header once the pad is gone.
+  CHECK(decrypt(padded(std::string(16, 'r') + std::string(4, '\0'))).error().value() == -40008);
+  // A stated length past the end of the buffer.
+  CHECK(decrypt(padded(Framed("<xml/>", 1000))).error().value() == -40008);
 }
 
 TEST_CASE("the signature sorts values bytewise", "[crypto]") {

@@ -38,7 +38,10 @@ TEST_CASE("malformed envelopes are refused with -40002", "[xml]") {
                           "<!DOCTYPE xml [<!ENTITY e \"x\">]><xml><Encrypt>&e;</Encrypt></xml>",
                           "<?xml version=\"1.0\"?><!DOCTYPE xml SYSTEM \"file:///etc/passwd\"><xml>"
                           "<Encrypt>abc</Encrypt></xml>",
-                          "<xml><Encrypt>a<b</Encrypt></xml>"}) {
+                          "<xml><Encrypt>a<b</Encrypt></xml>",
+                          "junk<xml><Encrypt>abc</Encrypt></xml>",
+                          "<xml><Encrypt>abc</Encrypt></xml>junk",
+                          "<xml><Encrypt>abc</Encrypt></xml><![CDATA[x]]>"}) {
     INFO(bad);
     auto env = ParseEnvelope(bad);
     REQUIRE_FALSE(env);
