@@ -64,6 +64,8 @@ Reply CallbackService::VerifyUrl(std::string_view raw_query) const {
   auto plain = crypt_.VerifyUrl(q->signed_query, q->echostr);
   metrics_.UrlVerified(plain.has_value());
   if (!plain) {
+    // What an admin setting up the callback URL needs: which check failed.
+    spdlog::warn("URL verification failed: {}", plain.error().message());
     bool bad_sig = plain.error() == wecom::Errc::kValidateSignature;
     return Reply{bad_sig ? 401 : 400, plain.error().message() + "\n"};
   }

@@ -18,6 +18,7 @@ struct Reply {
   int status = 200;
   std::string body;
   std::string content_type = "text/plain; charset=utf-8";
+  std::string allow{};  // the Allow header of a 405
 };
 
 class CallbackService {

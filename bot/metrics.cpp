@@ -79,6 +79,10 @@ std::string Metrics::Render() const {
   out += "# HELP scrm_dispatch_failures_total Callbacks whose handling failed and was skipped.\n";
   out += "# TYPE scrm_dispatch_failures_total counter\n";
   add("scrm_dispatch_failures_total %llu\n", (unsigned long long)dispatch_failures_.load());
+  out +=
+      "# HELP scrm_http_accept_failures_total Connections the listening socket failed to accept.\n";
+  out += "# TYPE scrm_http_accept_failures_total counter\n";
+  add("scrm_http_accept_failures_total %llu\n", (unsigned long long)accept_failures_.load());
   delivery_.Render(out, "scrm_outbox_delivery_seconds",
                    "Time from outbox row to WeCom's acknowledgement.");
   return out;

@@ -32,15 +32,17 @@ class Histogram {
  public:
   explicit Histogram(const std::array<double, N>& bounds) : bounds_(bounds) {}
 
+  // The count goes up before the bucket: Render reads the buckets first, so
+  // a scrape from another thread never shows +Inf below a bucket.
   void Observe(double seconds) {
+    count_++;
+    sum_ns_ += static_cast<std::uint64_t>(seconds * 1e9);
     for (std::size_t i = 0; i < N; ++i) {
       if (seconds <= bounds_[i]) {
         counts_[i]++;
         break;
       }
     }
-    count_++;
-    sum_ns_ += static_cast<std::uint64_t>(seconds * 1e9);
   }
 
   std::uint64_t count() const { return count_; }
@@ -107,6 +109,10 @@ class Metrics {
   void AddInboxRows(std::int64_t rows) { inbox_rows_ += rows; }
   // A callback whose handling failed and was skipped (see the log).
   void DispatchFailed() { dispatch_failures_++; }
+  // The listening socket refused to hand over a connection (out of file
+  // descriptors, say).
+  void AcceptFailed() { accept_failures_++; }
+  std::uint64_t accept_failures() const { return accept_failures_; }
 
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t duplicate() const { return duplicate_; }
@@ -125,6 +131,7 @@ class Metrics {
   std::atomic<std::uint64_t> outbox_retried_{0}, outbox_dead_{0};
   std::atomic<std::uint64_t> outbox_config_errors_{0};
   std::atomic<std::uint64_t> dispatch_failures_{0};
+  std::atomic<std::uint64_t> accept_failures_{0};
   Histogram<kDeliveryBuckets.size()> delivery_{kDeliveryBuckets};  // its count = rows sent
 };
 

@@ -84,6 +84,12 @@ std::string WriterMetrics(const storage::WriterStats& stats) {
 
 }  // namespace
 
+Reply NotAllowed(std::string allow) {
+  Reply reply{405, "method not allowed\n"};
+  reply.allow = std::move(allow);
+  return reply;
+}
+
 std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive) {
   std::string out;
   out.reserve(160 + reply.body.size());
@@ -95,6 +101,10 @@ std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive)
   out += reply.content_type;
   out += "\r\nContent-Length: ";
   out += std::to_string(reply.body.size());
+  if (!reply.allow.empty()) {
+    out += "\r\nAllow: ";
+    out += reply.allow;
+  }
   // HTTP/1.1 keeps a connection unless told otherwise, HTTP/1.0 closes it.
   if (version == 10 && keep_alive) out += "\r\nConnection: keep-alive";
   if (version != 10 && !keep_alive) out += "\r\nConnection: close";
@@ -126,6 +136,26 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::awaitable<Reply> HandleCallbackPost(const Request& req);
   net::awaitable<storage::Result<int>> StoreInbox(std::shared_ptr<storage::InboxRow> row);
   void CloseIdle();
+
+  // A session's entry in `sessions` for as long as it runs, however it ends
+  // (an exception too: the sweep must never see a freed session, and
+  // shutdown waits for the set to empty).
+  class Registered {
+   public:
+    Registered(Impl& impl, SessionState& state) : impl_(impl), state_(state) {
+      impl_.sessions.insert(&state_);
+    }
+    ~Registered() {
+      impl_.sessions.erase(&state_);
+      if (impl_.stopping && impl_.sessions.empty()) impl_.sweep.cancel();
+    }
+    Registered(const Registered&) = delete;
+    Registered& operator=(const Registered&) = delete;
+
+   private:
+    Impl& impl_;
+    SessionState& state_;
+  };
 
   net::io_context& ioc;
   const ServerConfig& config;
@@ -194,13 +224,21 @@ void Server::Impl::CloseIdle() {
 
 net::awaitable<void> Server::Impl::AcceptLoop() {
   auto self = shared_from_this();
+  int failures = 0;  // in a row
   while (!stopping) {
     auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
     if (ec) {
       if (ec == net::error::operation_aborted || stopping) break;
-      spdlog::warn("accept failed: {}", ec.message());
+      // Out of file descriptors, say: the connection waits in the backlog
+      // and would fail again at once. Retry after a pause, log once.
+      if (failures++ == 0) spdlog::warn("accept failed: {}; retrying every 100 ms", ec.message());
+      metrics.AcceptFailed();
+      net::steady_timer pause(ioc, std::chrono::milliseconds(100));
+      co_await pause.async_wait(kNoThrow);
       continue;
     }
+    if (failures > 0) spdlog::info("accepting again after {} failed tries", failures);
+    failures = 0;
     socket.set_option(tcp::no_delay(true), ec);
     net::awaitable<void> session = RunSession(std::move(socket));
     net::co_spawn(ioc, std::move(session), [](std::exception_ptr e) {
@@ -240,13 +278,11 @@ net::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
   auto self = shared_from_this();
   auto conn = std::make_unique<Connection>(std::move(socket));
   conn->state.socket = &conn->socket;
-  sessions.insert(&conn->state);
+  Registered registered(*this, conn->state);
   while (!stopping) {
     bool again = co_await ServeOne(*conn);
     if (!again) break;
   }
-  sessions.erase(&conn->state);
-  if (stopping && sessions.empty()) sweep.cancel();
   boost::system::error_code ignored;
   conn->socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
@@ -260,15 +296,23 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   auto read = co_await http::async_read(conn.socket, conn.buffer, parser, kNoThrow);
   boost::system::error_code ec = std::get<0>(read);
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
-    Reply reply = ec == http::error::body_limit ? service.TooLarge()
-                                                : Reply{431, "request header fields too large\n"};
+    // Only a callback's size is a rejected callback in the metrics. The
+    // request line is in the message once the parser got past it (a body
+    // limit is found at the end of the header at the earliest).
+    bool callback = parser.get().method() == http::verb::post &&
+                    PathOf(parser.get().target()) == config.callback_path;
+    Reply reply = ec == http::error::header_limit ? Reply{431, "request header fields too large\n"}
+                  : callback                      ? service.TooLarge()
+                                                  : Reply{413, "body too large\n"};
     co_await WriteFinal(conn, reply);
     co_return false;
   }
   if (ec) {
     bool quiet = ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
                  ec == net::error::connection_reset || ec == net::error::eof;
-    if (!quiet && !conn.state.timed_out && std::get<1>(read) > 0) {
+    // got_some: a request line the parser refused consumed no bytes, but it
+    // is a malformed request all the same.
+    if (!quiet && !conn.state.timed_out && parser.got_some()) {
       // Named, not a temporary in the co_await: GCC 12 destroys such a
       // temporary twice (a double free, found by the mutated-request test).
       const Reply bad{400, "malformed HTTP request\n"};
@@ -304,13 +348,13 @@ net::awaitable<Reply> Server::Impl::Handle(const Request& req) {
   if (path == config.callback_path) {
     if (get) co_return service.VerifyUrl(QueryOf(target));
     if (post) co_return co_await HandleCallbackPost(req);
-    co_return Reply{405, "method not allowed\n"};
+    co_return NotAllowed("GET, POST");
   }
   if (path == "/healthz") {
-    co_return get ? Reply{200, "ok\n"} : Reply{405, "method not allowed\n"};
+    co_return get ? Reply{200, "ok\n"} : NotAllowed("GET");
   }
   if (path == "/metrics") {
-    if (!get) co_return Reply{405, "method not allowed\n"};
+    if (!get) co_return NotAllowed("GET");
     co_return Reply{200, metrics.Render() + WriterMetrics(writer.stats()),
                     "text/plain; version=0.0.4; charset=utf-8"};
   }

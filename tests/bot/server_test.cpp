@@ -206,15 +206,23 @@ TEST_CASE("routes, methods and malformed HTTP", "[server]") {
   test::RunningApp app(config);
   CHECK(HttpRequest(app.port(), "GET", "/healthz")->status == 200);
   CHECK(HttpRequest(app.port(), "GET", "/nope")->status == 404);
-  CHECK(HttpRequest(app.port(), "DELETE", "/wecom/callback")->status == 405);
-  CHECK(HttpRequest(app.port(), "POST", "/metrics", "x")->status == 405);
+  auto not_allowed = HttpRequest(app.port(), "DELETE", "/wecom/callback");
+  CHECK(not_allowed->status == 405);
+  CHECK(not_allowed->headers["allow"] == "GET, POST");
+  not_allowed = HttpRequest(app.port(), "POST", "/metrics", "x");
+  CHECK(not_allowed->status == 405);
+  CHECK(not_allowed->headers["allow"] == "GET");
   CHECK(HttpRequest(app.port(), "GET", "/wecom/callback?echostr=%zz")->status == 400);
 
-  {
+  // Request lines the parser refuses at their first bytes get a 400 too.
+  for (const char* bad :
+       {"THIS IS NOT HTTP\r\n\r\n", "GET /healthz HTTP/2.0\r\n\r\n", "GET /a b HTTP/1.1\r\n\r\n"}) {
+    INFO(bad);
     HttpConnection conn(app.port());
-    REQUIRE(conn.SendRaw("THIS IS NOT HTTP\r\n\r\n"));
+    REQUIRE(conn.SendRaw(bad));
     auto res = conn.ReadResponse();
-    if (res) CHECK(res->status == 400);
+    REQUIRE(res);
+    CHECK(res->status == 400);
     CHECK(conn.PeerClosed());
   }
   {
@@ -231,6 +239,17 @@ TEST_CASE("routes, methods and malformed HTTP", "[server]") {
     REQUIRE(res);
     CHECK(res->status == 413);
   }
+  {
+    // Too large elsewhere: 413 as well, but not a rejected callback.
+    HttpConnection conn(app.port());
+    REQUIRE(conn.SendRaw("POST /healthz HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"));
+    auto res = conn.ReadResponse();
+    REQUIRE(res);
+    CHECK(res->status == 413);
+  }
+  std::string metrics = HttpRequest(app.port(), "GET", "/metrics")->body;
+  CHECK(metrics.find("scrm_callback_rejections_total{reason=\"too_large\"} 1\n") !=
+        std::string::npos);
   // Keep-alive: several requests on one connection.
   HttpConnection conn(app.port());
   for (int i = 0; i < 5; ++i) {
