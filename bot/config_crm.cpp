@@ -12,7 +12,9 @@ namespace {
 void ReadStages(const toml::node* node, Config& c, SectionReader& r) {
   if (!node) return;
   const toml::array* stages = node->as_array();
-  if (!stages) return r.Error("stages", "expected an array of { name = \"...\", sla_days = N }");
+  if (!stages || stages->empty()) {
+    return r.Error("stages", "expected an array of { name = \"...\", sla_days = N }");
+  }
   for (const auto& item : *stages) {
     const toml::table* t = item.as_table();
     auto name = t ? t->get_as<std::string>("name") : nullptr;
@@ -40,12 +42,17 @@ void ReadFunnel(const toml::table* t, Config& c, std::vector<ConfigError>& error
   r.String("lost", c.crm.lost_stage);
   r.Integer("choice_minutes", c.crm.choice_minutes, 1, 1440);
   r.RejectUnknown();
-  if (!c.crm.stages.empty() && !domain::Funnel::Create(c.crm.stages, c.crm.lost_stage)) {
+  if (c.crm.lost_stage.empty()) return r.Error("lost", "must not be empty");
+  if (c.crm.stages.empty()) {
+    // The standard stages with this lost outcome (FunnelOf).
+    if (!domain::Funnel::Create(domain::Funnel::Default().stages(), c.crm.lost_stage)) {
+      r.Error("lost", "must differ from every stage name");
+    }
+  } else if (!domain::Funnel::Create(c.crm.stages, c.crm.lost_stage)) {
     r.Error("stages",
             "needs at least two stages with distinct, non-empty names, none named "
             "like `lost`");
   }
-  r.Require(!c.crm.lost_stage.empty(), "lost", "must not be empty");
 }
 
 void ReadTiering(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
@@ -164,13 +171,14 @@ void ReadAuthority(const toml::table* t, Config& c, std::vector<ConfigError>& er
     auto amount = rung ? rung->get_as<int64_t>("max_amount_yuan") : nullptr;
     const toml::node* discount = rung ? rung->get("max_discount") : nullptr;
     auto pct = discount ? discount->value<double>() : std::nullopt;
-    ok = amount && pct && rung->size() == 2 && amount->get() > 0 && *pct >= 0 && *pct < 100;
+    ok = amount && pct && rung->size() == 2 && amount->get() > 0 &&
+         amount->get() <= 1'000'000'000'000LL && *pct >= 0 && *pct < 100;
     if (ok) ladder.push_back({amount->get() * 100, static_cast<int>(*pct * 100 + 0.5)});
   }
   if (!ok) {
     return r.Error("ladder",
-                   "expected [{ max_amount_yuan = 50000, max_discount = 5 }, ...], discounts "
-                   "in percent below 100");
+                   "expected [{ max_amount_yuan = 50000, max_discount = 5 }, ...], amounts "
+                   "up to 1000000000000 yuan, discounts in percent below 100");
   }
   std::sort(ladder.begin(), ladder.end(),
             [](const auto& a, const auto& b) { return a.max_amount < b.max_amount; });

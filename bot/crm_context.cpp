@@ -15,9 +15,10 @@ Messages TextTo(const std::string& user, std::int64_t agent_id, const std::strin
 }
 
 domain::Funnel FunnelOf(const Config& config) {
-  if (config.crm.stages.empty()) return domain::Funnel::Default();
+  std::vector<domain::Stage> stages =
+      config.crm.stages.empty() ? domain::Funnel::Default().stages() : config.crm.stages;
   // The configuration was validated when loaded.
-  return *domain::Funnel::Create(config.crm.stages, config.crm.lost_stage);
+  return *domain::Funnel::Create(stages, config.crm.lost_stage);
 }
 
 void AdvanceDeal(storage::Connection& c, domain::Deal& deal, const std::string& stage,

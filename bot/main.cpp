@@ -48,9 +48,20 @@ std::optional<scrm::bot::Config> Load(const std::string& path) {
   return loaded.config;
 }
 
+// The templates are part of a working setup: a missing or broken one is a
+// configuration error (exit 2) for serve and check-config alike.
+bool TemplatesLoad(const scrm::bot::Config& config) {
+  std::string error;
+  if (scrm::bot::Templates::Load(config.templates.dir, scrm::bot::RequiredTemplates(), error)) {
+    return true;
+  }
+  std::fprintf(stderr, "config error: %s\n", error.c_str());
+  return false;
+}
+
 int Serve(const std::string& path) {
   auto config = Load(path);
-  if (!config) return kUsageError;
+  if (!config || !TemplatesLoad(*config)) return kUsageError;
   SetUpLogging(config->log.level);
   LogAllocator();
   scrm::domain::SystemClock clock;
@@ -77,13 +88,7 @@ int Migrate(const std::string& path) {
 
 int CheckConfig(const std::string& path) {
   auto config = Load(path);
-  if (!config) return kUsageError;
-  // The templates are part of a working setup: check them too.
-  std::string error;
-  if (!scrm::bot::Templates::Load(config->templates.dir, scrm::bot::RequiredTemplates(), error)) {
-    std::fprintf(stderr, "config error: %s\n", error.c_str());
-    return kUsageError;
-  }
+  if (!config || !TemplatesLoad(*config)) return kUsageError;
   std::printf("config ok: %s\n", path.c_str());
   return 0;
 }

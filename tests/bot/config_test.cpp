@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "bot/crm_context.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -154,6 +155,14 @@ members = ["zhangsan", "wangwu"]
   CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = [{ name = \"a\", sla = 1 }]\n") ==
         V{"funnel.stages"});
   CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = \"a,b\"\n") == V{"funnel.stages"});
+  CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = []\n") == V{"funnel.stages"});
+  // The lost outcome alone renames it in the standard funnel, and may not clash with a stage.
+  auto lost_only = LoadConfigText(kCredentials + "[funnel]\nlost = \"丢单\"\n", NoEnv());
+  REQUIRE(lost_only.config);
+  CHECK(FunnelOf(*lost_only.config).lost() == "丢单");
+  CHECK(FunnelOf(*lost_only.config).won() == "成交");
+  CHECK(ErrorKeys(kCredentials + "[funnel]\nlost = \"成交\"\n") == V{"funnel.lost"});
+  CHECK(ErrorKeys(kCredentials + "[funnel]\nlost = \"\"\n") == V{"funnel.lost"});
   CHECK(ErrorKeys(kCredentials + "[tiering]\ntag_tiers = { \"x\" = \"D\" }\n") ==
         V{"tiering.tag_tiers"});
   CHECK(ErrorKeys(kCredentials + "[tiering]\nb_value_yuan = 9999999\n") ==
@@ -201,6 +210,10 @@ discount_control = "Number-1"
   CHECK(ErrorKeys(kCredentials + "[schedule]\ndaily_digest = \"9am\"\n") ==
         V{"schedule.daily_digest"});
   CHECK(ErrorKeys(kCredentials + "[authority]\nladder = [{ max_amount_yuan = 1 }]\n") ==
+        V{"authority.ladder"});
+  // Past what fits in fen: an error, not an overflow.
+  CHECK(ErrorKeys(kCredentials + "[authority]\nladder = [{ max_amount_yuan = "
+                                 "9000000000000000000, max_discount = 5 }]\n") ==
         V{"authority.ladder"});
   CHECK(ErrorKeys(kCredentials +
                   "[authority]\nladder = [{ max_amount_yuan = 1, max_discount = 100 }]\n") ==

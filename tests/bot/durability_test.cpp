@@ -143,6 +143,17 @@ TEST_CASE("serve with a bad config exits 2 and names the key", "[durability][cli
   auto [code, out] = test::RunBot({"serve", "--config", path});
   CHECK(code == 2);
   CHECK(out.find("server.listen") != std::string::npos);
+
+  // Templates that are not there are a configuration error too, as for check-config.
+  std::string no_templates = dir.File("no_templates.toml");
+  std::ofstream(no_templates) << "[wecom]\ncorp_id = \"ww1\"\nagent_id = 1\nsecret = \"s\"\n"
+                              << "token = \"t\"\nencoding_aes_key = \""
+                              << "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"\n"
+                              << "[storage]\nsqlite_path = \"" << dir.File("t.db") << "\"\n"
+                              << "[templates]\ndir = \"" << dir.File("none") << "\"\n";
+  auto [t_code, t_out] = test::RunBot({"serve", "--config", no_templates});
+  CHECK(t_code == 2);
+  CHECK(t_out.find("templates.dir") != std::string::npos);
 }
 
 TEST_CASE("migrate applies the schema once", "[durability][cli]") {
