@@ -190,6 +190,7 @@ std::optional<int> ParsePercent(std::string text) {
     } else if (c >= '0' && c <= '9' && digits_after < 2) {
       if (digits_after < 0) {
         whole = whole * 10 + (c - '0');
+        if (whole >= 100) return std::nullopt;  // 100 % or more: never a discount
       } else {
         fraction = fraction * 10 + (c - '0');
         ++digits_after;

@@ -8,9 +8,25 @@
 
 namespace scrm::bot {
 
+namespace {
+
+// What a rep's non-text message is called in the reply; empty for text and
+// events.
+std::string NonTextName(const wecom::Event& event) {
+  if (std::holds_alternative<wecom::ImageMessage>(event)) return "图片";
+  if (std::holds_alternative<wecom::VoiceMessage>(event)) return "语音";
+  if (std::holds_alternative<wecom::VideoMessage>(event)) return "视频";
+  if (std::holds_alternative<wecom::LocationMessage>(event)) return "位置";
+  if (std::holds_alternative<wecom::LinkMessage>(event)) return "链接";
+  return "";
+}
+
+}  // namespace
+
 bool NeedsDispatch(const std::string& kind) {
   // An empty kind is a row stored before kinds were recorded: look inside.
-  return kind.empty() || kind == "text" || kind == "event:change_external_contact" ||
+  return kind.empty() || kind == "text" || kind == "image" || kind == "voice" || kind == "video" ||
+         kind == "location" || kind == "link" || kind == "event:change_external_contact" ||
          kind == "event:sys_approval_change" || kind == "event:template_card_event";
 }
 
@@ -30,6 +46,10 @@ Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const Cr
   }
   if (const auto* click = std::get_if<wecom::TemplateCardEvent>(&parsed->event)) {
     return HandleCardClick(c, *click, ctx);
+  }
+  if (std::string what = NonTextName(parsed->event); !what.empty()) {
+    const std::string& from = wecom::HeaderOf(parsed->event).from_user;
+    if (!from.empty()) return ReplyNotText(from, what, ctx);
   }
   return {};
 }

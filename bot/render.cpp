@@ -27,6 +27,7 @@ kainjow::mustache::data Value(const std::string& text) {
 const std::vector<std::string>& RequiredTemplates() {
   static const std::vector<std::string> kRequired = {"help",
                                                      "unknown_command",
+                                                     "not_text",
                                                      "command_error",
                                                      "customer_not_found",
                                                      "choose_customer",

@@ -48,6 +48,8 @@ class Run {
   Deal OpenOrNewDeal(const Customer& customer);
   void Store(Deal& deal);
   void MoveDeal(Deal& deal, Customer& customer, const std::string& to);
+  // 输单 for a customer without an open deal: says so, changes nothing.
+  void NoOpenDeal(const Customer& customer);
 
   void Card(const cmd::ShowCustomer& c);
   void FollowUp(const cmd::Follow& c);
@@ -188,9 +190,12 @@ void Run::FollowUp(const cmd::Follow& cmd) {
 void Run::Stage(const cmd::MoveStage& cmd) {
   auto customer = Resolve(cmd.customer, "阶段 {} " + cmd.stage);
   if (!customer) return;
+  if (cmd.stage == ctx_.funnel.lost() && !storage::OpenDeal(c_, customer->id)) {
+    return NoOpenDeal(*customer);  // not a new deal only to lose it
+  }
   Deal deal = OpenOrNewDeal(*customer);
   if (auto error = ctx_.funnel.CheckMove(deal.stage, cmd.stage)) {
-    View view{{{"name", customer->name}, {"stage", cmd.stage}}, {}};
+    View view{{{"name", customer->name}, {"stage", cmd.stage}, {"has_stages", "1"}}, {}};
     view.vars["reason"] = *error == domain::MoveError::kUnknownStage ? "没有这个阶段"
                           : *error == domain::MoveError::kSameStage  ? "已经在这个阶段"
                                                                      : "商机已经结束";
@@ -213,9 +218,18 @@ void Run::Stage(const cmd::MoveStage& cmd) {
 void Run::QuoteDeal(const cmd::Quote& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
-  Deal deal = OpenOrNewDeal(*customer);
   if (domain::NeedsApproval(cmd.amount, cmd.discount_bp, ctx_.config.crm.authority) &&
-      !ctx_.org.ManagerOf(rep_).empty()) {
+      ctx_.org.ManagerOf(rep_).empty()) {
+    // Beyond the rep's authority and nobody to approve it: nothing changes.
+    return Say(
+        "command_error",
+        {{{"command", "报价"},
+          {"problem", "超出折扣权限，且没有配置审批主管（[[teams]] 或组织架构同步），报价未记录"},
+          {"usage", Usage("报价")}},
+         {}});
+  }
+  Deal deal = OpenOrNewDeal(*customer);
+  if (domain::NeedsApproval(cmd.amount, cmd.discount_bp, ctx_.config.crm.authority)) {
     Store(deal);  // the deal keeps its current quote until the manager decides
     Deal proposed = deal;
     proposed.list_amount = cmd.amount;
@@ -272,18 +286,19 @@ void Run::Lose(const cmd::Lost& cmd) {
   auto customer = Resolve(cmd.customer, "输单 {} " + cmd.reason);
   if (!customer) return;
   auto deal = storage::OpenDeal(c_, customer->id);
-  if (!deal) {
-    return Say(
-        "stage_error",
-        {{{"name", customer->name}, {"stage", ctx_.funnel.lost()}, {"reason", "没有进行中的商机"}},
-         {}});
-  }
+  if (!deal) return NoOpenDeal(*customer);
   deal->lost_reason = cmd.reason;
   MoveDeal(*deal, *customer, ctx_.funnel.lost());
   storage::UpdateDeal(c_, *deal);
   Refresh(*customer);
   Say("deal_lost",
       {{{"name", customer->name}, {"id", std::to_string(customer->id)}, {"reason", cmd.reason}},
+       {}});
+}
+
+void Run::NoOpenDeal(const Customer& customer) {
+  Say("stage_error",
+      {{{"name", customer.name}, {"stage", ctx_.funnel.lost()}, {"reason", "没有进行中的商机"}},
        {}});
 }
 
@@ -348,10 +363,25 @@ void Run::Funnel() {
 }
 
 void Run::Choose(const cmd::Choose& cmd, int depth) {
+  if (depth > 0) return Say("unknown_command", {{{"text", std::to_string(cmd.number)}}, {}});
   std::int64_t not_before = ctx_.now - std::int64_t{ctx_.config.crm.choice_minutes} * 60;
   auto choice = storage::TakePendingChoice(c_, rep_, not_before);
-  if (!choice || cmd.number > static_cast<int>(choice->candidates.size()) || depth > 0) {
-    return Say("unknown_command", {{{"text", std::to_string(cmd.number)}}, {}});
+  std::string number = std::to_string(cmd.number);
+  if (!choice) {
+    return Say("command_error",
+               {{{"command", number},
+                 {"problem", "没有待选择的客户列表（列表 " +
+                                 std::to_string(ctx_.config.crm.choice_minutes) + " 分钟内有效）"},
+                 {"usage", "重新发送命令，再按列表回复序号"}},
+                {}});
+  }
+  auto count = static_cast<int>(choice->candidates.size());
+  if (cmd.number < 1 || cmd.number > count) {
+    storage::SavePendingChoice(c_, rep_, *choice);  // the list stays for another try
+    return Say("command_error", {{{"command", number},
+                                  {"problem", "序号超出范围"},
+                                  {"usage", "回复 1 到 " + std::to_string(count) + " 之间的序号"}},
+                                 {}});
   }
   std::string text = choice->command;
   auto at = text.find("{}");
@@ -414,6 +444,11 @@ Messages RunRepMessage(storage::Connection& c, const std::string& rep, const std
                        const CrmContext& ctx) {
   Run run(c, rep, ctx);
   return run.Execute(ParseCommand(text));
+}
+
+Messages ReplyNotText(const std::string& rep, const std::string& what, const CrmContext& ctx) {
+  return TextTo(rep, ctx.config.wecom.agent_id,
+                ctx.templates.RenderView("not_text", {{{"what", what}}, {}}));
 }
 
 }  // namespace scrm::bot

@@ -15,4 +15,8 @@ namespace scrm::bot {
 Messages RunRepMessage(storage::Connection& c, const std::string& rep, const std::string& text,
                        const CrmContext& ctx);
 
+// The answer to a rep's image, voice, video, location or link message
+// (`what`: "图片", "语音", ...): commands are text only.
+Messages ReplyNotText(const std::string& rep, const std::string& what, const CrmContext& ctx);
+
 }  // namespace scrm::bot

@@ -53,6 +53,22 @@ TEST_CASE("within authority a quote applies at once", "[approval]") {
   CHECK_FALSE(domain::NeedsApproval(90'000'000, 0, domain::DefaultAuthority()));
 }
 
+TEST_CASE("an over-authority quote from a rep without a manager is refused", "[approval]") {
+  test::CrmFixture f;
+  domain::Customer c;
+  c.owner = "loner";  // in no team: nobody to approve
+  c.name = "李总";
+  c.created_at = f.now;
+  auto id = storage::InsertCustomer(f.conn(), c);
+  f.Reply("loner", "报价 李总 1万");
+  std::string reply = f.Reply("loner", "报价 李总 10万 折扣 50");
+  CHECK(Has(reply, "超出折扣权限"));
+  CHECK(Has(reply, "报价未记录"));
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);  // unchanged
+  CHECK(storage::PendingQuotes(f.conn(), {"loner"}).empty());
+  CHECK(Has(f.Reply("loner", "报价 李总 3万 折扣 5"), "已记录"));  // within authority: as usual
+}
+
 TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") {
   test::CrmFixture f;
   auto id = Setup(f);

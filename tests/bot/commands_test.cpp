@@ -91,14 +91,26 @@ TEST_CASE("malformed commands say what is wrong", "[commands]") {
     const char* text;
     const char* command;
   };
-  for (auto [text, command] :
-       {Case{"跟进", "跟进"}, Case{"跟进 张三", "跟进"}, Case{"客户", "客户"},
-        Case{"阶段 张三", "阶段"}, Case{"报价 张三", "报价"}, Case{"报价 张三 很多", "报价"},
-        Case{"报价 张三 -5", "报价"}, Case{"报价 张三 0", "报价"},
-        Case{"报价 张三 1万 折扣", "报价"}, Case{"报价 张三 1万 折扣 120", "报价"},
-        Case{"报价 张三 1万 打折 5", "报价"}, Case{"回款 张三", "回款"},
-        Case{"回款 张三 一万", "回款"}, Case{"输单 张三", "输单"}, Case{"分级 张三 D", "分级"},
-        Case{"分级 张三", "分级"}, Case{"quote", "报价"}}) {
+  for (auto [text, command] : {Case{"跟进", "跟进"},
+                               Case{"跟进 张三", "跟进"},
+                               Case{"客户", "客户"},
+                               Case{"阶段 张三", "阶段"},
+                               Case{"报价 张三", "报价"},
+                               Case{"报价 张三 很多", "报价"},
+                               Case{"报价 张三 -5", "报价"},
+                               Case{"报价 张三 0", "报价"},
+                               Case{"报价 张三 1万 折扣", "报价"},
+                               Case{"报价 张三 1万 折扣 120", "报价"},
+                               Case{"报价 张三 1万 折扣 100", "报价"},
+                               Case{"报价 张三 3万 折扣 42949673", "报价"},
+                               Case{"报价 张三 3万 折扣 99999999", "报价"},
+                               Case{"报价 张三 1万 打折 5", "报价"},
+                               Case{"回款 张三", "回款"},
+                               Case{"回款 张三 一万", "回款"},
+                               Case{"输单 张三", "输单"},
+                               Case{"分级 张三 D", "分级"},
+                               Case{"分级 张三", "分级"},
+                               Case{"quote", "报价"}}) {
     auto m = As<cmd::Malformed>(text);
     CHECK(m.command == command);
     CHECK_FALSE(m.problem.empty());

@@ -40,6 +40,7 @@ wecom::ExternalContactEvent ContactEvent(wecom::ExternalContactChange change,
 
 TEST_CASE("a rep records a follow-up, moves the stage, quotes, gets paid", "[crm]") {
   test::CrmFixture f;
+  f.config.crm.authority = {{10'000'000, 500}};  // 5 % alone on orders up to 100,000 元
   auto id = AddCustomer(f, "zhangsan", "王总", "星辰科技");
   std::string tag = "#" + std::to_string(id);
 
@@ -101,14 +102,17 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(Has(choice, "1. 张伟（甲公司） #" + std::to_string(first)));
   CHECK(Has(choice, "2. 张伟（乙公司） #" + std::to_string(second)));
   CHECK_FALSE(storage::LastFollowUp(f.conn(), first));
+  // A number past the list says so and keeps the list for another try.
+  CHECK(Has(f.Reply("zhangsan", "5"), "回复 1 到 2 之间的序号"));
+  CHECK_FALSE(storage::LastFollowUp(f.conn(), first));
   CHECK(Has(f.Reply("zhangsan", "２"), "已记录对 张伟（#" + std::to_string(second) + "）"));
   CHECK(storage::LastFollowUp(f.conn(), second)->content == "上门拜访");
   CHECK_FALSE(storage::LastFollowUp(f.conn(), first));
-  CHECK(Has(f.Reply("zhangsan", "2"), "没有识别"));  // the choice was used up
+  CHECK(Has(f.Reply("zhangsan", "2"), "没有待选择的客户列表"));  // the choice was used up
 
   f.Reply("zhangsan", "报价 张伟 1.2万");
   f.now += 11 * 60;  // choices expire
-  CHECK(Has(f.Reply("zhangsan", "1"), "没有识别"));
+  CHECK(Has(f.Reply("zhangsan", "1"), "10 分钟内有效"));
   CHECK_FALSE(storage::OpenDeal(f.conn(), first));
 
   AddCustomer(f, "zhangsan", "李雷", "", "老李");
@@ -125,7 +129,13 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
   CHECK_FALSE(storage::OpenDeal(f.conn(), id));
   CHECK(Has(f.Reply("zhangsan", "跟近 王总 你好"), "你是不是想用「跟进」"));
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 签约"), "没有这个阶段"));
-  CHECK(Has(f.Reply("zhangsan", "输单 王总 太贵"), "没有进行中的商机"));
+  std::string lost = f.Reply("zhangsan", "输单 王总 太贵");
+  CHECK(Has(lost, "没有进行中的商机"));
+  CHECK_FALSE(Has(lost, "可用阶段"));  // no empty list of stages
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 输单"), "没有进行中的商机"));
+  SQLite::Statement deals(f.conn().db, "SELECT count(*) FROM deals");
+  REQUIRE(deals.executeStep());
+  CHECK(deals.getColumn(0).getInt() == 0);  // not a new deal only to lose it
   CHECK(Has(f.Reply("zhangsan", "分级 王总 a"), "A 类客户"));
   CHECK(storage::CustomerById(f.conn(), id)->tier_manual);
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now + kDay);  // first contact

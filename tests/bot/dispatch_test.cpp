@@ -48,6 +48,32 @@ TEST_CASE("other text gets a hint quoting it, unescaped and shortened", "[dispat
   CHECK(test::ContentOf(out[0].body).find(std::string(60, 'x') + "…") != std::string::npos);
 }
 
+TEST_CASE("a rep's voice, image or other non-text message gets told commands are text",
+          "[dispatch]") {
+  test::CrmFixture f;
+  auto ctx = f.Context();
+  struct Case {
+    const char* type;
+    const char* fields;
+    const char* what;
+  };
+  for (auto [type, fields, what] :
+       {Case{"voice", "<MediaId>m</MediaId><Format>amr</Format>", "语音"},
+        Case{"image", "<PicUrl>http://p</PicUrl><MediaId>m</MediaId>", "图片"},
+        Case{"location", "<Location_X>23.1</Location_X><Location_Y>113.3</Location_Y>", "位置"}}) {
+    INFO(type);
+    std::string xml = std::string("<xml><FromUserName>wangwu</FromUserName><MsgType>") + type +
+                      "</MsgType>" + fields + "<MsgId>9</MsgId></xml>";
+    CHECK(bot::NeedsDispatch(type));
+    auto out = bot::Dispatch(f.conn(), Row(xml), ctx);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].recipient == "user:wangwu");
+    std::string text = test::ContentOf(out[0].body);
+    CHECK(text.find(std::string("这条") + what + "消息没有处理") != std::string::npos);
+    CHECK(text.find("帮助") != std::string::npos);
+  }
+}
+
 TEST_CASE("events and malformed payloads cause nothing", "[dispatch]") {
   test::CrmFixture f;
   auto ctx = f.Context();
