@@ -618,13 +618,27 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   std::string why = Describe(reply);
   bool refresh = reply.error == wecom::Errc::kApiError &&
                  wecom::ClassifyErrcode(reply.errcode) == wecom::ErrorClass::kRefreshToken;
-  if (reply.retryable() || refresh) {
+  // The app's setup, not this message: no token (a wrong secret or corp id),
+  // or a server IP WeCom does not trust. Every row would fail the same way;
+  // they stay pending until it is fixed.
+  bool setup =
+      reply.from_token || (reply.error == wecom::Errc::kApiError && reply.errcode == 60020);
+  if (reply.retryable() || refresh || setup) {
     int shift = std::min(row.attempts, 16);
     std::int64_t base = std::min<std::int64_t>(config.delivery.max_backoff_seconds, 1LL << shift);
     std::int64_t jitter = std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng);
     std::int64_t next = now + base + jitter;
     metrics.OutboxRetried();
-    spdlog::warn("outbox {} to {}: {}; retry in {} s", id, row.message.recipient, why, next - now);
+    if (setup) {
+      metrics.SetupError();
+      spdlog::error(
+          "outbox {} to {} kept pending, retry in {} s: {} (check wecom.corp_id, "
+          "wecom.secret and the app's trusted IPs)",
+          id, row.message.recipient, next - now, why);
+    } else {
+      spdlog::warn("outbox {} to {}: {}; retry in {} s", id, row.message.recipient, why,
+                   next - now);
+    }
     return [id, next, code = reply.errcode, why](storage::Connection& c) {
       storage::MarkOutboxRetry(c, id, next, code, why);
       return 0;

@@ -106,6 +106,10 @@ class Metrics {
     outbox_dead_++;
     if (config_error) outbox_config_errors_++;
   }
+  // A call held back by the app's setup (its secret, corp id or server IP):
+  // the row stays pending.
+  void SetupError() { outbox_config_errors_++; }
+  std::uint64_t config_errors() const { return outbox_config_errors_; }
   void AddInboxRows(std::int64_t rows) { inbox_rows_ += rows; }
   // A callback whose handling failed and was skipped (see the log).
   void DispatchFailed() { dispatch_failures_++; }

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -41,7 +42,8 @@ bool ApiReply::retryable() const {
   if (!error) return false;
   if (error == Errc::kApiError) return ClassifyErrcode(errcode) == ErrorClass::kRetry;
   if (error == Errc::kHttpStatus) return http_status >= 500 || http_status == 429;
-  return error == Errc::kNetwork || error == Errc::kTimeout;
+  // An answer that is not WeCom's JSON came from something in between.
+  return error == Errc::kNetwork || error == Errc::kTimeout || error == Errc::kBadJson;
 }
 
 void ReadErrcode(ApiReply& reply) {
@@ -52,7 +54,13 @@ void ReadErrcode(ApiReply& reply) {
     return;
   }
   auto code = doc.FindMember("errcode");
-  if (code != doc.MemberEnd() && code->value.IsInt64()) reply.errcode = code->value.GetInt64();
+  if (code == doc.MemberEnd() || !code->value.IsInt64()) {
+    // Every WeCom answer carries errcode; without it, this is not WeCom
+    // saying "done" (a proxy's "{}", say), so it is not taken as success.
+    reply.error = Errc::kBadJson;
+    return;
+  }
+  reply.errcode = code->value.GetInt64();
   auto msg = doc.FindMember("errmsg");
   if (msg != doc.MemberEnd() && msg->value.IsString()) reply.errmsg = msg->value.GetString();
   if (reply.errcode != 0) reply.error = Errc::kApiError;
@@ -132,6 +140,7 @@ net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
       token = token_->value;
       co_return ApiReply{};
     }
+    if (now_() < paused_until_) co_return last_fetch_;
     if (!fetching_) break;
     // Another caller is fetching: wait for it and share its outcome, so a
     // failing gettoken is not repeated by every waiter.
@@ -170,6 +179,14 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
       if (store_) store_->Save(store_key_, *token_);
     }
   }
+  bool config =
+      reply.error == Errc::kApiError && ClassifyErrcode(reply.errcode) == ErrorClass::kConfig;
+  if (config) {
+    pause_ = pause_ == 0 ? kConfigPauseSeconds : std::min(pause_ * 2, kMaxConfigPauseSeconds);
+    paused_until_ = now_() + pause_;
+  } else if (reply.ok()) {
+    pause_ = 0;
+  }
   fetching_ = false;
   ++generation_;
   last_fetch_ = reply;
@@ -196,7 +213,10 @@ net::awaitable<ApiReply> Api::Call(const std::string& path, const std::string& q
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string token;
     ApiReply got = co_await tokens_.Get(token);
-    if (!got.ok()) co_return got;
+    if (!got.ok()) {
+      got.from_token = true;
+      co_return got;
+    }
     std::string url = api_base_ + path + "?access_token=" + QueryEscape(token);
     if (!query.empty()) url += "&" + query;
     reply = co_await Exchange(client_, std::move(url), json);

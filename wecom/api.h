@@ -32,6 +32,9 @@ struct ApiReply {
   std::string errmsg;
   std::string body;  // the raw JSON answer
   int http_status = 0;
+  // The call never reached its API: fetching the access token failed (the
+  // error above is gettoken's). Nothing about the call itself was wrong.
+  bool from_token = false;
 
   bool ok() const { return !error; }
   // Whether trying the same call again later may succeed.
@@ -54,7 +57,15 @@ class TokenStore {
 using NowFn = std::function<std::int64_t()>;  // UTC epoch seconds
 
 // One access token per app secret. Refreshed ahead of expiry (at 90% of
-// expires_in); however many callers wait, one gettoken is in flight.
+// expires_in); however many callers wait, one gettoken is in flight. After
+// gettoken fails for a configuration error (a wrong secret or corp id, a
+// server IP WeCom does not trust), callers get that failure without another
+// gettoken for kConfigPauseSeconds, doubling on each further failure up to
+// kMaxConfigPauseSeconds: WeCom blocks servers that keep asking with a wrong
+// secret.
+inline constexpr std::int64_t kConfigPauseSeconds = 60;
+inline constexpr std::int64_t kMaxConfigPauseSeconds = 3600;
+
 class TokenCache {
  public:
   // `client` and `store` (may be null) must outlive the cache.
@@ -85,6 +96,8 @@ class TokenCache {
   ApiReply last_fetch_;
   std::vector<boost::asio::steady_timer*> waiters_;
   std::uint64_t fetches_ = 0;
+  std::int64_t paused_until_ = 0;  // no gettoken before this (a configuration error)
+  std::int64_t pause_ = 0;         // the length of the last pause
 };
 
 // JSON calls on https://qyapi.weixin.qq.com/cgi-bin/... with the token in the

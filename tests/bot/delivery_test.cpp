@@ -143,6 +143,29 @@ TEST_CASE("rate limiting (45009) is retried with backoff until WeCom accepts", "
   CHECK(rows[0].attempts == 3);
 }
 
+TEST_CASE("a wrong secret keeps messages pending; they go out once gettoken works", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  const std::string token_path = "/cgi-bin/gettoken";
+  app.wecom.FailNext(token_path, 1, 40001);  // as WeCom answers a wrong secret
+  SendText(app, "zhangsan", "帮助", "7101");
+  REQUIRE(app.wecom.WaitForCount(token_path, 1));
+  REQUIRE(WaitForAttempts(config, 1, 1));
+  CHECK(Outbox(config, true).empty());  // not in the dead letter
+  app.clock.Advance(30);                // the row is due again, gettoken is still paused
+  REQUIRE(WaitForAttempts(config, 1, 2));
+  CHECK(app.wecom.count(token_path) == 1);
+  CHECK(app.wecom.count(kSend) == 0);
+  app.clock.Advance(3600);  // past the pause
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(token_path) == 2);
+  auto rows = Outbox(config, false);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "sent");
+}
+
 TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends it", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);

@@ -240,6 +240,43 @@ TEST_CASE("a wrong secret is a configuration error, fetched once for all waiters
   CHECK(f.fake.count(kSend) == 0);
 }
 
+TEST_CASE("after a wrong secret, gettoken waits a growing pause before asking again", "[api]") {
+  Fixture f("wrong-secret");
+  auto first = f.SendOne();
+  CHECK(first.errcode == 40001);
+  CHECK(first.from_token);  // the call itself was never made
+  CHECK(f.fake.count(kToken) == 1);
+  f.now += wecom::kConfigPauseSeconds - 1;
+  auto paused = f.SendOne();
+  CHECK(paused.errcode == 40001);
+  CHECK(paused.from_token);
+  CHECK(f.fake.count(kToken) == 1);  // not asked again within the pause
+  f.now += 1;
+  CHECK(f.SendOne().errcode == 40001);
+  CHECK(f.fake.count(kToken) == 2);
+  f.now += wecom::kConfigPauseSeconds;  // the pause doubled
+  f.SendOne();
+  CHECK(f.fake.count(kToken) == 2);
+  f.now += wecom::kConfigPauseSeconds;
+  f.SendOne();
+  CHECK(f.fake.count(kToken) == 3);
+  f.now += 10 * wecom::kMaxConfigPauseSeconds;
+  f.SendOne();
+  CHECK(f.fake.count(kToken) == 4);
+  CHECK(f.fake.count(kSend) == 0);
+}
+
+TEST_CASE("gettoken failing for other reasons is asked again at once", "[api]") {
+  Fixture f;
+  f.fake.FailNext(kToken, 1, -1);
+  auto busy = f.SendOne();
+  CHECK(busy.errcode == -1);
+  CHECK(busy.from_token);
+  CHECK(busy.retryable());
+  CHECK(f.SendOne().ok());
+  CHECK(f.fake.count(kToken) == 2);
+}
+
 TEST_CASE("busy, rate-limited and failing servers are retryable; others are not", "[api]") {
   Fixture f;
   f.fake.FailNext(kSend, 1, 45009);
@@ -355,12 +392,22 @@ TEST_CASE("a server that is down answers nothing", "[http]") {
 
 TEST_CASE("malformed JSON answers are refused", "[api]") {
   wecom::ApiReply r;
-  for (const char* bad : {"", "not json", "[1,2]", "{\"errcode\":", "\xff\xfe"}) {
+  // Not JSON, or JSON without WeCom's integer errcode (a proxy's answer):
+  // never success, and worth another try.
+  for (const char* bad : {"", "not json", "[1,2]", "{\"errcode\":", "\xff\xfe", "{}",
+                          "{\"errmsg\":\"ok\"}", "{\"errcode\":\"0\"}", "{\"errcode\":0.5}"}) {
+    INFO(bad);
     r = {};
     r.body = bad;
     wecom::ReadErrcode(r);
     CHECK(r.error == wecom::Errc::kBadJson);
+    CHECK_FALSE(r.ok());
+    CHECK(r.retryable());
   }
+  r = {};
+  r.body = "{\"errcode\":0,\"errmsg\":\"ok\"}";
+  wecom::ReadErrcode(r);
+  CHECK(r.ok());
   r = {};
   r.body = "{\"errcode\":60011,\"errmsg\":\"no privilege\"}";
   wecom::ReadErrcode(r);
