@@ -7,6 +7,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <cmath>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -139,6 +140,11 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<void> SendOne(storage::OutboxRow row);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
   bool Admit(const storage::OutboxRow& row, double now, double& wait);
+  // What a 45009 pauses: the group robot for its rows, the API path for the others.
+  static std::string PauseKey(const storage::OutboxRow& row) {
+    const std::string& to = row.message.recipient;
+    return to.rfind(kRobotPrefix, 0) == 0 ? to : std::string(PathOf(row.message.api));
+  }
   // The limiter for a recipient: a group robot's or a member's.
   domain::RateLimiter& RecipientLimiter(const std::string& to) {
     return to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;
@@ -169,6 +175,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   domain::RateLimiter member_limiter;  // per member (and per app chat)
   domain::RateLimiter robot_limiter;   // per group robot
   domain::RateLimiter api_limiter;     // per API path
+  domain::Pauses paused;               // API paths and robots WeCom refused with 45009
   std::mt19937 rng;
   std::thread thread;
   std::atomic<bool> wake_posted{false};  // cleared when a pass starts
@@ -566,7 +573,8 @@ bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wa
   domain::RateLimiter& recipient = RecipientLimiter(to);
   // WeCom's limits are per API: a GET's query is not part of it.
   std::string api_path(PathOf(row.message.api));
-  double needed = std::max(recipient.WaitSeconds(to, now), api_limiter.WaitSeconds(api_path, now));
+  double needed = std::max({recipient.WaitSeconds(to, now), api_limiter.WaitSeconds(api_path, now),
+                            paused.WaitSeconds(PauseKey(row), now)});
   if (needed > 0) {
     wait = std::min(wait, std::max(0.05, needed));
     return false;
@@ -628,6 +636,14 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
     std::int64_t base = std::min<std::int64_t>(config.delivery.max_backoff_seconds, 1LL << shift);
     std::int64_t jitter = std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng);
     std::int64_t next = now + base + jitter;
+    if (reply.error == wecom::Errc::kApiError && reply.errcode == 45009) {
+      // WeCom refuses this API (or robot) for the rest of the minute, to
+      // every row: they all wait, this one until then at the earliest.
+      double spread = std::uniform_real_distribution<double>(0, 5)(rng);
+      paused.PauseUntilNextMinute(PauseKey(row), static_cast<double>(now), spread);
+      next = std::max(next, now + static_cast<std::int64_t>(std::ceil(paused.WaitSeconds(
+                                      PauseKey(row), static_cast<double>(now)))));
+    }
     metrics.OutboxRetried();
     if (setup) {
       metrics.SetupError();

@@ -1,6 +1,7 @@
 #include "domain/rate_limit.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace scrm::domain {
 namespace {
@@ -71,5 +72,16 @@ double RateLimiter::WaitSeconds(const std::string& key, double now) {
 }
 
 void RateLimiter::Record(const std::string& key, double at) { Window(key).Record(at); }
+
+void Pauses::PauseUntilNextMinute(const std::string& key, double now, double spread) {
+  double until = (std::floor(now / 60) + 1) * 60 + spread;
+  double& at = until_[key];
+  at = std::max(at, until);
+}
+
+double Pauses::WaitSeconds(const std::string& key, double now) const {
+  auto it = until_.find(key);
+  return it == until_.end() || it->second <= now ? 0 : it->second - now;
+}
 
 }  // namespace scrm::domain

@@ -58,4 +58,19 @@ class RateLimiter {
   std::map<std::string, SlidingWindow> windows_;
 };
 
+// What WeCom does past its own limit (45009): it refuses that API (or that
+// group robot) until the current minute is over, whoever calls. Calls to a
+// paused key wait instead of failing again one after another.
+class Pauses {
+ public:
+  // After a 45009 for `key` at `now`: paused until the next minute starts,
+  // plus `spread` seconds (so that what waited does not all go at once).
+  void PauseUntilNextMinute(const std::string& key, double now, double spread);
+  // Seconds from `now` until `key` may be called (0: now).
+  double WaitSeconds(const std::string& key, double now) const;
+
+ private:
+  std::map<std::string, double> until_;
+};
+
 }  // namespace scrm::domain

@@ -82,3 +82,17 @@ TEST_CASE("events recorded from before a restart count", "[rate_limit]") {
   full.Record("k", 101);
   CHECK(full.WaitSeconds("k", 102) == Approx(59));
 }
+
+TEST_CASE("a 45009 pauses its key until the next minute, others go on", "[ratelimit]") {
+  Pauses pauses;
+  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1000) == 0);
+  pauses.PauseUntilNextMinute("/cgi-bin/message/send", 1000.5, 2);  // minute 960..1020
+  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1000.5) == Approx(21.5));
+  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1021) == Approx(1));
+  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1022) == 0);
+  CHECK(pauses.WaitSeconds("/cgi-bin/appchat/send", 1000.5) == 0);  // another API
+  // An earlier answer never shortens a pause.
+  pauses.PauseUntilNextMinute("robot:west", 1079, 0);
+  pauses.PauseUntilNextMinute("robot:west", 1000, 0);
+  CHECK(pauses.WaitSeconds("robot:west", 1079) == Approx(1));
+}
