@@ -675,7 +675,16 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
 
 net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
   auto self = shared_from_this();
-  wecom::ApiReply reply = co_await Call(row);
+  wecom::ApiReply reply;
+  try {
+    reply = co_await Call(row);
+  } catch (const std::exception& e) {
+    // Out of memory, say: the call's outcome is unknown, as after a network
+    // failure, and the row must not stay "in flight" for ever.
+    spdlog::error("outbox {}: the call failed: {}", row.id, e.what());
+    reply = {};
+    reply.error = wecom::Errc::kNetwork;
+  }
   storage::Writer::Job record = Outcome(row, reply);
   auto recorded = co_await async_writer->Run(std::move(record));
   in_flight.erase(row.id);

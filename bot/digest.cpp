@@ -228,7 +228,8 @@ std::string TeamView(storage::Connection& c, const std::string& manager, const C
 
 Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
   Messages out;
-  std::int64_t yesterday = ctx.now - 86400;
+  // A time of yesterday by the calendar: now - 24 h is not, across a DST change.
+  std::int64_t yesterday = domain::PreviousDay(ctx.now, ctx.config.schedule.timezone).from;
   for (const auto& [manager, members] : ctx.org.reports()) {
     auto more = Address(manager, DailyDigest(c, manager, yesterday, ctx), ctx);
     out.insert(out.end(), more.begin(), more.end());
@@ -281,7 +282,7 @@ Messages RunScheduledJobs(storage::Connection& c, const CrmContext& ctx) {
 int DigestCommand(const Config& config, const std::string& manager, const std::string& date,
                   bool dry_run, const domain::Clock& clock) {
   std::int64_t now = clock.Now().time_since_epoch().count();
-  std::int64_t day = now - 86400;
+  std::int64_t day = domain::PreviousDay(now, config.schedule.timezone).from;
   if (!date.empty()) {
     auto noon = domain::NoonOf(date, config.schedule.timezone);
     if (!noon) {

@@ -8,6 +8,7 @@
 #include "bot/dispatch.h"
 #include "bot/local_time.h"
 #include "domain/authority.h"
+#include "domain/schedule.h"
 #include "storage/crm.h"
 #include "storage/reports.h"
 #include "wecom/cards.h"
@@ -419,7 +420,7 @@ void Run::Handle(const Command& command, int depth) {
           auto parts = TextTo(rep_, ctx_.config.wecom.agent_id, TeamView(c_, rep_, ctx_));
           out_.insert(out_.end(), parts.begin(), parts.end());
         } else if constexpr (std::is_same_v<T, cmd::Digest>) {
-          auto text = DailyDigest(c_, rep_, ctx_.now - 86400, ctx_);
+          auto text = DailyDigest(c_, rep_, domain::PreviousDay(ctx_.now, Zone()).from, ctx_);
           for (auto& body : wecom::MarkdownMessageBodies(rep_, ctx_.config.wecom.agent_id, text)) {
             out_.push_back({UserRecipient(rep_), wecom::kMessageSendPath, std::move(body)});
           }

@@ -46,17 +46,25 @@ net::awaitable<void> Fetch(wecom::Api& api, Directory& out) {
   }
 }
 
-std::string ManagerOf(const wecom::Member& m,
+// Disabled in WeCom, or left: receives nothing, approves nothing. (A member
+// whose status WeCom does not report counts as active.)
+bool Gone(const wecom::Member& m) { return m.status == 2 || m.status == 5; }
+
+std::string ManagerOf(const wecom::Member& m, const Directory& directory,
                       const std::map<std::int64_t, wecom::Department>& by_id) {
+  auto can_lead = [&](const std::string& leader) {
+    auto found = directory.members.find(leader);
+    return leader != m.userid && (found == directory.members.end() || !Gone(found->second));
+  };
   for (const auto& leader : m.direct_leader) {
-    if (leader != m.userid) return leader;
+    if (can_lead(leader)) return leader;
   }
   std::int64_t dept =
       m.main_department ? m.main_department : (m.departments.empty() ? 0 : m.departments.front());
   for (int depth = 0; depth < 32 && by_id.count(dept); ++depth) {
     const auto& d = by_id.at(dept);
     for (const auto& leader : d.leaders) {
-      if (leader != m.userid) return leader;
+      if (can_lead(leader)) return leader;
     }
     dept = d.parent_id;  // the member leads this department: look one level up
   }
@@ -93,7 +101,8 @@ int SyncOrgCommand(const Config& config, const domain::Clock& clock) {
   std::vector<storage::OrgMember> members;
   int managed = 0;
   for (const auto& [id, m] : directory.members) {
-    members.push_back({m.userid, m.name, ManagerOf(m, by_id)});
+    if (Gone(m)) continue;
+    members.push_back({m.userid, m.name, ManagerOf(m, directory, by_id)});
     managed += !members.back().manager.empty();
   }
   try {

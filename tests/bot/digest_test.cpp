@@ -187,4 +187,10 @@ TEST_CASE("in America/New_York the digest follows 09:00 across the DST switch",
   auto out = bot::RunScheduledJobs(f.conn(), f.Context());
   REQUIRE(out.size() == 1);
   CHECK(Has(ContentOf(out[0]), "日报 · 2026-03-07"));
+  // At 00:30 the next night, 24 hours back is still 2026-03-07 (a 23-hour
+  // day): yesterday is the calendar's, 2026-03-08.
+  f.now = 1773030600;  // 2026-03-09 00:30 EDT
+  auto asked = bot::RunRepMessage(f.conn(), "boss", "日报", f.Context());
+  REQUIRE(asked.size() == 1);
+  CHECK(Has(ContentOf(asked[0]), "日报 · 2026-03-08"));
 }

@@ -66,4 +66,15 @@ TEST_CASE("sync-org reads departments, leaders and direct leaders from WeCom", "
   fake.FailNext("/cgi-bin/department/list", 1, 60011);  // no permission: nothing changes
   CHECK(bot::SyncOrgCommand(config, clock) == 1);
   CHECK(storage::OrgMembers((*db)->connection()).size() == 4);
+
+  // Disabled (2) and departed (5) members are left out, and are nobody's manager.
+  fake.AddMember({"lisi", "李四", {2}, {}, 5});
+  fake.AddMember({"zhaoliu", "赵六", {2}, {}, 2});
+  REQUIRE(bot::SyncOrgCommand(config, clock) == 0);
+  manager.clear();
+  for (const auto& m : storage::OrgMembers((*db)->connection())) manager[m.userid] = m.manager;
+  CHECK(manager.size() == 3);
+  CHECK(manager.count("lisi") == 0);
+  CHECK(manager.count("zhaoliu") == 0);
+  CHECK(manager["zhangsan"] == "boss");  // the department's leader left: the next one up
 }

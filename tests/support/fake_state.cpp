@@ -71,7 +71,7 @@ std::string MemberJson(const FakeMember& m) {
   }
   return "{\"userid\":" + Q(m.userid) + ",\"name\":" + Q(m.name) +
          ",\"department\":" + departments + "],\"direct_leader\":" + List(m.direct_leader) +
-         ",\"status\":1}";
+         ",\"status\":" + std::to_string(m.status) + "}";
 }
 
 }  // namespace

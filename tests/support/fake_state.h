@@ -34,6 +34,7 @@ struct FakeMember {
   std::string name;
   std::vector<std::int64_t> departments;
   std::vector<std::string> direct_leader;
+  int status = 1;  // 1 active, 2 disabled, 4 not yet active, 5 left
 };
 
 struct FakeDepartment {
