@@ -144,37 +144,104 @@ std::string Closest(std::string_view word) {
   return name;
 }
 
-std::vector<std::string> Words(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t end = text.find(' ', i);
-    if (end == std::string_view::npos) end = text.size();
-    if (end > i) out.emplace_back(text.substr(i, end - i));
-    i = end + 1;
+// The length of the white space at `i` (a space, tab, line break or the
+// ideographic space U+3000), or 0.
+std::size_t SpaceAt(std::string_view s, std::size_t i) {
+  char c = s[i];
+  if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return 1;
+  return s.compare(i, 3, "\xE3\x80\x80") == 0 ? 3 : 0;
+}
+
+std::string_view Trim(std::string_view s) {
+  std::size_t from = 0;
+  while (from < s.size() && SpaceAt(s, from) > 0) from += SpaceAt(s, from);
+  std::size_t to = s.size();
+  while (to > from) {
+    if (SpaceAt(s, to - 1) == 1) {
+      --to;
+    } else if (to - from >= 3 && SpaceAt(s, to - 3) == 3) {
+      to -= 3;
+    } else {
+      break;
+    }
   }
+  return s.substr(from, to - from);
+}
+
+// The words of `s` as [start, length) byte ranges, split at any white space.
+std::vector<std::pair<std::size_t, std::size_t>> WordRanges(std::string_view s) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  std::size_t start = std::string_view::npos;
+  for (std::size_t i = 0; i < s.size();) {
+    if (std::size_t space = SpaceAt(s, i); space > 0) {
+      if (start != std::string_view::npos) out.emplace_back(start, i - start);
+      start = std::string_view::npos;
+      i += space;
+    } else {
+      if (start == std::string_view::npos) start = i;
+      ++i;
+    }
+  }
+  if (start != std::string_view::npos) out.emplace_back(start, s.size() - start);
   return out;
 }
 
-// Splits "跟进张三 ..." and "跟进:张三 ..." into the command word and the rest.
-std::pair<std::string, std::string> SplitCommand(const std::string& text) {
-  std::size_t space = text.find(' ');
-  std::string first = text.substr(0, space);
-  std::string rest = space == std::string::npos ? "" : text.substr(space + 1);
-  if (FindSpec(first)) return {first, rest};
+// The bytes of the first `n` code points of `s` (an invalid byte counts as
+// one, as in CodePoints).
+std::size_t BytesOf(std::string_view s, std::size_t n) {
+  std::size_t i = 0;
+  for (; n > 0 && i < s.size(); --n) {
+    auto decoded = static_cast<unsigned char>(s[i]) < 0x80 ? std::nullopt : DecodeOne(s.substr(i));
+    i += decoded ? decoded->second : 1;
+  }
+  return i;
+}
+
+// The command word at the start of the first word, normalised ("跟进",
+// "跟进张三", "跟进:张三"; "客户：张三" becomes "客户:张三"), and how many of
+// its code points the command takes (with the colon); the rest is the first
+// argument.
+std::pair<std::string, std::size_t> CommandWord(const std::string& first) {
+  auto count = [](std::string_view s) { return CodePoints(s).size(); };
+  if (FindSpec(first)) return {first, count(first)};
   for (const auto& spec : Specs()) {
     std::string_view name = spec.name;
     if (first.size() > name.size() && first.compare(0, name.size(), name) == 0) {
-      std::string tail = first.substr(name.size());
-      if (tail.front() == ':') tail.erase(0, 1);
-      return {std::string(name), tail + (rest.empty() ? "" : " " + rest)};
+      return {std::string(name), count(name) + (first[name.size()] == ':' ? 1 : 0)};
     }
   }
   if (auto colon = first.find(':');
       colon != std::string::npos && FindSpec(first.substr(0, colon))) {
-    return {first.substr(0, colon), first.substr(colon + 1) + (rest.empty() ? "" : " " + rest)};
+    return {first.substr(0, colon), count(first.substr(0, colon)) + 1};
   }
-  return {first, rest};
+  return {first, count(first)};
+}
+
+// A command's arguments as the rep typed them: each word, and for free text
+// everything from a word to the end, with its own punctuation, spacing and
+// line breaks. Numbers and keywords are read from the normalised word.
+class Args {
+ public:
+  explicit Args(std::string_view body) : body_(body) {}
+  void Add(std::size_t start, std::size_t length) {
+    starts_.push_back(start);
+    words_.emplace_back(body_.substr(start, length));
+  }
+  std::size_t size() const { return words_.size(); }
+  const std::string& operator[](std::size_t i) const { return words_[i]; }
+  std::string Norm(std::size_t i) const { return NormalizeText(words_[i]); }
+  std::string Rest(std::size_t i) const { return std::string(body_.substr(starts_[i])); }
+
+ private:
+  std::string_view body_;
+  std::vector<std::size_t> starts_;
+  std::vector<std::string> words_;
+};
+
+// A customer as typed, except that "＃12" is the id #12.
+std::string Ref(const std::string& typed) {
+  std::string normal = NormalizeText(typed);
+  return !normal.empty() && normal[0] == '#' ? normal : typed;
 }
 
 // "5", "5%", "5.5" → basis points in (0, 10000).
@@ -209,30 +276,24 @@ cmd::Malformed Bad(const Spec& spec, std::string problem) {
   return {spec.name, std::move(problem)};
 }
 
-std::string Join(const std::vector<std::string>& words, std::size_t from) {
-  std::string out;
-  for (std::size_t i = from; i < words.size(); ++i) out += (out.empty() ? "" : " ") + words[i];
-  return out;
-}
-
-Command ParseQuote(const Spec& spec, const std::vector<std::string>& w) {
+Command ParseQuote(const Spec& spec, const Args& w) {
   if (w.size() < 2) return Bad(spec, "请写明客户和金额");
-  auto amount = domain::ParseAmount(w[1]);
+  auto amount = domain::ParseAmount(w.Norm(1));
   if (!amount || *amount == 0)
     return Bad(spec, "金额“" + w[1] + "”看不懂，可以写 12000、1.2万 或 12,000");
-  cmd::Quote q{w[0], *amount, 0};
+  cmd::Quote q{Ref(w[0]), *amount, 0};
   if (w.size() == 2) return q;
-  std::string key = Lower(w[2]);
+  std::string key = Lower(w.Norm(2));
   if ((key != "折扣" && key != "discount") || w.size() != 4) {
     return Bad(spec, "金额后面只能跟“折扣 <百分比>”");
   }
-  auto bp = ParsePercent(w[3]);
+  auto bp = ParsePercent(w.Norm(3));
   if (!bp) return Bad(spec, "折扣“" + w[3] + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
   q.discount_bp = *bp;
   return q;
 }
 
-Command ParseArgs(const Spec& spec, const std::vector<std::string>& w) {
+Command ParseArgs(const Spec& spec, const Args& w) {
   auto need = [&](std::size_t n, const char* problem) -> std::optional<Command> {
     if (w.size() < n) return Bad(spec, problem);
     return std::nullopt;
@@ -250,33 +311,33 @@ Command ParseArgs(const Spec& spec, const std::vector<std::string>& w) {
       return cmd::Team{};
     case Kind::kCustomer:
       if (auto bad = need(1, "请写明客户的名称、备注或编号")) return *bad;
-      return cmd::ShowCustomer{Join(w, 0)};
+      return cmd::ShowCustomer{Ref(w.Rest(0))};
     case Kind::kFollow:
       if (auto bad = need(2, "请写明客户和跟进内容")) return *bad;
-      return cmd::Follow{w[0], Join(w, 1)};
+      return cmd::Follow{Ref(w[0]), w.Rest(1)};
     case Kind::kStage:
       if (auto bad = need(2, "请写明客户和阶段")) return *bad;
-      return cmd::MoveStage{w[0], Join(w, 1)};
+      return cmd::MoveStage{Ref(w[0]), w.Rest(1)};
     case Kind::kQuote:
       return ParseQuote(spec, w);
     case Kind::kPaid: {
       if (auto bad = need(2, "请写明客户和金额")) return *bad;
-      auto amount = domain::ParseAmount(w[1]);
+      auto amount = domain::ParseAmount(w.Norm(1));
       if (!amount || *amount == 0 || w.size() > 2) {
-        return Bad(spec, "金额“" + Join(w, 1) + "”看不懂，可以写 12000、1.2万 或 12,000");
+        return Bad(spec, "金额“" + w.Rest(1) + "”看不懂，可以写 12000、1.2万 或 12,000");
       }
-      return cmd::Paid{w[0], *amount};
+      return cmd::Paid{Ref(w[0]), *amount};
     }
     case Kind::kLost:
       if (auto bad = need(2, "请写明客户和输单原因")) return *bad;
-      return cmd::Lost{w[0], Join(w, 1)};
+      return cmd::Lost{Ref(w[0]), w.Rest(1)};
     case Kind::kTier: {
       if (auto bad = need(2, "请写明客户和等级 A、B 或 C")) return *bad;
-      std::string tier = Lower(w[1]);
+      std::string tier = Lower(w.Norm(1));
       if (w.size() != 2 || tier.size() != 1 || tier[0] < 'a' || tier[0] > 'c') {
         return Bad(spec, "等级只能是 A、B 或 C");
       }
-      return cmd::SetTier{w[0], static_cast<char>(std::toupper(tier[0]))};
+      return cmd::SetTier{Ref(w[0]), static_cast<char>(std::toupper(tier[0]))};
     }
   }
   return cmd::Unknown{};
@@ -329,10 +390,18 @@ Command ParseCommand(std::string_view raw) {
     int n = std::stoi(text);
     if (n > 0) return cmd::Choose{n};
   }
-  auto [word, rest] = SplitCommand(text);
+  // The command word from the normalised first word; the arguments as typed.
+  std::string_view body = Trim(raw);
+  auto ranges = WordRanges(body);
+  auto [first_at, first_length] = ranges.front();
+  auto [word, used] = CommandWord(NormalizeText(body.substr(first_at, first_length)));
   const Spec* spec = FindSpec(word);
-  if (!spec) return cmd::Unknown{text, Closest(word)};
-  return ParseArgs(*spec, Words(rest));
+  if (!spec) return cmd::Unknown{std::string(body), Closest(word)};
+  Args args(body);
+  std::size_t glued = BytesOf(body.substr(first_at, first_length), used);
+  if (glued < first_length) args.Add(first_at + glued, first_length - glued);
+  for (std::size_t i = 1; i < ranges.size(); ++i) args.Add(ranges[i].first, ranges[i].second);
+  return ParseArgs(*spec, args);
 }
 
 }  // namespace scrm::bot

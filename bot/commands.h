@@ -1,6 +1,9 @@
 // The rep's chat commands: Chinese with English aliases, full-width and
-// half-width punctuation and spaces alike. Parse() is pure; it only reads
-// the text. A customer is referred to by name, remark or short id ("#12").
+// half-width punctuation and spaces alike in command words, amounts and
+// keywords. Names and free text (a follow-up, a reason) are kept as typed,
+// line breaks and full-width punctuation included. Parse() is pure; it only
+// reads the text. A customer is referred to by name, remark or short id
+// ("#12", or "＃１２").
 #pragma once
 
 #include <optional>

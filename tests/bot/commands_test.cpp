@@ -48,7 +48,16 @@ TEST_CASE("customer, follow, stage", "[commands]") {
   CHECK(As<cmd::ShowCustomer>("客户张三").customer == "张三");
   auto f = As<cmd::Follow>("跟进 张三 今天电话沟通，客户对方案B感兴趣");
   CHECK(f.customer == "张三");
-  CHECK(f.content == "今天电话沟通,客户对方案B感兴趣");
+  CHECK(f.content == "今天电话沟通，客户对方案B感兴趣");  // as typed: full-width stays
+  // Free text keeps its line breaks and spacing; names keep their brackets.
+  auto multi = As<cmd::Follow>("跟进 王总 电话沟通\n下周二  上门（带样品）");
+  CHECK(multi.customer == "王总");
+  CHECK(multi.content == "电话沟通\n下周二  上门（带样品）");
+  CHECK(As<cmd::ShowCustomer>("客户 钱总（展会）").customer == "钱总（展会）");
+  CHECK(As<cmd::ShowCustomer>("客户：钱总（展会）").customer == "钱总（展会）");
+  CHECK(As<cmd::ShowCustomer>("ｃｕｓｔｏｍｅｒ　钱总（展会）　").customer == "钱总（展会）");
+  CHECK(As<cmd::ShowCustomer>("客户 ＃１２").customer == "#12");
+  CHECK(As<cmd::Lost>("输单 ＃１２ 预算砍掉，明年再谈").reason == "预算砍掉，明年再谈");
   auto f2 = As<cmd::Follow>("follow　王总　visited the site");
   CHECK(f2.customer == "王总");
   CHECK(f2.content == "visited the site");

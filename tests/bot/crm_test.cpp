@@ -117,7 +117,12 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
 
   AddCustomer(f, "zhangsan", "李雷", "", "老李");
   CHECK(Has(f.Reply("zhangsan", "客户 老李"), "【李雷】"));  // by remark
-  CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));    // by part of the name
+  // A name with the full-width brackets an IME types is found as typed.
+  auto fair = AddCustomer(f, "zhangsan", "钱总（展会）");
+  CHECK(Has(f.Reply("zhangsan", "客户 钱总（展会）"), "【钱总（展会）】"));
+  CHECK(Has(f.Reply("zhangsan", "跟进 钱总（展会） 寄样品，对方说“收到”"), "已记录"));
+  CHECK(storage::LastFollowUp(f.conn(), fair)->content == "寄样品，对方说“收到”");
+  CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));  // by part of the name
 }
 
 TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]") {

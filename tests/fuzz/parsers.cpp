@@ -329,7 +329,18 @@ Failure Query(std::string_view data) {
 }
 
 Failure Command(std::string_view data) {
-  (void)bot::ParseCommand(data);
+  bot::Command command = bot::ParseCommand(data);
+  // Free text is kept as typed: it is a piece of the message.
+  if (const auto* follow = std::get_if<bot::cmd::Follow>(&command)) {
+    if (follow->content.empty() || data.find(follow->content) == std::string_view::npos) {
+      return "follow-up content is not a piece of the message";
+    }
+  }
+  if (const auto* lost = std::get_if<bot::cmd::Lost>(&command)) {
+    if (lost->reason.empty() || data.find(lost->reason) == std::string_view::npos) {
+      return "lost reason is not a piece of the message";
+    }
+  }
   std::string once = bot::NormalizeText(data);
   if (bot::NormalizeText(once) != once) return "NormalizeText is not idempotent";
   return {};
