@@ -267,9 +267,21 @@ std::optional<int> ParsePercent(std::string text) {
     }
   }
   if (digits_after == 1) fraction *= 10;
-  int bp = whole * 100 + fraction;
-  if (bp <= 0 || bp >= 10000) return std::nullopt;
-  return bp;
+  return whole * 100 + fraction;  // 0 is "no discount"
+}
+
+// "95折" (95 % of the price), "9折" (90 %), "8.5折" (85 %) → the discount in
+// basis points: 500, 1000, 1500.
+std::optional<int> ParseZhe(std::string text) {
+  static const std::string kZhe = "折";
+  if (text.size() <= kZhe.size() || text.compare(text.size() - kZhe.size(), kZhe.size(), kZhe)) {
+    return std::nullopt;
+  }
+  auto x = ParsePercent(text.substr(0, text.size() - kZhe.size()));
+  if (!x || *x == 0) return std::nullopt;
+  if (*x < 1000) return 10000 - *x * 10;              // one digit: tenths
+  if (*x > 1000 && *x % 100 == 0) return 10000 - *x;  // two digits: percent
+  return std::nullopt;
 }
 
 cmd::Malformed Bad(const Spec& spec, std::string problem) {
@@ -284,11 +296,23 @@ Command ParseQuote(const Spec& spec, const Args& w) {
   cmd::Quote q{Ref(w[0]), *amount, 0};
   if (w.size() == 2) return q;
   std::string key = Lower(w.Norm(2));
-  if ((key != "折扣" && key != "discount") || w.size() != 4) {
-    return Bad(spec, "金额后面只能跟“折扣 <百分比>”");
+  std::string typed;  // the discount as written, for the error
+  std::optional<int> bp;
+  auto glued = [&](const std::string& word) {
+    return key.size() > word.size() && key.compare(0, word.size(), word) == 0;
+  };
+  if (w.size() == 4 && (key == "折扣" || key == "discount")) {
+    typed = w[3];
+    bp = ParsePercent(w.Norm(3));
+  } else if (w.size() == 3 && (glued("折扣") || glued("discount"))) {  // 折扣5%
+    typed = key.substr(glued("折扣") ? std::string("折扣").size() : std::string("discount").size());
+    bp = ParsePercent(typed);
+  } else if (w.size() == 3 && (bp = ParseZhe(key))) {  // 95折
+    typed = w[2];
+  } else {
+    return Bad(spec, "金额后面只能跟“折扣 <百分比>”或“<N>折”");
   }
-  auto bp = ParsePercent(w.Norm(3));
-  if (!bp) return Bad(spec, "折扣“" + w[3] + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
+  if (!bp) return Bad(spec, "折扣“" + typed + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
   q.discount_bp = *bp;
   return q;
 }

@@ -75,6 +75,10 @@ struct CrmConfig {
   std::vector<domain::Stage>
       stages;  // empty: 线索 → 需求调研 → 方案报价 → 合同谈判 → 回款跟进 → 成交
   std::string lost_stage = "输单";
+  // Where a 报价 and a 回款 move an open deal that is not past it yet ("":
+  // they do not move it).
+  std::string quote_stage = "方案报价";
+  std::string payment_stage = "回款跟进";
   domain::TieringRules tiering;
   domain::CadenceRules cadence;
   std::map<std::string, char> tag_tiers;  // a WeCom tag name that sets a tier: "A类客户" = "A"

@@ -40,18 +40,25 @@ void ReadFunnel(const toml::table* t, Config& c, std::vector<ConfigError>& error
   SectionReader r(t, "funnel", errors);
   ReadStages(r.Raw("stages"), c, r);
   r.String("lost", c.crm.lost_stage);
+  r.String("quote_stage", c.crm.quote_stage);
+  r.String("payment_stage", c.crm.payment_stage);
   r.Integer("choice_minutes", c.crm.choice_minutes, 1, 1440);
   r.RejectUnknown();
   if (c.crm.lost_stage.empty()) return r.Error("lost", "must not be empty");
-  if (c.crm.stages.empty()) {
-    // The standard stages with this lost outcome (FunnelOf).
-    if (!domain::Funnel::Create(domain::Funnel::Default().stages(), c.crm.lost_stage)) {
-      r.Error("lost", "must differ from every stage name");
+  // The standard stages when none are configured (FunnelOf).
+  auto stages = c.crm.stages.empty() ? domain::Funnel::Default().stages() : c.crm.stages;
+  auto funnel = domain::Funnel::Create(stages, c.crm.lost_stage);
+  if (!funnel) {
+    return c.crm.stages.empty() ? r.Error("lost", "must differ from every stage name")
+                                : r.Error("stages",
+                                          "needs at least two stages with distinct, non-empty "
+                                          "names, none named like `lost`");
+  }
+  for (auto [key, stage] : {std::pair{"quote_stage", &c.crm.quote_stage},
+                            std::pair{"payment_stage", &c.crm.payment_stage}}) {
+    if (!stage->empty() && !funnel->IndexOf(*stage)) {
+      r.Error(key, "\"" + *stage + "\" is not one of the stages; name one, or \"\" for none");
     }
-  } else if (!domain::Funnel::Create(c.crm.stages, c.crm.lost_stage)) {
-    r.Error("stages",
-            "needs at least two stages with distinct, non-empty names, none named "
-            "like `lost`");
   }
 }
 

@@ -35,10 +35,6 @@ Messages TextTo(const std::string& user, std::int64_t agent_id, const std::strin
 // The funnel of the configuration (the default one when none is set).
 domain::Funnel FunnelOf(const Config& config);
 
-// The stages a quote and a payment move a deal to (when it is earlier).
-inline constexpr const char* kQuoteStage = "方案报价";
-inline constexpr const char* kPaymentStage = "回款跟进";
-
 // Moves `deal` to `stage` when it is at an earlier stage of the funnel,
 // recording the change by `by`; a new deal (id 0) is stored first.
 void AdvanceDeal(storage::Connection& c, domain::Deal& deal, const std::string& stage,

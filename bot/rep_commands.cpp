@@ -212,7 +212,8 @@ void Run::Stage(const cmd::MoveStage& cmd) {
                        {"id", std::to_string(customer->id)},
                        {"from", from},
                        {"to", cmd.stage},
-                       {"won", cmd.stage == ctx_.funnel.won() ? "1" : ""}},
+                       {"won", cmd.stage == ctx_.funnel.won() ? "1" : ""},
+                       {"revisit_days", std::to_string(ctx_.config.crm.cadence.post_win_days)}},
                       {}});
 }
 
@@ -243,7 +244,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   deal.list_amount = cmd.amount;
   deal.discount_bp = cmd.discount_bp;
   deal.amount = domain::ApplyDiscount(cmd.amount, cmd.discount_bp);
-  AdvanceDeal(c_, deal, kQuoteStage, rep_, ctx_);  // a quote has been sent
+  AdvanceDeal(c_, deal, ctx_.config.crm.quote_stage, rep_, ctx_);  // a quote has been sent
   Store(deal);
   storage::InsertQuote(c_, deal, rep_, ctx_.now);
   Refresh(*customer);
@@ -260,8 +261,17 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
 void Run::Payment(const cmd::Paid& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
-  Deal deal = OpenOrNewDeal(*customer);
-  Store(deal);
+  auto open = storage::OpenDeal(c_, customer->id);
+  if (!open || open->amount <= 0) {
+    // A payment against nothing quoted would make a deal that can never be
+    // paid off: nothing changes.
+    return Say("command_error",
+               {{{"command", "回款"},
+                 {"problem", customer->name + " 没有已报价的进行中商机，回款未记录"},
+                 {"usage", "先发「报价 <客户> <金额>」，再记录回款"}},
+                {}});
+  }
+  Deal deal = *open;
   deal.paid += cmd.amount;
   customer->paid_total += cmd.amount;
   storage::InsertPayment(c_, deal.id, customer->id, rep_, cmd.amount, ctx_.now);
@@ -269,7 +279,7 @@ void Run::Payment(const cmd::Paid& cmd) {
   if (won) {
     MoveDeal(deal, *customer, ctx_.funnel.won());
   } else {
-    AdvanceDeal(c_, deal, kPaymentStage, rep_, ctx_);
+    AdvanceDeal(c_, deal, ctx_.config.crm.payment_stage, rep_, ctx_);
   }
   Store(deal);
   Refresh(*customer);

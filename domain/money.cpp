@@ -42,11 +42,15 @@ std::optional<Fen> ParseAmount(std::string_view text) {
   std::string_view s = text;
   while (!s.empty() && (s.front() == ' ')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ')) s.remove_suffix(1);
+  // The end of a sentence typed after the amount ("2万。").
+  ConsumeSuffix(s, "\xE3\x80\x82") || ConsumeSuffix(s, "!") || ConsumeSuffix(s, ".");  // 。
   ConsumePrefix(s, "\xC2\xA5") || ConsumePrefix(s, "\xEF\xBF\xA5") || ConsumePrefix(s, "RMB");
-  ConsumeSuffix(s, "\xE5\x85\x83");  // 元
-  int scale_digits = 0;              // extra powers of ten from a unit
+  ConsumeSuffix(s, "\xE5\x85\x83") || ConsumeSuffix(s, "\xE5\x9D\x97");  // 元, 块
+  int scale_digits = 0;  // extra powers of ten from a unit
   if (ConsumeSuffix(s, "\xE4\xB8\x87") || ConsumeSuffix(s, "w") || ConsumeSuffix(s, "W")) {
     scale_digits = 4;  // 万
+  } else if (ConsumeSuffix(s, "\xE5\x8D\x83") || ConsumeSuffix(s, "k") || ConsumeSuffix(s, "K")) {
+    scale_digits = 3;  // 千
   }
   auto plain = StripSeparators(s);
   if (!plain || plain->empty()) return std::nullopt;

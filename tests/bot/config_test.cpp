@@ -120,6 +120,8 @@ TEST_CASE("funnel, tiering, cadence, reminders and teams", "[config]") {
 [funnel]
 stages = [{ name = "线索", sla_days = 3 }, { name = "报价", sla_days = 10 }, { name = "签约" }]
 lost = "丢单"
+quote_stage = "报价"
+payment_stage = ""
 [tiering]
 a_value_yuan = 500000
 b_value_yuan = 50000
@@ -142,6 +144,8 @@ members = ["zhangsan", "wangwu"]
   REQUIRE(c.crm.stages.size() == 3);
   CHECK(c.crm.stages[1].sla_days == 10);
   CHECK(c.crm.lost_stage == "丢单");
+  CHECK(c.crm.quote_stage == "报价");
+  CHECK(c.crm.payment_stage.empty());
   CHECK(c.crm.tiering.a_value == 50'000'000);
   CHECK(c.crm.tag_tiers.at("重点客户") == 'A');
   CHECK(c.crm.cadence.a_days == 3);
@@ -163,6 +167,12 @@ members = ["zhangsan", "wangwu"]
   CHECK(FunnelOf(*lost_only.config).won() == "成交");
   CHECK(ErrorKeys(kCredentials + "[funnel]\nlost = \"成交\"\n") == V{"funnel.lost"});
   CHECK(ErrorKeys(kCredentials + "[funnel]\nlost = \"\"\n") == V{"funnel.lost"});
+  // The stages a 报价 and a 回款 move a deal to must be stages of the funnel.
+  CHECK(ErrorKeys(kCredentials + "[funnel]\nquote_stage = \"报价\"\n") == V{"funnel.quote_stage"});
+  CHECK(
+      ErrorKeys(kCredentials +
+                "[funnel]\nstages = [{ name = \"a\" }, { name = \"b\" }]\nquote_stage = \"a\"\n") ==
+      V{"funnel.payment_stage"});
   CHECK(ErrorKeys(kCredentials + "[tiering]\ntag_tiers = { \"x\" = \"D\" }\n") ==
         V{"tiering.tag_tiers"});
   CHECK(ErrorKeys(kCredentials + "[tiering]\nb_value_yuan = 9999999\n") ==

@@ -134,6 +134,9 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
   CHECK_FALSE(storage::OpenDeal(f.conn(), id));
   CHECK(Has(f.Reply("zhangsan", "跟近 王总 你好"), "你是不是想用「跟进」"));
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 签约"), "没有这个阶段"));
+  std::string unpaid = f.Reply("zhangsan", "回款 王总 5000");  // nothing quoted yet
+  CHECK(Has(unpaid, "没有已报价的进行中商机，回款未记录"));
+  CHECK(storage::CustomerById(f.conn(), id)->paid_total == 0);
   std::string lost = f.Reply("zhangsan", "输单 王总 太贵");
   CHECK(Has(lost, "没有进行中的商机"));
   CHECK_FALSE(Has(lost, "可用阶段"));  // no empty list of stages
@@ -144,6 +147,15 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
   CHECK(Has(f.Reply("zhangsan", "分级 王总 a"), "A 类客户"));
   CHECK(storage::CustomerById(f.conn(), id)->tier_manual);
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now + kDay);  // first contact
+}
+
+TEST_CASE("a deal moved to 成交 says when to revisit, from the cadence", "[crm]") {
+  test::CrmFixture f;
+  AddCustomer(f, "zhangsan", "王总");
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "恭喜成交！7 天内记得回访"));
+  f.config.crm.cadence.post_win_days = 3;
+  AddCustomer(f, "zhangsan", "李总");
+  CHECK(Has(f.Reply("zhangsan", "阶段 李总 成交"), "恭喜成交！3 天内记得回访"));
 }
 
 TEST_CASE("todo and funnel", "[crm]") {

@@ -17,11 +17,19 @@ TEST_CASE("amounts parse as reps type them", "[money]") {
   CHECK(ParseAmount("1200元") == 120000);
   CHECK(ParseAmount(" 8 ") == 800);
   CHECK(ParseAmount("1.23456万") == 1234560);
+  CHECK(ParseAmount("3千") == 300000);
+  CHECK(ParseAmount("5k") == 500000);
+  CHECK(ParseAmount("2.5K") == 250000);
+  CHECK(ParseAmount("1.2345千") == 123450);
+  CHECK(ParseAmount("3000块") == 300000);
+  CHECK(ParseAmount("2万。") == 2000000);  // the end of the rep's sentence
+  CHECK(ParseAmount("12000.") == 1200000);
 }
 
 TEST_CASE("malformed amounts are refused", "[money]") {
-  for (const char* bad : {"", "abc", "-5", "1.234", "1,2", "12,00", ",100", "1..2", "万",
-                          "99999999999999999999", "1.2.3万"}) {
+  for (const char* bad :
+       {"", "abc", "-5", "1.234", "1,2", "12,00", ",100", "1..2", "万", "99999999999999999999",
+        "1.2.3万", "千", "k", "1.234567千", "。", "1.234。", "3千万", "5kk"}) {
     INFO(bad);
     CHECK_FALSE(ParseAmount(bad).has_value());
   }
