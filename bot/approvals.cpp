@@ -71,20 +71,25 @@ Messages CardRequest(storage::Connection& c, const storage::Quote& q, const CrmC
 Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
                 const CrmContext& ctx) {
   if (!storage::DecideQuote(c, q.id, approved ? "approved" : "rejected", ctx.now)) return {};
+  bool applied = false;
   if (approved) {
     auto deal = storage::OpenDeal(c, q.customer_id);
     auto customer = storage::CustomerById(c, q.customer_id);
-    if (deal && customer && deal->id == q.deal_id) {
+    // Not when the deal has ended, or was quoted again while this waited:
+    // the approval must not bring back an older price.
+    if (deal && customer && deal->id == q.deal_id && !storage::NewerQuote(c, q.deal_id, q.id)) {
       deal->list_amount = q.list_amount;
       deal->discount_bp = q.discount_bp;
       deal->amount = q.amount;
       AdvanceDeal(c, *deal, ctx.config.crm.quote_stage, q.manager, ctx);
       storage::UpdateDeal(c, *deal);
       RefreshCustomer(c, *customer, ctx);
+      applied = true;
     }
   }
   View view = QuoteView(c, q, ctx);
   view.vars["approved"] = approved ? "1" : "";
+  view.vars["applied"] = applied ? "1" : "";
   return TextTo(q.rep, ctx.config.wecom.agent_id, ctx.templates.RenderView("quote_decided", view));
 }
 

@@ -115,10 +115,9 @@ constexpr const char* kQuoteSelect =
 std::vector<Quote> Quotes(SQLite::Statement& q) {
   std::vector<Quote> out;
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
-                   q.getColumn(2).getInt64(), q.getColumn(3).getString(),
-                   q.getColumn(4).getInt64(), q.getColumn(5).getInt(), q.getColumn(6).getInt64(),
-                   q.getColumn(7).getInt64(), q.getColumn(8).getString(),
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
+                   q.getColumn(3).getString(), q.getColumn(4).getInt64(), q.getColumn(5).getInt(),
+                   q.getColumn(6).getInt64(), q.getColumn(7).getInt64(), q.getColumn(8).getString(),
                    q.getColumn(9).getString(), q.getColumn(10).getString()});
   }
   return out;
@@ -142,6 +141,15 @@ std::optional<Quote> QuoteBySpNo(Connection& c, const std::string& sp_no) {
   auto rows = Quotes(*q);
   if (rows.empty()) return std::nullopt;
   return rows[0];
+}
+
+bool NewerQuote(Connection& c, std::int64_t deal_id, std::int64_t quote_id) {
+  Use q(c,
+        "SELECT 1 FROM quotes WHERE deal_id = :d AND id > :id AND status != 'rejected' "
+        "LIMIT 1");
+  q->bind(":d", static_cast<int64_t>(deal_id));
+  q->bind(":id", static_cast<int64_t>(quote_id));
+  return q->executeStep();
 }
 
 void SetQuoteSpNo(Connection& c, std::int64_t id, const std::string& sp_no) {

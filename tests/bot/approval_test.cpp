@@ -105,6 +105,29 @@ TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") 
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 5'400'000);
 }
 
+TEST_CASE("an approval that arrives after a newer quote or the deal's end changes nothing",
+          "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());  // pending
+  auto old_quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  CHECK(Has(f.Reply("zhangsan", "报价 王总 5万"), "已记录"));  // a newer price, within authority
+  auto decided = bot::HandleCardClick(
+      f.conn(), Click("boss", "approve:" + std::to_string(old_quote.id)), f.Context());
+  REQUIRE_FALSE(decided.empty());
+  CHECK(Has(test::ContentOf(decided[0].body), "未按此报价更改"));
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 5'000'000);  // the newer quote stands
+
+  bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 8万 折扣 10", f.Context());  // pending
+  auto pending = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  f.Reply("zhangsan", "输单 王总 预算砍掉");
+  decided = bot::HandleCardClick(f.conn(), Click("boss", "approve:" + std::to_string(pending.id)),
+                                 f.Context());
+  REQUIRE_FALSE(decided.empty());
+  CHECK(Has(test::ContentOf(decided[0].body), "未按此报价更改"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));  // still lost
+}
+
 TEST_CASE("with an approval template the quote goes through OA", "[approval]") {
   test::CrmFixture f;
   auto id = Setup(f);
