@@ -1,5 +1,7 @@
 #include "bot/crm_context.h"
 
+#include <algorithm>
+
 #include "bot/dispatch.h"
 #include "storage/crm.h"
 #include "wecom/messages.h"
@@ -38,8 +40,11 @@ void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const C
   customer.lifecycle = domain::ClassifyLifecycle(customer, ctx.now, ctx.config.crm.tiering);
   std::int64_t next = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
   // A new due time already in the past is due now, so that the next
-  // reminder scan (which looks at what became due since the last one) sees it.
-  if (next != customer.next_follow_up_at && next > 0 && next < ctx.now) next = ctx.now;
+  // reminder scan (which looks at what became due since the last one) sees
+  // it: after that last scan, even one in this same second.
+  if (next != customer.next_follow_up_at && next > 0 && next < ctx.now) {
+    next = std::max(ctx.now, storage::LastReminderScan(c) + 1);
+  }
   customer.next_follow_up_at = next;
   storage::UpdateCustomer(c, customer);
 }

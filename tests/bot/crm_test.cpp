@@ -243,6 +243,20 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   CHECK(Has(f.Reply("zhangsan", "客户 wmC"), "没有找到"));
 }
 
+TEST_CASE("a follow-up that falls due in the second of a reminder scan is in the next one",
+          "[crm][reminders]") {
+  test::CrmFixture f;
+  AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "跟进 王总 电话沟通");  // C tier: next in 30 days
+  f.now += 10 * kDay;
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());  // a scan, nothing due
+  f.Reply("zhangsan", "分级 王总 A");  // same second: the A cadence makes it overdue
+  f.now += 60;
+  auto out = bot::ReminderMessages(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(Has(test::ContentOf(out[0].body), "王总"));
+}
+
 TEST_CASE("reminders: batched per rep, in working hours, each once", "[crm][reminders]") {
   test::CrmFixture f;
   f.config.schedule.timezone = "Asia/Shanghai";
