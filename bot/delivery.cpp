@@ -235,6 +235,22 @@ void Delivery::Start() {
   });
 }
 
+int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
+               const std::function<int()>& apply) {
+  storage::MarkOutboxSent(c, id, now);
+  c.db.exec("SAVEPOINT reply");
+  try {
+    int result = apply();
+    c.db.exec("RELEASE reply");
+    return result;
+  } catch (const std::exception& e) {
+    c.db.exec("ROLLBACK TO reply");
+    c.db.exec("RELEASE reply");
+    spdlog::error("outbox {} is sent, but applying WeCom's answer failed: {}", id, e.what());
+    return -1;
+  }
+}
+
 void Delivery::Wake() {
   // One wake-up per pass is enough however many callbacks arrive meanwhile:
   // the pass that follows it sees them all.
@@ -617,10 +633,13 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
     // What the reply leads to commits with the row's "sent" mark.
     return [this, id, now, on_reply = row.message.on_reply,
             body = reply.body](storage::Connection& c) {
-      storage::MarkOutboxSent(c, id, now);
-      if (on_reply.empty()) return 0;
-      return Handle(c, now,
-                    [&](const CrmContext& ctx) { return ApplyReply(c, on_reply, body, ctx); });
+      if (on_reply.empty()) return RecordSent(c, id, now, [] { return 0; });
+      int queued = RecordSent(c, id, now, [&] {
+        return Handle(c, now,
+                      [&](const CrmContext& ctx) { return ApplyReply(c, on_reply, body, ctx); });
+      });
+      if (queued < 0) metrics.DispatchFailed();
+      return std::max(queued, 0);
     };
   }
   std::string why = Describe(reply);

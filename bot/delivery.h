@@ -8,6 +8,8 @@
 // limit. A row acknowledged by WeCom is marked sent and never sent again.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -16,6 +18,7 @@
 #include "domain/clock.h"
 
 namespace scrm::storage {
+class Connection;
 class Writer;
 struct InboxRow;
 }  // namespace scrm::storage
@@ -24,6 +27,13 @@ namespace scrm::bot {
 
 class Metrics;
 class Templates;
+
+// Inside a writer job: marks outbox row `id` sent at `now`, then runs
+// `apply` (what WeCom's answer leads to) in a savepoint of its own. When
+// `apply` throws, its changes are undone and the row stays sent: WeCom has
+// the message. Returns what `apply` returned, or -1 when it threw.
+int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
+               const std::function<int()>& apply);
 
 class Delivery {
  public:

@@ -1,17 +1,21 @@
 // Callbacks in, messages out: the inbox dispatcher, the outbox and the
 // sender, end to end through encrypted callbacks and the fake WeCom.
+#include "bot/delivery.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
 #include <thread>
 
 #include "bot/app.h"
+#include "storage/connection.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "storage/outbox.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/http_client.h"
+#include "tests/support/migrated_db.h"
 #include "tests/support/running_app.h"
 
 using namespace scrm;
@@ -74,6 +78,26 @@ std::vector<storage::OutboxRow> Outbox(const bot::Config& config, bool dead_only
 }
 
 }  // namespace
+
+TEST_CASE("a row WeCom acknowledged stays sent when applying its answer fails", "[delivery]") {
+  test::TempDir dir;
+  auto db = test::MigratedDb(dir.File("scrm.db"));
+  storage::Connection& c = db->connection();
+  auto first = storage::EnqueueOutbox(c, {"user:a", kSend, "{}", ""}, 1700000000);
+  auto second = storage::EnqueueOutbox(c, {"user:b", kSend, "{}", ""}, 1700000000);
+  SQLite::Transaction tx(c.db);
+  CHECK(bot::RecordSent(c, first, 1700000001, [&] {
+          storage::EnqueueOutbox(c, {"user:c", kSend, "{}", ""}, 1700000001);  // undone
+          throw std::runtime_error("the answer could not be applied");
+          return 1;
+        }) == -1);
+  CHECK(bot::RecordSent(c, second, 1700000001, [] { return 2; }) == 2);
+  tx.commit();
+  auto rows = storage::ListOutbox(*db, false, 10);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 2);  // the row queued by the failed answer is gone
+  for (const auto& row : *rows) CHECK(row.state == "sent");
+}
 
 TEST_CASE("帮助 gets the command overview through message/send", "[delivery]") {
   test::TempDir dir;
