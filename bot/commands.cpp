@@ -152,22 +152,6 @@ std::size_t SpaceAt(std::string_view s, std::size_t i) {
   return s.compare(i, 3, "\xE3\x80\x80") == 0 ? 3 : 0;
 }
 
-std::string_view Trim(std::string_view s) {
-  std::size_t from = 0;
-  while (from < s.size() && SpaceAt(s, from) > 0) from += SpaceAt(s, from);
-  std::size_t to = s.size();
-  while (to > from) {
-    if (SpaceAt(s, to - 1) == 1) {
-      --to;
-    } else if (to - from >= 3 && SpaceAt(s, to - 3) == 3) {
-      to -= 3;
-    } else {
-      break;
-    }
-  }
-  return s.substr(from, to - from);
-}
-
 // The words of `s` as [start, length) byte ranges, split at any white space.
 std::vector<std::pair<std::size_t, std::size_t>> WordRanges(std::string_view s) {
   std::vector<std::pair<std::size_t, std::size_t>> out;
@@ -244,10 +228,18 @@ std::string Ref(const std::string& typed) {
   return !normal.empty() && normal[0] == '#' ? normal : typed;
 }
 
-// "5", "5%", "5.5" → basis points in (0, 10000).
+// "5", "5%", "5.5", "0" → basis points in [0, 10000); a closing "。" is
+// the end of the rep's sentence.
 std::optional<int> ParsePercent(std::string text) {
+  static const std::string kStop = "。";
+  if (text.size() >= kStop.size() &&
+      text.compare(text.size() - kStop.size(), kStop.size(), kStop) == 0) {
+    text.resize(text.size() - kStop.size());
+  }
   if (!text.empty() && text.back() == '%') text.pop_back();
-  if (text.empty() || text.size() > 8) return std::nullopt;
+  if (text.empty() || text.size() > 8 || text.find_first_of("0123456789") == std::string::npos) {
+    return std::nullopt;
+  }
   int whole = 0;
   int fraction = 0;
   int digits_after = -1;
@@ -298,15 +290,18 @@ Command ParseQuote(const Spec& spec, const Args& w) {
   std::string key = Lower(w.Norm(2));
   std::string typed;  // the discount as written, for the error
   std::optional<int> bp;
-  auto glued = [&](const std::string& word) {
-    return key.size() > word.size() && key.compare(0, word.size(), word) == 0;
-  };
+  std::string glued;  // what follows 折扣 or discount in the same word
+  for (std::string_view word : {"折扣", "discount"}) {
+    if (key.size() > word.size() && key.compare(0, word.size(), word) == 0) {
+      glued = key.substr(word.size());
+    }
+  }
   if (w.size() == 4 && (key == "折扣" || key == "discount")) {
     typed = w[3];
     bp = ParsePercent(w.Norm(3));
-  } else if (w.size() == 3 && (glued("折扣") || glued("discount"))) {  // 折扣5%
-    typed = key.substr(glued("折扣") ? std::string("折扣").size() : std::string("discount").size());
-    bp = ParsePercent(typed);
+  } else if (w.size() == 3 && !glued.empty()) {  // 折扣5%
+    typed = glued;
+    bp = ParsePercent(glued);
   } else if (w.size() == 3 && (bp = ParseZhe(key))) {  // 95折
     typed = w[2];
   } else {
@@ -341,7 +336,7 @@ Command ParseArgs(const Spec& spec, const Args& w) {
       return cmd::Follow{Ref(w[0]), w.Rest(1)};
     case Kind::kStage:
       if (auto bad = need(2, "请写明客户和阶段")) return *bad;
-      return cmd::MoveStage{Ref(w[0]), w.Rest(1)};
+      return cmd::MoveStage{Ref(w[0]), NormalizeText(w.Rest(1))};  // a keyword
     case Kind::kQuote:
       return ParseQuote(spec, w);
     case Kind::kPaid: {
@@ -407,24 +402,26 @@ std::string Usage(std::string_view command) {
 }
 
 Command ParseCommand(std::string_view raw) {
-  std::string text = NormalizeText(raw);
-  if (text.empty()) return cmd::Unknown{"", "帮助"};
-  if (text.size() <= 2 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    int n = std::stoi(text);
+  auto ranges = WordRanges(raw);
+  if (ranges.empty()) return cmd::Unknown{"", "帮助"};
+  // From the first word to the end of the last one, as typed.
+  std::size_t from = ranges.front().first;
+  std::string_view body = raw.substr(from, ranges.back().first + ranges.back().second - from);
+  std::string first = NormalizeText(raw.substr(from, ranges.front().second));
+  if (ranges.size() == 1 && first.size() <= 2 &&
+      std::all_of(first.begin(), first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    int n = std::stoi(first);
     if (n > 0) return cmd::Choose{n};
   }
   // The command word from the normalised first word; the arguments as typed.
-  std::string_view body = Trim(raw);
-  auto ranges = WordRanges(body);
-  auto [first_at, first_length] = ranges.front();
-  auto [word, used] = CommandWord(NormalizeText(body.substr(first_at, first_length)));
+  auto [word, used] = CommandWord(first);
   const Spec* spec = FindSpec(word);
   if (!spec) return cmd::Unknown{std::string(body), Closest(word)};
   Args args(body);
-  std::size_t glued = BytesOf(body.substr(first_at, first_length), used);
-  if (glued < first_length) args.Add(first_at + glued, first_length - glued);
-  for (std::size_t i = 1; i < ranges.size(); ++i) args.Add(ranges[i].first, ranges[i].second);
+  std::size_t glued = BytesOf(body.substr(0, ranges.front().second), used);
+  if (glued < ranges.front().second) args.Add(glued, ranges.front().second - glued);
+  for (std::size_t i = 1; i < ranges.size(); ++i)
+    args.Add(ranges[i].first - from, ranges[i].second);
   return ParseArgs(*spec, args);
 }
 

@@ -2,6 +2,7 @@
 // [reminders] and [[teams]].
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "bot/config_reader.h"
 #include "domain/schedule.h"
@@ -40,6 +41,8 @@ void ReadFunnel(const toml::table* t, Config& c, std::vector<ConfigError>& error
   SectionReader r(t, "funnel", errors);
   ReadStages(r.Raw("stages"), c, r);
   r.String("lost", c.crm.lost_stage);
+  bool quote_set = r.Raw("quote_stage") != nullptr;
+  bool payment_set = r.Raw("payment_stage") != nullptr;
   r.String("quote_stage", c.crm.quote_stage);
   r.String("payment_stage", c.crm.payment_stage);
   r.Integer("choice_minutes", c.crm.choice_minutes, 1, 1440);
@@ -54,10 +57,18 @@ void ReadFunnel(const toml::table* t, Config& c, std::vector<ConfigError>& error
                                           "needs at least two stages with distinct, non-empty "
                                           "names, none named like `lost`");
   }
-  for (auto [key, stage] : {std::pair{"quote_stage", &c.crm.quote_stage},
-                            std::pair{"payment_stage", &c.crm.payment_stage}}) {
-    if (!stage->empty() && !funnel->IndexOf(*stage)) {
-      r.Error(key, "\"" + *stage + "\" is not one of the stages; name one, or \"\" for none");
+  // A stage before the last (won) one. One that was not set falls back to
+  // none when a custom funnel has no stage of the default name.
+  for (auto [key, stage, set] : {std::tuple{"quote_stage", &c.crm.quote_stage, quote_set},
+                                 std::tuple{"payment_stage", &c.crm.payment_stage, payment_set}}) {
+    auto at = funnel->IndexOf(*stage);
+    bool open_stage = at && *at + 1 < static_cast<int>(funnel->stages().size());
+    if (stage->empty() || open_stage) continue;
+    if (!set) {
+      stage->clear();
+    } else {
+      r.Error(key, "\"" + *stage +
+                       "\" is not one of the stages before the last; name one, or \"\" for none");
     }
   }
 }

@@ -39,11 +39,11 @@ void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const C
   customer.tier = domain::Tier(customer, open ? open->amount : 0, ctx.config.crm.tiering);
   customer.lifecycle = domain::ClassifyLifecycle(customer, ctx.now, ctx.config.crm.tiering);
   std::int64_t next = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
-  // A new due time already in the past is due now, so that the next
-  // reminder scan (which looks at what became due since the last one) sees
-  // it: after that last scan, even one in this same second.
-  if (next != customer.next_follow_up_at && next > 0 && next < ctx.now) {
-    next = std::max(ctx.now, storage::LastReminderScan(c) + 1);
+  // A new due time already past is due now; and it is after the last
+  // reminder scan, so that the next scan (which looks at what became due
+  // since the last one) sees it, even in the second of that scan.
+  if (next != customer.next_follow_up_at && next > 0) {
+    next = std::max({next, ctx.now, storage::LastReminderScan(c) + 1});
   }
   customer.next_follow_up_at = next;
   storage::UpdateCustomer(c, customer);

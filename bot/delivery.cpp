@@ -648,8 +648,10 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   // The app's setup, not this message: no token (a wrong secret or corp id),
   // or a server IP WeCom does not trust. Every row would fail the same way;
   // they stay pending until it is fixed.
-  bool setup =
-      reply.from_token || (reply.error == wecom::Errc::kApiError && reply.errcode == 60020);
+  // (A token failure that a retry may fix, a busy gettoken say, is retried
+  // as any other.)
+  bool setup = (reply.from_token && !reply.retryable()) ||
+               (reply.error == wecom::Errc::kApiError && reply.errcode == 60020);
   if (reply.retryable() || refresh || setup) {
     int shift = std::min(row.attempts, 16);
     std::int64_t base = std::min<std::int64_t>(config.delivery.max_backoff_seconds, 1LL << shift);
@@ -663,6 +665,8 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
       next = std::max(next, now + static_cast<std::int64_t>(std::ceil(paused.WaitSeconds(
                                       PauseKey(row), static_cast<double>(now)))));
     }
+    // Not before gettoken may be asked again: no error line per row and try.
+    if (reply.from_token) next = std::max(next, tokens.paused_until());
     metrics.OutboxRetried();
     if (setup) {
       metrics.SetupError();

@@ -101,6 +101,10 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
     if (c && ctx_.org.CanSee(rep_, c->owner)) found.push_back(*c);
   } else {
     found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), ref, 10);
+    // Typed with full-width letters or brackets, saved with half-width ones.
+    if (std::string half = NormalizeText(ref); found.empty() && half != ref) {
+      found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), half, 10);
+    }
   }
   if (found.size() == 1) return found[0];
   if (found.empty()) {
@@ -220,9 +224,11 @@ void Run::Stage(const cmd::MoveStage& cmd) {
 void Run::QuoteDeal(const cmd::Quote& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
-  if (domain::NeedsApproval(cmd.amount, cmd.discount_bp, ctx_.config.crm.authority) &&
-      ctx_.org.ManagerOf(rep_).empty()) {
-    // Beyond the rep's authority and nobody to approve it: nothing changes.
+  bool beyond = domain::NeedsApproval(cmd.amount, cmd.discount_bp, ctx_.config.crm.authority);
+  bool approver = !ctx_.org.ManagerOf(rep_).empty();
+  if (beyond && !approver && !ctx_.org.IsManager(rep_)) {
+    // Beyond the rep's authority and nobody to approve it (a manager at the
+    // top decides alone): nothing changes.
     return Say(
         "command_error",
         {{{"command", "报价"},
@@ -231,7 +237,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
          {}});
   }
   Deal deal = OpenOrNewDeal(*customer);
-  if (domain::NeedsApproval(cmd.amount, cmd.discount_bp, ctx_.config.crm.authority)) {
+  if (beyond && approver) {
     Store(deal);  // the deal keeps its current quote until the manager decides
     Deal proposed = deal;
     proposed.list_amount = cmd.amount;
@@ -275,7 +281,7 @@ void Run::Payment(const cmd::Paid& cmd) {
   deal.paid += cmd.amount;
   customer->paid_total += cmd.amount;
   storage::InsertPayment(c_, deal.id, customer->id, rep_, cmd.amount, ctx_.now);
-  bool won = deal.amount > 0 && deal.paid >= deal.amount;
+  bool won = deal.paid >= deal.amount;
   if (won) {
     MoveDeal(deal, *customer, ctx_.funnel.won());
   } else {

@@ -145,8 +145,8 @@ std::optional<Quote> QuoteBySpNo(Connection& c, const std::string& sp_no) {
 
 bool NewerQuote(Connection& c, std::int64_t deal_id, std::int64_t quote_id) {
   Use q(c,
-        "SELECT 1 FROM quotes WHERE deal_id = :d AND id > :id AND status != 'rejected' "
-        "LIMIT 1");
+        "SELECT 1 FROM quotes WHERE deal_id = :d AND id > :id "
+        "AND (status = 'recorded' OR status = 'approved') LIMIT 1");
   q->bind(":d", static_cast<int64_t>(deal_id));
   q->bind(":id", static_cast<int64_t>(quote_id));
   return q->executeStep();

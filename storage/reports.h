@@ -61,8 +61,9 @@ std::int64_t InsertQuote(Connection& c, const domain::Deal& deal, const std::str
 std::optional<Quote> QuoteById(Connection& c, std::int64_t id);
 std::optional<Quote> QuoteBySpNo(Connection& c, const std::string& sp_no);
 void SetQuoteSpNo(Connection& c, std::int64_t id, const std::string& sp_no);
-// Whether the deal got a quote after `quote_id` that was not rejected (an
-// approval of `quote_id` would then undo a newer price).
+// Whether the deal took a price after `quote_id` (a quote recorded or
+// approved since; one still pending has not changed it): an approval of
+// `quote_id` would then bring an older price back.
 bool NewerQuote(Connection& c, std::int64_t deal_id, std::int64_t quote_id);
 // Moves a pending quote to `status`; false when it was not pending (the
 // decision was applied before).

@@ -77,6 +77,9 @@ class TokenCache {
   // Forgets `token` if it is the cached one (after 40014/42001).
   void Invalidate(const std::string& token);
   std::uint64_t fetches() const { return fetches_; }
+  // Until when (epoch seconds) gettoken is not asked again after a
+  // configuration error; in the past when it may be.
+  std::int64_t paused_until() const { return paused_until_; }
 
  private:
   boost::asio::awaitable<ApiReply> Fetch();

@@ -67,6 +67,16 @@ TEST_CASE("an over-authority quote from a rep without a manager is refused", "[a
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);  // unchanged
   CHECK(storage::PendingQuotes(f.conn(), {"loner"}).empty());
   CHECK(Has(f.Reply("loner", "报价 李总 3万 折扣 5"), "已记录"));  // within authority: as usual
+
+  // The manager at the top of a team has nobody above: decides alone.
+  f.config.teams.push_back({"华南", "chief", {"loner"}, "", ""});
+  domain::Customer big;
+  big.owner = "chief";
+  big.name = "赵总";
+  big.created_at = f.now;
+  auto big_id = storage::InsertCustomer(f.conn(), big);
+  CHECK(Has(f.Reply("chief", "报价 赵总 10万 折扣 20"), "已记录"));
+  CHECK(storage::OpenDeal(f.conn(), big_id)->amount == 8'000'000);
 }
 
 TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") {

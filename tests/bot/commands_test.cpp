@@ -79,6 +79,8 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣 ５％").discount_bp == 500);
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣 2.5").discount_bp == 250);
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣5%").discount_bp == 500);
+  CHECK(As<cmd::Quote>("报价 张三 6万 折扣 5。").discount_bp == 500);
+  CHECK(As<cmd::MoveStage>("阶段 张三 ＰＯＣ").stage == "POC");  // a keyword: half-width
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣 0").discount_bp == 0);
   CHECK(As<cmd::Quote>("报价 张三 6万 95折").discount_bp == 500);
   CHECK(As<cmd::Quote>("报价 张三 6万 9折").discount_bp == 1000);
@@ -124,6 +126,8 @@ TEST_CASE("malformed commands say what is wrong", "[commands]") {
                                Case{"报价 张三 1万 100折", "报价"},
                                Case{"报价 张三 1万 折扣5 6", "报价"},
                                Case{"报价 张三 1万 折扣x", "报价"},
+                               Case{"报价 张三 1万 折扣 .", "报价"},
+                               Case{"报价 张三 1万 折扣 %", "报价"},
                                Case{"报价 张三 3万 折扣 99999999", "报价"},
                                Case{"报价 张三 1万 打折 5", "报价"},
                                Case{"回款 张三", "回款"},

@@ -169,10 +169,16 @@ members = ["zhangsan", "wangwu"]
   CHECK(ErrorKeys(kCredentials + "[funnel]\nlost = \"\"\n") == V{"funnel.lost"});
   // The stages a 报价 and a 回款 move a deal to must be stages of the funnel.
   CHECK(ErrorKeys(kCredentials + "[funnel]\nquote_stage = \"报价\"\n") == V{"funnel.quote_stage"});
-  CHECK(
-      ErrorKeys(kCredentials +
-                "[funnel]\nstages = [{ name = \"a\" }, { name = \"b\" }]\nquote_stage = \"a\"\n") ==
-      V{"funnel.payment_stage"});
+  CHECK(ErrorKeys(kCredentials + "[funnel]\npayment_stage = \"成交\"\n") ==
+        V{"funnel.payment_stage"});  // the won stage: a deal would stay open in it
+  // A custom funnel without the default names: no automatic moves, no error.
+  auto custom = LoadConfigText(kCredentials +
+                                   "[funnel]\nstages = [{ name = \"a\" }, { name = \"b\" }]\n"
+                                   "quote_stage = \"a\"\n",
+                               NoEnv());
+  REQUIRE(custom.config);
+  CHECK(custom.config->crm.quote_stage == "a");
+  CHECK(custom.config->crm.payment_stage.empty());
   CHECK(ErrorKeys(kCredentials + "[tiering]\ntag_tiers = { \"x\" = \"D\" }\n") ==
         V{"tiering.tag_tiers"});
   CHECK(ErrorKeys(kCredentials + "[tiering]\nb_value_yuan = 9999999\n") ==

@@ -117,6 +117,9 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
 
   AddCustomer(f, "zhangsan", "李雷", "", "老李");
   CHECK(Has(f.Reply("zhangsan", "客户 老李"), "【李雷】"));  // by remark
+  // Saved half-width, typed full-width: found all the same.
+  AddCustomer(f, "zhangsan", "ABC公司");
+  CHECK(Has(f.Reply("zhangsan", "客户 ＡＢＣ公司"), "【ABC公司】"));
   // A name with the full-width brackets an IME types is found as typed.
   auto fair = AddCustomer(f, "zhangsan", "钱总（展会）");
   CHECK(Has(f.Reply("zhangsan", "客户 钱总（展会）"), "【钱总（展会）】"));

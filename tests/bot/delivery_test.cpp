@@ -17,6 +17,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/migrated_db.h"
 #include "tests/support/running_app.h"
+#include "wecom/api.h"
 
 using namespace scrm;
 
@@ -172,22 +173,23 @@ TEST_CASE("a wrong secret keeps messages pending; they go out once gettoken work
   bot::Config config = test::TestConfig(dir);
   test::RunningApp app(config);
   const std::string token_path = "/cgi-bin/gettoken";
-  app.wecom.FailNext(token_path, 1, 40001);  // as WeCom answers a wrong secret
+  app.wecom.FailNext(token_path, 2, 40001);  // as WeCom answers a wrong secret
   SendText(app, "zhangsan", "帮助", "7101");
   REQUIRE(app.wecom.WaitForCount(token_path, 1));
   REQUIRE(WaitForAttempts(config, 1, 1));
-  CHECK(Outbox(config, true).empty());  // not in the dead letter
-  app.clock.Advance(30);                // the row is due again, gettoken is still paused
+  CHECK(Outbox(config, true).empty());                // not in the dead letter
+  app.clock.Advance(wecom::kConfigPauseSeconds + 1);  // the row waited for the pause to end
   REQUIRE(WaitForAttempts(config, 1, 2));
-  CHECK(app.wecom.count(token_path) == 1);
-  CHECK(app.wecom.count(kSend) == 0);
-  app.clock.Advance(3600);  // past the pause
+  CHECK(app.wecom.count(token_path) == 2);
+  CHECK(Outbox(config, true).empty());
+  app.clock.Advance(3600);  // past the longer pause: the secret is right now
   REQUIRE(app.wecom.WaitForCount(kSend, 1));
   CHECK(app.Stop() == 0);
-  CHECK(app.wecom.count(token_path) == 2);
+  CHECK(app.wecom.count(token_path) == 3);
   auto rows = Outbox(config, false);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].state == "sent");
+  CHECK(rows[0].attempts == 3);
 }
 
 TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends it", "[delivery]") {

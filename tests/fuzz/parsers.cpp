@@ -328,18 +328,21 @@ Failure Query(std::string_view data) {
   return {};
 }
 
+// Whether `text` ends with `tail`, then nothing but white space.
+bool EndsWithTyped(std::string_view text, std::string_view tail) {
+  auto at = text.rfind(tail);
+  return !tail.empty() && at != std::string_view::npos &&
+         bot::NormalizeText(text.substr(at + tail.size())).empty();
+}
+
 Failure Command(std::string_view data) {
   bot::Command command = bot::ParseCommand(data);
-  // Free text is kept as typed: it is a piece of the message.
+  // Free text is kept as typed: the end of the message.
   if (const auto* follow = std::get_if<bot::cmd::Follow>(&command)) {
-    if (follow->content.empty() || data.find(follow->content) == std::string_view::npos) {
-      return "follow-up content is not a piece of the message";
-    }
+    if (!EndsWithTyped(data, follow->content)) return "follow-up content is not the message's end";
   }
   if (const auto* lost = std::get_if<bot::cmd::Lost>(&command)) {
-    if (lost->reason.empty() || data.find(lost->reason) == std::string_view::npos) {
-      return "lost reason is not a piece of the message";
-    }
+    if (!EndsWithTyped(data, lost->reason)) return "lost reason is not the message's end";
   }
   std::string once = bot::NormalizeText(data);
   if (bot::NormalizeText(once) != once) return "NormalizeText is not idempotent";
