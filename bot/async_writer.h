@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,10 +36,16 @@ class AsyncWriter : public std::enable_shared_from_this<AsyncWriter> {
   AsyncWriter(net::io_context& io, storage::Writer& writer, std::chrono::milliseconds timeout)
       : io_(io), writer_(writer), timeout_(timeout) {}
 
+  // `late`, if any, gets the result of a job that finished after its
+  // deadline (the caller had its error by then), on the io thread.
+  using Late = std::function<void(const storage::Result<int>&)>;
+
   net::awaitable<storage::Result<int>> Run(
       storage::Writer::Job job,
-      storage::Writer::Atomicity atomicity = storage::Writer::Atomicity::kSavepoint) {
+      storage::Writer::Atomicity atomicity = storage::Writer::Atomicity::kSavepoint,
+      Late late = {}) {
     auto wait = std::make_shared<Wait>(io_);
+    wait->late = std::move(late);
     wait->timer.expires_after(timeout_);
     outgoing_.push_back(
         {std::move(job),
@@ -50,6 +57,7 @@ class AsyncWriter : public std::enable_shared_from_this<AsyncWriter> {
     co_await wait->timer.async_wait(net::as_tuple(net::use_awaitable));
     if (!wait->result) {
       spdlog::error("database write did not finish within {} ms", timeout_.count());
+      wait->abandoned = true;
       co_return storage::Errc::kQueryFailed;
     }
     co_return *wait->result;
@@ -60,6 +68,8 @@ class AsyncWriter : public std::enable_shared_from_this<AsyncWriter> {
     explicit Wait(net::io_context& io) : timer(io) {}
     net::steady_timer timer;
     std::optional<storage::Result<int>> result;
+    bool abandoned = false;  // the caller returned at the deadline
+    Late late;
   };
   using WaitPtr = std::shared_ptr<Wait>;
 
@@ -87,7 +97,11 @@ class AsyncWriter : public std::enable_shared_from_this<AsyncWriter> {
     }
     for (auto& [wait, result] : batch) {
       wait->result = result;
-      wait->timer.cancel();
+      if (wait->abandoned) {
+        if (wait->late) wait->late(result);
+      } else {
+        wait->timer.cancel();
+      }
     }
   }
 

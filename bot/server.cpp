@@ -387,7 +387,14 @@ net::awaitable<Reply> Server::Impl::HandleCallbackPost(const Request& req) {
 net::awaitable<storage::Result<int>> Server::Impl::StoreInbox(
     std::shared_ptr<storage::InboxRow> row) {
   storage::Writer::Job job = storage::InsertInboxJob(std::move(row));
-  co_return co_await waits->Run(std::move(job), storage::Writer::Atomicity::kSingleStatement);
+  // Answered 503 at the deadline but committed after it: still a row.
+  AsyncWriter::Late late = [&metrics = metrics](const storage::Result<int>& stored) {
+    if (stored && *stored == static_cast<int>(storage::InboxOutcome::kInserted)) {
+      metrics.AddInboxRows(1);
+    }
+  };
+  co_return co_await waits->Run(std::move(job), storage::Writer::Atomicity::kSingleStatement,
+                                std::move(late));
 }
 
 }  // namespace scrm::bot

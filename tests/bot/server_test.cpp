@@ -196,6 +196,8 @@ TEST_CASE("a callback whose write is held up past the handler deadline gets 503;
   REQUIRE(retry);
   CHECK(retry->status == 200);
   CHECK(InboxCount(config) == 1);
+  // The gauge counts the row the late write stored, once.
+  CHECK(MetricsText(app.port()).find("scrm_inbox_rows 1\n") != std::string::npos);
   CHECK(app.Stop() == 0);
 }
 
