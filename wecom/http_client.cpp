@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <map>
 #include <variant>
 #include <vector>
@@ -31,6 +32,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 struct Connection {
   std::variant<std::unique_ptr<PlainStream>, std::unique_ptr<TlsStream>> stream;
   beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
 };
 
 bool IsStale(const boost::system::error_code& ec) {
@@ -125,16 +127,23 @@ struct HttpClient::Impl {
                                                      http::request<http::string_body>& req,
                                                      HttpResponse& out, bool& keep_alive);
 
+  // The most recently used idle connection, unless idle for max_idle or
+  // more; older ones are closed.
   std::unique_ptr<Connection> TakeIdle(const std::string& key) {
     auto it = idle.find(key);
-    if (it == idle.end() || it->second.empty()) return nullptr;
-    auto conn = std::move(it->second.back());
-    it->second.pop_back();
+    if (it == idle.end()) return nullptr;
+    auto& list = it->second;
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(list, [&](const auto& c) { return now - c->idle_since >= options.max_idle; });
+    if (list.empty()) return nullptr;
+    auto conn = std::move(list.back());
+    list.pop_back();
     return conn;
   }
 
   void ReturnIdle(const std::string& key, std::unique_ptr<Connection> conn) {
     auto& list = idle[key];
+    conn->idle_since = std::chrono::steady_clock::now();
     if (list.size() < options.max_idle_per_host) list.push_back(std::move(conn));
   }
 

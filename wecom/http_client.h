@@ -40,6 +40,10 @@ struct HttpClientOptions {
   std::chrono::milliseconds read_timeout{10000};    // write request + read response
   std::size_t max_response_bytes = 4 << 20;
   std::size_t max_idle_per_host = 8;
+  // A kept-alive connection idle this long is closed instead of reused:
+  // servers and NAT gateways drop idle connections, and a request on one
+  // that was dropped silently waits out read_timeout.
+  std::chrono::milliseconds max_idle{30000};
   // A PEM file of extra trusted CAs (a private gateway's), on top of the
   // system store. Empty: the system store only.
   std::string ca_file;

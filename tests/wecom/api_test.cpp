@@ -352,6 +352,14 @@ TEST_CASE("keep-alive connections are reused", "[http]") {
   CHECK(f.client.connections_opened() == 1);
 }
 
+TEST_CASE("a connection idle past max_idle is closed, not reused", "[http]") {
+  wecom::HttpClientOptions options;
+  options.max_idle = std::chrono::milliseconds(0);  // every idle connection is too old
+  Fixture f("fake-secret", options);
+  for (int i = 0; i < 3; ++i) CHECK(f.SendOne().ok());
+  CHECK(f.client.connections_opened() == 4);  // gettoken's and one per send
+}
+
 TEST_CASE("dropped connections, timeouts and oversized answers are errors", "[http]") {
   wecom::HttpClientOptions options;
   options.read_timeout = std::chrono::milliseconds(200);
