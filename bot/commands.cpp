@@ -215,6 +215,11 @@ class Args {
   const std::string& operator[](std::size_t i) const { return words_[i]; }
   std::string Norm(std::size_t i) const { return NormalizeText(words_[i]); }
   std::string Rest(std::size_t i) const { return std::string(body_.substr(starts_[i])); }
+  // Words [from, to) as typed, with the spacing between them.
+  std::string Slice(std::size_t from, std::size_t to) const {
+    std::size_t end = starts_[to - 1] + words_[to - 1].size();
+    return std::string(body_.substr(starts_[from], end - starts_[from]));
+  }
 
  private:
   std::string_view body_;
@@ -280,14 +285,30 @@ cmd::Malformed Bad(const Spec& spec, std::string problem) {
   return {spec.name, std::move(problem)};
 }
 
+// The first word after the first one that reads as an amount: the customer
+// is every word before it ("报价 Tom Lee 6万"); 0 when none does.
+std::size_t AmountAt(const Args& w) {
+  for (std::size_t i = 1; i < w.size(); ++i) {
+    auto amount = domain::ParseAmount(w.Norm(i));
+    if (amount && *amount > 0) return i;
+  }
+  return 0;
+}
+
+std::string AmountProblem(const std::string& typed) {
+  return "金额“" + typed + "”看不懂，可以写 12000、1.2万 或 12,000";
+}
+
+// After the amount: nothing, "折扣 5", "折扣5%" or "95折".
 Command ParseQuote(const Spec& spec, const Args& w) {
   if (w.size() < 2) return Bad(spec, "请写明客户和金额");
-  auto amount = domain::ParseAmount(w.Norm(1));
-  if (!amount || *amount == 0)
-    return Bad(spec, "金额“" + w[1] + "”看不懂，可以写 12000、1.2万 或 12,000");
-  cmd::Quote q{Ref(w[0]), *amount, 0};
-  if (w.size() == 2) return q;
-  std::string key = Lower(w.Norm(2));
+  std::size_t at = AmountAt(w);
+  if (at == 0) return Bad(spec, AmountProblem(w[w.size() - 1]));
+  cmd::Quote q{Ref(w.Slice(0, at)), *domain::ParseAmount(w.Norm(at)), 0};
+  std::size_t k = at + 1;  // the first word after the amount
+  std::size_t after = w.size() - k;
+  if (after == 0) return q;
+  std::string key = Lower(w.Norm(k));
   std::string typed;  // the discount as written, for the error
   std::optional<int> bp;
   std::string glued;  // what follows 折扣 or discount in the same word
@@ -296,20 +317,30 @@ Command ParseQuote(const Spec& spec, const Args& w) {
       glued = key.substr(word.size());
     }
   }
-  if (w.size() == 4 && (key == "折扣" || key == "discount")) {
-    typed = w[3];
-    bp = ParsePercent(w.Norm(3));
-  } else if (w.size() == 3 && !glued.empty()) {  // 折扣5%
+  if (after == 2 && (key == "折扣" || key == "discount")) {
+    typed = w[k + 1];
+    bp = ParsePercent(w.Norm(k + 1));
+  } else if (after == 1 && !glued.empty()) {  // 折扣5%
     typed = glued;
     bp = ParsePercent(glued);
-  } else if (w.size() == 3 && (bp = ParseZhe(key))) {  // 95折
-    typed = w[2];
+  } else if (after == 1 && (bp = ParseZhe(key))) {  // 95折
+    typed = w[k];
   } else {
     return Bad(spec, "金额后面只能跟“折扣 <百分比>”或“<N>折”");
   }
   if (!bp) return Bad(spec, "折扣“" + typed + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
   q.discount_bp = *bp;
   return q;
+}
+
+// A customer named in up to three words ("Tom Lee"), with the text after
+// it, longest first: tried before the first word alone.
+cmd::LongerNames NameSplits(const Args& w) {
+  cmd::LongerNames out;
+  for (std::size_t k = 3; k >= 2; --k) {
+    if (w.size() > k) out.emplace_back(w.Slice(0, k), w.Rest(k));
+  }
+  return out;
 }
 
 Command ParseArgs(const Spec& spec, const Args& w) {
@@ -333,30 +364,32 @@ Command ParseArgs(const Spec& spec, const Args& w) {
       return cmd::ShowCustomer{Ref(w.Rest(0))};
     case Kind::kFollow:
       if (auto bad = need(2, "请写明客户和跟进内容")) return *bad;
-      return cmd::Follow{Ref(w[0]), w.Rest(1)};
-    case Kind::kStage:
+      return cmd::Follow{Ref(w[0]), w.Rest(1), NameSplits(w)};
+    case Kind::kStage: {
       if (auto bad = need(2, "请写明客户和阶段")) return *bad;
-      return cmd::MoveStage{Ref(w[0]), NormalizeText(w.Rest(1))};  // a keyword
+      std::size_t last = w.size() - 1;
+      return cmd::MoveStage{Ref(w.Slice(0, last)), w.Norm(last)};  // a keyword
+    }
     case Kind::kQuote:
       return ParseQuote(spec, w);
     case Kind::kPaid: {
       if (auto bad = need(2, "请写明客户和金额")) return *bad;
-      auto amount = domain::ParseAmount(w.Norm(1));
-      if (!amount || *amount == 0 || w.size() > 2) {
-        return Bad(spec, "金额“" + w.Rest(1) + "”看不懂，可以写 12000、1.2万 或 12,000");
-      }
-      return cmd::Paid{Ref(w[0]), *amount};
+      std::size_t at = AmountAt(w);
+      if (at == 0) return Bad(spec, AmountProblem(w[w.size() - 1]));
+      if (at + 1 != w.size()) return Bad(spec, AmountProblem(w.Rest(at)));
+      return cmd::Paid{Ref(w.Slice(0, at)), *domain::ParseAmount(w.Norm(at))};
     }
     case Kind::kLost:
       if (auto bad = need(2, "请写明客户和输单原因")) return *bad;
-      return cmd::Lost{Ref(w[0]), w.Rest(1)};
+      return cmd::Lost{Ref(w[0]), w.Rest(1), NameSplits(w)};
     case Kind::kTier: {
       if (auto bad = need(2, "请写明客户和等级 A、B 或 C")) return *bad;
-      std::string tier = Lower(w.Norm(1));
-      if (w.size() != 2 || tier.size() != 1 || tier[0] < 'a' || tier[0] > 'c') {
+      std::size_t last = w.size() - 1;
+      std::string tier = Lower(w.Norm(last));
+      if (tier.size() != 1 || tier[0] < 'a' || tier[0] > 'c') {
         return Bad(spec, "等级只能是 A、B 或 C");
       }
-      return cmd::SetTier{Ref(w[0]), static_cast<char>(std::toupper(tier[0]))};
+      return cmd::SetTier{Ref(w.Slice(0, last)), static_cast<char>(std::toupper(tier[0]))};
     }
   }
   return cmd::Unknown{};

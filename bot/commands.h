@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -21,9 +22,13 @@ struct Help {};
 struct ShowCustomer {
   std::string customer;
 };
+// A customer whose name is several words ("Tom Lee") and the text after it,
+// longest first: used when it names a customer exactly.
+using LongerNames = std::vector<std::pair<std::string, std::string>>;
 struct Follow {
   std::string customer;
   std::string content;
+  LongerNames longer;
 };
 struct MoveStage {
   std::string customer;
@@ -41,6 +46,7 @@ struct Paid {
 struct Lost {
   std::string customer;
   std::string reason;
+  LongerNames longer;
 };
 struct SetTier {
   std::string customer;

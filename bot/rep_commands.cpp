@@ -45,6 +45,10 @@ class Run {
   std::string When(std::int64_t t) const { return t > 0 ? LocalDateTime(t, Zone()) : "无"; }
 
   std::optional<Customer> Resolve(const std::string& ref, const std::string& command);
+  // The customer and the text after it: a name of several words when one of
+  // `longer` names a visible customer exactly ("Tom Lee"), else `first`.
+  std::pair<std::string, std::string> Split(const std::string& first, const std::string& rest,
+                                            const cmd::LongerNames& longer);
   void Refresh(Customer& customer);
   Deal OpenOrNewDeal(const Customer& customer);
   void Store(Deal& deal);
@@ -180,7 +184,17 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
        {}});
 }
 
-void Run::FollowUp(const cmd::Follow& cmd) {
+std::pair<std::string, std::string> Run::Split(const std::string& first, const std::string& rest,
+                                               const cmd::LongerNames& longer) {
+  for (const auto& [name, text] : longer) {
+    if (!storage::FindExactly(c_, ctx_.org.Visible(rep_), name, 1).empty()) return {name, text};
+  }
+  return {first, rest};
+}
+
+void Run::FollowUp(const cmd::Follow& typed) {
+  auto [ref, content] = Split(typed.customer, typed.content, typed.longer);
+  cmd::Follow cmd{ref, content, {}};
   auto customer = Resolve(cmd.customer, "跟进 {} " + cmd.content);
   if (!customer) return;
   storage::InsertFollowUp(c_, {customer->id, rep_, cmd.content, ctx_.now});
@@ -299,7 +313,9 @@ void Run::Payment(const cmd::Paid& cmd) {
                            {}});
 }
 
-void Run::Lose(const cmd::Lost& cmd) {
+void Run::Lose(const cmd::Lost& typed) {
+  auto [ref, reason] = Split(typed.customer, typed.reason, typed.longer);
+  cmd::Lost cmd{ref, reason, {}};
   auto customer = Resolve(cmd.customer, "输单 {} " + cmd.reason);
   if (!customer) return;
   auto deal = storage::OpenDeal(c_, customer->id);

@@ -130,6 +130,32 @@ std::optional<Customer> CustomerByExternalId(Connection& c, const std::string& i
 
 namespace {
 
+// A part of the name, remark or company: every customer of the owners is
+// read either way.
+std::vector<Customer> FindContaining(Connection& c, const Owners& owners, const std::string& query,
+                                     int limit) {
+  constexpr const char* kContains =
+      "AND removed_at = 0 AND (instr(name, :q) > 0 OR instr(remark, :q) > 0 OR "
+      "instr(company, :q) > 0) ORDER BY id LIMIT :limit";
+  static const std::string one = Select(
+      kCustomerColumns, (std::string("customers WHERE owner = :owner ") + kContains).c_str());
+  static const std::string many = Select(
+      kCustomerColumns,
+      (std::string("customers WHERE owner IN (SELECT value FROM json_each(:owners)) ") + kContains)
+          .c_str());
+  Use q(c, owners.size() == 1 ? one.c_str() : many.c_str());
+  if (owners.size() == 1) {
+    q->bind(":owner", owners.front());
+  } else {
+    q->bind(":owners", JsonList(owners));
+  }
+  q->bind(":q", query);
+  q->bind(":limit", limit);
+  return All<Customer>(*q, ReadCustomer);
+}
+
+}  // namespace
+
 // Each exact lookup is one index search on (owner, name) or (owner, remark)
 // that yields rows in id order; merging them here costs less than one query
 // with an OR and an owner list, which SQLite answers by reading every
@@ -160,32 +186,6 @@ std::vector<Customer> FindExactly(Connection& c, const Owners& owners, const std
   if (limit >= 0 && found.size() > static_cast<std::size_t>(limit)) found.resize(limit);
   return found;
 }
-
-// A part of the name, remark or company: every customer of the owners is
-// read either way.
-std::vector<Customer> FindContaining(Connection& c, const Owners& owners, const std::string& query,
-                                     int limit) {
-  constexpr const char* kContains =
-      "AND removed_at = 0 AND (instr(name, :q) > 0 OR instr(remark, :q) > 0 OR "
-      "instr(company, :q) > 0) ORDER BY id LIMIT :limit";
-  static const std::string one = Select(
-      kCustomerColumns, (std::string("customers WHERE owner = :owner ") + kContains).c_str());
-  static const std::string many = Select(
-      kCustomerColumns,
-      (std::string("customers WHERE owner IN (SELECT value FROM json_each(:owners)) ") + kContains)
-          .c_str());
-  Use q(c, owners.size() == 1 ? one.c_str() : many.c_str());
-  if (owners.size() == 1) {
-    q->bind(":owner", owners.front());
-  } else {
-    q->bind(":owners", JsonList(owners));
-  }
-  q->bind(":q", query);
-  q->bind(":limit", limit);
-  return All<Customer>(*q, ReadCustomer);
-}
-
-}  // namespace
 
 std::vector<Customer> FindCustomers(Connection& c, const Owners& owners, const std::string& query,
                                     int limit) {

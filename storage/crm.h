@@ -26,6 +26,9 @@ std::optional<domain::Customer> CustomerByExternalId(Connection& c, const std::s
 // those whose name, remark or company contains it. At most `limit`.
 std::vector<domain::Customer> FindCustomers(Connection& c, const Owners& owners,
                                             const std::string& query, int limit);
+// Only those whose name or remark equals `query`.
+std::vector<domain::Customer> FindExactly(Connection& c, const Owners& owners,
+                                          const std::string& query, int limit);
 std::int64_t InsertCustomer(Connection& c, const domain::Customer& customer);
 void UpdateCustomer(Connection& c, const domain::Customer& customer);
 // The rep deleted the customer (at > 0), or added them again (at = 0).

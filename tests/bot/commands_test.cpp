@@ -81,6 +81,22 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣5%").discount_bp == 500);
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣 5。").discount_bp == 500);
   CHECK(As<cmd::MoveStage>("阶段 张三 ＰＯＣ").stage == "POC");  // a keyword: half-width
+  // Names of several words: the fixed arguments are read from the end.
+  auto tom = As<cmd::Quote>("报价 Tom Lee 6万 折扣 5");
+  CHECK(tom.customer == "Tom Lee");
+  CHECK(tom.amount == 6'000'000);
+  CHECK(tom.discount_bp == 500);
+  CHECK(As<cmd::Quote>("报价 Tom  Lee 6万 95折").customer == "Tom  Lee");
+  CHECK(As<cmd::Paid>("回款 Tom Lee 2万").customer == "Tom Lee");
+  CHECK(As<cmd::SetTier>("分级 Tom Lee a").customer == "Tom Lee");
+  CHECK(As<cmd::MoveStage>("阶段 Tom Lee 需求调研").customer == "Tom Lee");
+  // Free text: the longer readings of the name come along, longest first.
+  auto follow = As<cmd::Follow>("跟进 Tom Lee 电话 沟通");
+  CHECK(follow.customer == "Tom");
+  CHECK(follow.content == "Lee 电话 沟通");
+  REQUIRE(follow.longer.size() == 2);
+  CHECK(follow.longer[0] == std::pair<std::string, std::string>{"Tom Lee 电话", "沟通"});
+  CHECK(follow.longer[1] == std::pair<std::string, std::string>{"Tom Lee", "电话 沟通"});
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣 0").discount_bp == 0);
   CHECK(As<cmd::Quote>("报价 张三 6万 95折").discount_bp == 500);
   CHECK(As<cmd::Quote>("报价 张三 6万 9折").discount_bp == 1000);

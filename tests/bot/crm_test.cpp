@@ -117,6 +117,12 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
 
   AddCustomer(f, "zhangsan", "李雷", "", "老李");
   CHECK(Has(f.Reply("zhangsan", "客户 老李"), "【李雷】"));  // by remark
+  // A name of two words: found whole, and the follow-up is what comes after it.
+  auto tom = AddCustomer(f, "zhangsan", "Tom Lee");
+  AddCustomer(f, "zhangsan", "Tom Hanks");
+  CHECK(Has(f.Reply("zhangsan", "跟进 Tom Lee 电话沟通 约下周"), "已记录对 Tom Lee"));
+  CHECK(storage::LastFollowUp(f.conn(), tom)->content == "电话沟通 约下周");
+  CHECK(Has(f.Reply("zhangsan", "分级 Tom Lee A"), "Tom Lee（#"));
   // Saved half-width, typed full-width: found all the same.
   AddCustomer(f, "zhangsan", "ABC公司");
   CHECK(Has(f.Reply("zhangsan", "客户 ＡＢＣ公司"), "【ABC公司】"));
