@@ -8,12 +8,25 @@
 
 namespace scrm::bot {
 
-Messages TextTo(const std::string& user, std::int64_t agent_id, const std::string& text) {
+namespace {
+
+Messages Texts(const std::string& user, std::int64_t agent_id, const std::string& text,
+               wecom::Repeats repeats) {
   Messages out;
-  for (auto& body : wecom::TextMessageBodies(user, agent_id, text)) {
+  for (auto& body : wecom::TextMessageBodies(user, agent_id, text, repeats)) {
     out.push_back({UserRecipient(user), "/cgi-bin/message/send", std::move(body), ""});
   }
   return out;
+}
+
+}  // namespace
+
+Messages TextTo(const std::string& user, std::int64_t agent_id, const std::string& text) {
+  return Texts(user, agent_id, text, wecom::Repeats::kDropped);
+}
+
+Messages AnswerTo(const std::string& user, std::int64_t agent_id, const std::string& text) {
+  return Texts(user, agent_id, text, wecom::Repeats::kDelivered);
 }
 
 domain::Funnel FunnelOf(const Config& config) {

@@ -31,6 +31,9 @@ using Messages = std::vector<storage::OutboxMessage>;
 
 // Text app messages to one member (split at WeCom's limit).
 Messages TextTo(const std::string& user, std::int64_t agent_id, const std::string& text);
+// The same for the answer to a rep's command: delivered again when the same
+// command gets the same answer within 30 minutes (TextTo's are not).
+Messages AnswerTo(const std::string& user, std::int64_t agent_id, const std::string& text);
 
 // The funnel of the configuration (the default one when none is set).
 domain::Funnel FunnelOf(const Config& config);

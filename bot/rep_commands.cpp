@@ -38,7 +38,7 @@ class Run {
 
  private:
   void Say(const std::string& name, const View& view) {
-    auto more = TextTo(rep_, ctx_.config.wecom.agent_id, ctx_.templates.RenderView(name, view));
+    auto more = AnswerTo(rep_, ctx_.config.wecom.agent_id, ctx_.templates.RenderView(name, view));
     out_.insert(out_.end(), more.begin(), more.end());
   }
   const std::string& Zone() const { return ctx_.config.schedule.timezone; }
@@ -449,11 +449,12 @@ void Run::Handle(const Command& command, int depth) {
         } else if constexpr (std::is_same_v<T, cmd::ShowFunnel>) {
           Funnel();
         } else if constexpr (std::is_same_v<T, cmd::Team>) {
-          auto parts = TextTo(rep_, ctx_.config.wecom.agent_id, TeamView(c_, rep_, ctx_));
+          auto parts = AnswerTo(rep_, ctx_.config.wecom.agent_id, TeamView(c_, rep_, ctx_));
           out_.insert(out_.end(), parts.begin(), parts.end());
         } else if constexpr (std::is_same_v<T, cmd::Digest>) {
           auto text = DailyDigest(c_, rep_, domain::PreviousDay(ctx_.now, Zone()).from, ctx_);
-          for (auto& body : wecom::MarkdownMessageBodies(rep_, ctx_.config.wecom.agent_id, text)) {
+          for (auto& body : wecom::MarkdownMessageBodies(rep_, ctx_.config.wecom.agent_id, text,
+                                                         wecom::Repeats::kDelivered)) {
             out_.push_back({UserRecipient(rep_), wecom::kMessageSendPath, std::move(body)});
           }
         } else if constexpr (std::is_same_v<T, cmd::Choose>) {
@@ -480,8 +481,8 @@ Messages RunRepMessage(storage::Connection& c, const std::string& rep, const std
 }
 
 Messages ReplyNotText(const std::string& rep, const std::string& what, const CrmContext& ctx) {
-  return TextTo(rep, ctx.config.wecom.agent_id,
-                ctx.templates.RenderView("not_text", {{{"what", what}}, {}}));
+  return AnswerTo(rep, ctx.config.wecom.agent_id,
+                  ctx.templates.RenderView("not_text", {{{"what", what}}, {}}));
 }
 
 }  // namespace scrm::bot

@@ -23,7 +23,7 @@ std::string Marker(std::size_t index, std::size_t total) {
 }
 
 std::string Body(std::string_view to_user, std::int64_t agent_id, const char* type,
-                 std::string_view content) {
+                 std::string_view content, Repeats repeats) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -38,10 +38,12 @@ std::string Body(std::string_view to_user, std::int64_t agent_id, const char* ty
   w.Key("content");
   w.String(content.data(), static_cast<rapidjson::SizeType>(content.size()));
   w.EndObject();
-  w.Key("enable_duplicate_check");
-  w.Int(1);
-  w.Key("duplicate_check_interval");
-  w.Int(1800);
+  if (repeats == Repeats::kDropped) {
+    w.Key("enable_duplicate_check");
+    w.Int(1);
+    w.Key("duplicate_check_interval");
+    w.Int(1800);
+  }
   w.EndObject();
   return buffer.GetString();
 }
@@ -86,15 +88,17 @@ std::vector<std::string> SplitForLimit(std::string_view text, std::size_t limit)
 }
 
 std::vector<std::string> TextMessageBodies(std::string_view to_user, std::int64_t agent_id,
-                                           std::string_view content) {
-  return Bodies(content, kTextLimit,
-                [&](std::string_view piece) { return Body(to_user, agent_id, "text", piece); });
+                                           std::string_view content, Repeats repeats) {
+  return Bodies(content, kTextLimit, [&](std::string_view piece) {
+    return Body(to_user, agent_id, "text", piece, repeats);
+  });
 }
 
 std::vector<std::string> MarkdownMessageBodies(std::string_view to_user, std::int64_t agent_id,
-                                               std::string_view content) {
-  return Bodies(content, kMarkdownLimit,
-                [&](std::string_view piece) { return Body(to_user, agent_id, "markdown", piece); });
+                                               std::string_view content, Repeats repeats) {
+  return Bodies(content, kMarkdownLimit, [&](std::string_view piece) {
+    return Body(to_user, agent_id, "markdown", piece, repeats);
+  });
 }
 
 std::vector<std::string> WebhookTextBodies(std::string_view content) {

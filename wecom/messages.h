@@ -21,13 +21,19 @@ inline constexpr std::size_t kWebhookMarkdownLimit = 4096;  // group robot markd
 // piece, each ends with a marker such as "（1/3）" that fits in the limit.
 std::vector<std::string> SplitForLimit(std::string_view text, std::size_t limit);
 
+// Whether WeCom should drop an identical body sent again within 30 minutes
+// (enable_duplicate_check): on for what the bot sends by itself, where an
+// identical body is a re-send after a crash; off for answers to a rep's
+// command, where an identical body is the same question asked again.
+enum class Repeats { kDropped, kDelivered };
+
 // message/send bodies for a text message to `to_user` ("a|b" for several).
-// enable_duplicate_check is on, so a re-sent identical body within 30
-// minutes is not delivered twice.
 std::vector<std::string> TextMessageBodies(std::string_view to_user, std::int64_t agent_id,
-                                           std::string_view content);
+                                           std::string_view content,
+                                           Repeats repeats = Repeats::kDropped);
 std::vector<std::string> MarkdownMessageBodies(std::string_view to_user, std::int64_t agent_id,
-                                               std::string_view content);
+                                               std::string_view content,
+                                               Repeats repeats = Repeats::kDropped);
 
 // Group-robot webhook bodies (no touser/agentid: the key names the robot).
 std::vector<std::string> WebhookTextBodies(std::string_view content);

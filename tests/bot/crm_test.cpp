@@ -282,6 +282,7 @@ TEST_CASE("reminders: batched per rep, in working hours, each once", "[crm][remi
   std::string zhangsan =
       test::ContentOf(out[0].recipient == "user:zhangsan" ? out[0].body : out[1].body);
   CHECK(Has(zhangsan, "首次联系：王总"));
+  CHECK(Has(out[0].body, "\"enable_duplicate_check\":1"));  // sent by itself: never twice
   CHECK(Has(zhangsan, "首次联系：赵总"));
   CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());  // each once
 

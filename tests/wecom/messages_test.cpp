@@ -21,6 +21,12 @@ TEST_CASE("short content is one message", "[messages]") {
   CHECK(bodies[0] ==
         "{\"touser\":\"zhangsan\",\"msgtype\":\"text\",\"agentid\":1000002,\"text\":{\"content\":"
         "\"a\\\"b\\\\c\\n\"},\"enable_duplicate_check\":1,\"duplicate_check_interval\":1800}");
+  // An answer that may be asked for again: no duplicate check.
+  auto again = TextMessageBodies("zhangsan", 1000002, "ok", Repeats::kDelivered);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0] ==
+        "{\"touser\":\"zhangsan\",\"msgtype\":\"text\",\"agentid\":1000002,\"text\":{\"content\":"
+        "\"ok\"}}");
 }
 
 TEST_CASE("long content is split at character boundaries with markers", "[messages]") {
