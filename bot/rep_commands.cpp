@@ -97,6 +97,9 @@ struct PatternOf {
 
 std::string Pattern(const Command& command) { return std::visit(PatternOf{}, command); }
 
+// How many matching customers a numbered choice lists.
+constexpr std::size_t kListed = 10;
+
 std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& command) {
   std::vector<Customer> found;
   if (ref.size() > 1 && ref[0] == '#' &&
@@ -104,10 +107,12 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
     auto c = storage::CustomerById(c_, std::stoll(ref.substr(1)));
     if (c && ctx_.org.CanSee(rep_, c->owner)) found.push_back(*c);
   } else {
-    found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), ref, 10);
+    // One more than are listed, to know whether there are more.
+    found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), ref, static_cast<int>(kListed) + 1);
     // Typed with full-width letters or brackets, saved with half-width ones.
     if (std::string half = NormalizeText(ref); found.empty() && half != ref) {
-      found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), half, 10);
+      found =
+          storage::FindCustomers(c_, ctx_.org.Visible(rep_), half, static_cast<int>(kListed) + 1);
     }
   }
   if (found.size() == 1) return found[0];
@@ -116,7 +121,8 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
     return std::nullopt;
   }
   storage::PendingChoice choice{command, {}, ctx_.now};
-  View view{{{"query", ref}}, {}};
+  View view{{{"query", ref}, {"more", found.size() > kListed ? "1" : ""}}, {}};
+  if (found.size() > kListed) found.resize(kListed);
   for (std::size_t i = 0; i < found.size(); ++i) {
     choice.candidates.push_back(found[i].id);
     view.lists["candidates"].push_back({{"n", std::to_string(i + 1)},

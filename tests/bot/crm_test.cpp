@@ -101,6 +101,7 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   std::string choice = f.Reply("zhangsan", "跟进 张伟 上门拜访");
   CHECK(Has(choice, "1. 张伟（甲公司） #" + std::to_string(first)));
   CHECK(Has(choice, "2. 张伟（乙公司） #" + std::to_string(second)));
+  CHECK_FALSE(Has(choice, "还有更多"));
   CHECK_FALSE(storage::LastFollowUp(f.conn(), first));
   // A number past the list says so and keeps the list for another try.
   CHECK(Has(f.Reply("zhangsan", "5"), "回复 1 到 2 之间的序号"));
@@ -132,6 +133,15 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(Has(f.Reply("zhangsan", "跟进 钱总（展会） 寄样品，对方说“收到”"), "已记录"));
   CHECK(storage::LastFollowUp(f.conn(), fair)->content == "寄样品，对方说“收到”");
   CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));  // by part of the name
+}
+
+TEST_CASE("more matches than a choice lists: ten are listed and the rest announced", "[crm]") {
+  test::CrmFixture f;
+  for (int i = 1; i <= 12; ++i) AddCustomer(f, "zhangsan", "赵" + std::to_string(i), "赵氏集团");
+  std::string choice = f.Reply("zhangsan", "客户 赵氏");
+  CHECK(Has(choice, "10. 赵10"));
+  CHECK_FALSE(Has(choice, "11. "));
+  CHECK(Has(choice, "还有更多匹配的客户"));
 }
 
 TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]") {
