@@ -190,7 +190,7 @@ std::pair<std::string, std::size_t> CommandWord(const std::string& first) {
   if (FindSpec(first)) return {first, count(first)};
   for (const auto& spec : Specs()) {
     std::string_view name = spec.name;
-    if (first.size() > name.size() && first.compare(0, name.size(), name) == 0) {
+    if (first.size() > name.size() && first.starts_with(name)) {
       return {std::string(name), count(name) + (first[name.size()] == ':' ? 1 : 0)};
     }
   }
@@ -236,11 +236,8 @@ std::string Ref(const std::string& typed) {
 // "5", "5%", "5.5", "0" → basis points in [0, 10000); a closing "。" is
 // the end of the rep's sentence.
 std::optional<int> ParsePercent(std::string text) {
-  static const std::string kStop = "。";
-  if (text.size() >= kStop.size() &&
-      text.compare(text.size() - kStop.size(), kStop.size(), kStop) == 0) {
-    text.resize(text.size() - kStop.size());
-  }
+  static constexpr std::string_view kStop = "。";
+  if (text.ends_with(kStop)) text.resize(text.size() - kStop.size());
   if (!text.empty() && text.back() == '%') text.pop_back();
   if (text.empty() || text.size() > 8 || text.find_first_of("0123456789") == std::string::npos) {
     return std::nullopt;
@@ -270,10 +267,8 @@ std::optional<int> ParsePercent(std::string text) {
 // "95折" (95 % of the price), "9折" (90 %), "8.5折" (85 %) → the discount in
 // basis points: 500, 1000, 1500.
 std::optional<int> ParseZhe(std::string text) {
-  static const std::string kZhe = "折";
-  if (text.size() <= kZhe.size() || text.compare(text.size() - kZhe.size(), kZhe.size(), kZhe)) {
-    return std::nullopt;
-  }
+  static constexpr std::string_view kZhe = "折";
+  if (text.size() <= kZhe.size() || !text.ends_with(kZhe)) return std::nullopt;
   auto x = ParsePercent(text.substr(0, text.size() - kZhe.size()));
   if (!x || *x == 0) return std::nullopt;
   if (*x < 1000) return 10000 - *x * 10;              // one digit: tenths
@@ -285,14 +280,18 @@ cmd::Malformed Bad(const Spec& spec, std::string problem) {
   return {spec.name, std::move(problem)};
 }
 
-// The first word after the first one that reads as an amount: the customer
-// is every word before it ("报价 Tom Lee 6万"); 0 when none does.
-std::size_t AmountAt(const Args& w) {
+// The first word after the first one that reads as an amount, and the
+// amount: the customer is every word before it ("报价 Tom Lee 6万").
+struct Amount {
+  std::size_t at = 0;
+  domain::Fen fen = 0;
+};
+std::optional<Amount> FindAmount(const Args& w) {
   for (std::size_t i = 1; i < w.size(); ++i) {
-    auto amount = domain::ParseAmount(w.Norm(i));
-    if (amount && *amount > 0) return i;
+    auto fen = domain::ParseAmount(w.Norm(i));
+    if (fen && *fen > 0) return Amount{i, *fen};
   }
-  return 0;
+  return std::nullopt;
 }
 
 std::string AmountProblem(const std::string& typed) {
@@ -302,10 +301,10 @@ std::string AmountProblem(const std::string& typed) {
 // After the amount: nothing, "折扣 5", "折扣5%" or "95折".
 Command ParseQuote(const Spec& spec, const Args& w) {
   if (w.size() < 2) return Bad(spec, "请写明客户和金额");
-  std::size_t at = AmountAt(w);
-  if (at == 0) return Bad(spec, AmountProblem(w[w.size() - 1]));
-  cmd::Quote q{Ref(w.Slice(0, at)), *domain::ParseAmount(w.Norm(at)), 0};
-  std::size_t k = at + 1;  // the first word after the amount
+  auto amount = FindAmount(w);
+  if (!amount) return Bad(spec, AmountProblem(w[w.size() - 1]));
+  cmd::Quote q{Ref(w.Slice(0, amount->at)), amount->fen, 0};
+  std::size_t k = amount->at + 1;  // the first word after the amount
   std::size_t after = w.size() - k;
   if (after == 0) return q;
   std::string key = Lower(w.Norm(k));
@@ -313,7 +312,7 @@ Command ParseQuote(const Spec& spec, const Args& w) {
   std::optional<int> bp;
   std::string glued;  // what follows 折扣 or discount in the same word
   for (std::string_view word : {"折扣", "discount"}) {
-    if (key.size() > word.size() && key.compare(0, word.size(), word) == 0) {
+    if (key.size() > word.size() && key.starts_with(word)) {
       glued = key.substr(word.size());
     }
   }
@@ -374,10 +373,10 @@ Command ParseArgs(const Spec& spec, const Args& w) {
       return ParseQuote(spec, w);
     case Kind::kPaid: {
       if (auto bad = need(2, "请写明客户和金额")) return *bad;
-      std::size_t at = AmountAt(w);
-      if (at == 0) return Bad(spec, AmountProblem(w[w.size() - 1]));
-      if (at + 1 != w.size()) return Bad(spec, AmountProblem(w.Rest(at)));
-      return cmd::Paid{Ref(w.Slice(0, at)), *domain::ParseAmount(w.Norm(at))};
+      auto amount = FindAmount(w);
+      if (!amount) return Bad(spec, AmountProblem(w[w.size() - 1]));
+      if (amount->at + 1 != w.size()) return Bad(spec, AmountProblem(w.Rest(amount->at)));
+      return cmd::Paid{Ref(w.Slice(0, amount->at)), amount->fen};
     }
     case Kind::kLost:
       if (auto bad = need(2, "请写明客户和输单原因")) return *bad;

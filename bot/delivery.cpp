@@ -238,14 +238,15 @@ void Delivery::Start() {
 int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
                const std::function<int()>& apply) {
   storage::MarkOutboxSent(c, id, now);
-  c.db.exec("SAVEPOINT reply");
+  auto run = [&c](const char* statement) { storage::Use(c, statement)->exec(); };
+  run("SAVEPOINT reply");
   try {
     int result = apply();
-    c.db.exec("RELEASE reply");
+    run("RELEASE reply");
     return result;
   } catch (const std::exception& e) {
-    c.db.exec("ROLLBACK TO reply");
-    c.db.exec("RELEASE reply");
+    run("ROLLBACK TO reply");
+    run("RELEASE reply");
     spdlog::error("outbox {} is sent, but applying WeCom's answer failed: {}", id, e.what());
     return -1;
   }
@@ -633,7 +634,10 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
     // What the reply leads to commits with the row's "sent" mark.
     return [this, id, now, on_reply = row.message.on_reply,
             body = reply.body](storage::Connection& c) {
-      if (on_reply.empty()) return RecordSent(c, id, now, [] { return 0; });
+      if (on_reply.empty()) {  // most rows: nothing to apply, no savepoint
+        storage::MarkOutboxSent(c, id, now);
+        return 0;
+      }
       int queued = RecordSent(c, id, now, [&] {
         return Handle(c, now,
                       [&](const CrmContext& ctx) { return ApplyReply(c, on_reply, body, ctx); });
@@ -661,9 +665,8 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
       // WeCom refuses this API (or robot) for the rest of the minute, to
       // every row: they all wait, this one until then at the earliest.
       double spread = std::uniform_real_distribution<double>(0, 5)(rng);
-      paused.PauseUntilNextMinute(PauseKey(row), static_cast<double>(now), spread);
-      next = std::max(next, now + static_cast<std::int64_t>(std::ceil(paused.WaitSeconds(
-                                      PauseKey(row), static_cast<double>(now)))));
+      double wait = paused.PauseUntilNextMinute(PauseKey(row), static_cast<double>(now), spread);
+      next = std::max(next, now + static_cast<std::int64_t>(std::ceil(wait)));
     }
     // Not before gettoken may be asked again: no error line per row and try.
     if (reply.from_token) next = std::max(next, tokens.paused_until());

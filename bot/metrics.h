@@ -109,14 +109,12 @@ class Metrics {
   // A call held back by the app's setup (its secret, corp id or server IP):
   // the row stays pending.
   void SetupError() { outbox_config_errors_++; }
-  std::uint64_t config_errors() const { return outbox_config_errors_; }
   void AddInboxRows(std::int64_t rows) { inbox_rows_ += rows; }
   // A callback whose handling failed and was skipped (see the log).
   void DispatchFailed() { dispatch_failures_++; }
   // The listening socket refused to hand over a connection (out of file
   // descriptors, say).
   void AcceptFailed() { accept_failures_++; }
-  std::uint64_t accept_failures() const { return accept_failures_; }
 
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t duplicate() const { return duplicate_; }

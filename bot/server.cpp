@@ -82,13 +82,13 @@ std::string WriterMetrics(const storage::WriterStats& stats) {
          std::to_string(stats.inline_checkpoints + stats.finishing_checkpoints) + "\n";
 }
 
-}  // namespace
-
 Reply NotAllowed(std::string allow) {
   Reply reply{405, "method not allowed\n"};
   reply.allow = std::move(allow);
   return reply;
 }
+
+}  // namespace
 
 std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive) {
   std::string out;

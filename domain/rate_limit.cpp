@@ -73,10 +73,11 @@ double RateLimiter::WaitSeconds(const std::string& key, double now) {
 
 void RateLimiter::Record(const std::string& key, double at) { Window(key).Record(at); }
 
-void Pauses::PauseUntilNextMinute(const std::string& key, double now, double spread) {
+double Pauses::PauseUntilNextMinute(const std::string& key, double now, double spread) {
   double until = (std::floor(now / 60) + 1) * 60 + spread;
   double& at = until_[key];
   at = std::max(at, until);
+  return at - now;
 }
 
 double Pauses::WaitSeconds(const std::string& key, double now) const {

@@ -65,7 +65,8 @@ class Pauses {
  public:
   // After a 45009 for `key` at `now`: paused until the next minute starts,
   // plus `spread` seconds (so that what waited does not all go at once).
-  void PauseUntilNextMinute(const std::string& key, double now, double spread);
+  // Returns WaitSeconds(key, now) from then on.
+  double PauseUntilNextMinute(const std::string& key, double now, double spread);
   // Seconds from `now` until `key` may be called (0: now).
   double WaitSeconds(const std::string& key, double now) const;
 
