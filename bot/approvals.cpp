@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "bot/dispatch.h"
+#include "domain/money.h"
 #include "storage/crm.h"
 #include "storage/reports.h"
 #include "wecom/approval.h"
@@ -93,6 +97,51 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
   return TextTo(q.rep, ctx.config.wecom.agent_id, ctx.templates.RenderView("quote_decided", view));
 }
 
+bool Decision(int sp_status) {
+  return sp_status == static_cast<int>(wecom::ApprovalStatus::kApproved) ||
+         sp_status == static_cast<int>(wecom::ApprovalStatus::kRejected);
+}
+
+// A decision on an approval of the bot's template that is not on record:
+// its form is read to find the quote.
+Messages ReadUnknownApproval(const wecom::ApprovalInfo& info, const CrmContext& ctx) {
+  const std::string& template_id = ctx.config.approval.template_id;
+  if (!Decision(info.sp_status) || template_id.empty() || info.template_id != template_id ||
+      info.applyer_user_id.empty()) {
+    return {};
+  }
+  spdlog::info("approval {} of {} is not on record: reading its form", info.sp_no,
+               info.applyer_user_id);
+  return {{UserRecipient(info.applyer_user_id), wecom::kGetApprovalDetailPath,
+           wecom::ApprovalDetailBody(info.sp_no), kApprovalDetail}};
+}
+
+// Whether the filled control agrees with the quote (a control the form does
+// not have, or the bot does not fill, says nothing). Amounts and percents
+// are compared as numbers: WeCom may write "80000" back as "80000.00".
+bool Agrees(const wecom::ApplyValue& v, const storage::Quote& q, const std::string& customer,
+            const ApprovalConfig& a) {
+  if (v.id == a.customer_control) return v.value == customer;
+  // A percent with two decimals reads as hundredths, as yuan read as fen.
+  if (v.id == a.amount_control) return domain::ParseAmount(v.value) == q.list_amount;
+  if (v.id == a.discount_control) return domain::ParseAmount(v.value) == q.discount_bp;
+  return true;
+}
+
+// The applicant's pending quotes that the form describes.
+std::vector<storage::Quote> QuotesOfForm(storage::Connection& c, const wecom::ApprovalState& form,
+                                         const CrmContext& ctx) {
+  std::vector<storage::Quote> fit;
+  for (auto& q : storage::PendingQuotes(c, {form.applicant})) {
+    std::string customer = CustomerName(c, q.customer_id);
+    if (std::all_of(form.values.begin(), form.values.end(),
+                    [&](const auto& v) { return Agrees(v, q, customer, ctx.config.approval); })) {
+      fit.push_back(std::move(q));
+    }
+  }
+  return fit;
+}
+
 }  // namespace
 
 Messages RequestApproval(storage::Connection& c, const std::string& rep,
@@ -113,13 +162,32 @@ Messages RequestApproval(storage::Connection& c, const std::string& rep,
 Messages HandleApprovalChange(storage::Connection& c, const wecom::ApprovalChangeEvent& event,
                               const CrmContext& ctx) {
   auto quote = storage::QuoteBySpNo(c, event.info.sp_no);
-  if (!quote || quote->status != "pending") return {};
+  if (!quote) return ReadUnknownApproval(event.info, ctx);
   int status = event.info.sp_status;
-  if (status != static_cast<int>(wecom::ApprovalStatus::kApproved) &&
-      status != static_cast<int>(wecom::ApprovalStatus::kRejected)) {
-    return {};  // still pending, or revoked: nothing to apply
-  }
+  // Still pending, or revoked: nothing to apply.
+  if (quote->status != "pending" || !Decision(status)) return {};
   return Decide(c, *quote, status == static_cast<int>(wecom::ApprovalStatus::kApproved), ctx);
+}
+
+Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
+                            const CrmContext& ctx) {
+  auto form = wecom::ParseApprovalDetail(body);
+  if (!form) {
+    spdlog::warn("oa/getapprovaldetail answer not understood: {}", form.error().message());
+    return {};
+  }
+  if (form->template_id != ctx.config.approval.template_id || !Decision(form->status)) return {};
+  auto quotes = QuotesOfForm(c, *form, ctx);
+  if (quotes.size() != 1) {
+    // None: decided before (a later event of the same approval), or not one
+    // of the bot's. Several: the form cannot tell them apart.
+    spdlog::info("approval {} of {} fits {} pending quotes: not applied", form->sp_no,
+                 form->applicant, quotes.size());
+    return {};
+  }
+  const storage::Quote& quote = quotes.front();
+  if (quote.sp_no.empty()) storage::SetQuoteSpNo(c, quote.id, form->sp_no);
+  return Decide(c, quote, form->status == static_cast<int>(wecom::ApprovalStatus::kApproved), ctx);
 }
 
 Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent& event,

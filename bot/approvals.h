@@ -15,6 +15,10 @@ namespace scrm::bot {
 // on_reply of an oa/applyevent row: "approval_submitted:<quote id>".
 inline constexpr const char* kApprovalSubmitted = "approval_submitted:";
 
+// on_reply of an oa/getapprovaldetail row asked for a decision whose sp_no
+// is not on record.
+inline constexpr const char* kApprovalDetail = "approval_detail";
+
 // Records `deal` (carrying the new quote, not stored yet) as a pending quote
 // and asks the rep's manager; returns the messages (the request and the
 // rep's answer). Without a manager, returns nothing: the caller applies the
@@ -30,6 +34,11 @@ Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent&
 // Stores the sp_no of a submitted approval (the reply of oa/applyevent).
 void ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
                        const std::string& body);
+// Applies a decision that arrived for an approval whose sp_no was never
+// recorded (the answer of oa/applyevent was lost, so the application may
+// have been submitted twice): the approval's form (the reply of
+// oa/getapprovaldetail) names the pending quote it was made for.
+Messages ApprovalDetailRead(storage::Connection& c, const std::string& body, const CrmContext& ctx);
 // One reminder to the manager of each quote left pending for
 // [approval] remind_hours.
 Messages ApprovalReminders(storage::Connection& c, const CrmContext& ctx);

@@ -114,6 +114,7 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
     ApprovalSubmitted(c, on_reply, body);
     return {};
   }
+  if (on_reply == kApprovalDetail) return ApprovalDetailRead(c, body, ctx);
   if (on_reply != kCustomerDetail) return {};
   auto detail = wecom::ParseExternalContactDetail(body);
   if (!detail) {

@@ -1,5 +1,8 @@
 #include "wecom/approval.h"
 
+#include <optional>
+#include <utility>
+
 #include "wecom/cards.h"
 #include "wecom/json.h"
 
@@ -44,6 +47,26 @@ void WriteValue(json::Out& o, const ApplyValue& v) {
         value.Str("text", v.value);
     }
   });
+}
+
+// One filled control of an approval's apply_data, if it is of a kind the
+// bot fills.
+std::optional<ApplyValue> ReadValue(const json::Node& content) {
+  static const std::pair<const char*, ApplyValue::Kind> kKinds[] = {
+      {"Text", ApplyValue::Kind::kText},
+      {"Textarea", ApplyValue::Kind::kTextarea},
+      {"Number", ApplyValue::Kind::kNumber},
+      {"Money", ApplyValue::Kind::kMoney}};
+  std::string control = json::Str(content, "control");
+  const json::Node* value = json::Find(content, "value");
+  for (const auto& [name, kind] : kKinds) {
+    if (control != name || value == nullptr) continue;
+    const char* field = kind == ApplyValue::Kind::kNumber  ? "new_number"
+                        : kind == ApplyValue::Kind::kMoney ? "new_money"
+                                                           : "text";
+    return ApplyValue{kind, json::Str(content, "id"), json::Str(*value, field)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -140,6 +163,11 @@ Result<ApprovalState> ParseApprovalDetail(std::string_view text) {
       d.decisions.push_back(std::move(decision));
     });
   });
+  if (const json::Node* data = json::Find(*info, "apply_data")) {
+    json::ForEach(*data, "contents", [&](const json::Node& content) {
+      if (auto value = ReadValue(content)) d.values.push_back(std::move(*value));
+    });
+  }
   return d;
 }
 

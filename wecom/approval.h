@@ -75,6 +75,9 @@ struct ApprovalState {
   std::int64_t apply_time = 0;
   std::string applicant;
   std::vector<ApprovalDecision> decisions;
+  // The form as filled: its Text, Textarea, Number and Money controls (the
+  // kinds the bot fills; others are left out).
+  std::vector<ApplyValue> values;
 };
 Result<ApprovalState> ParseApprovalDetail(std::string_view json);
 

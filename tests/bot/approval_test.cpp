@@ -161,6 +161,85 @@ TEST_CASE("with an approval template the quote goes through OA", "[approval]") {
   CHECK(bot::HandleApprovalChange(f.conn(), Approval("unknown", 2), f.Context()).empty());
 }
 
+namespace {
+
+wecom::ApprovalChangeEvent OurApproval(const std::string& sp_no, int status) {
+  wecom::ApprovalChangeEvent e = Approval(sp_no, status);
+  e.info.template_id = "tpl-1";
+  e.info.applyer_user_id = "zhangsan";
+  return e;
+}
+
+// oa/getapprovaldetail's answer for an approval of tpl-1 by zhangsan.
+std::string Detail(const std::string& sp_no, int status, const std::string& contents,
+                   const std::string& template_id = "tpl-1") {
+  return R"({"errcode":0,"errmsg":"ok","info":{"sp_no":")" + sp_no +
+         R"(","sp_name":"折扣审批","sp_status":)" + std::to_string(status) + R"(,"template_id":")" +
+         template_id +
+         R"(","apply_time":1700000000,"applyer":{"userid":"zhangsan","partyid":"1"},)"
+         R"("apply_data":{"contents":[)" +
+         contents + "]}}}";
+}
+
+std::string Form(const std::string& customer) {
+  return R"({"control":"Text","id":"Text-1","value":{"text":")" + customer +
+         R"("}},)"
+         R"({"control":"Money","id":"Money-1","value":{"new_money":"80000.00"}},)"
+         R"({"control":"Number","id":"Number-1","value":{"new_number":"12"}})";
+}
+
+}  // namespace
+
+TEST_CASE("a decision on an approval whose sp_no was lost is matched by its form", "[approval]") {
+  test::CrmFixture f;
+  auto wang = Setup(f);
+  domain::Customer li;
+  li.owner = "zhangsan";
+  li.name = "李总";
+  li.created_at = f.now;
+  auto li_id = storage::InsertCustomer(f.conn(), li);
+  f.config.approval = {"tpl-1", "Text-1", "Money-1", "Number-1", 24};
+  // Two quotes of the same price wait; neither applyevent answer was kept.
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 8万 折扣 12", f.Context()).size() ==
+          2);
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 李总 8万 折扣 12", f.Context()).size() ==
+          2);
+
+  // Only decisions on the bot's own template lead to reading the form.
+  CHECK(bot::HandleApprovalChange(f.conn(), OurApproval("SP-9", 1), f.Context()).empty());
+  auto other = OurApproval("SP-9", 2);
+  other.info.template_id = "leave-request";
+  CHECK(bot::HandleApprovalChange(f.conn(), other, f.Context()).empty());
+  auto read = bot::HandleApprovalChange(f.conn(), OurApproval("SP-9", 2), f.Context());
+  REQUIRE(read.size() == 1);
+  CHECK(read[0].api == "/cgi-bin/oa/getapprovaldetail");
+  CHECK(read[0].body == R"({"sp_no":"SP-9"})");
+  CHECK(read[0].on_reply == bot::kApprovalDetail);
+
+  // A form that fits both quotes, another template's, or one still
+  // pending: nothing is applied.
+  std::string amounts_only = R"({"control":"Money","id":"Money-1","value":{"new_money":"80000"}})";
+  CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 2, amounts_only), f.Context()).empty());
+  CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 2, Form("王总"), "other"), f.Context())
+            .empty());
+  CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 1, Form("王总")), f.Context()).empty());
+  CHECK(bot::ApprovalDetailRead(f.conn(), "{\"errcode\":0}", f.Context()).empty());
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).size() == 2);
+
+  auto told = bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 2, Form("王总")), f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(Has(test::ContentOf(told[0].body), "批准"));
+  CHECK(storage::OpenDeal(f.conn(), wang)->amount == 7'040'000);
+  CHECK(storage::QuoteBySpNo(f.conn(), "SP-9")->customer_id == wang);
+  auto waiting = storage::PendingQuotes(f.conn(), {"zhangsan"});
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0].customer_id == li_id);
+  // The same decision read again changes nothing and tells nobody.
+  CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 2, Form("王总")), f.Context()).empty());
+  // Events of the approval now on record are applied as usual (already decided).
+  CHECK(bot::HandleApprovalChange(f.conn(), OurApproval("SP-9", 2), f.Context()).empty());
+}
+
 TEST_CASE("an unanswered approval gets one reminder", "[approval]") {
   test::CrmFixture f;
   Setup(f);

@@ -211,6 +211,46 @@ TEST_CASE("an over-authority quote through an OA approval, applied once", "[e2e]
   CHECK(app.wecom.count(kSend) == before + 2);
 }
 
+TEST_CASE("an approval submitted twice because its answer was lost is applied once",
+          "[e2e][approval]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  config.approval = {test::kFakeTemplateId, "Text-1", "Money-1", "Number-1", 24};
+  test::RunningApp app(config);
+  app.wecom.AddCustomer({"wmQ", "周总", "", "zhangsan", "", "", {}});
+  Post(app, AddContactXml("zhangsan", "wmQ", "", ""));
+  REQUIRE(WaitForName(config, "wmQ", "周总"));
+
+  // WeCom files the approval, but its answer never reaches the bot, which
+  // submits it again after a pause: the manager sees two.
+  app.wecom.LoseAnswerNext("/cgi-bin/oa/applyevent", 1);
+  CHECK(Has(Ask(app, "zhangsan", "报价 周总 6万 折扣 10"), "已提交 boss 审批"));
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 1));
+  app.clock.Advance(3600);  // past the retry's backoff
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 2));
+  std::string recorded = WaitForSpNo(config, 1);
+  auto approvals = app.wecom.approvals();
+  REQUIRE(approvals.size() == 2);
+  std::string lost = approvals[0].sp_no == recorded ? approvals[1].sp_no : approvals[0].sp_no;
+  REQUIRE(lost != recorded);
+
+  // The manager approves the one the bot never heard of.
+  REQUIRE(app.wecom.Decide(lost, 2, "同意"));
+  int before = app.wecom.count(kSend);
+  Post(app, ApprovalXml(lost, 2, "1700000600"));
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/getapprovaldetail", 1));
+  REQUIRE(app.wecom.WaitForCount(kSend, before + 1));
+  CHECK(Has(test::ContentOf(app.wecom.calls(kSend).back().body), "boss 已批准 周总"));
+  CHECK(DealAmount(config, "wmQ") == 5'400'000);
+  // A later decision on the other copy changes nothing.
+  REQUIRE(app.wecom.Decide(recorded, 3, "重复"));
+  Post(app, ApprovalXml(recorded, 3, "1700000700"));
+  CHECK(Has(Ask(app, "zhangsan", "客户 周总"), "¥54,000.00"));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == before + 2);
+}
+
 TEST_CASE("an over-authority quote through the manager's card, applied once", "[e2e][approval]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);

@@ -74,6 +74,17 @@ std::string MemberJson(const FakeMember& m) {
          ",\"status\":" + std::to_string(m.status) + "}";
 }
 
+// The apply_data of an applyevent request, as WeCom gives it back.
+std::string ApplyData(const std::string& request) {
+  Body b(request);
+  const rapidjson::Value* data = b.Find("apply_data");
+  if (data == nullptr) return "{\"contents\":[]}";
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  data->Accept(writer);
+  return out.GetString();
+}
+
 }  // namespace
 
 std::string QueryValue(const std::string& query, const std::string& name) {
@@ -312,7 +323,7 @@ FakeAnswer FakeState::ApprovalDetail(const std::string& body) {
                  "},\"sp_record\":[{\"sp_status\":" + std::to_string(a.status) +
                  ",\"approverattr\":1,\"details\":[{\"approver\":{\"userid\":" + Q(approver) +
                  "},\"speech\":" + Q(a.speech) + ",\"sp_status\":" + std::to_string(a.status) +
-                 ",\"sptime\":0}]}]}"};
+                 ",\"sptime\":0}]}],\"apply_data\":" + ApplyData(a.body) + "}"};
 }
 
 FakeAnswer FakeState::MessageSend(const std::string& body) {

@@ -26,6 +26,7 @@ struct Fault {
   int errcode = 0;
   int status = 0;
   bool drop = false;
+  bool lose_answer = false;  // carried out, then the answer is lost
 };
 
 // What the server does with one request.
@@ -97,6 +98,11 @@ Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query
     Fault f = pending.front();
     pending.erase(pending.begin());
     if (f.drop) return {true, 0, ""};
+    if (f.lose_answer) {
+      Answer done = Decide(path, query, body);
+      done.drop = true;
+      return done;
+    }
     if (f.status) return {false, f.status, "<html>error</html>"};
     return {false, 200,
             "{\"errcode\":" + std::to_string(f.errcode) + ",\"errmsg\":\"injected fault\"}"};
@@ -235,6 +241,11 @@ void FakeWeCom::HttpErrorNext(const std::string& path, int n, int status) {
 void FakeWeCom::DropNext(const std::string& path, int n) {
   std::lock_guard lock(impl_->mu);
   for (int i = 0; i < n; ++i) impl_->faults[path].push_back({0, 0, true});
+}
+
+void FakeWeCom::LoseAnswerNext(const std::string& path, int n) {
+  std::lock_guard lock(impl_->mu);
+  for (int i = 0; i < n; ++i) impl_->faults[path].push_back({0, 0, false, true});
 }
 
 void FakeWeCom::SetDelay(std::chrono::milliseconds delay) {

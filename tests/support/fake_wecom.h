@@ -52,6 +52,9 @@ class FakeWeCom {
   // The next `n` calls to `path` are read, then the connection is closed
   // without an answer.
   void DropNext(const std::string& path, int n);
+  // The next `n` calls to `path` are carried out, then the connection is
+  // closed without the answer (the caller cannot know it worked).
+  void LoseAnswerNext(const std::string& path, int n);
   // Every answer waits this long first.
   void SetDelay(std::chrono::milliseconds delay);
   // While down, every connection is closed as soon as a request arrives.

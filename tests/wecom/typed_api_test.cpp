@@ -320,6 +320,30 @@ TEST_CASE("approval: template, apply and detail", "[typed-api]") {
   CHECK(detail->applicant == "zhangsan");
   REQUIRE(detail->decisions.size() == 1);
   CHECK(detail->decisions[0].speech == "同意");
+  CHECK(detail->values.empty());  // no apply_data
   CHECK(ParseApprovalDetail(R"({"errcode":0,"info":{}})").error() == Errc::kBadJson);
+
+  // The form as filled, in WeCom's shape; kinds the bot does not fill, and
+  // contents without a value, are left out.
+  auto form = ParseApprovalDetail(R"({"errcode":0,"info":{"sp_no":"202001010003",
+    "sp_status":1,"apply_data":{"contents":[
+      {"control":"Text","id":"Text-1","title":[{"text":"客户","lang":"zh_CN"}],
+       "value":{"text":"王总","new_number":"","new_money":""}},
+      {"control":"Money","id":"Money-1","value":{"text":"","new_money":"80000.00"}},
+      {"control":"Number","id":"Number-1","value":{"new_number":"12.5"}},
+      {"control":"Date","id":"Date-1","value":{"date":{"type":"day","s_timestamp":"1700000000"}}},
+      {"control":"Textarea","id":"Textarea-1"},
+      "not an object"]}}})");
+  REQUIRE(form);
+  REQUIRE(form->values.size() == 3);
+  CHECK(form->values[0].kind == ApplyValue::Kind::kText);
+  CHECK(form->values[0].id == "Text-1");
+  CHECK(form->values[0].value == "王总");
+  CHECK(form->values[1].kind == ApplyValue::Kind::kMoney);
+  CHECK(form->values[1].value == "80000.00");
+  CHECK(form->values[2].kind == ApplyValue::Kind::kNumber);
+  CHECK(form->values[2].value == "12.5");
+  CHECK(ParseApprovalDetail(R"({"info":{"sp_no":"1","apply_data":{"contents":{}}}})")
+            ->values.empty());
   for (const auto& bad : kMalformed) CHECK_FALSE(ParseApprovalDetail(bad));
 }
