@@ -122,7 +122,12 @@ int App::Run(bool handle_signals) {
     impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
     impl_->signals->async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
-      spdlog::info("signal {} received: finishing in-flight requests", signal);
+      spdlog::info("signal {} received: finishing in-flight requests (a second one stops at once)",
+                   signal);
+      // The signals' default action again: a second one ends the process
+      // as a crash would, which loses nothing committed.
+      boost::system::error_code ignored;
+      impl_->signals->clear(ignored);
       Shutdown();
     });
   }

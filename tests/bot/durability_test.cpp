@@ -136,6 +136,34 @@ TEST_CASE("SIGKILL mid-burst loses no acknowledged callback", "[durability]") {
   CHECK(again.output().find("scrm-bot stopped") != std::string::npos);
 }
 
+TEST_CASE("a second SIGTERM stops at once while a graceful stop waits", "[durability]") {
+  test::TempDir dir;
+  test::FakeWeCom wecom;
+  wecom.SetDelay(std::chrono::minutes(10));  // the reply's API call hangs
+  std::string config = WriteConfig(dir, wecom.base_url());
+  test::BotProcess bot(config);
+  REQUIRE(bot.port() != 0);
+  test::CallbackBuilder builder;
+  auto cb = builder.Post(test::TextMessageXml("rep1", "帮助", "880000000001"));
+  auto res = test::HttpRequest(bot.port(), "POST", cb.target, cb.body);
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  REQUIRE(wecom.WaitForCount("/cgi-bin/gettoken", 1));  // the delivery's first call is out
+
+  bot.Signal(SIGTERM);  // a graceful stop waits for that call
+  bool stopping = false;
+  for (int i = 0; i < 4000 && !stopping; ++i) {
+    stopping = bot.output().find("a second one stops at once") != std::string::npos;
+    if (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(stopping);
+  bot.Signal(SIGTERM);
+  int status = bot.Wait();
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGTERM);
+  CHECK(bot.output().find("scrm-bot stopped") == std::string::npos);
+}
+
 TEST_CASE("serve with a bad config exits 2 and names the key", "[durability][cli]") {
   test::TempDir dir;
   std::string path = dir.File("bad.toml");
