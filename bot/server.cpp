@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,6 +30,9 @@ namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kFirstReadBytes = 4096;
+// After an error reply, what the client still sends is read and dropped, up
+// to this much (and the read deadline), before the connection closes.
+constexpr std::size_t kLingerBytes = 1 << 20;
 
 using Clock = std::chrono::steady_clock;
 
@@ -337,7 +341,21 @@ net::awaitable<void> Server::Impl::WriteFinal(Connection& conn, const Reply& rep
   std::string bytes = ResponseBytes(reply, 11, false);
   auto buffer = net::buffer(bytes);
   SetDeadline(conn);
-  co_await net::async_write(conn.socket, buffer, kNoThrow);
+  auto [ec, written] = co_await net::async_write(conn.socket, buffer, kNoThrow);
+  if (ec) co_return;
+  // The client may still be sending the request (a body past the limit):
+  // closing with its bytes unread would reset the connection, and a client
+  // busy sending would see the reset instead of this reply. So: stop
+  // sending, then read and drop until it stops too.
+  boost::system::error_code ignored;
+  conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  SetDeadline(conn);
+  std::array<char, 16384> sink;
+  for (std::size_t dropped = 0; dropped < kLingerBytes;) {
+    auto [rec, n] = co_await conn.socket.async_read_some(net::buffer(sink), kNoThrow);
+    if (rec) break;
+    dropped += n;
+  }
 }
 
 net::awaitable<Reply> Server::Impl::Handle(const Request& req) {

@@ -242,6 +242,22 @@ TEST_CASE("routes, methods and malformed HTTP", "[server]") {
     CHECK(res->status == 413);
   }
   {
+    // A client that goes on sending the body it announced reads the 413
+    // and is not reset: the server reads and drops the rest until the
+    // client stops.
+    HttpConnection conn(app.port());
+    REQUIRE(conn.SendRaw("POST /wecom/callback HTTP/1.1\r\nContent-Length: 400000\r\n\r\n" +
+                         std::string(70000, 'x')));
+    auto res = conn.ReadResponse();
+    REQUIRE(res);
+    CHECK(res->status == 413);
+    bool sent = true;
+    for (int i = 0; i < 20 && sent; ++i) sent = conn.SendRaw(std::string(16384, 'x'));
+    CHECK(sent);
+    conn.CloseWrite();
+    CHECK(conn.PeerEnded());
+  }
+  {
     // Too large elsewhere: 413 as well, but not a rejected callback.
     HttpConnection conn(app.port());
     REQUIRE(conn.SendRaw("POST /healthz HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"));
@@ -250,7 +266,7 @@ TEST_CASE("routes, methods and malformed HTTP", "[server]") {
     CHECK(res->status == 413);
   }
   std::string metrics = HttpRequest(app.port(), "GET", "/metrics")->body;
-  CHECK(metrics.find("scrm_callback_rejections_total{reason=\"too_large\"} 1\n") !=
+  CHECK(metrics.find("scrm_callback_rejections_total{reason=\"too_large\"} 2\n") !=
         std::string::npos);
   // Keep-alive: several requests on one connection.
   HttpConnection conn(app.port());

@@ -118,6 +118,15 @@ bool HttpConnection::PeerClosed() {
   return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
+bool HttpConnection::PeerEnded() {
+  char c;
+  ssize_t n;
+  do {
+    n = ::recv(fd_, &c, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  return n == 0;
+}
+
 std::optional<HttpResponse> HttpRequest(std::uint16_t port, const std::string& method,
                                         const std::string& target, const std::string& body) {
   HttpConnection conn(port);

@@ -34,6 +34,9 @@ class HttpConnection {
   void CloseWrite();
   // True once the server closed the connection (reads EOF).
   bool PeerClosed();
+  // True once the server closed the connection in order (EOF), not with a
+  // reset.
+  bool PeerEnded();
 
  private:
   int fd_ = -1;
