@@ -9,6 +9,8 @@
 #include <boost/asio/detached.hpp>
 #include <cmath>
 #include <deque>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -44,7 +46,11 @@ constexpr std::int64_t kCountSeconds = 5;        // outbox gauges: pending and d
 constexpr std::int64_t kFullCountSeconds = 600;  // and sent, which reads the table
 constexpr int kBatchPauseMs = 5;                 // between passes while work keeps arriving
 constexpr std::size_t kMaxHandedOver = 8192;     // rows kept in memory for dispatch
-constexpr std::size_t kDispatchPerJob = 32;      // rows handled per writer job
+// How long a row whose outcome could not be stored waits: WeCom took it /
+// did not.
+constexpr std::int64_t kUntilRecorded = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kUnrecordedPauseSeconds = 60;
+constexpr std::size_t kDispatchPerJob = 32;  // rows handled per writer job
 
 // Tokens live in the database; saving goes through the writer without
 // waiting (a lost save only costs one extra gettoken after a restart).
@@ -185,11 +191,14 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   // Delivery thread only:
   bool stopping = false;
   bool woken = false;
-  bool pausing = false;                   // a short batching pause that wake-ups do not cut
-  bool send_needed = true;                // the outbox may hold something to send now
-  double next_wait = 1.0;                 // seconds until the outbox needs a look at the latest
-  std::set<std::int64_t> in_flight;       // outbox ids being sent
-  std::set<std::int64_t> unrecorded;      // sent or failed, but the outcome could not be stored
+  bool pausing = false;              // a short batching pause that wake-ups do not cut
+  bool send_needed = true;           // the outbox may hold something to send now
+  double next_wait = 1.0;            // seconds until the outbox needs a look at the latest
+  std::set<std::int64_t> in_flight;  // outbox ids being sent
+  // Rows whose outcome could not be stored, and until when they wait
+  // (kUntilRecorded when WeCom took the call: sending it again would
+  // duplicate it, so only the write landing late frees it).
+  std::map<std::int64_t, std::int64_t> unrecorded;
   std::int64_t inbox_after = -1;          // dispatch cursor; -1 until read
   bool caught_up = false;                 // rows after the cursor arrive by hand-over
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
@@ -557,7 +566,16 @@ bool Delivery::Impl::TryStart(storage::OutboxRow& row, std::int64_t now, double&
   if (static_cast<int>(in_flight.size()) >= config.delivery.concurrency) return false;
   const std::string& to = row.message.recipient;
   if (!seen.insert(to).second) return false;  // only a recipient's oldest row may go
-  if (in_flight.count(row.id) || unrecorded.count(row.id)) return false;
+  if (in_flight.count(row.id)) return false;
+  if (auto held = unrecorded.find(row.id); held != unrecorded.end()) {
+    if (held->second > now) {
+      if (held->second != kUntilRecorded) {
+        wait = std::min(wait, static_cast<double>(held->second - now));
+      }
+      return false;
+    }
+    unrecorded.erase(held);
+  }
   if (row.next_attempt_at > now) {
     wait = std::min(wait, static_cast<double>(row.next_attempt_at - now));
     return false;
@@ -712,13 +730,21 @@ net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
     reply.error = wecom::Errc::kNetwork;
   }
   storage::Writer::Job record = Outcome(row, reply);
-  auto recorded = co_await async_writer->Run(std::move(record));
+  // A write that lands after its deadline says again what the row needs.
+  AsyncWriter::Late late = [self, id = row.id](const storage::Result<int>& stored) {
+    if (!stored) return;
+    self->unrecorded.erase(id);
+    self->send_needed = true;
+    self->Poke();
+  };
+  auto recorded =
+      co_await async_writer->Run(std::move(record), storage::Writer::Atomicity::kSavepoint, late);
   in_flight.erase(row.id);
   blocked_until = 0;  // the window changed
   if (!recorded) {
-    // This process must not send the row again while the database cannot
-    // say whether it was sent.
-    unrecorded.insert(row.id);
+    // Not sent again while the database cannot say whether it was: after a
+    // pause when WeCom did not take it, not at all when it did.
+    unrecorded[row.id] = reply.ok() ? kUntilRecorded : Now() + kUnrecordedPauseSeconds;
     spdlog::error("cannot record the outcome of outbox {}: {}", row.id, recorded.error().message());
   }
   send_needed = true;

@@ -404,12 +404,13 @@ net::awaitable<Reply> Server::Impl::HandleCallbackPost(const Request& req) {
 
 net::awaitable<storage::Result<int>> Server::Impl::StoreInbox(
     std::shared_ptr<storage::InboxRow> row) {
-  storage::Writer::Job job = storage::InsertInboxJob(std::move(row));
-  // Answered 503 at the deadline but committed after it: still a row.
-  AsyncWriter::Late late = [&metrics = metrics](const storage::Result<int>& stored) {
-    if (stored && *stored == static_cast<int>(storage::InboxOutcome::kInserted)) {
-      metrics.AddInboxRows(1);
-    }
+  storage::Writer::Job job = storage::InsertInboxJob(row);
+  // Answered 503 at the deadline but committed after it: still a row, and
+  // dispatched like any other (WeCom's retry is a duplicate, which is not).
+  AsyncWriter::Late late = [self = shared_from_this(), row](const storage::Result<int>& stored) {
+    if (!stored || *stored != static_cast<int>(storage::InboxOutcome::kInserted)) return;
+    self->metrics.AddInboxRows(1);
+    if (self->on_stored) self->on_stored(std::move(*row));
   };
   co_return co_await waits->Run(std::move(job), storage::Writer::Atomicity::kSingleStatement,
                                 std::move(late));

@@ -149,6 +149,36 @@ TEST_CASE("each inbox row is answered once, across restarts", "[delivery]") {
   CHECK(sent == 2);
 }
 
+TEST_CASE("a failed call whose outcome cannot be stored is tried again after a pause",
+          "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  // Every change to an outbox row fails from now on.
+  {
+    auto db = storage::Db::Open({config.storage.sqlite_path});
+    REQUIRE(db);
+    (*db)->connection().db.exec(
+        "CREATE TRIGGER no_outcome BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'held'); END");
+  }
+  app.wecom.FailNext(kSend, 1, -1);  // WeCom busy: the call did not go through
+  SendText(app, "zhangsan", "帮助", "7101");
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  // The failure could not be written down, so the row still looks due: it
+  // is held back a while (not for good, and not sent again at once).
+  for (int i = 0; i < 400 && app.wecom.count(kSend) < 2; ++i) {
+    app.clock.Advance(61);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(app.wecom.WaitForCount(kSend, 2));
+  auto calls = app.wecom.calls(kSend);
+  CHECK(calls[1].body == calls[0].body);
+  // WeCom took it this time and that could not be written down either: it
+  // is not sent a third time.
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == 2);
+}
+
 TEST_CASE("rate limiting (45009) is retried with backoff until WeCom accepts", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);

@@ -198,7 +198,11 @@ TEST_CASE("a callback whose write is held up past the handler deadline gets 503;
   CHECK(InboxCount(config) == 1);
   // The gauge counts the row the late write stored, once.
   CHECK(MetricsText(app.port()).find("scrm_inbox_rows 1\n") != std::string::npos);
+  // And that row is handled (the rep gets an answer) although no later
+  // callback arrives.
+  REQUIRE(app.wecom.WaitForCount("/cgi-bin/message/send", 1));
   CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count("/cgi-bin/message/send") == 1);
 }
 
 TEST_CASE("routes, methods and malformed HTTP", "[server]") {
