@@ -153,8 +153,10 @@ Messages RequestApproval(storage::Connection& c, const std::string& rep,
   auto quote = storage::QuoteById(c, id);
   Messages out = ctx.config.approval.template_id.empty() ? CardRequest(c, *quote, ctx)
                                                          : OaRequest(*quote, customer.name, ctx);
-  auto told = TextTo(rep, ctx.config.wecom.agent_id,
-                     ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));
+  // An answer to the rep's command: without WeCom's duplicate check, which
+  // would drop the same answer to the same quote asked again.
+  auto told = AnswerTo(rep, ctx.config.wecom.agent_id,
+                       ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));
   out.insert(out.end(), told.begin(), told.end());
   return out;
 }

@@ -227,6 +227,22 @@ class Args {
   std::vector<std::string> words_;
 };
 
+// Where a comma or colon typed right after the customer ends it ("跟进
+// 王总，电话沟通了", "回款 王总：2万"): the separator's offset in `word` and
+// its length. An ASCII comma between digits belongs to a number.
+std::optional<std::pair<std::size_t, std::size_t>> SeparatorIn(std::string_view word) {
+  auto digit = [&](std::size_t i) { return i < word.size() && word[i] >= '0' && word[i] <= '9'; };
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    for (std::string_view sep : {"，", "："}) {
+      if (word.compare(i, sep.size(), sep) == 0) return std::pair{i, sep.size()};
+    }
+    if (word[i] == ':') return std::pair{i, std::size_t{1}};
+    if (word[i] == ',' && !(i > 0 && digit(i - 1) && digit(i + 1)))
+      return std::pair{i, std::size_t{1}};
+  }
+  return std::nullopt;
+}
+
 // A customer as typed, except that "＃12" is the id #12.
 std::string Ref(const std::string& typed) {
   std::string normal = NormalizeText(typed);
@@ -385,6 +401,10 @@ Command ParseArgs(const Spec& spec, const Args& w) {
       if (auto bad = need(2, "请写明客户和等级 A、B 或 C")) return *bad;
       std::size_t last = w.size() - 1;
       std::string tier = Lower(w.Norm(last));
+      for (std::string_view kind : {"类", "级"}) {  // "A类", as the bot's replies write it
+        if (tier.size() > kind.size() && tier.ends_with(kind))
+          tier.resize(tier.size() - kind.size());
+      }
       if (tier.size() != 1 || tier[0] < 'a' || tier[0] > 'c') {
         return Bad(spec, "等级只能是 A、B 或 C");
       }
@@ -450,10 +470,27 @@ Command ParseCommand(std::string_view raw) {
   const Spec* spec = FindSpec(word);
   if (!spec) return cmd::Unknown{std::string(body), Closest(word)};
   Args args(body);
+  // The first argument, split where a comma or colon ends the customer
+  // (not for 客户, whose argument is only a customer).
+  auto add_first = [&](std::size_t start, std::size_t length) {
+    auto sep =
+        spec->kind == Kind::kCustomer ? std::nullopt : SeparatorIn(body.substr(start, length));
+    if (!sep || sep->first == 0) return args.Add(start, length);
+    args.Add(start, sep->first);
+    std::size_t after = sep->first + sep->second;
+    if (after < length) args.Add(start + after, length - after);
+  };
   std::size_t glued = BytesOf(body.substr(0, ranges.front().second), used);
-  if (glued < ranges.front().second) args.Add(glued, ranges.front().second - glued);
-  for (std::size_t i = 1; i < ranges.size(); ++i)
-    args.Add(ranges[i].first - from, ranges[i].second);
+  bool first_added = glued < ranges.front().second;
+  if (first_added) add_first(glued, ranges.front().second - glued);
+  for (std::size_t i = 1; i < ranges.size(); ++i) {
+    if (!first_added) {
+      add_first(ranges[i].first - from, ranges[i].second);
+      first_added = true;
+    } else {
+      args.Add(ranges[i].first - from, ranges[i].second);
+    }
+  }
   return ParseArgs(*spec, args);
 }
 

@@ -53,8 +53,13 @@ class Run {
   Deal OpenOrNewDeal(const Customer& customer);
   void Store(Deal& deal);
   void MoveDeal(Deal& deal, Customer& customer, const std::string& to);
-  // 输单 for a customer without an open deal: says so, changes nothing.
-  void NoOpenDeal(const Customer& customer);
+  // 输单 or 成交 for a customer without an open deal: says so, changes
+  // nothing.
+  void NoOpenDeal(const Customer& customer, const std::string& stage);
+  // The deal a payment goes to: the open one once quoted, else a won one
+  // with something still to pay (marked 成交 by hand before the last
+  // payment).
+  std::optional<Deal> PayableDeal(std::int64_t customer_id);
 
   void Card(const cmd::ShowCustomer& c);
   void FollowUp(const cmd::Follow& c);
@@ -131,6 +136,9 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
                                         {"id", std::to_string(found[i].id)},
                                         {"owner", ctx_.org.NameOf(found[i].owner)}});
   }
+  bool others =
+      std::any_of(found.begin(), found.end(), [&](const Customer& c) { return c.owner != rep_; });
+  view.vars["owners"] = others ? "1" : "";
   storage::SavePendingChoice(c_, rep_, choice);
   Say("choose_customer", view);
   return std::nullopt;
@@ -192,8 +200,12 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
 
 std::pair<std::string, std::string> Run::Split(const std::string& first, const std::string& rest,
                                                const cmd::LongerNames& longer) {
+  auto owners = ctx_.org.Visible(rep_);
   for (const auto& [name, text] : longer) {
-    if (!storage::FindExactly(c_, ctx_.org.Visible(rep_), name, 1).empty()) return {name, text};
+    if (!storage::FindExactly(c_, owners, name, 1).empty()) return {name, text};
+    // Typed with a full-width space, two spaces or full-width letters.
+    std::string half = NormalizeText(name);
+    if (half != name && !storage::FindExactly(c_, owners, half, 1).empty()) return {half, text};
   }
   return {first, rest};
 }
@@ -215,8 +227,9 @@ void Run::FollowUp(const cmd::Follow& typed) {
 void Run::Stage(const cmd::MoveStage& cmd) {
   auto customer = Resolve(cmd.customer, "阶段 {} " + cmd.stage);
   if (!customer) return;
-  if (cmd.stage == ctx_.funnel.lost() && !storage::OpenDeal(c_, customer->id)) {
-    return NoOpenDeal(*customer);  // not a new deal only to lose it
+  bool ends = cmd.stage == ctx_.funnel.lost() || cmd.stage == ctx_.funnel.won();
+  if (ends && !storage::OpenDeal(c_, customer->id)) {
+    return NoOpenDeal(*customer, cmd.stage);  // not a new deal only to end it
   }
   Deal deal = OpenOrNewDeal(*customer);
   if (auto error = ctx_.funnel.CheckMove(deal.stage, cmd.stage)) {
@@ -257,6 +270,22 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
          {}});
   }
   Deal deal = OpenOrNewDeal(*customer);
+  if (beyond && approver && deal.id != 0) {
+    for (const auto& q : storage::PendingQuotes(c_, {rep_})) {
+      if (q.deal_id != deal.id || q.list_amount != cmd.amount || q.discount_bp != cmd.discount_bp) {
+        continue;
+      }
+      // Sent again (no answer seen yet): the manager is not asked twice.
+      return Say("quote_pending", {{{"name", customer->name},
+                                    {"id", std::to_string(customer->id)},
+                                    {"amount", FormatYuan(q.amount)},
+                                    {"list_amount", FormatYuan(q.list_amount)},
+                                    {"discount", domain::FormatPercent(q.discount_bp)},
+                                    {"manager", ctx_.org.NameOf(q.manager)},
+                                    {"again", "1"}},
+                                   {}});
+    }
+  }
   if (beyond && approver) {
     Store(deal);  // the deal keeps its current quote until the manager decides
     Deal proposed = deal;
@@ -287,36 +316,58 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
 void Run::Payment(const cmd::Paid& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
-  auto open = storage::OpenDeal(c_, customer->id);
-  if (!open || open->amount <= 0) {
+  auto payable = PayableDeal(customer->id);
+  if (!payable) {
     // A payment against nothing quoted would make a deal that can never be
     // paid off: nothing changes.
     return Say("command_error",
                {{{"command", "回款"},
-                 {"problem", customer->name + " 没有已报价的进行中商机，回款未记录"},
+                 {"problem", customer->name + " 没有已报价、待回款的商机，回款未记录"},
                  {"usage", "先发「报价 <客户> <金额>」，再记录回款"}},
                 {}});
   }
-  Deal deal = *open;
+  Deal deal = *payable;
+  domain::Fen owed = deal.amount - deal.paid;
+  if (cmd.amount > owed) {
+    // More than is owed is a typo far more often than a real payment.
+    return Say("command_error",
+               {{{"command", "回款"},
+                 {"problem", "¥" + FormatYuan(cmd.amount) + " 超过 " + customer->name +
+                                 " 的待回款 ¥" + FormatYuan(owed) + "，回款未记录"},
+                 {"usage", "核对金额后重新发送；报价变了请先发「报价 <客户> <金额>」"}},
+                {}});
+  }
+  bool was_won = deal.stage == ctx_.funnel.won();
   deal.paid += cmd.amount;
   customer->paid_total += cmd.amount;
   storage::InsertPayment(c_, deal.id, customer->id, rep_, cmd.amount, ctx_.now);
-  bool won = deal.paid >= deal.amount;
-  if (won) {
+  bool settled = deal.paid >= deal.amount;
+  if (settled && !was_won) {
     MoveDeal(deal, *customer, ctx_.funnel.won());
-  } else {
+  } else if (!was_won) {
     AdvanceDeal(c_, deal, ctx_.config.crm.payment_stage, rep_, ctx_);
   }
   Store(deal);
   Refresh(*customer);
-  domain::Fen remaining = deal.amount > deal.paid ? deal.amount - deal.paid : 0;
+  domain::Fen remaining = deal.amount - deal.paid;
   Say("payment_recorded", {{{"name", customer->name},
                             {"id", std::to_string(customer->id)},
                             {"amount", FormatYuan(cmd.amount)},
                             {"paid", FormatYuan(deal.paid)},
                             {"remaining", remaining > 0 ? FormatYuan(remaining) : ""},
-                            {"won", won ? "1" : ""}},
+                            {"won", settled && !was_won ? "1" : ""},
+                            {"settled", settled && was_won ? "1" : ""}},
                            {}});
+}
+
+std::optional<Deal> Run::PayableDeal(std::int64_t customer_id) {
+  if (auto open = storage::OpenDeal(c_, customer_id)) {
+    if (open->amount > 0) return open;
+    return std::nullopt;
+  }
+  auto latest = storage::LatestDeal(c_, customer_id);
+  if (latest && latest->stage == ctx_.funnel.won() && latest->paid < latest->amount) return latest;
+  return std::nullopt;
 }
 
 void Run::Lose(const cmd::Lost& typed) {
@@ -325,7 +376,7 @@ void Run::Lose(const cmd::Lost& typed) {
   auto customer = Resolve(cmd.customer, "输单 {} " + cmd.reason);
   if (!customer) return;
   auto deal = storage::OpenDeal(c_, customer->id);
-  if (!deal) return NoOpenDeal(*customer);
+  if (!deal) return NoOpenDeal(*customer, ctx_.funnel.lost());
   deal->lost_reason = cmd.reason;
   MoveDeal(*deal, *customer, ctx_.funnel.lost());
   storage::UpdateDeal(c_, *deal);
@@ -335,10 +386,9 @@ void Run::Lose(const cmd::Lost& typed) {
        {}});
 }
 
-void Run::NoOpenDeal(const Customer& customer) {
+void Run::NoOpenDeal(const Customer& customer, const std::string& stage) {
   Say("stage_error",
-      {{{"name", customer.name}, {"stage", ctx_.funnel.lost()}, {"reason", "没有进行中的商机"}},
-       {}});
+      {{{"name", customer.name}, {"stage", stage}, {"reason", "没有进行中的商机"}}, {}});
 }
 
 void Run::Tier(const cmd::SetTier& cmd) {

@@ -90,6 +90,14 @@ TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") 
   CHECK(Has(out[0].body, "approve:"));
   CHECK(Has(test::ContentOf(out[1].body), "已提交 boss 审批"));
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);  // unchanged while pending
+  // Sent again before any answer: the manager is not asked twice, and the
+  // rep's answer is not one WeCom's duplicate check would drop.
+  CHECK_FALSE(Has(out[1].body, "\"enable_duplicate_check\":1"));
+  auto again = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].recipient == "user:zhangsan");
+  CHECK(Has(test::ContentOf(again[0].body), "已在 boss 审批中，没有再次提交"));
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).size() == 1);
 
   auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
   std::string key = "approve:" + std::to_string(quote.id);

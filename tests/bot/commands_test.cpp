@@ -82,6 +82,21 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(As<cmd::Quote>("报价 张三 6万 折扣 5。").discount_bp == 500);
   CHECK(As<cmd::MoveStage>("阶段 张三 ＰＯＣ").stage == "POC");  // a keyword: half-width
   // Names of several words: the fixed arguments are read from the end.
+  // A comma or colon right after the customer ends it; a comma between
+  // digits is part of the amount.
+  auto comma = As<cmd::Follow>("跟进 王总，电话沟通了，约了下周");
+  CHECK(comma.customer == "王总");
+  CHECK(comma.content == "电话沟通了，约了下周");
+  CHECK(As<cmd::Follow>("跟进王总,电话").content == "电话");
+  CHECK(As<cmd::Follow>("跟进 王总: 电话").content == "电话");
+  CHECK(As<cmd::Paid>("回款 王总：2万").amount == 2'000'000);
+  CHECK(As<cmd::Paid>("回款 王总 1,200").amount == 120'000);
+  CHECK(As<cmd::Lost>("输单 王总，预算不够").reason == "预算不够");
+  CHECK(As<cmd::MoveStage>("阶段 王总：需求调研").stage == "需求调研");
+  CHECK(As<cmd::ShowCustomer>("客户 王总，").customer == "王总，");  // 客户 takes the whole name
+  CHECK(As<cmd::SetTier>("分级 王总 A类").tier == 'A');
+  CHECK(As<cmd::SetTier>("分级 王总 c级").tier == 'C');
+  CHECK(std::holds_alternative<cmd::Malformed>(ParseCommand("分级 王总 类")));
   auto tom = As<cmd::Quote>("报价 Tom Lee 6万 折扣 5");
   CHECK(tom.customer == "Tom Lee");
   CHECK(tom.amount == 6'000'000);

@@ -91,6 +91,15 @@ TEST_CASE("a rep cannot see another rep's customers; a manager sees the team's",
   CHECK_FALSE(storage::LastFollowUp(f.conn(), id));  // nothing changed
   CHECK(Has(f.Reply("boss", "客户 王总"), "【王总】"));
   CHECK(Has(f.Reply("boss", "跟进 王总 主管陪访"), "已记录"));
+  // Two of the team's customers share a name: the manager's list says whose.
+  AddCustomer(f, "lisi", "王总");
+  std::string choice = f.Reply("boss", "客户 王总");
+  CHECK(Has(choice, " · zhangsan"));
+  CHECK(Has(choice, " · lisi"));
+  AddCustomer(f, "zhangsan", "王总", "乙公司");
+  std::string own = f.Reply("zhangsan", "客户 王总");
+  CHECK(Has(own, "请回复序号"));
+  CHECK_FALSE(Has(own, " · "));  // only their own: no names
   CHECK(Has(f.Reply("outsider", "漏斗"), "我的商机漏斗（共 0 个"));
 }
 
@@ -154,7 +163,7 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
   CHECK(Has(f.Reply("zhangsan", "跟近 王总 你好"), "你是不是想用「跟进」"));
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 签约"), "没有这个阶段"));
   std::string unpaid = f.Reply("zhangsan", "回款 王总 5000");  // nothing quoted yet
-  CHECK(Has(unpaid, "没有已报价的进行中商机，回款未记录"));
+  CHECK(Has(unpaid, "没有已报价、待回款的商机，回款未记录"));
   CHECK(storage::CustomerById(f.conn(), id)->paid_total == 0);
   std::string lost = f.Reply("zhangsan", "输单 王总 太贵");
   CHECK(Has(lost, "没有进行中的商机"));
@@ -171,10 +180,59 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
 TEST_CASE("a deal moved to 成交 says when to revisit, from the cadence", "[crm]") {
   test::CrmFixture f;
   AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "阶段 王总 需求调研");
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "恭喜成交！7 天内记得回访"));
   f.config.crm.cadence.post_win_days = 3;
   AddCustomer(f, "zhangsan", "李总");
+  f.Reply("zhangsan", "阶段 李总 需求调研");
   CHECK(Has(f.Reply("zhangsan", "阶段 李总 成交"), "恭喜成交！3 天内记得回访"));
+}
+
+TEST_CASE("no win without a deal, no payment past what is owed", "[crm]") {
+  test::CrmFixture f;
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  // 成交 for a customer without an open deal: no deal made only to win it.
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "没有进行中的商机"));
+  CHECK_FALSE(storage::LatestDeal(f.conn(), id));
+  CHECK(Has(f.Reply("zhangsan", "报价 王总 6万"), "已记录"));
+  // A mistyped payment larger than the quote changes nothing.
+  std::string over = f.Reply("zhangsan", "回款 王总 20万");
+  CHECK(Has(over, "¥200,000.00 超过 王总 的待回款 ¥60,000.00，回款未记录"));
+  CHECK(storage::CustomerById(f.conn(), id)->paid_total == 0);
+  CHECK(storage::OpenDeal(f.conn(), id)->paid == 0);
+  // Won by hand when the contract was signed: payments still go to it.
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "恭喜成交"));
+  std::string part = f.Reply("zhangsan", "回款 王总 2万");
+  CHECK(Has(part, "累计 ¥20,000.00。待回款 ¥40,000.00。"));
+  CHECK_FALSE(Has(part, "成交"));
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 4万"), "累计 ¥60,000.00。已全部回款。"));
+  CHECK(storage::CustomerById(f.conn(), id)->paid_total == 6'000'000);
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 1"), "没有已报价、待回款的商机"));
+  SQLite::Statement deals(f.conn().db, "SELECT count(*) FROM deals");
+  REQUIRE(deals.executeStep());
+  CHECK(deals.getColumn(0).getInt() == 1);
+}
+
+TEST_CASE("a comma after the customer, a full-width space in a name, 分级 A类", "[crm]") {
+  test::CrmFixture f;
+  auto wang = AddCustomer(f, "zhangsan", "王总");
+  CHECK(Has(f.Reply("zhangsan", "跟进 王总，电话沟通了"), "已记录对 王总"));
+  CHECK(storage::LastFollowUp(f.conn(), wang)->content == "电话沟通了");
+  CHECK(Has(f.Reply("zhangsan", "报价 王总：1.2万"), "已记录"));
+  CHECK(storage::OpenDeal(f.conn(), wang)->amount == 1'200'000);
+  CHECK(Has(f.Reply("zhangsan", "分级 王总 B类"), "B 类客户"));
+  // "Tom" and "Tom Lee": the longer name typed with an ideographic space,
+  // or two spaces, is still Tom Lee, not Tom with "Lee …" after it.
+  auto tom = AddCustomer(f, "zhangsan", "Tom");
+  auto tom_lee = AddCustomer(f, "zhangsan", "Tom Lee");
+  f.Reply("zhangsan", "阶段 Tom 需求调研");
+  f.Reply("zhangsan", "阶段 Tom Lee 需求调研");
+  CHECK(Has(f.Reply("zhangsan", "跟进 Tom　Lee 寄了样品"), "已记录对 Tom Lee"));
+  CHECK(storage::LastFollowUp(f.conn(), tom_lee)->content == "寄了样品");
+  CHECK(Has(f.Reply("zhangsan", "输单 Tom  Lee 预算砍掉"), "Tom Lee"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), tom_lee));
+  CHECK(storage::OpenDeal(f.conn(), tom));  // the other one is untouched
+  CHECK_FALSE(storage::LastFollowUp(f.conn(), tom));
 }
 
 TEST_CASE("todo and funnel", "[crm]") {
