@@ -85,7 +85,7 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
       deal->list_amount = q.list_amount;
       deal->discount_bp = q.discount_bp;
       deal->amount = q.amount;
-      AdvanceDeal(c, *deal, ctx.config.crm.quote_stage, q.manager, ctx);
+      AdvanceDeal(c, *deal, ctx.config.crm.quote_stage, q.rep, ctx);  // the rep's quote
       storage::UpdateDeal(c, *deal);
       RefreshCustomer(c, *customer, ctx);
       applied = true;

@@ -19,6 +19,7 @@ namespace scrm::bot {
 namespace {
 
 constexpr int kRisksListed = 10;
+constexpr std::int64_t kOnTimeSeconds = 300;
 
 using domain::FormatYuan;
 
@@ -27,6 +28,14 @@ const TeamConfig* TeamOf(const std::string& manager, const Config& config) {
     if (team.manager == manager) return &team;
   }
   return nullptr;
+}
+
+// What a digest is titled with: the configured team's name, "<manager>的团队",
+// or only the person's name when they see nobody else's work.
+std::string TitleOf(const std::string& manager, const CrmContext& ctx) {
+  if (const TeamConfig* configured = TeamOf(manager, ctx.config)) return configured->name;
+  std::string name = ctx.org.NameOf(manager);
+  return ctx.org.Visible(manager).size() > 1 ? name + "的团队" : name;
 }
 
 // The stuck open deals of `reps`, counted per stage.
@@ -75,9 +84,8 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   storage::Owners team = ctx.org.Visible(manager);
   auto activity = storage::Activity(c, team, range.from, range.to);
   auto overdue = storage::OverdueByRep(c, team, range.to);
-  const TeamConfig* configured = TeamOf(manager, ctx.config);
   View view;
-  view.vars["team"] = configured ? configured->name : ctx.org.NameOf(manager) + "的团队";
+  view.vars["team"] = TitleOf(manager, ctx);
   view.vars["date"] = range.label;
   storage::RepActivity total;
   int overdue_total = 0;
@@ -159,26 +167,23 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
   auto now_by_rep = storage::Activity(c, team, week.from, week.to);
   auto a = Total(now_by_rep);
   auto b = Total(storage::Activity(c, team, before.from, before.to));
-  const TeamConfig* configured = TeamOf(manager, ctx.config);
   View view;
-  view.vars["team"] = configured ? configured->name : ctx.org.NameOf(manager) + "的团队";
+  view.vars["team"] = TitleOf(manager, ctx);
   view.vars["week"] = week.label;
   view.lists["compare"] = {Compare("新客户", a.new_customers, b.new_customers, false),
                            Compare("跟进", a.follow_ups, b.follow_ups, false),
                            Compare("报价", a.quotes, b.quotes, false),
                            Compare("回款", a.paid, b.paid, true)};
-  auto funnel =
-      storage::FunnelStats(c, team, week.from, week.to, ctx.funnel.won(), ctx.funnel.lost());
-  const auto& stages = ctx.funnel.stages();
-  for (std::size_t i = 0; i + 1 < stages.size(); ++i) {
-    int from = funnel.entered[stages[i].name];
-    int to = funnel.entered[stages[i + 1].name];
+  std::vector<std::string> order;
+  for (const auto& stage : ctx.funnel.stages()) order.push_back(stage.name);
+  auto funnel = storage::FunnelStats(c, team, week.from, week.to, order, ctx.funnel.lost());
+  for (std::size_t i = 0; i + 1 < order.size(); ++i) {  // every stage before the won one
+    storage::StageFlow flow = funnel.stages[order[i]];
     view.lists["conversion"].push_back(
-        {{"from", stages[i].name},
-         {"to", stages[i + 1].name},
-         {"entered", std::to_string(from)},
-         {"moved", std::to_string(to)},
-         {"rate", from > 0 ? std::to_string(to * 100 / from) + "%" : "—"}});
+        {{"stage", order[i]},
+         {"in", std::to_string(flow.in)},
+         {"advanced", std::to_string(flow.advanced)},
+         {"rate", flow.in > 0 ? std::to_string(flow.advanced * 100 / flow.in) + "%" : "—"}});
   }
   view.vars["won"] = std::to_string(funnel.won);
   view.vars["won_amount"] = FormatYuan(funnel.won_amount);
@@ -214,8 +219,7 @@ std::string TeamView(storage::Connection& c, const std::string& manager, const C
     open[deal.owner].second += deal.amount;
   }
   View view;
-  const TeamConfig* configured = TeamOf(manager, ctx.config);
-  view.vars["team"] = configured ? configured->name : ctx.org.NameOf(manager) + "的团队";
+  view.vars["team"] = TitleOf(manager, ctx);
   for (const auto& rep : team) {
     view.lists["members"].push_back(
         {{"name", ctx.org.NameOf(rep)},
@@ -248,7 +252,9 @@ Messages RunJob(storage::Connection& c, const CrmContext& ctx, const char* job,
   domain::Occurrence due = domain::LatestOccurrence(schedule, ctx.now, s.timezone);
   if (due.period.empty()) return {};
   if (!storage::RecordJobRun(c, job, due.period, ctx.now)) return {};
-  if (ctx.now - due.at > std::int64_t{s.catch_up_hours} * 3600) {
+  // A run minutes late is the punctual one (the scheduler looks about once
+  // a second, after other work), even with catch_up_hours = 0.
+  if (ctx.now - due.at > std::int64_t{s.catch_up_hours} * 3600 + kOnTimeSeconds) {
     spdlog::info("{} {} was due at {}, more than schedule.catch_up_hours ago; skipped", job,
                  due.period, due.at);
     return {};

@@ -1,5 +1,7 @@
 #include "storage/reports.h"
 
+#include <set>
+
 #include "storage/connection.h"
 #include "storage/json_list.h"
 
@@ -35,8 +37,12 @@ std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, s
   static const std::string moves =
       std::string("SELECT by_user, count(*) FROM stage_history WHERE by_user") + kInReps +
       "AND at >= :from AND at < :to GROUP BY by_user";
-  static const std::string quotes = std::string("SELECT rep, count(*) FROM quotes WHERE rep") +
-                                    kInReps + "AND at >= :from AND at < :to GROUP BY rep";
+  // Quotes that reached the customer: recorded, or approved (when decided);
+  // not those waiting or rejected.
+  static const std::string quotes =
+      std::string("SELECT rep, count(*) FROM quotes WHERE rep") + kInReps +
+      "AND ((status = 'recorded' AND at >= :from AND at < :to) OR (status = 'approved' AND "
+      "decided_at >= :from AND decided_at < :to)) GROUP BY rep";
   static const std::string payments =
       std::string("SELECT rep, count(*), sum(amount) FROM payments WHERE rep") + kInReps +
       "AND at >= :from AND at < :to GROUP BY rep";
@@ -190,22 +196,70 @@ std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps) {
   return Quotes(*q);
 }
 
-FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std::int64_t to,
-                       const std::string& won_stage, const std::string& lost_stage) {
-  FunnelWeek out;
-  std::string list = JsonList(reps);
+namespace {
+
+// Adds each stage's deals in the week, and those that moved on, to `out`.
+void StageFlows(Connection& c, const std::string& reps, std::int64_t from, std::int64_t to,
+                const std::vector<std::string>& order, const std::string& lost, FunnelWeek& out) {
+  if (order.empty()) return;
+  std::map<std::string, std::size_t> rank;
+  for (std::size_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+  std::map<std::int64_t, std::set<std::string>> in;        // deal → stages it was in
+  std::map<std::int64_t, std::set<std::string>> advanced;  // deal → stages it left forward
   {
+    // Deals open at some moment of the week, with their stage when it began
+    // (NULL: no move before it, so the first stage).
     static const std::string sql =
         std::string(
-            "SELECT h.to_stage, count(DISTINCT h.deal_id) FROM stage_history h JOIN deals d "
-            "ON d.id = h.deal_id WHERE h.at >= :from AND h.at < :to AND d.owner") +
-        kInReps + "GROUP BY h.to_stage";
+            "SELECT d.id, (SELECT h.to_stage FROM stage_history h WHERE h.deal_id = d.id AND "
+            "h.at < :from ORDER BY h.at DESC, h.rowid DESC LIMIT 1) FROM deals d WHERE "
+            "d.created_at < :to AND (d.closed_at = 0 OR d.closed_at >= :from) AND d.owner") +
+        kInReps;
     Use q(c, sql.c_str());
-    q->bind(":reps", list);
+    q->bind(":reps", reps);
     q->bind(":from", static_cast<int64_t>(from));
     q->bind(":to", static_cast<int64_t>(to));
-    while (q->executeStep()) out.entered[q->getColumn(0).getString()] = q->getColumn(1).getInt();
+    while (q->executeStep()) {
+      bool moved = !q->getColumn(1).isNull();
+      in[q->getColumn(0).getInt64()].insert(moved ? q->getColumn(1).getString() : order.front());
+    }
   }
+  static const std::string sql =
+      std::string(
+          "SELECT h.deal_id, h.from_stage, h.to_stage FROM stage_history h JOIN deals d ON d.id = "
+          "h.deal_id WHERE h.at >= :from AND h.at < :to AND d.owner") +
+      kInReps;
+  Use q(c, sql.c_str());
+  q->bind(":reps", reps);
+  q->bind(":from", static_cast<int64_t>(from));
+  q->bind(":to", static_cast<int64_t>(to));
+  while (q->executeStep()) {
+    std::int64_t deal = q->getColumn(0).getInt64();
+    std::string left = q->getColumn(1).getString();
+    std::string entered = q->getColumn(2).getString();
+    in[deal].insert(entered);
+    auto a = rank.find(left);
+    auto b = rank.find(entered);
+    if (a != rank.end() && b != rank.end() && b->second > a->second && entered != lost) {
+      advanced[deal].insert(left);
+    }
+  }
+  for (const auto& [deal, stages] : in) {
+    for (const auto& stage : stages) ++out.stages[stage].in;
+  }
+  for (const auto& [deal, stages] : advanced) {
+    for (const auto& stage : stages) ++out.stages[stage].advanced;
+  }
+}
+
+}  // namespace
+
+FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std::int64_t to,
+                       const std::vector<std::string>& order, const std::string& lost_stage) {
+  FunnelWeek out;
+  std::string list = JsonList(reps);
+  StageFlows(c, list, from, to, order, lost_stage, out);
+  const std::string won_stage = order.empty() ? "" : order.back();
   {
     static const std::string sql =
         std::string(

@@ -75,15 +75,23 @@ std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before);
 std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps);
 
 // A week of the funnel for the weekly review.
+// A stage's week: the deals that were in it at some moment of the week,
+// and how many of those moved on to a later stage within the week.
+struct StageFlow {
+  int in = 0;
+  int advanced = 0;
+};
 struct FunnelWeek {
-  std::map<std::string, int> entered;  // stage → deals that entered it
+  std::map<std::string, StageFlow> stages;  // by stage name
   int won = 0;
   domain::Fen won_amount = 0;
   double average_cycle_days = 0;            // created → won, of the deals won
   std::map<std::string, int> lost_reasons;  // reason → deals lost
 };
+// `order`: the funnel's stages, the first (where a deal starts) to the won
+// one; "later" is by this order, and the lost stage is never later.
 FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std::int64_t to,
-                       const std::string& won_stage, const std::string& lost_stage);
+                       const std::vector<std::string>& order, const std::string& lost_stage);
 
 // The run ledger: records (job, period) and returns true, or false when it
 // was recorded before (the run happened).

@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "bot/approvals.h"
 #include "storage/crm.h"
+#include "storage/reports.h"
 #include "tests/support/crm_fixture.h"
 #include "tests/support/process.h"
 
@@ -103,6 +105,18 @@ TEST_CASE("a run missed while down is made up once, inside the window", "[digest
   CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
 }
 
+TEST_CASE("with catch_up_hours = 0 a run seconds late is still the punctual one",
+          "[digest][schedule]") {
+  test::CrmFixture f;
+  Team(f);
+  f.config.schedule.catch_up_hours = 0;
+  Work(f);
+  f.now = kShanghai0900 + 2;  // the scheduler got to it two seconds after 09:00
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).size() == 1);
+  f.now = kShanghai0900 + 86400 + 3600;  // down over the next 09:00 for an hour: skipped
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+}
+
 TEST_CASE("a team with a robot gets its digest there", "[digest]") {
   test::CrmFixture f;
   Team(f);
@@ -142,13 +156,31 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
           "[digest][weekly]") {
   test::CrmFixture f;
   Team(f);
-  Work(f);                                          // Thursday 2026-11-26, in ISO week 48
+  // lisi's customer from two weeks before, whose deal reached 需求调研 the
+  // week before and is lost in this one.
+  domain::Customer li;
+  li.owner = "lisi";
+  li.name = "李总";
+  li.created_at = kShanghai0900 - 14 * 86400;
+  storage::InsertCustomer(f.conn(), li);
+  f.now = kShanghai0900 - 7 * 86400;  // Friday of week 47
+  f.Reply("lisi", "阶段 李总 需求调研");
+  Work(f);  // Thursday 2026-11-26, in ISO week 48: 王总 quoted (线索 → 方案报价), then paid
+  f.now = kShanghai0900 + 3600;  // Friday
+  f.Reply("lisi", "输单 李总 预算砍掉");
   std::int64_t monday = kShanghai0900 + 3 * 86400;  // 2026-11-30 09:00
   std::string text = bot::WeeklyReview(f.conn(), "boss", monday, f.Context());
   CHECK(Has(text, "**华东销售 周报 · 2026-W48**"));
-  CHECK(Has(text, "- 新客户：1（上周 0，新增）"));
-  CHECK(Has(text, "- 回款：¥20,000.00（上周 ¥0.00，新增）"));
-  CHECK(Has(text, "- 方案报价 → 合同谈判：0 / 1（0%）"));
+  CHECK(Has(text, "- 新客户：1（前一周 0，新增）"));
+  CHECK(Has(text, "- 回款：¥20,000.00（前一周 ¥0.00，新增）"));
+  // Of the deals in each stage during the week, those that moved on (a
+  // lost deal did not; a skipped stage had none).
+  CHECK(Has(text, "- 线索：1 / 1（100%）"));
+  CHECK(Has(text, "- 需求调研：0 / 1（0%）"));
+  CHECK(Has(text, "- 方案报价：1 / 1（100%）"));
+  CHECK(Has(text, "- 合同谈判：0 / 0（—）"));
+  CHECK(Has(text, "- 回款跟进：0 / 1（0%）"));
+  CHECK(Has(text, "- 预算砍掉：1 单"));
   CHECK(Has(text, "成交 0 单"));
   CHECK(Has(text, "1. zhangsan：¥20,000.00，跟进 1"));
 
@@ -159,6 +191,53 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
   REQUIRE(out.size() == 2);  // Monday's daily digest and the weekly review
   CHECK(Has(ContentOf(out[1]), "周报 · 2026-W48"));
   CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+}
+
+TEST_CASE("a quote counts once the customer has it, and for the rep who made it", "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  Work(f);  // zhangsan records one quote within his authority
+  auto before = storage::Activity(f.conn(), {"zhangsan"}, f.now - 3600, f.now + 86400);
+  CHECK(before["zhangsan"].quotes == 1);
+  domain::Customer zhao;
+  zhao.owner = "zhangsan";
+  zhao.name = "赵总";
+  zhao.created_at = f.now;
+  storage::InsertCustomer(f.conn(), zhao);
+  // Beyond his authority: both wait for boss.
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 赵总 10万 折扣 20", f.Context()).size() ==
+          2);
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 8万 折扣 30", f.Context()).size() ==
+          2);
+  auto waiting = storage::PendingQuotes(f.conn(), {"zhangsan"});
+  REQUIRE(waiting.size() == 2);
+  auto pending = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - 3600, f.now + 86400);
+  CHECK(pending["zhangsan"].quotes == 1);  // not while they wait
+  int moves = pending["zhangsan"].stage_moves;
+  wecom::TemplateCardEvent click;
+  click.header.from_user = "boss";
+  click.event_key = "approve:" + std::to_string(waiting[0].id);
+  bot::HandleCardClick(f.conn(), click, f.Context());
+  click.event_key = "reject:" + std::to_string(waiting[1].id);
+  bot::HandleCardClick(f.conn(), click, f.Context());
+  auto after = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - 3600, f.now + 86400);
+  CHECK(after["zhangsan"].quotes == 2);               // the approved one; not the rejected one
+  CHECK(after["zhangsan"].stage_moves == moves + 1);  // 赵总's deal to 方案报价, by zhangsan
+  CHECK(after["boss"].stage_moves == 0);
+}
+
+TEST_CASE("a rep's own 日报 is titled with the rep's name", "[digest]") {
+  test::CrmFixture f;
+  f.config.schedule.timezone = "Asia/Shanghai";
+  Work(f);
+  f.now = kShanghai0900;
+  auto own = bot::RunRepMessage(f.conn(), "zhangsan", "日报", f.Context());
+  REQUIRE(own.size() == 1);
+  CHECK(Has(ContentOf(own[0]), "**zhangsan 日报 · 2026-11-26**"));
+  Team(f);
+  auto team = bot::RunRepMessage(f.conn(), "boss", "日报", f.Context());
+  REQUIRE(team.size() == 1);
+  CHECK(Has(ContentOf(team[0]), "**华东销售 日报 · 2026-11-26**"));
 }
 
 TEST_CASE("团队 shows each member's open deals and overdue follow-ups", "[digest]") {
