@@ -67,7 +67,8 @@ Messages CardRequest(storage::Connection& c, const storage::Quote& q, const CrmC
   auto body =
       wecom::TemplateCardMessageBody(wecom::Users({q.manager}), ctx.config.wecom.agent_id, card);
   if (!body) return {};
-  return {{UserRecipient(q.manager), wecom::kMessageSendPath, *body}};
+  return {{UserRecipient(q.manager), wecom::kMessageSendPath, *body,
+           kApprovalCard + std::to_string(q.id)}};
 }
 
 // Applies a decision once: the deal takes the quote when approved; the rep
@@ -224,6 +225,23 @@ void ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
     return;
   }
   storage::SetQuoteSpNo(c, std::stoll(id), *sp_no);
+}
+
+Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_reply,
+                              const std::string& why, const CrmContext& ctx) {
+  std::string_view prefix =
+      on_reply.starts_with(kApprovalCard) ? kApprovalCard : kApprovalSubmitted;
+  std::string id = on_reply.substr(prefix.size());
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
+    return {};
+  }
+  auto quote = storage::QuoteById(c, std::stoll(id));
+  if (!quote || !storage::DecideQuote(c, quote->id, "failed", ctx.now)) return {};
+  spdlog::warn("the approval request for quote {} was refused by WeCom: {}", quote->id, why);
+  View view = QuoteView(c, *quote, ctx);
+  view.vars["why"] = why;
+  return TextTo(quote->rep, ctx.config.wecom.agent_id,
+                ctx.templates.RenderView("quote_not_submitted", view));
 }
 
 Messages ApprovalReminders(storage::Connection& c, const CrmContext& ctx) {

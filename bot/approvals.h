@@ -15,6 +15,8 @@ namespace scrm::bot {
 // on_reply of an oa/applyevent row: "approval_submitted:<quote id>".
 inline constexpr const char* kApprovalSubmitted = "approval_submitted:";
 
+// on_reply of the manager's card (message/send): "approval_card:<quote id>".
+inline constexpr const char* kApprovalCard = "approval_card:";
 // on_reply of an oa/getapprovaldetail row asked for a decision whose sp_no
 // is not on record.
 inline constexpr const char* kApprovalDetail = "approval_detail";
@@ -39,6 +41,11 @@ void ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
 // have been submitted twice): the approval's form (the reply of
 // oa/getapprovaldetail) names the pending quote it was made for.
 Messages ApprovalDetailRead(storage::Connection& c, const std::string& body, const CrmContext& ctx);
+// WeCom refused the approval request for good (the row of `on_reply`,
+// kApprovalSubmitted or kApprovalCard, went to the dead letter with `why`):
+// the quote is no longer pending, and the rep is told.
+Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_reply,
+                              const std::string& why, const CrmContext& ctx);
 // One reminder to the manager of each quote left pending for
 // [approval] remind_hours.
 Messages ApprovalReminders(storage::Connection& c, const CrmContext& ctx);

@@ -108,6 +108,14 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
   return {};
 }
 
+Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const std::string& why,
+                      const CrmContext& ctx) {
+  if (on_reply.starts_with(kApprovalSubmitted) || on_reply.starts_with(kApprovalCard)) {
+    return ApprovalNotDelivered(c, on_reply, why, ctx);
+  }
+  return {};
+}
+
 Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
                     const CrmContext& ctx) {
   if (on_reply.rfind(kApprovalSubmitted, 0) == 0) {

@@ -23,5 +23,9 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
 // What a successful outbox call leads to (`on_reply` of its row).
 Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
                     const CrmContext& ctx);
+// What a row's call refused for good (moved to the dead letter with `why`)
+// leads to (`on_reply` of the row).
+Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const std::string& why,
+                      const CrmContext& ctx);
 
 }  // namespace scrm::bot

@@ -247,6 +247,10 @@ void Delivery::Start() {
 int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
                const std::function<int()>& apply) {
   storage::MarkOutboxSent(c, id, now);
+  return ApplyAfterMark(c, id, apply);
+}
+
+int ApplyAfterMark(storage::Connection& c, std::int64_t id, const std::function<int()>& apply) {
   auto run = [&c](const char* statement) { storage::Use(c, statement)->exec(); };
   run("SAVEPOINT reply");
   try {
@@ -256,7 +260,8 @@ int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
   } catch (const std::exception& e) {
     run("ROLLBACK TO reply");
     run("RELEASE reply");
-    spdlog::error("outbox {} is sent, but applying WeCom's answer failed: {}", id, e.what());
+    spdlog::error("outbox {} is recorded, but applying what WeCom answered failed: {}", id,
+                  e.what());
     return -1;
   }
 }
@@ -711,9 +716,16 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
                 config_error ? " (a configuration error: check wecom.corp_id, wecom.secret and "
                                "the app's permissions, then `scrm-bot outbox retry`)"
                              : "");
-  return [id, code = reply.errcode, why](storage::Connection& c) {
+  return [this, id, now, code = reply.errcode, why,
+          on_reply = row.message.on_reply](storage::Connection& c) {
     storage::MarkOutboxDead(c, id, code, why);
-    return 0;
+    if (on_reply.empty()) return 0;
+    int queued = ApplyAfterMark(c, id, [&] {
+      return Handle(c, now,
+                    [&](const CrmContext& ctx) { return ApplyRefusal(c, on_reply, why, ctx); });
+    });
+    if (queued < 0) metrics.DispatchFailed();
+    return std::max(queued, 0);
   };
 }
 

@@ -34,6 +34,10 @@ class Templates;
 // the message. Returns what `apply` returned, or -1 when it threw.
 int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
                const std::function<int()>& apply);
+// Inside a writer job, after outbox row `id` was marked (sent or dead):
+// runs `apply` in a savepoint; when it throws, its changes are undone and
+// the mark stays. Returns what `apply` returned, or -1 when it threw.
+int ApplyAfterMark(storage::Connection& c, std::int64_t id, const std::function<int()>& apply);
 
 class Delivery {
  public:

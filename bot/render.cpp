@@ -37,6 +37,7 @@ const std::vector<std::string>& RequiredTemplates() {
                                                      "stage_error",
                                                      "quote_recorded",
                                                      "payment_recorded",
+                                                     "quote_not_submitted",
                                                      "deal_lost",
                                                      "tier_set",
                                                      "todo",

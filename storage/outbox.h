@@ -27,7 +27,9 @@ struct OutboxMessage {
   std::string recipient;  // delivery order is kept per recipient
   std::string api;        // "/cgi-bin/message/send"
   std::string body;       // request JSON; empty for a GET (the query is in `api`)
-  std::string on_reply;   // what to do with a successful reply ("" nothing)
+  // What a successful reply leads to, and what WeCom refusing the call for
+  // good does ("" nothing).
+  std::string on_reply;
 };
 
 struct OutboxRow {

@@ -49,7 +49,7 @@ struct Quote {
   int discount_bp = 0;
   domain::Fen amount = 0;
   std::int64_t at = 0;
-  std::string status;  // recorded, pending, approved, rejected
+  std::string status;  // recorded, pending, approved, rejected, failed (never reached the manager)
   std::string manager;
   std::string sp_no;
 };
@@ -65,8 +65,8 @@ void SetQuoteSpNo(Connection& c, std::int64_t id, const std::string& sp_no);
 // approved since; one still pending has not changed it): an approval of
 // `quote_id` would then bring an older price back.
 bool NewerQuote(Connection& c, std::int64_t deal_id, std::int64_t quote_id);
-// Moves a pending quote to `status`; false when it was not pending (the
-// decision was applied before).
+// Moves a pending quote to `status` (approved, rejected or failed); false
+// when it was not pending (the decision was applied before).
 bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at);
 // Pending quotes from before `before` whose manager was not reminded yet;
 // marks them reminded.

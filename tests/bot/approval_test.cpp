@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/approvals.h"
+#include "bot/customer_events.h"
 #include "storage/crm.h"
 #include "storage/reports.h"
 #include "tests/support/crm_fixture.h"
@@ -246,6 +247,43 @@ TEST_CASE("a decision on an approval whose sp_no was lost is matched by its form
   CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 2, Form("王总")), f.Context()).empty());
   // Events of the approval now on record are applied as usual (already decided).
   CHECK(bot::HandleApprovalChange(f.conn(), OurApproval("SP-9", 2), f.Context()).empty());
+}
+
+TEST_CASE("an approval request WeCom refuses for good ends the quote and tells the rep",
+          "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  f.Reply("zhangsan", "报价 王总 1万");
+  auto out = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
+  REQUIRE(out.size() == 2);
+  auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  CHECK(out[0].on_reply == bot::kApprovalCard + std::to_string(quote.id));
+  // The card's message/send went to the dead letter (the manager is not in
+  // the app's visible range, say).
+  CHECK(bot::ApplyRefusal(f.conn(), "", "81013", f.Context()).empty());
+  auto told =
+      bot::ApplyRefusal(f.conn(), out[0].on_reply, "errcode 81013 user not visible", f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].recipient == "user:zhangsan");
+  CHECK(Has(test::ContentOf(told[0].body), "审批没能提交给 boss：errcode 81013 user not visible"));
+  CHECK(storage::QuoteById(f.conn(), quote.id)->status == "failed");
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);
+  // Nothing waits any more: no reminder, and a late click changes nothing.
+  f.now += 48 * 3600;
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
+  CHECK(bot::HandleCardClick(f.conn(), Click("boss", "approve:" + std::to_string(quote.id)),
+                             f.Context())
+            .empty());
+  CHECK(bot::ApplyRefusal(f.conn(), out[0].on_reply, "again", f.Context()).empty());
+
+  // The same through OA: the applyevent row's refusal.
+  f.config.approval = {"tpl-1", "Text-1", "Money-1", "Number-1", 24};
+  auto oa = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 7万 折扣 10", f.Context());
+  REQUIRE(oa.size() == 2);
+  auto refused = bot::ApplyRefusal(f.conn(), oa[0].on_reply, "errcode 301025", f.Context());
+  REQUIRE(refused.size() == 1);
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
 }
 
 TEST_CASE("an unanswered approval gets one reminder", "[approval]") {

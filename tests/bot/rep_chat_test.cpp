@@ -211,6 +211,24 @@ TEST_CASE("an over-authority quote through an OA approval, applied once", "[e2e]
   CHECK(app.wecom.count(kSend) == before + 2);
 }
 
+TEST_CASE("an approval WeCom refuses to file ends the quote and the rep is told",
+          "[e2e][approval]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  config.approval = {test::kFakeTemplateId, "Text-1", "Money-1", "Number-1", 24};
+  test::RunningApp app(config);
+  app.wecom.AddCustomer({"wmQ", "周总", "", "zhangsan", "", "", {}});
+  Post(app, AddContactXml("zhangsan", "wmQ", "", ""));
+  REQUIRE(WaitForName(config, "wmQ", "周总"));
+  app.wecom.FailNext("/cgi-bin/oa/applyevent", 1, 301025);
+  int before = app.wecom.count(kSend);
+  CHECK(Has(Ask(app, "zhangsan", "报价 周总 6万 折扣 10"), "已提交 boss 审批"));
+  REQUIRE(app.wecom.WaitForCount(kSend, before + 2));
+  CHECK(Has(test::ContentOf(app.wecom.calls(kSend).back().body), "审批没能提交给 boss"));
+  CHECK(app.Stop() == 0);
+}
+
 TEST_CASE("an approval submitted twice because its answer was lost is applied once",
           "[e2e][approval]") {
   test::TempDir dir;
