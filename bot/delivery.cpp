@@ -613,8 +613,13 @@ bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wa
   domain::RateLimiter& recipient = RecipientLimiter(to);
   // WeCom's limits are per API: a GET's query is not part of it.
   std::string api_path(PathOf(row.message.api));
+  // While gettoken is paused (the app's setup is wrong) no row that needs a
+  // token is tried: no error line per row and try. The pause lives in
+  // memory, not in the rows, so a restart with the setup fixed sends them.
+  bool robot = to.rfind(kRobotPrefix, 0) == 0;
+  double token_wait = robot ? 0 : static_cast<double>(tokens.paused_until()) - now;
   double needed = std::max({recipient.WaitSeconds(to, now), api_limiter.WaitSeconds(api_path, now),
-                            paused.WaitSeconds(PauseKey(row), now)});
+                            paused.WaitSeconds(PauseKey(row), now), token_wait});
   if (needed > 0) {
     wait = std::min(wait, std::max(0.05, needed));
     return false;
@@ -691,8 +696,6 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
       double wait = paused.PauseUntilNextMinute(PauseKey(row), static_cast<double>(now), spread);
       next = std::max(next, now + static_cast<std::int64_t>(std::ceil(wait)));
     }
-    // Not before gettoken may be asked again: no error line per row and try.
-    if (reply.from_token) next = std::max(next, tokens.paused_until());
     metrics.OutboxRetried();
     if (setup) {
       metrics.SetupError();

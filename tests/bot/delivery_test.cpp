@@ -224,6 +224,29 @@ TEST_CASE("a wrong secret keeps messages pending; they go out once gettoken work
   CHECK(rows[0].attempts == 3);
 }
 
+TEST_CASE("the pause after a wrong secret is not written into the rows", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.delivery.max_backoff_seconds = 10;
+  {
+    test::RunningApp app(config);
+    app.wecom.FailNext("/cgi-bin/gettoken", 1, 40001);
+    SendText(app, "zhangsan", "帮助", "7102");
+    REQUIRE(WaitForAttempts(config, 1, 1));
+    // The row waits its own backoff; the gettoken pause (a minute, then
+    // longer) holds it only while this process runs.
+    auto rows = Outbox(config, false);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].next_attempt_at <= app.clock.Now().time_since_epoch().count() + 15);
+    CHECK(app.Stop() == 0);
+  }
+  // Restarted with the setup fixed: the row goes without waiting for a pause.
+  test::RunningApp again(config);
+  again.clock.Advance(15);
+  REQUIRE(again.wecom.WaitForCount(kSend, 1));
+  CHECK(again.Stop() == 0);
+}
+
 TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends it", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
