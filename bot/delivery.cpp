@@ -194,6 +194,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   bool pausing = false;              // a short batching pause that wake-ups do not cut
   bool send_needed = true;           // the outbox may hold something to send now
   double next_wait = 1.0;            // seconds until the outbox needs a look at the latest
+  std::int64_t send_due_at = 0;      // when it needs that look, wake-ups or not
   std::set<std::int64_t> in_flight;  // outbox ids being sent
   // Rows whose outcome could not be stored, and until when they wait
   // (kUntilRecorded when WeCom took the call: sending it again would
@@ -322,9 +323,15 @@ net::awaitable<void> Delivery::Impl::Loop() {
     co_await RunSchedule();
     // The outbox is read only when something there may have changed: new
     // rows, a finished call, or a retry or rate limit running out.
+    // A wake-up cuts the wait short, so a stream of callbacks that queue
+    // nothing would keep the outbox from being read: it is read once its
+    // wait has passed, wake-ups or not.
+    if (Now() >= send_due_at) send_needed = true;
     if (send_needed) {
       send_needed = false;
       next_wait = co_await SendDue();
+      send_due_at =
+          Now() + std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(next_wait)));
     }
     double wait =
         std::min(next_wait, static_cast<double>(std::max<std::int64_t>(1, next_scan_at - Now())));
