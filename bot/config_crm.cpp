@@ -141,6 +141,7 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
     return;
   }
   std::set<std::string> names;
+  std::set<std::string> managers;
   for (std::size_t i = 0; i < teams->size(); ++i) {
     std::string key = "teams[" + std::to_string(i) + "]";
     const toml::table* t = (*teams)[i].as_table();
@@ -167,7 +168,12 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
       if (!ok) r.Error("members", "expected a list of member userids");
     }
     r.RejectUnknown();
-    r.Require(!team.manager.empty(), "manager", "required: the manager's userid");
+    // Digests go one per manager, titled and addressed by the team: a second
+    // team of the same manager would have its digest under the first's
+    // name, at the first's robot.
+    r.Require(!team.manager.empty() && managers.insert(team.manager).second, "manager",
+              "required: the manager's userid, one team per manager (put the members of "
+              "several teams of one manager into one team)");
     r.Require(!team.name.empty() && names.insert(team.name).second, "name",
               "required, and unique among the teams");
     r.Require(team.robot.empty() || c.robots.count(team.robot), "robot",

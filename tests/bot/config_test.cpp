@@ -190,6 +190,10 @@ members = ["zhangsan", "wangwu"]
   CHECK(ErrorKeys(kCredentials + "[reminders]\nwork_start = \"19:00\"\n") ==
         V{"reminders.work_end"});
   CHECK(ErrorKeys(kCredentials + "[[teams]]\nname = \"a\"\n") == V{"teams[0].manager"});
+  CHECK(ErrorKeys(kCredentials +
+                  "[[teams]]\nname = \"a\"\nmanager = \"lisi\"\nmembers = [\"x\"]\n"
+                  "[[teams]]\nname = \"b\"\nmanager = \"lisi\"\nmembers = [\"y\"]\n") ==
+        V{"teams[1].manager"});
   CHECK(ErrorKeys(kCredentials + "[[teams]]\nname = \"a\"\nmanager = \"m\"\nmembers = [1]\n") ==
         V{"teams[0].members"});
   CHECK(ErrorKeys("teams = 3\n" + kCredentials) == V{"teams"});
