@@ -59,6 +59,7 @@ Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e
   if (!customer) return {};
   customer->deleted_rep = true;
   RefreshCustomer(c, *customer, ctx);
+  storage::MarkDeletedRep(c, customer->id, ctx.now);
   std::string manager = ctx.org.ManagerOf(e.user_id);
   std::string text = ctx.templates.Render("churn_alert", {{"rep", ctx.org.NameOf(e.user_id)},
                                                           {"name", Label(*customer)},

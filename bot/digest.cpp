@@ -112,7 +112,10 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   view.vars["overdue"] = overdue_total ? std::to_string(overdue_total) : "";
   view.lists["stuck"] = StuckByStage(c, team, range.to, ctx.funnel);
   std::int64_t silent_before = range.to - std::int64_t{ctx.config.crm.tiering.at_risk_days} * 86400;
-  for (const auto& risk : storage::AtRisk(c, team, silent_before, kRisksListed)) {
+  storage::Risks risks = storage::AtRisk(c, team, silent_before, kRisksListed);
+  int unlisted = risks.total - static_cast<int>(risks.listed.size());
+  view.vars["more_risks"] = unlisted > 0 ? std::to_string(unlisted) : "";
+  for (const auto& risk : risks.listed) {
     view.lists["risks"].push_back({{"name", risk.name},
                                    {"id", std::to_string(risk.id)},
                                    {"owner", ctx.org.NameOf(risk.owner)},

@@ -218,6 +218,13 @@ void UpdateCustomer(Connection& c, const Customer& customer) {
   q->exec();
 }
 
+void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at) {
+  Use q(c, "UPDATE customers SET deleted_rep = 1, deleted_rep_at = :at WHERE id = :id");
+  q->bind(":at", static_cast<int64_t>(at));
+  q->bind(":id", static_cast<int64_t>(id));
+  q->exec();
+}
+
 void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at) {
   Use q(c, "UPDATE customers SET removed_at = :at WHERE id = :id");
   q->bind(":at", static_cast<int64_t>(at));

@@ -32,6 +32,8 @@ std::vector<domain::Customer> FindExactly(Connection& c, const Owners& owners,
 std::int64_t InsertCustomer(Connection& c, const domain::Customer& customer);
 void UpdateCustomer(Connection& c, const domain::Customer& customer);
 // The rep deleted the customer (at > 0), or added them again (at = 0).
+// The customer deleted the rep at `at` (del_follow_user).
+void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at);
 void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at);
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags);

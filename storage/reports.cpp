@@ -75,21 +75,24 @@ std::map<std::string, int> OverdueByRep(Connection& c, const Owners& reps, std::
   return out;
 }
 
-std::vector<RiskyCustomer> AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before,
-                                  int limit) {
+Risks AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before, int limit) {
   static const std::string sql =
       std::string(
-          "SELECT id, name, owner, deleted_rep FROM customers WHERE removed_at = 0 AND "
-          "(deleted_rep = 1 OR max(last_follow_up_at, created_at, won_at) < :silent) AND owner") +
-      kInReps + "ORDER BY deleted_rep DESC, last_follow_up_at LIMIT :limit";
+          "SELECT id, name, owner, deleted_rep, count(*) OVER () FROM customers WHERE "
+          "removed_at = 0 AND (deleted_rep = 1 OR max(last_follow_up_at, created_at, won_at) < "
+          ":silent) AND owner") +
+      kInReps +
+      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, max(last_follow_up_at, created_at, won_at) "
+      "DESC, id DESC LIMIT :limit";
   Use q(c, sql.c_str());
   q->bind(":reps", JsonList(reps));
   q->bind(":silent", static_cast<int64_t>(silent_before));
   q->bind(":limit", limit);
-  std::vector<RiskyCustomer> out;
+  Risks out;
   while (q->executeStep()) {
-    out.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getString(),
-                   q->getColumn(2).getString(), q->getColumn(3).getInt() != 0});
+    out.listed.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getString(),
+                          q->getColumn(2).getString(), q->getColumn(3).getInt() != 0});
+    out.total = q->getColumn(4).getInt();
   }
   return out;
 }

@@ -35,10 +35,15 @@ struct RiskyCustomer {
   std::string owner;
   bool deleted_rep = false;
 };
+struct Risks {
+  std::vector<RiskyCustomer> listed;
+  int total = 0;  // all of them, listed or not
+};
 // Customers of `reps` at risk: they deleted the rep, or nothing happened
-// with them since `silent_before`. At most `limit`, those who left first.
-std::vector<RiskyCustomer> AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before,
-                                  int limit);
+// with them since `silent_before`. At most `limit`: those who deleted the
+// rep, the latest first, then those who fell silent, the latest first
+// (the ones a manager can still act on).
+Risks AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before, int limit);
 
 struct Quote {
   std::int64_t id = 0;

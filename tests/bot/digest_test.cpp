@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "bot/approvals.h"
+#include "bot/customer_events.h"
 #include "storage/crm.h"
 #include "storage/reports.h"
 #include "tests/support/crm_fixture.h"
@@ -238,6 +239,47 @@ TEST_CASE("a rep's own 日报 is titled with the rep's name", "[digest]") {
   auto team = bot::RunRepMessage(f.conn(), "boss", "日报", f.Context());
   REQUIRE(team.size() == 1);
   CHECK(Has(ContentOf(team[0]), "**华东销售 日报 · 2026-11-26**"));
+}
+
+TEST_CASE(
+    "the churn list: who deleted the rep, newest first, then the latest silent; the rest "
+    "counted",
+    "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  f.now = kShanghai0900;
+  // Twelve customers silent for a long time, the first the longest.
+  for (int i = 0; i < 12; ++i) {
+    domain::Customer c;
+    c.owner = "zhangsan";
+    c.name = "沉默" + std::to_string(i);
+    c.external_userid = "wmS" + std::to_string(i);
+    c.created_at = f.now - (200 - i) * 86400;
+    storage::InsertCustomer(f.conn(), c);
+  }
+  // Two of them deleted the rep, the older one long ago, the other yesterday.
+  auto left = [&](const std::string& external, std::int64_t at) {
+    wecom::ExternalContactEvent e;
+    e.change = wecom::ExternalContactChange::kDelFollowUser;
+    e.user_id = "zhangsan";
+    e.external_user_id = external;
+    f.now = at;
+    bot::HandleContactEvent(f.conn(), e, f.Context());
+  };
+  left("wmS5", kShanghai0900 - 100 * 86400);
+  left("wmS3", kShanghai0900 - 86400);
+  f.now = kShanghai0900;
+  std::string text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
+  std::size_t s3 = text.find("沉默3 #");
+  std::size_t s5 = text.find("沉默5 #");
+  std::size_t s11 = text.find("沉默11 #");
+  REQUIRE(s3 != std::string::npos);
+  REQUIRE(s5 != std::string::npos);
+  REQUIRE(s11 != std::string::npos);
+  CHECK(s3 < s5);                     // deleted the rep yesterday, before the one long ago
+  CHECK(s5 < s11);                    // then the silent ones, the latest to fall silent first
+  CHECK_FALSE(Has(text, "沉默0 #"));  // the longest silent are not listed
+  CHECK(Has(text, "另有 2 位客户有流失风险，未列出"));
 }
 
 TEST_CASE("团队 shows each member's open deals and overdue follow-ups", "[digest]") {
