@@ -104,6 +104,8 @@ std::string Pattern(const Command& command) { return std::visit(PatternOf{}, com
 
 // How many matching customers a numbered choice lists.
 constexpr std::size_t kListed = 10;
+// How many due customers 待办 lists.
+constexpr std::size_t kTodoListed = 50;
 
 std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& command) {
   std::vector<Customer> found;
@@ -230,6 +232,13 @@ void Run::Stage(const cmd::MoveStage& cmd) {
   bool ends = cmd.stage == ctx_.funnel.lost() || cmd.stage == ctx_.funnel.won();
   if (ends && !storage::OpenDeal(c_, customer->id)) {
     return NoOpenDeal(*customer, cmd.stage);  // not a new deal only to end it
+  }
+  if (cmd.stage == ctx_.funnel.lost()) {
+    // A lost deal without its reason is a blank line in the weekly review.
+    return Say("command_error", {{{"command", "阶段"},
+                                  {"problem", "输单请写明原因"},
+                                  {"usage", "输单 " + customer->name + " <原因>"}},
+                                 {}});
   }
   Deal deal = OpenOrNewDeal(*customer);
   if (auto error = ctx_.funnel.CheckMove(deal.stage, cmd.stage)) {
@@ -406,7 +415,12 @@ void Run::Tier(const cmd::SetTier& cmd) {
 
 void Run::Todo() {
   View view;
-  auto due = storage::DueCustomers(c_, {rep_}, EndOfLocalDay(ctx_.now, Zone()), 50);
+  // One more than are listed, to know whether there are more.
+  auto due = storage::DueCustomers(c_, {rep_}, EndOfLocalDay(ctx_.now, Zone()), kTodoListed + 1);
+  if (due.size() > kTodoListed) {
+    due.resize(kTodoListed);
+    view.vars["more"] = "1";
+  }
   for (const auto& c : due) {
     view.lists["due"].push_back({{"name", c.name},
                                  {"id", std::to_string(c.id)},

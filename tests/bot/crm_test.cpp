@@ -172,6 +172,10 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
   SQLite::Statement deals(f.conn().db, "SELECT count(*) FROM deals");
   REQUIRE(deals.executeStep());
   CHECK(deals.getColumn(0).getInt() == 0);  // not a new deal only to lose it
+  f.Reply("zhangsan", "阶段 王总 需求调研");
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 输单"), "输单请写明原因"));  // the reason is asked for
+  CHECK(storage::OpenDeal(f.conn(), id));
+  f.Reply("zhangsan", "输单 王总 预算不够");
   CHECK(Has(f.Reply("zhangsan", "分级 王总 a"), "A 类客户"));
   CHECK(storage::CustomerById(f.conn(), id)->tier_manual);
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now + kDay);  // first contact
@@ -233,6 +237,16 @@ TEST_CASE("a comma after the customer, a full-width space in a name, 分级 A类
   CHECK_FALSE(storage::OpenDeal(f.conn(), tom_lee));
   CHECK(storage::OpenDeal(f.conn(), tom));  // the other one is untouched
   CHECK_FALSE(storage::LastFollowUp(f.conn(), tom));
+}
+
+TEST_CASE("待办 lists fifty customers and says when more are due", "[crm]") {
+  test::CrmFixture f;
+  for (int i = 0; i < 51; ++i) AddCustomer(f, "zhangsan", "客户" + std::to_string(i));
+  f.now += 3 * kDay;  // every first contact is due
+  std::string todo = f.Reply("zhangsan", "待办");
+  CHECK(Has(todo, "还有更多待跟进的客户没有列出"));
+  f.Reply("zhangsan", "跟进 客户0 电话");
+  CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "还有更多"));  // fifty left: all listed
 }
 
 TEST_CASE("todo and funnel", "[crm]") {
