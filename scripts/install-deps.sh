@@ -4,14 +4,11 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config tzdata
+  build-essential cmake ninja-build ccache pkg-config tzdata ca-certificates curl
   libboost1.81-dev libssl-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev libspdlog-dev
   catch2 libtomlplusplus-dev libpugixml-dev libkainjow-mustache-dev libcli11-dev
   libhowardhinnant-date-dev libmimalloc-dev
 )
-if [[ "${SCRM_BENCH_DEPS:-0}" == 1 ]]; then
-  packages+=(curl)
-fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,9 +3,13 @@
 # config.example.toml on SQLite. Extra arguments replace the config path:
 #   scripts/run.sh my-config.toml
 set -euo pipefail
+config="config.example.toml"
+if [[ $# -gt 0 ]]; then
+  config="$(realpath "$1")"  # as given, from where the script was started
+fi
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCRM_BUILD_TESTS=OFF >/dev/null
 cmake --build build --target scrm-bot
-exec build/scrm-bot serve --config "${1:-config.example.toml}"
+exec build/scrm-bot serve --config "$config"
