@@ -122,12 +122,13 @@ int App::Run(bool handle_signals) {
     impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
     impl_->signals->async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
-      spdlog::info("signal {} received: finishing in-flight requests (a second one stops at once)",
-                   signal);
-      // The signals' default action again: a second one ends the process
-      // as a crash would, which loses nothing committed.
+      // The signals' default action again (before anything is logged, so a
+      // second one that follows the log line is not caught): it ends the
+      // process as a crash would, which loses nothing committed.
       boost::system::error_code ignored;
       impl_->signals->clear(ignored);
+      spdlog::info("signal {} received: finishing in-flight requests (a second one stops at once)",
+                   signal);
       Shutdown();
     });
   }

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "bot/dispatch.h"
@@ -143,6 +145,25 @@ std::vector<storage::Quote> QuotesOfForm(storage::Connection& c, const wecom::Ap
   return fit;
 }
 
+// The quote id after `prefix` in an outbox row's on_reply.
+std::optional<std::int64_t> QuoteIdOf(const std::string& on_reply, std::string_view prefix) {
+  if (!on_reply.starts_with(prefix)) return std::nullopt;
+  std::string id = on_reply.substr(prefix.size());
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(id);
+}
+
+// The request for a quote that had failed reached the manager after all
+// (its dead row was sent again): the quote waits again, and the rep is told.
+Messages Resubmitted(storage::Connection& c, std::int64_t id, const CrmContext& ctx) {
+  if (!storage::ReopenQuote(c, id)) return {};
+  auto quote = storage::QuoteById(c, id);
+  return TextTo(quote->rep, ctx.config.wecom.agent_id,
+                ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));
+}
+
 }  // namespace
 
 Messages RequestApproval(storage::Connection& c, const std::string& rep,
@@ -216,32 +237,38 @@ Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent&
   return out;
 }
 
-void ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
-                       const std::string& body) {
-  std::string id = on_reply.substr(std::string_view(kApprovalSubmitted).size());
+Messages ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
+                           const std::string& body, const CrmContext& ctx) {
+  auto id = QuoteIdOf(on_reply, kApprovalSubmitted);
   auto sp_no = wecom::ParseApplyEventReply(body);
-  if (!sp_no || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-    spdlog::warn("oa/applyevent answer without an sp_no for quote {}", id);
-    return;
+  if (!sp_no || !id) {
+    spdlog::warn("oa/applyevent answer without an sp_no for {}", on_reply);
+    return {};
   }
-  storage::SetQuoteSpNo(c, std::stoll(id), *sp_no);
+  storage::SetQuoteSpNo(c, *id, *sp_no);
+  return Resubmitted(c, *id, ctx);
+}
+
+Messages ApprovalCardDelivered(storage::Connection& c, const std::string& on_reply,
+                               const CrmContext& ctx) {
+  auto id = QuoteIdOf(on_reply, kApprovalCard);
+  return id ? Resubmitted(c, *id, ctx) : Messages{};
 }
 
 Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_reply,
                               const std::string& why, const CrmContext& ctx) {
-  std::string_view prefix =
-      on_reply.starts_with(kApprovalCard) ? kApprovalCard : kApprovalSubmitted;
-  std::string id = on_reply.substr(prefix.size());
-  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
-    return {};
-  }
-  auto quote = storage::QuoteById(c, std::stoll(id));
+  bool oa = on_reply.starts_with(kApprovalSubmitted);
+  auto id = QuoteIdOf(on_reply, oa ? kApprovalSubmitted : kApprovalCard);
+  auto quote = id ? storage::QuoteById(c, *id) : std::nullopt;
   if (!quote || !storage::DecideQuote(c, quote->id, "failed", ctx.now)) return {};
   spdlog::warn("the approval request for quote {} was refused by WeCom: {}", quote->id, why);
   View view = QuoteView(c, *quote, ctx);
   view.vars["why"] = why;
-  return TextTo(quote->rep, ctx.config.wecom.agent_id,
-                ctx.templates.RenderView("quote_not_submitted", view));
+  view.vars["oa"] = oa ? "1" : "";
+  // Without WeCom's duplicate check: the same refusal of the same quote
+  // sent again must still reach the rep.
+  return AnswerTo(quote->rep, ctx.config.wecom.agent_id,
+                  ctx.templates.RenderView("quote_not_submitted", view));
 }
 
 Messages ApprovalReminders(storage::Connection& c, const CrmContext& ctx) {

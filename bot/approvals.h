@@ -34,8 +34,13 @@ Messages HandleApprovalChange(storage::Connection& c, const wecom::ApprovalChang
 Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent& event,
                          const CrmContext& ctx);
 // Stores the sp_no of a submitted approval (the reply of oa/applyevent).
-void ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
-                       const std::string& body);
+// A quote whose request had failed waits again (the row was sent again
+// from the dead letter), and the rep is told.
+Messages ApprovalSubmitted(storage::Connection& c, const std::string& on_reply,
+                           const std::string& body, const CrmContext& ctx);
+// The manager's card was delivered: likewise for a quote that had failed.
+Messages ApprovalCardDelivered(storage::Connection& c, const std::string& on_reply,
+                               const CrmContext& ctx);
 // Applies a decision that arrived for an approval whose sp_no was never
 // recorded (the answer of oa/applyevent was lost, so the application may
 // have been submitted twice): the approval's form (the reply of

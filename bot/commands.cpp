@@ -350,10 +350,27 @@ Command ParseQuote(const Spec& spec, const Args& w) {
 
 // A customer named in up to three words ("Tom Lee"), with the text after
 // it, longest first: tried before the first word alone.
+// Words up to a comma or colon in word `i` ("Tom Lee，电话沟通"), and the
+// text after it, when word `i` has one after its first character.
+std::optional<std::pair<std::string, std::string>> SplitAtSeparator(const Args& w, std::size_t i) {
+  auto sep = SeparatorIn(w[i]);
+  if (!sep || sep->first == 0) return std::nullopt;
+  std::string through = w.Slice(0, i + 1);
+  std::string name = through.substr(0, through.size() - (w[i].size() - sep->first));
+  std::string text = w.Rest(i).substr(sep->first + sep->second);
+  while (!text.empty() && SpaceAt(text, 0) > 0) text.erase(0, SpaceAt(text, 0));
+  return std::pair{name, text};
+}
+
 cmd::LongerNames NameSplits(const Args& w) {
   cmd::LongerNames out;
   for (std::size_t k = 3; k >= 2; --k) {
-    if (w.size() > k) out.emplace_back(w.Slice(0, k), w.Rest(k));
+    if (w.size() < k) continue;
+    if (auto split = SplitAtSeparator(w, k - 1)) {
+      out.push_back(*split);  // a name of k words ended by a comma
+    } else if (w.size() > k) {
+      out.emplace_back(w.Slice(0, k), w.Rest(k));
+    }
   }
   return out;
 }

@@ -119,10 +119,8 @@ Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const
 
 Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
                     const CrmContext& ctx) {
-  if (on_reply.rfind(kApprovalSubmitted, 0) == 0) {
-    ApprovalSubmitted(c, on_reply, body);
-    return {};
-  }
+  if (on_reply.starts_with(kApprovalSubmitted)) return ApprovalSubmitted(c, on_reply, body, ctx);
+  if (on_reply.starts_with(kApprovalCard)) return ApprovalCardDelivered(c, on_reply, ctx);
   if (on_reply == kApprovalDetail) return ApprovalDetailRead(c, body, ctx);
   if (on_reply != kCustomerDetail) return {};
   auto detail = wecom::ParseExternalContactDetail(body);

@@ -233,6 +233,14 @@ void Run::Stage(const cmd::MoveStage& cmd) {
   if (ends && !storage::OpenDeal(c_, customer->id)) {
     return NoOpenDeal(*customer, cmd.stage);  // not a new deal only to end it
   }
+  if (cmd.stage == ctx_.funnel.won() && storage::OpenDeal(c_, customer->id)->amount <= 0) {
+    // A win of ¥0 counts in the review, and its payments could never be
+    // recorded: the price comes first.
+    return Say("command_error", {{{"command", "阶段"},
+                                  {"problem", customer->name + " 的商机还没有报价，不能直接成交"},
+                                  {"usage", "先发「报价 " + customer->name + " <金额>」"}},
+                                 {}});
+  }
   if (cmd.stage == ctx_.funnel.lost()) {
     // A lost deal without its reason is a blank line in the weekly review.
     return Say("command_error", {{{"command", "阶段"},
@@ -247,8 +255,7 @@ void Run::Stage(const cmd::MoveStage& cmd) {
                           : *error == domain::MoveError::kSameStage  ? "已经在这个阶段"
                                                                      : "商机已经结束";
     for (const auto& s : ctx_.funnel.stages()) view.lists["stages"].push_back({{"name", s.name}});
-    view.lists["stages"].push_back({{"name", ctx_.funnel.lost()}});
-    return Say("stage_error", view);
+    return Say("stage_error", view);  // (a lost deal goes through 输单, with its reason)
   }
   std::string from = deal.stage;
   MoveDeal(deal, *customer, cmd.stage);
@@ -279,6 +286,14 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
          {}});
   }
   Deal deal = OpenOrNewDeal(*customer);
+  if (deal.paid > 0 && domain::ApplyDiscount(cmd.amount, cmd.discount_bp) < deal.paid) {
+    // Less than has been paid: the deal could never be paid off or won.
+    return Say("command_error", {{{"command", "报价"},
+                                  {"problem", customer->name + " 已回款 ¥" + FormatYuan(deal.paid) +
+                                                  "，新报价不能低于已回款，报价未记录"},
+                                  {"usage", Usage("报价")}},
+                                 {}});
+  }
   if (beyond && approver && deal.id != 0) {
     for (const auto& q : storage::PendingQuotes(c_, {rep_})) {
       if (q.deal_id != deal.id || q.list_amount != cmd.amount || q.discount_bp != cmd.discount_bp) {

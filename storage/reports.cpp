@@ -177,6 +177,14 @@ bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std:
   return changed == 1;
 }
 
+bool ReopenQuote(Connection& c, std::int64_t id) {
+  Use q(c,
+        "UPDATE quotes SET status = 'pending', decided_at = 0, reminded = 0 WHERE id = :id AND "
+        "status = 'failed'");
+  q->bind(":id", static_cast<int64_t>(id));
+  return q->exec() == 1;
+}
+
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
   static const std::string sql =
       std::string(kQuoteSelect) + "WHERE status = 'pending' AND at < :before AND reminded = 0";

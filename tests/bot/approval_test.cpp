@@ -107,8 +107,10 @@ TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") 
        {"approve:", "approve:abc", "approve:-1", "approve:99999999999999999999", "accept:1", ""}) {
     CHECK(bot::HandleCardClick(f.conn(), Click("boss", bad), f.Context()).empty());
   }
-  bot::ApprovalSubmitted(f.conn(), "approval_submitted:x", R"({"sp_no":"1"})");  // ignored
-  bot::ApprovalSubmitted(f.conn(), "approval_submitted:1", "not json");          // ignored
+  CHECK(bot::ApprovalSubmitted(f.conn(), "approval_submitted:x", R"({"sp_no":"1"})", f.Context())
+            .empty());  // ignored
+  CHECK(bot::ApprovalSubmitted(f.conn(), "approval_submitted:1", "not json", f.Context())
+            .empty());  // ignored
   CHECK(storage::QuoteById(f.conn(), quote.id)->status == "pending");
   auto decided = bot::HandleCardClick(f.conn(), Click("boss", key), f.Context());
   REQUIRE(decided.size() == 2);
@@ -158,7 +160,9 @@ TEST_CASE("with an approval template the quote goes through OA", "[approval]") {
   CHECK(Has(out[0].body, "\"userid\":[\"boss\"]"));
   CHECK(Has(out[0].body, "\"new_money\":\"80000.00\""));
   auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
-  bot::ApprovalSubmitted(f.conn(), out[0].on_reply, R"({"errcode":0,"sp_no":"202611270001"})");
+  CHECK(bot::ApprovalSubmitted(f.conn(), out[0].on_reply, R"({"errcode":0,"sp_no":"202611270001"})",
+                               f.Context())
+            .empty());  // pending already: nothing to tell
   CHECK(storage::QuoteById(f.conn(), quote.id)->sp_no == "202611270001");
 
   CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611270001", 1), f.Context()).empty());
@@ -276,6 +280,17 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
                              f.Context())
             .empty());
   CHECK(bot::ApplyRefusal(f.conn(), out[0].on_reply, "again", f.Context()).empty());
+  // The dead card sent again once the setup is fixed (`outbox retry`): the
+  // quote waits again, the rep is told, and the manager's click counts.
+  auto again = bot::ApplyReply(f.conn(), out[0].on_reply, R"({"errcode":0})", f.Context());
+  REQUIRE(again.size() == 1);
+  CHECK(Has(test::ContentOf(again[0].body), "已提交 boss 审批"));
+  CHECK(storage::QuoteById(f.conn(), quote.id)->status == "pending");
+  CHECK(bot::ApplyReply(f.conn(), out[0].on_reply, R"({"errcode":0})", f.Context()).empty());
+  REQUIRE(bot::HandleCardClick(f.conn(), Click("boss", "approve:" + std::to_string(quote.id)),
+                               f.Context())
+              .size() == 2);
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 5'400'000);
 
   // The same through OA: the applyevent row's refusal.
   f.config.approval = {"tpl-1", "Text-1", "Money-1", "Number-1", 24};

@@ -92,6 +92,12 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(As<cmd::Paid>("回款 王总：2万").amount == 2'000'000);
   CHECK(As<cmd::Paid>("回款 王总 1,200").amount == 120'000);
   CHECK(As<cmd::Lost>("输单 王总，预算不够").reason == "预算不够");
+  // A name of several words ended by a comma is offered whole.
+  auto several = As<cmd::Follow>("跟进 Tom Lee，电话沟通 约下周");
+  REQUIRE_FALSE(several.longer.empty());
+  CHECK(several.longer.back() == cmd::LongerNames::value_type{"Tom Lee", "电话沟通 约下周"});
+  auto spaced = As<cmd::Lost>("输单 Tom Lee： 预算砍掉");
+  CHECK(spaced.longer.back() == cmd::LongerNames::value_type{"Tom Lee", "预算砍掉"});
   CHECK(As<cmd::MoveStage>("阶段 王总：需求调研").stage == "需求调研");
   CHECK(As<cmd::ShowCustomer>("客户 王总，").customer == "王总，");  // 客户 takes the whole name
   CHECK(As<cmd::SetTier>("分级 王总 A类").tier == 'A');

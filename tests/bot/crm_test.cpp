@@ -184,32 +184,40 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
 TEST_CASE("a deal moved to 成交 says when to revisit, from the cadence", "[crm]") {
   test::CrmFixture f;
   AddCustomer(f, "zhangsan", "王总");
-  f.Reply("zhangsan", "阶段 王总 需求调研");
+  f.Reply("zhangsan", "报价 王总 1万");
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "恭喜成交！7 天内记得回访"));
   f.config.crm.cadence.post_win_days = 3;
   AddCustomer(f, "zhangsan", "李总");
-  f.Reply("zhangsan", "阶段 李总 需求调研");
+  f.Reply("zhangsan", "报价 李总 1万");
   CHECK(Has(f.Reply("zhangsan", "阶段 李总 成交"), "恭喜成交！3 天内记得回访"));
 }
 
 TEST_CASE("no win without a deal, no payment past what is owed", "[crm]") {
   test::CrmFixture f;
   auto id = AddCustomer(f, "zhangsan", "王总");
-  // 成交 for a customer without an open deal: no deal made only to win it.
+  // 成交 for a customer without an open deal: no deal made only to win it;
+  // nor a win of ¥0.
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "没有进行中的商机"));
   CHECK_FALSE(storage::LatestDeal(f.conn(), id));
+  f.Reply("zhangsan", "阶段 王总 需求调研");
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "还没有报价，不能直接成交"));
+  CHECK(storage::OpenDeal(f.conn(), id)->stage == "需求调研");
   CHECK(Has(f.Reply("zhangsan", "报价 王总 6万"), "已记录"));
   // A mistyped payment larger than the quote changes nothing.
   std::string over = f.Reply("zhangsan", "回款 王总 20万");
   CHECK(Has(over, "¥200,000.00 超过 王总 的待回款 ¥60,000.00，回款未记录"));
   CHECK(storage::CustomerById(f.conn(), id)->paid_total == 0);
   CHECK(storage::OpenDeal(f.conn(), id)->paid == 0);
+  // A new quote below what has been paid is refused.
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 1万"), "待回款 ¥50,000.00"));
+  CHECK(Has(f.Reply("zhangsan", "报价 王总 5000"), "新报价不能低于已回款，报价未记录"));
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 6'000'000);
   // Won by hand when the contract was signed: payments still go to it.
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "恭喜成交"));
   std::string part = f.Reply("zhangsan", "回款 王总 2万");
-  CHECK(Has(part, "累计 ¥20,000.00。待回款 ¥40,000.00。"));
+  CHECK(Has(part, "累计 ¥30,000.00。待回款 ¥30,000.00。"));
   CHECK_FALSE(Has(part, "成交"));
-  CHECK(Has(f.Reply("zhangsan", "回款 王总 4万"), "累计 ¥60,000.00。已全部回款。"));
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 3万"), "累计 ¥60,000.00。已全部回款。"));
   CHECK(storage::CustomerById(f.conn(), id)->paid_total == 6'000'000);
   CHECK(Has(f.Reply("zhangsan", "回款 王总 1"), "没有已报价、待回款的商机"));
   SQLite::Statement deals(f.conn().db, "SELECT count(*) FROM deals");
@@ -236,6 +244,9 @@ TEST_CASE("a comma after the customer, a full-width space in a name, 分级 A类
   CHECK(Has(f.Reply("zhangsan", "输单 Tom  Lee 预算砍掉"), "Tom Lee"));
   CHECK_FALSE(storage::OpenDeal(f.conn(), tom_lee));
   CHECK(storage::OpenDeal(f.conn(), tom));  // the other one is untouched
+  CHECK_FALSE(storage::LastFollowUp(f.conn(), tom));
+  CHECK(Has(f.Reply("zhangsan", "跟进 Tom Lee，回电了"), "已记录对 Tom Lee"));
+  CHECK(storage::LastFollowUp(f.conn(), tom_lee)->content == "回电了");
   CHECK_FALSE(storage::LastFollowUp(f.conn(), tom));
 }
 
