@@ -59,6 +59,14 @@ std::vector<View::Row> StuckByStage(storage::Connection& c, const storage::Owner
   return rows;
 }
 
+// Whether `manager` gets the scheduled digests: the manager of a
+// configured team does; one the directory sync found (every department
+// leader) only when the team has customers, so HR's leader gets nothing.
+bool Sells(storage::Connection& c, const std::string& manager, const CrmContext& ctx) {
+  return TeamOf(manager, ctx.config) != nullptr ||
+         storage::AnyCustomers(c, ctx.org.Visible(manager));
+}
+
 Messages Address(const std::string& manager, const std::string& text, const CrmContext& ctx) {
   const TeamConfig* team = TeamOf(manager, ctx.config);
   if (team && !team->robot.empty()) return RobotMarkdownMessages(team->robot, text);
@@ -238,6 +246,7 @@ Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
   // A time of yesterday by the calendar: now - 24 h is not, across a DST change.
   std::int64_t yesterday = domain::PreviousDay(ctx.now, ctx.config.schedule.timezone).from;
   for (const auto& [manager, members] : ctx.org.reports()) {
+    if (!Sells(c, manager, ctx)) continue;
     auto more = Address(manager, DailyDigest(c, manager, yesterday, ctx), ctx);
     out.insert(out.end(), more.begin(), more.end());
   }
@@ -279,6 +288,7 @@ Messages RunScheduledJobs(storage::Connection& c, const CrmContext& ctx) {
       [&](const CrmContext& at) {
         Messages all;
         for (const auto& [manager, members] : at.org.reports()) {
+          if (!Sells(c, manager, at)) continue;
           auto more = Address(manager, WeeklyReview(c, manager, at.now, at), at);
           all.insert(all.end(), more.begin(), more.end());
         }

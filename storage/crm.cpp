@@ -218,6 +218,15 @@ void UpdateCustomer(Connection& c, const Customer& customer) {
   q->exec();
 }
 
+bool AnyCustomers(Connection& c, const Owners& owners) {
+  static const std::string sql =
+      "SELECT EXISTS (SELECT 1 FROM customers WHERE owner IN (SELECT value FROM "
+      "json_each(:owners)))";
+  Use q(c, sql.c_str());
+  q->bind(":owners", JsonList(owners));
+  return q->executeStep() && q->getColumn(0).getInt() != 0;
+}
+
 void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at) {
   Use q(c, "UPDATE customers SET deleted_rep = 1, deleted_rep_at = :at WHERE id = :id");
   q->bind(":at", static_cast<int64_t>(at));

@@ -32,6 +32,9 @@ std::vector<domain::Customer> FindExactly(Connection& c, const Owners& owners,
 std::int64_t InsertCustomer(Connection& c, const domain::Customer& customer);
 void UpdateCustomer(Connection& c, const domain::Customer& customer);
 // The rep deleted the customer (at > 0), or added them again (at = 0).
+// Whether any of `owners` has a customer (a sales team; not, say, the
+// finance department a directory sync also found a leader for).
+bool AnyCustomers(Connection& c, const Owners& owners);
 // The customer deleted the rep at `at` (del_follow_user).
 void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at);
 void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at);

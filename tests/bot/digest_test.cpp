@@ -106,6 +106,25 @@ TEST_CASE("a run missed while down is made up once, inside the window", "[digest
   CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
 }
 
+TEST_CASE("a department leader from the directory gets digests only for a team with customers",
+          "[digest][schedule]") {
+  test::CrmFixture f;
+  f.config.schedule.timezone = "Asia/Shanghai";
+  // As sync-org stores them: zhangsan reports to boss, the accountant to the CFO.
+  storage::ReplaceOrgMembers(f.conn(),
+                             {{"zhangsan", "张三", "boss"}, {"accountant", "会计", "cfo"}}, f.now);
+  Work(f);  // zhangsan has a customer
+  f.now = kShanghai0900;
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].recipient == "user:boss");
+  // A configured team gets its digest with no customers yet (a new team).
+  f.config.teams.push_back({"财务部", "cfo", {"accountant"}, "", ""});
+  f.now += 86400;
+  auto next = bot::RunScheduledJobs(f.conn(), f.Context());
+  CHECK(next.size() == 2);
+}
+
 TEST_CASE("with catch_up_hours = 0 a run seconds late is still the punctual one",
           "[digest][schedule]") {
   test::CrmFixture f;
