@@ -50,6 +50,8 @@ constexpr std::size_t kMaxHandedOver = 8192;     // rows kept in memory for disp
 // did not.
 constexpr std::int64_t kUntilRecorded = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kUnrecordedPauseSeconds = 60;
+constexpr double kMinute = 61;               // rate-limit windows: WeCom's minute and hour,
+constexpr double kHour = 3601;               // and a second (see the limiters)
 constexpr std::size_t kDispatchPerJob = 32;  // rows handled per writer job
 
 // Tokens live in the database; saving goes through the writer without
@@ -114,11 +116,14 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
         api(client, tokens, cfg.wecom.api_base),
         async_writer(std::make_shared<AsyncWriter>(ioc, w, std::chrono::milliseconds(4000))),
         wake_timer(ioc),
-        member_limiter({{cfg.delivery.member_messages_per_minute, 60},
-                        {cfg.delivery.member_messages_per_hour, 3600}}),
-        robot_limiter({{cfg.delivery.robot_messages_per_minute, 60}}),
-        api_limiter(
-            {{cfg.delivery.api_calls_per_minute, 60}, {cfg.delivery.api_calls_per_hour, 3600}}),
+        // Windows a second longer than WeCom's: the clock counts whole
+        // seconds, so a call at 100.9 s is recorded at 100 and one "60 s
+        // later" at 160.0 would be only 59.1 s after it.
+        member_limiter({{cfg.delivery.member_messages_per_minute, kMinute},
+                        {cfg.delivery.member_messages_per_hour, kHour}}),
+        robot_limiter({{cfg.delivery.robot_messages_per_minute, kMinute}}),
+        api_limiter({{cfg.delivery.api_calls_per_minute, kMinute},
+                     {cfg.delivery.api_calls_per_hour, kHour}}),
         rng(std::random_device{}()),
         funnel(FunnelOf(cfg)) {}
 

@@ -115,7 +115,7 @@ TEST_CASE("a robot gets no more messages a minute than configured", "[robot]") {
   // Two in this minute already and the clock stands still: the third waits.
   CHECK(Row(config, 3).attempts == 0);
   CHECK(app.wecom.count(kWebhook) == 2);
-  app.clock.Advance(60);  // the first two have left the minute
+  app.clock.Advance(61);  // the first two have left the minute (counted in whole seconds)
   REQUIRE(app.wecom.WaitForCount(kWebhook, 3));
   REQUIRE(WaitForState(config, 3, "sent"));
   CHECK(Row(config, 3).sent_at.value_or(0) >= Row(config, 1).sent_at.value_or(0) + 60);
@@ -131,7 +131,7 @@ TEST_CASE("each API path is held to its per-minute limit", "[robot]") {
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/message/send", 1));
   REQUIRE(WaitForState(config, 1, "sent"));
   CHECK(Row(config, 2).attempts == 0);  // another recipient, but the same API
-  app.clock.Advance(60);
+  app.clock.Advance(61);
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/message/send", 2));
   REQUIRE(WaitForState(config, 2, "sent"));
 }
@@ -211,6 +211,6 @@ TEST_CASE("messages sent before a restart count against a member's limit", "[rob
   CHECK(Row(config, 3).state == "pending");
   CHECK(Row(config, 3).attempts == 0);
   test::RunningApp app(config);
-  app.clock.Advance(60);
+  app.clock.Advance(61);
   REQUIRE(WaitForState(config, 3, "sent"));
 }
