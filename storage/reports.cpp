@@ -220,12 +220,16 @@ void StageFlows(Connection& c, const std::string& reps, std::int64_t from, std::
   {
     // Deals open at some moment of the week, with their stage when it began
     // (NULL: no move before it, so the first stage).
-    static const std::string sql =
-        std::string(
-            "SELECT d.id, (SELECT h.to_stage FROM stage_history h WHERE h.deal_id = d.id AND "
-            "h.at < :from ORDER BY h.at DESC, h.rowid DESC LIMIT 1) FROM deals d WHERE "
-            "d.created_at < :to AND (d.closed_at = 0 OR d.closed_at >= :from) AND d.owner") +
-        kInReps;
+    // Open ones (by the partial index of open deals per owner), and those
+    // closed since the week began (by closing time).
+    static const std::string stage =
+        "SELECT d.id, (SELECT h.to_stage FROM stage_history h WHERE h.deal_id = d.id AND h.at < "
+        ":from ORDER BY h.at DESC, h.rowid DESC LIMIT 1) FROM deals d WHERE d.created_at < :to "
+        "AND ";
+    // ("closed_at > 0" lets SQLite use the partial index of closed deals.)
+    static const std::string sql = stage + "d.closed_at = 0 AND d.owner" + kInReps + "UNION ALL " +
+                                   stage + "d.closed_at > 0 AND d.closed_at >= :from AND d.owner" +
+                                   kInReps;
     Use q(c, sql.c_str());
     q->bind(":reps", reps);
     q->bind(":from", static_cast<int64_t>(from));
@@ -275,7 +279,8 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
     static const std::string sql =
         std::string(
             "SELECT count(*), coalesce(sum(amount), 0), coalesce(avg(closed_at - created_at), 0) "
-            "FROM deals WHERE closed_at >= :from AND closed_at < :to AND stage = :won AND owner") +
+            "FROM deals WHERE closed_at > 0 AND closed_at >= :from AND closed_at < :to AND stage = "
+            ":won AND owner") +
         kInReps;
     Use q(c, sql.c_str());
     q->bind(":reps", list);
@@ -289,11 +294,11 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
     }
   }
   {
-    static const std::string sql =
-        std::string(
-            "SELECT lost_reason, count(*) FROM deals WHERE closed_at >= :from AND closed_at < :to "
-            "AND stage = :lost AND owner") +
-        kInReps + "GROUP BY lost_reason ORDER BY count(*) DESC";
+    static const std::string sql = std::string(
+                                       "SELECT lost_reason, count(*) FROM deals WHERE closed_at > "
+                                       "0 AND closed_at >= :from AND "
+                                       "closed_at < :to AND stage = :lost AND owner") +
+                                   kInReps + "GROUP BY lost_reason ORDER BY count(*) DESC";
     Use q(c, sql.c_str());
     q->bind(":reps", list);
     q->bind(":from", static_cast<int64_t>(from));
