@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <set>
+
 #include "bot/approvals.h"
 #include "storage/crm.h"
 #include "wecom/contacts.h"
@@ -25,6 +28,15 @@ storage::OutboxMessage Fetch(const std::string& external_userid) {
 
 std::string Label(const Customer& c) { return c.name.empty() ? "（资料获取中）" : c.name; }
 
+// The welcome message the event's code allows (none without one).
+Messages Welcome(const wecom::ExternalContactEvent& e, const CrmContext& ctx) {
+  if (e.welcome_code.empty()) return {};
+  // WeCom accepts it only within 20 s of the event: it goes first.
+  std::string text = ctx.templates.Render("welcome", {{"rep", ctx.org.NameOf(e.user_id)}});
+  return {{CustomerRecipient(e.external_user_id), wecom::kSendWelcomeMsgPath,
+           wecom::WelcomeMessageBody(e.welcome_code, text), ""}};
+}
+
 Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
                const CrmContext& ctx) {
   auto customer = storage::CustomerByExternalId(c, e.external_user_id);
@@ -37,18 +49,27 @@ Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
     fresh.id = storage::InsertCustomer(c, fresh);
     customer = fresh;
   } else {
-    storage::MarkCustomerRemoved(c, customer->id, 0);
-    customer->deleted_rep = false;
+    bool gone = customer->deleted_rep || storage::CustomerRemoved(c, customer->id);
+    if (customer->owner != e.user_id && !gone) {
+      // A second rep added a customer the owner still follows: the customer
+      // stays the owner's (the CRM keeps one owner per customer).
+      spdlog::info("{} also added customer #{} of {}; the owner stays", e.user_id, customer->id,
+                   customer->owner);
+      return Welcome(e, ctx);
+    }
+    if (customer->owner != e.user_id || gone) {
+      // Taken over (a transfer, or the owner's relationship had ended), or
+      // added again after a deletion: a new relationship, planned afresh.
+      customer->owner = e.user_id;
+      customer->created_at = ctx.now;
+      customer->next_follow_up_at = 0;
+      customer->deleted_rep = false;
+      storage::MarkCustomerRemoved(c, customer->id, 0);
+    }
     if (!e.state.empty()) customer->channel = e.state;
   }
   RefreshCustomer(c, *customer, ctx);  // plans the first contact
-  Messages out;
-  if (!e.welcome_code.empty()) {
-    // WeCom accepts it only within 20 s of the event: it goes first.
-    std::string text = ctx.templates.Render("welcome", {{"rep", ctx.org.NameOf(e.user_id)}});
-    out.push_back({CustomerRecipient(e.external_user_id), wecom::kSendWelcomeMsgPath,
-                   wecom::WelcomeMessageBody(e.welcome_code, text), ""});
-  }
+  Messages out = Welcome(e, ctx);
   out.push_back(Fetch(e.external_user_id));
   return out;
 }
@@ -56,7 +77,8 @@ Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
 Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e,
                     const CrmContext& ctx) {
   auto customer = storage::CustomerByExternalId(c, e.external_user_id);
-  if (!customer) return {};
+  // Another rep's friend deleting that rep says nothing of the owner's.
+  if (!customer || customer->owner != e.user_id) return {};
   customer->deleted_rep = true;
   RefreshCustomer(c, *customer, ctx);
   storage::MarkDeletedRep(c, customer->id, ctx.now);
@@ -96,7 +118,10 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
       return DeletedRep(c, e, ctx);
     case ExternalContactChange::kDelete:
       if (e.source != "DELETE_BY_TRANSFER") {
-        if (auto customer = storage::CustomerByExternalId(c, e.external_user_id)) {
+        auto customer = storage::CustomerByExternalId(c, e.external_user_id);
+        // Only the owner deleting the customer ends the customer's place in
+        // the CRM, not a second rep who also had them.
+        if (customer && customer->owner == e.user_id) {
           storage::MarkCustomerRemoved(c, customer->id, ctx.now);
         }
       }
@@ -108,6 +133,38 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
   }
   return {};
 }
+
+namespace {
+
+// The owner's tags in WeCom, and what they say of the tier and 大客户.
+void ApplyTags(storage::Connection& c, Customer& customer, const wecom::FollowUser& owner,
+               const CrmContext& ctx) {
+  std::set<std::string> before = storage::CustomerTagNames(c, customer.id);
+  std::vector<std::pair<std::string, std::string>> tags;
+  bool tier_tag = false;
+  customer.is_large = false;
+  for (const auto& tag : owner.tags) {
+    tags.emplace_back(tag.tag_id, tag.tag_name);
+    if (tag.tag_name == "大客户") customer.is_large = true;
+    auto tier = ctx.config.crm.tag_tiers.find(tag.tag_name);
+    if (tier == ctx.config.crm.tag_tiers.end()) continue;
+    tier_tag = true;
+    // A tier tag the rep has just put on is their choice; one that was
+    // already there does not undo a 分级 made since.
+    if (!before.count(tag.tag_name)) {
+      customer.tier = tier->second;
+      customer.tier_manual = true;
+    }
+  }
+  // The tier tag that set the tier is gone: the tier follows the value again.
+  bool had_tier_tag = std::any_of(before.begin(), before.end(), [&](const std::string& name) {
+    return ctx.config.crm.tag_tiers.count(name) > 0;
+  });
+  if (had_tier_tag && !tier_tag) customer.tier_manual = false;
+  storage::SetCustomerTags(c, customer.id, tags);
+}
+
+}  // namespace
 
 Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const std::string& why,
                       const CrmContext& ctx) {
@@ -133,21 +190,18 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
   customer->name = detail->contact.name;
   customer->company = detail->contact.corp_full_name.empty() ? detail->contact.corp_name
                                                              : detail->contact.corp_full_name;
-  std::vector<std::pair<std::string, std::string>> tags;
-  for (const auto& follow : detail->follow_users) {
-    if (follow.userid != customer->owner) continue;
-    customer->remark = follow.remark;
-    for (const auto& tag : follow.tags) {
-      tags.emplace_back(tag.tag_id, tag.tag_name);
-      if (tag.tag_name == "大客户") customer->is_large = true;
-      auto tier = ctx.config.crm.tag_tiers.find(tag.tag_name);
-      if (tier != ctx.config.crm.tag_tiers.end()) {
-        customer->tier = tier->second;  // a tag set in WeCom is the rep's choice
-        customer->tier_manual = true;
-      }
-    }
+  auto owner = std::find_if(detail->follow_users.begin(), detail->follow_users.end(),
+                            [&](const auto& f) { return f.userid == customer->owner; });
+  if (owner == detail->follow_users.end()) {
+    // Not the owner's any more (or not yet): name and company only; the
+    // owner's remark and tags stay as they were.
+    RefreshCustomer(c, *customer, ctx);
+    return {};
   }
-  storage::SetCustomerTags(c, customer->id, tags);
+  customer->remark = owner->remark;
+  // A WeChat user has no company of their own: the one the rep noted.
+  if (customer->company.empty()) customer->company = owner->remark_corp_name;
+  ApplyTags(c, *customer, *owner, ctx);
   RefreshCustomer(c, *customer, ctx);
   return {};
 }

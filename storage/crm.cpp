@@ -1,6 +1,7 @@
 #include "storage/crm.h"
 
 #include <algorithm>
+#include <set>
 
 #include "storage/connection.h"
 #include "storage/json_list.h"
@@ -241,6 +242,20 @@ void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at) {
   q->exec();
 }
 
+bool CustomerRemoved(Connection& c, std::int64_t id) {
+  Use q(c, "SELECT removed_at > 0 FROM customers WHERE id = :id");
+  q->bind(":id", static_cast<int64_t>(id));
+  return q->executeStep() && q->getColumn(0).getInt() != 0;
+}
+
+std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id) {
+  Use q(c, "SELECT tag_name FROM customer_tags WHERE customer_id = :id");
+  q->bind(":id", static_cast<int64_t>(customer_id));
+  std::set<std::string> out;
+  while (q->executeStep()) out.insert(q->getColumn(0).getString());
+  return out;
+}
+
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags) {
   {
@@ -408,7 +423,7 @@ std::vector<StuckDeal> EnteredBetween(Connection& c, const std::string& stage, s
   Use q(c,
         "SELECT d.customer_id, c.name, d.owner, d.stage_entered_at FROM deals d "
         "JOIN customers c ON c.id = d.customer_id WHERE d.closed_at = 0 AND d.stage = :stage "
-        "AND d.stage_entered_at > :after AND d.stage_entered_at <= :until "
+        "AND d.stage_entered_at > :after AND d.stage_entered_at <= :until AND c.removed_at = 0 "
         "ORDER BY d.stage_entered_at");
   q->bind(":stage", stage);
   q->bind(":after", static_cast<int64_t>(after));

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,9 @@ bool AnyCustomers(Connection& c, const Owners& owners);
 // The customer deleted the rep at `at` (del_follow_user).
 void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at);
 void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at);
+// Whether the rep deleted the customer (MarkCustomerRemoved with a time).
+bool CustomerRemoved(Connection& c, std::int64_t id);
+std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id);
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags);
 

@@ -3,6 +3,7 @@
 #include "storage/crm.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "bot/customer_events.h"
 #include "bot/reminders.h"
@@ -314,6 +315,108 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
   REQUIRE(out.size() == 1);
   CHECK(out[0].on_reply == bot::kCustomerDetail);
   CHECK(storage::CustomerByExternalId(f.conn(), "wmNew1")->id == customer->id);
+}
+
+namespace {
+
+// externalcontact/get's answer for wmX, with the given follow_user entries.
+std::string Detail(const std::string& follow_users, const std::string& corp = "") {
+  return R"({"errcode":0,"external_contact":{"external_userid":"wmX","name":"钱总","type":1,)"
+         R"("corp_name":")" +
+         corp + R"("},"follow_user":[)" + follow_users + "]}";
+}
+
+std::string Follow(const std::string& rep, const std::string& tags,
+                   const std::string& remark_corp = "") {
+  return R"({"userid":")" + rep + R"(","remark":"钱总","remark_corp_name":")" + remark_corp +
+         R"(","tags":[)" + tags + "]}";
+}
+
+std::string Tag(const std::string& id, const std::string& name) {
+  return R"({"tag_id":")" + id + R"(","tag_name":")" + name + R"(","type":1})";
+}
+
+}  // namespace
+
+TEST_CASE("a customer two reps follow stays the owner's; the owner's events alone count",
+          "[crm][events]") {
+  test::CrmFixture f;
+  using Change = wecom::ExternalContactChange;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  auto second = ContactEvent(Change::kAdd, "lisi", "wmX");
+  second.state = "other-channel";
+  second.welcome_code = "W2";
+  auto out = bot::HandleContactEvent(f.conn(), second, f.Context());
+  REQUIRE(out.size() == 1);  // lisi's welcome, and nothing else
+  CHECK(out[0].api == "/cgi-bin/externalcontact/send_welcome_msg");
+  auto customer = storage::CustomerByExternalId(f.conn(), "wmX");
+  CHECK(customer->owner == "zhangsan");
+  CHECK(customer->channel.empty());
+  // The customer deletes lisi, lisi deletes the customer: zhangsan's stays.
+  CHECK(bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelFollowUser, "lisi", "wmX"),
+                                f.Context())
+            .empty());
+  CHECK(bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "lisi", "wmX"), f.Context())
+            .empty());
+  customer = storage::CustomerByExternalId(f.conn(), "wmX");
+  CHECK_FALSE(customer->deleted_rep);
+  CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
+  CHECK(Has(f.Reply("zhangsan", "客户 #" + std::to_string(id)), "【"));
+  // A detail answer without the owner among the followers keeps the tags.
+  storage::SetCustomerTags(f.conn(), id, {{"t1", "重点"}});
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("lisi", "")), f.Context());
+  CHECK(storage::CustomerTagNames(f.conn(), id) == std::set<std::string>{"重点"});
+
+  // zhangsan deletes the customer; lisi, who still has them, takes over
+  // (as after a transfer), planned as a new customer.
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"), f.Context());
+  CHECK(storage::CustomerRemoved(f.conn(), id));
+  f.now += 200 * kDay;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "lisi", "wmX"), f.Context());
+  customer = storage::CustomerByExternalId(f.conn(), "wmX");
+  CHECK(customer->id == id);
+  CHECK(customer->owner == "lisi");
+  CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
+  CHECK(customer->lifecycle == domain::Lifecycle::kNew);  // not 已流失 after 200 days
+  CHECK(customer->next_follow_up_at == f.now + kDay);     // first contact planned again
+}
+
+TEST_CASE(
+    "tier tags: a new one sets the tier, an old one does not undo 分级, a removed one "
+    "hands the tier back",
+    "[crm][events]") {
+  test::CrmFixture f;
+  f.config.crm.tag_tiers["B类客户"] = 'B';
+  using Change = wecom::ExternalContactChange;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  auto fetch = [&](const std::string& follow) {
+    bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow), f.Context());
+    return *storage::CustomerById(f.conn(), id);
+  };
+  auto c = fetch(Follow("zhangsan", Tag("t1", "B类客户") + "," + Tag("t2", "大客户")));
+  CHECK(c.tier == 'B');
+  CHECK(c.tier_manual);
+  CHECK(c.is_large);
+  f.Reply("zhangsan", "分级 钱总 C");
+  // An edit elsewhere fetches again with the same tags: the 分级 stands.
+  c = fetch(Follow("zhangsan", Tag("t1", "B类客户") + "," + Tag("t2", "大客户")));
+  CHECK(c.tier == 'C');
+  // Both tags removed in WeCom: not 大客户, and the tier follows the value again.
+  c = fetch(Follow("zhangsan", ""));
+  CHECK_FALSE(c.is_large);
+  CHECK_FALSE(c.tier_manual);
+}
+
+TEST_CASE("a WeChat customer's company is the one the rep noted", "[crm][events]") {
+  test::CrmFixture f;
+  bot::HandleContactEvent(
+      f.conn(), ContactEvent(wecom::ExternalContactChange::kAdd, "zhangsan", "wmX"), f.Context());
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("zhangsan", "", "星辰科技")),
+                  f.Context());
+  CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->company == "星辰科技");
+  CHECK(Has(f.Reply("zhangsan", "客户 星辰"), "【钱总】"));
 }
 
 TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
