@@ -60,6 +60,7 @@ Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
     if (customer->owner != e.user_id || gone) {
       // Taken over (a transfer, or the owner's relationship had ended), or
       // added again after a deletion: a new relationship, planned afresh.
+      if (customer->owner != e.user_id) storage::ReassignOpenDeals(c, customer->id, e.user_id);
       customer->owner = e.user_id;
       customer->created_at = ctx.now;
       customer->next_follow_up_at = 0;

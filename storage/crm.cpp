@@ -274,6 +274,13 @@ void SetCustomerTags(Connection& c, std::int64_t customer_id,
   }
 }
 
+void ReassignOpenDeals(Connection& c, std::int64_t customer_id, const std::string& owner) {
+  Use q(c, "UPDATE deals SET owner = :o WHERE customer_id = :c AND closed_at = 0");
+  q->bind(":o", owner);
+  q->bind(":c", static_cast<int64_t>(customer_id));
+  q->exec();
+}
+
 std::optional<Deal> OpenDeal(Connection& c, std::int64_t customer_id) {
   static const std::string sql = Select(
       kDealColumns, "deals WHERE customer_id = :c AND closed_at = 0 ORDER BY id DESC LIMIT 1");

@@ -45,6 +45,8 @@ std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id);
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags);
 
+// The customer's open deal goes with the customer to `owner`.
+void ReassignOpenDeals(Connection& c, std::int64_t customer_id, const std::string& owner);
 std::optional<domain::Deal> OpenDeal(Connection& c, std::int64_t customer_id);
 std::optional<domain::Deal> LatestDeal(Connection& c, std::int64_t customer_id);
 std::int64_t InsertDeal(Connection& c, const domain::Deal& deal);

@@ -369,7 +369,8 @@ TEST_CASE("a customer two reps follow stays the owner's; the owner's events alon
   CHECK(storage::CustomerTagNames(f.conn(), id) == std::set<std::string>{"重点"});
 
   // zhangsan deletes the customer; lisi, who still has them, takes over
-  // (as after a transfer), planned as a new customer.
+  // (as after a transfer), planned as a new customer, with the open deal.
+  f.Reply("zhangsan", "报价 #" + std::to_string(id) + " 1万");
   bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"), f.Context());
   CHECK(storage::CustomerRemoved(f.conn(), id));
   f.now += 200 * kDay;
@@ -380,6 +381,7 @@ TEST_CASE("a customer two reps follow stays the owner's; the owner's events alon
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
   CHECK(customer->lifecycle == domain::Lifecycle::kNew);  // not 已流失 after 200 days
   CHECK(customer->next_follow_up_at == f.now + kDay);     // first contact planned again
+  CHECK(storage::OpenDeal(f.conn(), id)->owner == "lisi");
 }
 
 TEST_CASE(
