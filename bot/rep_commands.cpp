@@ -189,7 +189,10 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
         {"id", std::to_string(customer->id)},
         {"company", customer->company},
         {"tier", std::string(1, customer->tier)},
-        {"lifecycle", std::string(domain::LifecycleName(customer->lifecycle))},
+        // As of now, not as of the last change (a customer never contacted
+        // is not 新客户 for ever).
+        {"lifecycle", std::string(domain::LifecycleName(domain::ClassifyLifecycle(
+                          *customer, ctx_.now, ctx_.config.crm.tiering)))},
         {"owner", ctx_.org.NameOf(customer->owner)},
         {"channel", customer->channel},
         {"stage", deal ? deal->stage : "暂无商机"},

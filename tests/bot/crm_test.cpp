@@ -261,6 +261,14 @@ TEST_CASE("待办 lists fifty customers and says when more are due", "[crm]") {
   CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "还有更多"));  // fifty left: all listed
 }
 
+TEST_CASE("the card shows the lifecycle as of now", "[crm]") {
+  test::CrmFixture f;
+  AddCustomer(f, "zhangsan", "王总");
+  CHECK(Has(f.Reply("zhangsan", "客户 王总"), "新客户"));
+  f.now += 45 * kDay;  // nothing happened since: at risk, though nothing was written
+  CHECK(Has(f.Reply("zhangsan", "客户 王总"), "流失风险"));
+}
+
 TEST_CASE("todo and funnel", "[crm]") {
   test::CrmFixture f;
   CHECK(Has(f.Reply("zhangsan", "待办"), "今天没有待跟进的客户"));
