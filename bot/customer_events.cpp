@@ -37,6 +37,30 @@ Messages Welcome(const wecom::ExternalContactEvent& e, const CrmContext& ctx) {
            wecom::WelcomeMessageBody(e.welcome_code, text), ""}};
 }
 
+// The customer's relationship with `rep` starts now (a transfer, a handover
+// after the owner's ended, or the customer added again): theirs, with the
+// open deal, planned as a new customer. The previous owner's tags say
+// nothing of this rep's.
+void StartWith(storage::Connection& c, Customer& customer, const std::string& rep,
+               std::int64_t now) {
+  if (customer.owner != rep) {
+    storage::ReassignOpenDeals(c, customer.id, rep);
+    storage::SetCustomerTags(c, customer.id, {});
+    customer.tier_manual = false;
+  }
+  customer.owner = rep;
+  customer.created_at = now;
+  customer.last_follow_up_at = 0;  // the history stays; the first contact is planned
+  customer.next_follow_up_at = 0;
+  customer.deleted_rep = false;
+  storage::MarkCustomerRemoved(c, customer.id, 0);
+}
+
+// Whether the owner's relationship with the customer has ended.
+bool Ended(storage::Connection& c, const Customer& customer) {
+  return customer.deleted_rep || storage::CustomerRemoved(c, customer.id);
+}
+
 Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
                const CrmContext& ctx) {
   auto customer = storage::CustomerByExternalId(c, e.external_user_id);
@@ -49,7 +73,7 @@ Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
     fresh.id = storage::InsertCustomer(c, fresh);
     customer = fresh;
   } else {
-    bool gone = customer->deleted_rep || storage::CustomerRemoved(c, customer->id);
+    bool gone = Ended(c, *customer);
     if (customer->owner != e.user_id && !gone) {
       // A second rep added a customer the owner still follows: the customer
       // stays the owner's (the CRM keeps one owner per customer).
@@ -57,16 +81,8 @@ Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
                    customer->owner);
       return Welcome(e, ctx);
     }
-    if (customer->owner != e.user_id || gone) {
-      // Taken over (a transfer, or the owner's relationship had ended), or
-      // added again after a deletion: a new relationship, planned afresh.
-      if (customer->owner != e.user_id) storage::ReassignOpenDeals(c, customer->id, e.user_id);
-      customer->owner = e.user_id;
-      customer->created_at = ctx.now;
-      customer->next_follow_up_at = 0;
-      customer->deleted_rep = false;
-      storage::MarkCustomerRemoved(c, customer->id, 0);
-    }
+    // Taken over after the owner's relationship ended, or added again.
+    if (customer->owner != e.user_id || gone) StartWith(c, *customer, e.user_id, ctx.now);
     if (!e.state.empty()) customer->channel = e.state;
   }
   RefreshCustomer(c, *customer, ctx);  // plans the first contact
@@ -87,7 +103,9 @@ Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e
   std::string text = ctx.templates.Render("churn_alert", {{"rep", ctx.org.NameOf(e.user_id)},
                                                           {"name", Label(*customer)},
                                                           {"id", std::to_string(customer->id)}});
-  return TextTo(manager.empty() ? e.user_id : manager, ctx.config.wecom.agent_id, text);
+  Messages out = TextTo(manager.empty() ? e.user_id : manager, ctx.config.wecom.agent_id, text);
+  out.push_back(Fetch(e.external_user_id));  // another rep who still has them takes over
+  return out;
 }
 
 Messages TransferFailed(storage::Connection& c, const wecom::ExternalContactEvent& e,
@@ -117,16 +135,16 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
       return {Fetch(e.external_user_id)};
     case ExternalContactChange::kDelFollowUser:
       return DeletedRep(c, e, ctx);
-    case ExternalContactChange::kDelete:
-      if (e.source != "DELETE_BY_TRANSFER") {
-        auto customer = storage::CustomerByExternalId(c, e.external_user_id);
-        // Only the owner deleting the customer ends the customer's place in
-        // the CRM, not a second rep who also had them.
-        if (customer && customer->owner == e.user_id) {
-          storage::MarkCustomerRemoved(c, customer->id, ctx.now);
-        }
-      }
-      return {};
+    case ExternalContactChange::kDelete: {
+      auto customer = storage::CustomerByExternalId(c, e.external_user_id);
+      // Only the owner's deletion ends the customer's place in the CRM, not
+      // a second rep's. Transferred (DELETE_BY_TRANSFER) or not, whoever
+      // still has the customer takes over: the receiving rep's add event,
+      // or the follow-up list that the fetch reads, says who.
+      if (!customer || customer->owner != e.user_id) return {};
+      storage::MarkCustomerRemoved(c, customer->id, ctx.now);
+      return {Fetch(e.external_user_id)};
+    }
     case ExternalContactChange::kTransferFail:
       return TransferFailed(c, e, ctx);
     case ExternalContactChange::kOther:
@@ -140,28 +158,29 @@ namespace {
 // The owner's tags in WeCom, and what they say of the tier and 大客户.
 void ApplyTags(storage::Connection& c, Customer& customer, const wecom::FollowUser& owner,
                const CrmContext& ctx) {
-  std::set<std::string> before = storage::CustomerTagNames(c, customer.id);
+  const auto& tiers = ctx.config.crm.tag_tiers;
+  auto tier_tags = [&](const std::set<std::string>& names) {
+    std::set<char> out;
+    for (const auto& name : names) {
+      if (auto t = tiers.find(name); t != tiers.end()) out.insert(t->second);
+    }
+    return out;
+  };
+  std::set<std::string> names;
   std::vector<std::pair<std::string, std::string>> tags;
-  bool tier_tag = false;
-  customer.is_large = false;
   for (const auto& tag : owner.tags) {
     tags.emplace_back(tag.tag_id, tag.tag_name);
-    if (tag.tag_name == "大客户") customer.is_large = true;
-    auto tier = ctx.config.crm.tag_tiers.find(tag.tag_name);
-    if (tier == ctx.config.crm.tag_tiers.end()) continue;
-    tier_tag = true;
-    // A tier tag the rep has just put on is their choice; one that was
-    // already there does not undo a 分级 made since.
-    if (!before.count(tag.tag_name)) {
-      customer.tier = tier->second;
-      customer.tier_manual = true;
-    }
+    names.insert(tag.tag_name);
   }
-  // The tier tag that set the tier is gone: the tier follows the value again.
-  bool had_tier_tag = std::any_of(before.begin(), before.end(), [&](const std::string& name) {
-    return ctx.config.crm.tag_tiers.count(name) > 0;
-  });
-  if (had_tier_tag && !tier_tag) customer.tier_manual = false;
+  customer.is_large = names.count("大客户") > 0;
+  // Tier tags count when they change: put on or taken off in WeCom, they
+  // set the tier (the highest of those left) or hand it back to the value;
+  // tags that did not change leave a 分级 made since alone.
+  std::set<char> now = tier_tags(names);
+  if (now != tier_tags(storage::CustomerTagNames(c, customer.id))) {
+    customer.tier_manual = !now.empty();
+    if (!now.empty()) customer.tier = *now.begin();  // 'A' < 'B' < 'C'
+  }
   storage::SetCustomerTags(c, customer.id, tags);
 }
 
@@ -193,6 +212,16 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
                                                              : detail->contact.corp_full_name;
   auto owner = std::find_if(detail->follow_users.begin(), detail->follow_users.end(),
                             [&](const auto& f) { return f.userid == customer->owner; });
+  if (owner == detail->follow_users.end() && Ended(c, *customer) && !detail->follow_users.empty()) {
+    // The owner's relationship ended and others still have the customer
+    // (a transfer to a rep who was a friend already sends no add event):
+    // the one who added them last takes over.
+    owner =
+        std::max_element(detail->follow_users.begin(), detail->follow_users.end(),
+                         [](const auto& a, const auto& b) { return a.createtime < b.createtime; });
+    spdlog::info("customer #{} passes from {} to {}", customer->id, customer->owner, owner->userid);
+    StartWith(c, *customer, owner->userid, ctx.now);
+  }
   if (owner == detail->follow_users.end()) {
     // Not the owner's any more (or not yet): name and company only; the
     // owner's remark and tags stay as they were.

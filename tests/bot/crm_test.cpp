@@ -365,8 +365,7 @@ TEST_CASE("a customer two reps follow stays the owner's; the owner's events alon
   CHECK(bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelFollowUser, "lisi", "wmX"),
                                 f.Context())
             .empty());
-  CHECK(bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "lisi", "wmX"), f.Context())
-            .empty());
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "lisi", "wmX"), f.Context());
   customer = storage::CustomerByExternalId(f.conn(), "wmX");
   CHECK_FALSE(customer->deleted_rep);
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
@@ -376,20 +375,49 @@ TEST_CASE("a customer two reps follow stays the owner's; the owner's events alon
   bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("lisi", "")), f.Context());
   CHECK(storage::CustomerTagNames(f.conn(), id) == std::set<std::string>{"重点"});
 
-  // zhangsan deletes the customer; lisi, who still has them, takes over
-  // (as after a transfer), planned as a new customer, with the open deal.
+  // zhangsan deletes the customer after months of follow-ups; lisi, a
+  // friend already (so WeCom sends no add event), takes over when the
+  // fetch shows he is the one left: planned as a new customer, with the
+  // open deal.
   f.Reply("zhangsan", "报价 #" + std::to_string(id) + " 1万");
-  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"), f.Context());
-  CHECK(storage::CustomerRemoved(f.conn(), id));
+  f.Reply("zhangsan", "跟进 #" + std::to_string(id) + " 电话");
   f.now += 200 * kDay;
-  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "lisi", "wmX"), f.Context());
+  auto fetch = bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"),
+                                       f.Context());
+  REQUIRE(fetch.size() == 1);
+  CHECK(fetch[0].on_reply == bot::kCustomerDetail);
+  CHECK(storage::CustomerRemoved(f.conn(), id));
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("lisi", "")), f.Context());
   customer = storage::CustomerByExternalId(f.conn(), "wmX");
   CHECK(customer->id == id);
   CHECK(customer->owner == "lisi");
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
   CHECK(customer->lifecycle == domain::Lifecycle::kNew);  // not 已流失 after 200 days
   CHECK(customer->next_follow_up_at == f.now + kDay);     // first contact planned again
-  CHECK(storage::OpenDeal(f.conn(), id)->owner == "lisi");
+  auto deal = storage::OpenDeal(f.conn(), id);
+  REQUIRE(deal);
+  CHECK(deal->owner == "lisi");
+}
+
+TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][events]") {
+  using Change = wecom::ExternalContactChange;
+  auto transferred = ContactEvent(Change::kDelete, "zhangsan", "wmX");
+  transferred.source = "DELETE_BY_TRANSFER";
+  for (bool delete_first : {true, false}) {
+    INFO("the old owner's delete first: " << delete_first);
+    test::CrmFixture f;
+    bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+    if (delete_first) bot::HandleContactEvent(f.conn(), transferred, f.Context());
+    bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "lisi", "wmX"), f.Context());
+    if (!delete_first) {
+      CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "zhangsan");  // not yet
+      bot::HandleContactEvent(f.conn(), transferred, f.Context());
+      bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("lisi", "")), f.Context());
+    }
+    auto customer = storage::CustomerByExternalId(f.conn(), "wmX");
+    CHECK(customer->owner == "lisi");
+    CHECK_FALSE(storage::CustomerRemoved(f.conn(), customer->id));
+  }
 }
 
 TEST_CASE(
@@ -417,6 +445,13 @@ TEST_CASE(
   c = fetch(Follow("zhangsan", ""));
   CHECK_FALSE(c.is_large);
   CHECK_FALSE(c.tier_manual);
+  // Two tier tags: the highest counts; the higher one taken off leaves the other's.
+  f.config.crm.tag_tiers["A类客户"] = 'A';
+  c = fetch(Follow("zhangsan", Tag("t1", "B类客户") + "," + Tag("t3", "A类客户")));
+  CHECK(c.tier == 'A');
+  c = fetch(Follow("zhangsan", Tag("t1", "B类客户")));
+  CHECK(c.tier == 'B');
+  CHECK(c.tier_manual);
 }
 
 TEST_CASE("a WeChat customer's company is the one the rep noted", "[crm][events]") {
@@ -438,7 +473,8 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
 
   auto gone = ContactEvent(wecom::ExternalContactChange::kDelFollowUser, "zhangsan", "wmC");
   auto alert = bot::HandleContactEvent(f.conn(), gone, f.Context());
-  REQUIRE(alert.size() == 1);
+  REQUIRE(alert.size() == 2);  // the alert, and a fetch: does another rep still have them?
+  CHECK(alert[1].on_reply == bot::kCustomerDetail);
   CHECK(alert[0].recipient == "user:boss");
   CHECK(Has(test::ContentOf(alert[0].body), "流失预警"));
   auto customer = storage::CustomerById(f.conn(), id);
@@ -453,7 +489,10 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   CHECK(Has(test::ContentOf(told[0].body), "客户拒绝了转接"));
 
   auto removed = ContactEvent(wecom::ExternalContactChange::kDelete, "zhangsan", "wmC");
-  CHECK(bot::HandleContactEvent(f.conn(), removed, f.Context()).empty());
+  auto fetched = bot::HandleContactEvent(f.conn(), removed, f.Context());
+  REQUIRE(fetched.size() == 1);  // who else still has the customer?
+  CHECK(fetched[0].on_reply == bot::kCustomerDetail);
+  CHECK(storage::CustomerRemoved(f.conn(), id));
   CHECK(Has(f.Reply("zhangsan", "客户 #" + std::to_string(id)), "【"));  // by id still
   CHECK(Has(f.Reply("zhangsan", "客户 wmC"), "没有找到"));
 }
