@@ -22,6 +22,13 @@ void Count(Connection& c, const char* sql, const Owners& reps, std::int64_t from
 
 constexpr const char* kInReps = " IN (SELECT value FROM json_each(:reps)) ";
 
+// Binds :reps (a JSON list), :from and :to.
+void BindPeriod(SQLite::Statement& q, const std::string& reps, std::int64_t from, std::int64_t to) {
+  q.bind(":reps", reps);
+  q.bind(":from", static_cast<int64_t>(from));
+  q.bind(":to", static_cast<int64_t>(to));
+}
+
 }  // namespace
 
 std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, std::int64_t from,
@@ -231,9 +238,7 @@ void StageFlows(Connection& c, const std::string& reps, std::int64_t from, std::
                                    stage + "d.closed_at > 0 AND d.closed_at >= :from AND d.owner" +
                                    kInReps;
     Use q(c, sql.c_str());
-    q->bind(":reps", reps);
-    q->bind(":from", static_cast<int64_t>(from));
-    q->bind(":to", static_cast<int64_t>(to));
+    BindPeriod(*q, reps, from, to);
     while (q->executeStep()) {
       bool moved = !q->getColumn(1).isNull();
       in[q->getColumn(0).getInt64()].insert(moved ? q->getColumn(1).getString() : order.front());
@@ -245,9 +250,7 @@ void StageFlows(Connection& c, const std::string& reps, std::int64_t from, std::
           "h.deal_id WHERE h.at >= :from AND h.at < :to AND d.owner") +
       kInReps;
   Use q(c, sql.c_str());
-  q->bind(":reps", reps);
-  q->bind(":from", static_cast<int64_t>(from));
-  q->bind(":to", static_cast<int64_t>(to));
+  BindPeriod(*q, reps, from, to);
   while (q->executeStep()) {
     std::int64_t deal = q->getColumn(0).getInt64();
     std::string left = q->getColumn(1).getString();
@@ -283,9 +286,7 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
             ":won AND owner") +
         kInReps;
     Use q(c, sql.c_str());
-    q->bind(":reps", list);
-    q->bind(":from", static_cast<int64_t>(from));
-    q->bind(":to", static_cast<int64_t>(to));
+    BindPeriod(*q, list, from, to);
     q->bind(":won", won_stage);
     if (q->executeStep()) {
       out.won = q->getColumn(0).getInt();
@@ -300,9 +301,7 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
                                        "closed_at < :to AND stage = :lost AND owner") +
                                    kInReps + "GROUP BY lost_reason ORDER BY count(*) DESC";
     Use q(c, sql.c_str());
-    q->bind(":reps", list);
-    q->bind(":from", static_cast<int64_t>(from));
-    q->bind(":to", static_cast<int64_t>(to));
+    BindPeriod(*q, list, from, to);
     q->bind(":lost", lost_stage);
     while (q->executeStep())
       out.lost_reasons[q->getColumn(0).getString()] = q->getColumn(1).getInt();

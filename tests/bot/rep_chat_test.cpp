@@ -176,17 +176,28 @@ std::int64_t DealAmount(const bot::Config& config, const std::string& external) 
   return deal ? deal->amount : -1;
 }
 
+// zhangsan's manager is boss; quotes beyond his authority go through OA.
+bot::Config OaConfig(const test::TempDir& dir) {
+  bot::Config config = test::TestConfig(dir);
+  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  config.approval = {test::kFakeTemplateId, "Text-1", "Money-1", "Number-1", 24};
+  return config;
+}
+
+// zhangsan's customer 周总 (wmQ), added in WeCom and fetched.
+void AddZhou(test::RunningApp& app, const bot::Config& config) {
+  app.wecom.AddCustomer({"wmQ", "周总", "", "zhangsan", "", "", {}});
+  Post(app, AddContactXml("zhangsan", "wmQ", "", ""));
+  REQUIRE(WaitForName(config, "wmQ", "周总"));
+}
+
 }  // namespace
 
 TEST_CASE("an over-authority quote through an OA approval, applied once", "[e2e][approval]") {
   test::TempDir dir;
-  bot::Config config = test::TestConfig(dir);
-  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
-  config.approval = {test::kFakeTemplateId, "Text-1", "Money-1", "Number-1", 24};
+  bot::Config config = OaConfig(dir);
   test::RunningApp app(config);
-  app.wecom.AddCustomer({"wmQ", "周总", "", "zhangsan", "", "", {}});
-  Post(app, AddContactXml("zhangsan", "wmQ", "", ""));
-  REQUIRE(WaitForName(config, "wmQ", "周总"));
+  AddZhou(app, config);
 
   CHECK(Has(Ask(app, "zhangsan", "报价 周总 6万 折扣 10"), "已提交 boss 审批"));
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 1));
@@ -214,13 +225,9 @@ TEST_CASE("an over-authority quote through an OA approval, applied once", "[e2e]
 TEST_CASE("an approval WeCom refuses to file ends the quote and the rep is told",
           "[e2e][approval]") {
   test::TempDir dir;
-  bot::Config config = test::TestConfig(dir);
-  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
-  config.approval = {test::kFakeTemplateId, "Text-1", "Money-1", "Number-1", 24};
+  bot::Config config = OaConfig(dir);
   test::RunningApp app(config);
-  app.wecom.AddCustomer({"wmQ", "周总", "", "zhangsan", "", "", {}});
-  Post(app, AddContactXml("zhangsan", "wmQ", "", ""));
-  REQUIRE(WaitForName(config, "wmQ", "周总"));
+  AddZhou(app, config);
   app.wecom.FailNext("/cgi-bin/oa/applyevent", 1, 301025);
   int before = app.wecom.count(kSend);
   CHECK(Has(Ask(app, "zhangsan", "报价 周总 6万 折扣 10"), "已提交 boss 审批"));
@@ -232,13 +239,9 @@ TEST_CASE("an approval WeCom refuses to file ends the quote and the rep is told"
 TEST_CASE("an approval submitted twice because its answer was lost is applied once",
           "[e2e][approval]") {
   test::TempDir dir;
-  bot::Config config = test::TestConfig(dir);
-  config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
-  config.approval = {test::kFakeTemplateId, "Text-1", "Money-1", "Number-1", 24};
+  bot::Config config = OaConfig(dir);
   test::RunningApp app(config);
-  app.wecom.AddCustomer({"wmQ", "周总", "", "zhangsan", "", "", {}});
-  Post(app, AddContactXml("zhangsan", "wmQ", "", ""));
-  REQUIRE(WaitForName(config, "wmQ", "周总"));
+  AddZhou(app, config);
 
   // WeCom files the approval, but its answer never reaches the bot, which
   // submits it again after a pause: the manager sees two.

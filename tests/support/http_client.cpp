@@ -109,23 +109,21 @@ void HttpConnection::CloseWrite() {
   if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
 }
 
-bool HttpConnection::PeerClosed() {
+long HttpConnection::ReadOne() {
   char c;
   ssize_t n;
   do {
     n = ::recv(fd_, &c, 1, 0);
   } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+bool HttpConnection::PeerClosed() {
+  long n = ReadOne();
   return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
-bool HttpConnection::PeerEnded() {
-  char c;
-  ssize_t n;
-  do {
-    n = ::recv(fd_, &c, 1, 0);
-  } while (n < 0 && errno == EINTR);
-  return n == 0;
-}
+bool HttpConnection::PeerEnded() { return ReadOne() == 0; }
 
 std::optional<HttpResponse> HttpRequest(std::uint16_t port, const std::string& method,
                                         const std::string& target, const std::string& body) {

@@ -39,6 +39,8 @@ class HttpConnection {
   bool PeerEnded();
 
  private:
+  // One byte from the server: 1, 0 at its end, -1 on an error (errno).
+  long ReadOne();
   int fd_ = -1;
   std::string buffer_;
 };
