@@ -51,14 +51,17 @@ void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const C
   auto open = storage::OpenDeal(c, customer.id);
   customer.tier = domain::Tier(customer, open ? open->amount : 0, ctx.config.crm.tiering);
   customer.lifecycle = domain::ClassifyLifecycle(customer, ctx.now, ctx.config.crm.tiering);
-  std::int64_t next = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
-  // A new due time already past is due now; and it is after the last
+  std::int64_t planned = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
+  // The same plan as before keeps its due time (and its reminder, sent
+  // once). A new one already past is due now; and it is after the last
   // reminder scan, so that the next scan (which looks at what became due
   // since the last one) sees it, even in the second of that scan.
-  if (next != customer.next_follow_up_at && next > 0) {
-    next = std::max({next, ctx.now, storage::LastReminderScan(c) + 1});
+  if (planned == 0) {
+    customer.next_follow_up_at = 0;  // nothing planned (churned)
+  } else if (planned != customer.planned_follow_up_at || customer.next_follow_up_at == 0) {
+    customer.next_follow_up_at = std::max({planned, ctx.now, storage::LastReminderScan(c) + 1});
   }
-  customer.next_follow_up_at = next;
+  customer.planned_follow_up_at = planned;
   storage::UpdateCustomer(c, customer);
 }
 

@@ -36,8 +36,11 @@ struct Customer {
   std::int64_t created_at = 0;
   std::int64_t last_follow_up_at = 0;  // 0: never
   std::int64_t next_follow_up_at = 0;  // 0: none planned
-  std::int64_t won_at = 0;             // last deal won; 0: none
-  Fen paid_total = 0;                  // payments recorded so far
+  // What the cadence gave for it (next_follow_up_at is later when that was
+  // already past); 0: none.
+  std::int64_t planned_follow_up_at = 0;
+  std::int64_t won_at = 0;  // last deal won; 0: none
+  Fen paid_total = 0;       // payments recorded so far
 };
 
 struct Deal {

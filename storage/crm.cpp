@@ -14,7 +14,8 @@ using domain::Deal;
 
 constexpr const char* kCustomerColumns =
     "id, external_userid, name, company, remark, owner, tier, tier_manual, lifecycle, channel, "
-    "is_large, deleted_rep, created_at, last_follow_up_at, next_follow_up_at, won_at, paid_total";
+    "is_large, deleted_rep, created_at, last_follow_up_at, next_follow_up_at, won_at, paid_total, "
+    "planned_follow_up_at";
 
 Customer ReadCustomer(SQLite::Statement& q) {
   Customer c;
@@ -37,6 +38,7 @@ Customer ReadCustomer(SQLite::Statement& q) {
   c.next_follow_up_at = q.getColumn(14).getInt64();
   c.won_at = q.getColumn(15).getInt64();
   c.paid_total = q.getColumn(16).getInt64();
+  c.planned_follow_up_at = q.getColumn(17).getInt64();
   return c;
 }
 
@@ -61,6 +63,7 @@ void BindCustomer(SQLite::Statement& q, const Customer& c) {
   q.bind(":next", static_cast<int64_t>(c.next_follow_up_at));
   q.bind(":won", static_cast<int64_t>(c.won_at));
   q.bind(":paid", static_cast<int64_t>(c.paid_total));
+  q.bind(":planned", static_cast<int64_t>(c.planned_follow_up_at));
 }
 
 constexpr const char* kDealColumns =
@@ -199,9 +202,10 @@ std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
   Use q(c,
         "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "
         "lifecycle, channel, is_large, deleted_rep, created_at, last_follow_up_at, "
-        "next_follow_up_at, won_at, paid_total) VALUES (:ext, :name, :company, :remark, :owner, "
+        "next_follow_up_at, won_at, paid_total, planned_follow_up_at) VALUES (:ext, :name, "
+        ":company, :remark, :owner, "
         ":tier, :tier_manual, :lifecycle, :channel, :is_large, :deleted_rep, :created_at, :last, "
-        ":next, :won, :paid)");
+        ":next, :won, :paid, :planned)");
   BindCustomer(*q, customer);
   q->exec();
   return c.db.getLastInsertRowid();
@@ -213,7 +217,8 @@ void UpdateCustomer(Connection& c, const Customer& customer) {
         "remark = :remark, owner = :owner, tier = :tier, tier_manual = :tier_manual, "
         "lifecycle = :lifecycle, channel = :channel, is_large = :is_large, "
         "deleted_rep = :deleted_rep, created_at = :created_at, last_follow_up_at = :last, "
-        "next_follow_up_at = :next, won_at = :won, paid_total = :paid WHERE id = :id");
+        "next_follow_up_at = :next, won_at = :won, paid_total = :paid, "
+        "planned_follow_up_at = :planned WHERE id = :id");
   BindCustomer(*q, customer);
   q->bind(":id", static_cast<int64_t>(customer.id));
   q->exec();

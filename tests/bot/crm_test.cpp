@@ -511,6 +511,31 @@ TEST_CASE("a follow-up that falls due in the second of a reminder scan is in the
   CHECK(Has(test::ContentOf(out[0].body), "王总"));
 }
 
+TEST_CASE("an overdue customer refreshed by an unrelated change is not reminded again",
+          "[crm][reminders]") {
+  test::CrmFixture f;
+  f.config.schedule.timezone = "Asia/Shanghai";
+  bot::HandleContactEvent(
+      f.conn(), ContactEvent(wecom::ExternalContactChange::kAdd, "zhangsan", "wmX"), f.Context());
+  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  f.Reply("zhangsan", "跟进 #" + std::to_string(id) + " 电话");
+  f.now += 42 * kDay + 3600;  // a Wednesday 10:00 local, six weeks without a follow-up
+  REQUIRE(bot::InWorkingHours(f.now, f.config));
+  // Something unrelated changes (the contact's details are fetched again):
+  // the follow-up, long past, is due now and reminded once.
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("zhangsan", "")), f.Context());
+  f.now += 60;
+  REQUIRE(bot::ReminderMessages(f.conn(), f.Context()).size() == 1);
+  // More unrelated changes do not make it due again.
+  f.now += 600;
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("zhangsan", "")), f.Context());
+  f.now += 600;
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());
+  // A follow-up is a new plan.
+  f.Reply("zhangsan", "跟进 #" + std::to_string(id) + " 又打了电话");
+  CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at > f.now + kDay);
+}
+
 TEST_CASE("reminders: batched per rep, in working hours, each once", "[crm][reminders]") {
   test::CrmFixture f;
   f.config.schedule.timezone = "Asia/Shanghai";
