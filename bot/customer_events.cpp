@@ -49,7 +49,7 @@ void StartWith(storage::Connection& c, Customer& customer, const std::string& re
     customer.tier_manual = false;
   }
   customer.owner = rep;
-  customer.created_at = now;
+  customer.owned_since = now;      // created_at stays: counted as a new customer once
   customer.last_follow_up_at = 0;  // the history stays; the first contact is planned
   customer.next_follow_up_at = 0;
   customer.deleted_rep = false;
@@ -212,13 +212,12 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
                                                              : detail->contact.corp_full_name;
   auto owner = std::find_if(detail->follow_users.begin(), detail->follow_users.end(),
                             [&](const auto& f) { return f.userid == customer->owner; });
-  if (owner == detail->follow_users.end() && Ended(c, *customer) && !detail->follow_users.empty()) {
-    // The owner's relationship ended and others still have the customer
-    // (a transfer to a rep who was a friend already sends no add event):
-    // the one who added them last takes over.
-    owner =
-        std::max_element(detail->follow_users.begin(), detail->follow_users.end(),
-                         [](const auto& a, const auto& b) { return a.createtime < b.createtime; });
+  if (owner == detail->follow_users.end() && Ended(c, *customer) &&
+      detail->follow_users.size() == 1) {
+    // The owner's relationship ended and one rep still has the customer (a
+    // transfer to a rep who was a friend already sends no add event): that
+    // rep takes over. With several, the next add event says who.
+    owner = detail->follow_users.begin();
     spdlog::info("customer #{} passes from {} to {}", customer->id, customer->owner, owner->userid);
     StartWith(c, *customer, owner->userid, ctx.now);
   }

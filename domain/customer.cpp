@@ -52,13 +52,13 @@ char Tier(const Customer& customer, Fen open_quote, const TieringRules& rules) {
 }
 
 Lifecycle ClassifyLifecycle(const Customer& c, std::int64_t now, const TieringRules& rules) {
-  std::int64_t last = std::max({c.last_follow_up_at, c.won_at, c.created_at});
+  std::int64_t last = std::max({c.last_follow_up_at, c.won_at, OwnedSince(c)});
   std::int64_t silent = now - last;
   if (silent > std::int64_t{rules.churned_days} * kDay) return Lifecycle::kChurned;
   if (c.deleted_rep || silent > std::int64_t{rules.at_risk_days} * kDay) {
     return Lifecycle::kAtRisk;
   }
-  bool recent = now - c.created_at <= std::int64_t{rules.new_days} * kDay;
+  bool recent = now - OwnedSince(c) <= std::int64_t{rules.new_days} * kDay;
   if (recent && c.won_at == 0) return Lifecycle::kNew;
   return Lifecycle::kActive;
 }
@@ -66,7 +66,7 @@ Lifecycle ClassifyLifecycle(const Customer& c, std::int64_t now, const TieringRu
 std::optional<std::int64_t> NextFollowUp(const Customer& c, const CadenceRules& rules) {
   if (c.lifecycle == Lifecycle::kChurned) return std::nullopt;
   if (c.last_follow_up_at == 0) {
-    return c.created_at + std::int64_t{rules.first_contact_hours} * 3600;
+    return OwnedSince(c) + std::int64_t{rules.first_contact_hours} * 3600;
   }
   if (c.won_at > c.last_follow_up_at) return c.won_at + std::int64_t{rules.post_win_days} * kDay;
   int days = c.tier == 'A' ? rules.a_days : c.tier == 'B' ? rules.b_days : rules.c_days;

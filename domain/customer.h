@@ -34,6 +34,9 @@ struct Customer {
   bool is_large = false;     // 大客户 (from a tag or the rep)
   bool deleted_rep = false;  // the customer deleted the rep (del_follow_user)
   std::int64_t created_at = 0;
+  // When the current owner's relationship began (a handover, or the
+  // customer added again); 0: at created_at.
+  std::int64_t owned_since = 0;
   std::int64_t last_follow_up_at = 0;  // 0: never
   std::int64_t next_follow_up_at = 0;  // 0: none planned
   // What the cadence gave for it (next_follow_up_at is later when that was
@@ -42,6 +45,11 @@ struct Customer {
   std::int64_t won_at = 0;  // last deal won; 0: none
   Fen paid_total = 0;       // payments recorded so far
 };
+
+// When the current owner's relationship with `c` began.
+inline std::int64_t OwnedSince(const Customer& c) {
+  return c.owned_since > 0 ? c.owned_since : c.created_at;
+}
 
 struct Deal {
   std::int64_t id = 0;

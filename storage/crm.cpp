@@ -15,7 +15,7 @@ using domain::Deal;
 constexpr const char* kCustomerColumns =
     "id, external_userid, name, company, remark, owner, tier, tier_manual, lifecycle, channel, "
     "is_large, deleted_rep, created_at, last_follow_up_at, next_follow_up_at, won_at, paid_total, "
-    "planned_follow_up_at";
+    "planned_follow_up_at, owned_since";
 
 Customer ReadCustomer(SQLite::Statement& q) {
   Customer c;
@@ -39,6 +39,7 @@ Customer ReadCustomer(SQLite::Statement& q) {
   c.won_at = q.getColumn(15).getInt64();
   c.paid_total = q.getColumn(16).getInt64();
   c.planned_follow_up_at = q.getColumn(17).getInt64();
+  c.owned_since = q.getColumn(18).getInt64();
   return c;
 }
 
@@ -64,6 +65,7 @@ void BindCustomer(SQLite::Statement& q, const Customer& c) {
   q.bind(":won", static_cast<int64_t>(c.won_at));
   q.bind(":paid", static_cast<int64_t>(c.paid_total));
   q.bind(":planned", static_cast<int64_t>(c.planned_follow_up_at));
+  q.bind(":owned", static_cast<int64_t>(c.owned_since));
 }
 
 constexpr const char* kDealColumns =
@@ -202,10 +204,11 @@ std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
   Use q(c,
         "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "
         "lifecycle, channel, is_large, deleted_rep, created_at, last_follow_up_at, "
-        "next_follow_up_at, won_at, paid_total, planned_follow_up_at) VALUES (:ext, :name, "
+        "next_follow_up_at, won_at, paid_total, planned_follow_up_at, owned_since) VALUES (:ext, "
+        ":name, "
         ":company, :remark, :owner, "
         ":tier, :tier_manual, :lifecycle, :channel, :is_large, :deleted_rep, :created_at, :last, "
-        ":next, :won, :paid, :planned)");
+        ":next, :won, :paid, :planned, :owned)");
   BindCustomer(*q, customer);
   q->exec();
   return c.db.getLastInsertRowid();
@@ -218,7 +221,7 @@ void UpdateCustomer(Connection& c, const Customer& customer) {
         "lifecycle = :lifecycle, channel = :channel, is_large = :is_large, "
         "deleted_rep = :deleted_rep, created_at = :created_at, last_follow_up_at = :last, "
         "next_follow_up_at = :next, won_at = :won, paid_total = :paid, "
-        "planned_follow_up_at = :planned WHERE id = :id");
+        "planned_follow_up_at = :planned, owned_since = :owned WHERE id = :id");
   BindCustomer(*q, customer);
   q->bind(":id", static_cast<int64_t>(customer.id));
   q->exec();

@@ -86,10 +86,12 @@ Risks AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before, int 
   static const std::string sql =
       std::string(
           "SELECT id, name, owner, deleted_rep, count(*) OVER () FROM customers WHERE "
-          "removed_at = 0 AND (deleted_rep = 1 OR max(last_follow_up_at, created_at, won_at) < "
+          "removed_at = 0 AND (deleted_rep = 1 OR max(last_follow_up_at, created_at, owned_since, "
+          "won_at) < "
           ":silent) AND owner") +
       kInReps +
-      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, max(last_follow_up_at, created_at, won_at) "
+      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, max(last_follow_up_at, created_at, "
+      "owned_since, won_at) "
       "DESC, id DESC LIMIT :limit";
   Use q(c, sql.c_str());
   q->bind(":reps", JsonList(reps));

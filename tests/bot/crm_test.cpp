@@ -7,6 +7,7 @@
 
 #include "bot/customer_events.h"
 #include "bot/reminders.h"
+#include "storage/reports.h"
 #include "tests/support/crm_fixture.h"
 #include "tests/support/customers.h"
 
@@ -397,6 +398,10 @@ TEST_CASE("a customer two reps follow stays the owner's; the owner's events alon
   auto deal = storage::OpenDeal(f.conn(), id);
   REQUIRE(deal);
   CHECK(deal->owner == "lisi");
+  // Still one new customer, on the day it first came.
+  auto since = storage::Activity(f.conn(), {"zhangsan", "lisi"}, f.now - kDay, f.now + kDay);
+  CHECK(since["lisi"].new_customers == 0);
+  CHECK(customer->created_at < f.now - 100 * kDay);
 }
 
 TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][events]") {
