@@ -186,6 +186,23 @@ void ApplyTags(storage::Connection& c, Customer& customer, const wecom::FollowUs
 
 }  // namespace
 
+Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChangeEvent& e,
+                               const CrmContext& ctx) {
+  if (e.user_id.empty()) return {};
+  if (e.change_type == "update_user" && !e.new_user_id.empty() && e.new_user_id != e.user_id) {
+    spdlog::info("member {} is now {}: their customers follow", e.user_id, e.new_user_id);
+    storage::RenameRep(c, e.user_id, e.new_user_id);
+    return {};
+  }
+  if (e.change_type != "delete_user") return {};
+  int count = storage::CountActiveCustomers(c, e.user_id);
+  std::string manager = ctx.org.ManagerOf(e.user_id);
+  if (count == 0 || manager.empty()) return {};
+  return TextTo(manager, ctx.config.wecom.agent_id,
+                ctx.templates.Render("rep_left", {{"rep", ctx.org.NameOf(e.user_id)},
+                                                  {"count", std::to_string(count)}}));
+}
+
 Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const std::string& why,
                       const CrmContext& ctx) {
   if (on_reply.starts_with(kApprovalSubmitted) || on_reply.starts_with(kApprovalCard)) {

@@ -23,6 +23,12 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
 // What a successful outbox call leads to (`on_reply` of its row).
 Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
                     const CrmContext& ctx);
+// A change in the company directory (change_contact): a rep's new userid
+// takes their customers along; a rep who left with customers is reported
+// to their manager, who reassigns them in WeCom (离职继承).
+Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChangeEvent& event,
+                               const CrmContext& ctx);
+
 // What a row's call refused for good (moved to the dead letter with `why`)
 // leads to (`on_reply` of the row).
 Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const std::string& why,

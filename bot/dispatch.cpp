@@ -27,7 +27,8 @@ bool NeedsDispatch(const std::string& kind) {
   // An empty kind is a row stored before kinds were recorded: look inside.
   return kind.empty() || kind == "text" || kind == "image" || kind == "voice" || kind == "video" ||
          kind == "location" || kind == "link" || kind == "event:change_external_contact" ||
-         kind == "event:sys_approval_change" || kind == "event:template_card_event";
+         kind == "event:sys_approval_change" || kind == "event:template_card_event" ||
+         kind == "event:change_contact";
 }
 
 Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx) {
@@ -40,6 +41,9 @@ Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const Cr
   }
   if (const auto* contact = std::get_if<wecom::ExternalContactEvent>(&parsed->event)) {
     return HandleContactEvent(c, *contact, ctx);
+  }
+  if (const auto* directory = std::get_if<wecom::ContactChangeEvent>(&parsed->event)) {
+    return HandleDirectoryChange(c, *directory, ctx);
   }
   if (const auto* approval = std::get_if<wecom::ApprovalChangeEvent>(&parsed->event)) {
     return HandleApprovalChange(c, *approval, ctx);

@@ -44,6 +44,7 @@ const std::vector<std::string>& RequiredTemplates() {
                                                      "funnel",
                                                      "welcome",
                                                      "churn_alert",
+                                                     "rep_left",
                                                      "transfer_failed",
                                                      "reminder",
                                                      "digest_daily",

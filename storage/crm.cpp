@@ -227,6 +227,25 @@ void UpdateCustomer(Connection& c, const Customer& customer) {
   q->exec();
 }
 
+int CountActiveCustomers(Connection& c, const std::string& owner) {
+  Use q(c, "SELECT count(*) FROM customers WHERE owner = :o AND removed_at = 0");
+  q->bind(":o", owner);
+  return q->executeStep() ? q->getColumn(0).getInt() : 0;
+}
+
+void RenameRep(Connection& c, const std::string& from, const std::string& to) {
+  for (const char* sql : {"UPDATE customers SET owner = :to WHERE owner = :from",
+                          "UPDATE deals SET owner = :to WHERE owner = :from",
+                          "UPDATE quotes SET rep = :to WHERE rep = :from AND status = 'pending'",
+                          "UPDATE quotes SET manager = :to WHERE manager = :from AND "
+                          "status = 'pending'"}) {
+    Use q(c, sql);
+    q->bind(":to", to);
+    q->bind(":from", from);
+    q->exec();
+  }
+}
+
 bool AnyCustomers(Connection& c, const Owners& owners) {
   static const std::string sql =
       "SELECT EXISTS (SELECT 1 FROM customers WHERE owner IN (SELECT value FROM "

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "bot/customer_events.h"
+#include "bot/dispatch.h"
 #include "bot/reminders.h"
 #include "storage/reports.h"
 #include "tests/support/crm_fixture.h"
@@ -402,6 +403,33 @@ TEST_CASE("a customer two reps follow stays the owner's; the owner's events alon
   auto since = storage::Activity(f.conn(), {"zhangsan", "lisi"}, f.now - kDay, f.now + kDay);
   CHECK(since["lisi"].new_customers == 0);
   CHECK(customer->created_at < f.now - 100 * kDay);
+}
+
+TEST_CASE("a rep's new userid takes the customers along; a rep who left is reported",
+          "[crm][events]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan", "zhangsan2"}, "", ""});
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "报价 王总 1万");
+  wecom::ContactChangeEvent renamed;
+  renamed.change_type = "update_user";
+  renamed.user_id = "zhangsan";
+  renamed.new_user_id = "zhangsan2";
+  CHECK(bot::HandleDirectoryChange(f.conn(), renamed, f.Context()).empty());
+  CHECK(storage::CustomerById(f.conn(), id)->owner == "zhangsan2");
+  CHECK(storage::OpenDeal(f.conn(), id)->owner == "zhangsan2");
+  CHECK(Has(f.Reply("zhangsan2", "客户 王总"), "【王总】"));
+
+  wecom::ContactChangeEvent left;
+  left.change_type = "delete_user";
+  left.user_id = "zhangsan2";
+  auto told = bot::HandleDirectoryChange(f.conn(), left, f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].recipient == "user:boss");
+  CHECK(Has(test::ContentOf(told[0].body), "zhangsan2 已离职，名下还有 1 位客户"));
+  left.user_id = "nobody";  // no customers: nothing to say
+  CHECK(bot::HandleDirectoryChange(f.conn(), left, f.Context()).empty());
+  CHECK(bot::NeedsDispatch("event:change_contact"));
 }
 
 TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][events]") {
