@@ -56,9 +56,13 @@ void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const C
   // once). A new one already past is due now; and it is after the last
   // reminder scan, so that the next scan (which looks at what became due
   // since the last one) sees it, even in the second of that scan.
+  // A due time stored before plans were kept (planned_follow_up_at 0) at
+  // or after this plan is taken as this plan, moved forward then.
+  bool kept_before = customer.planned_follow_up_at == 0 && customer.next_follow_up_at >= planned;
   if (planned == 0) {
     customer.next_follow_up_at = 0;  // nothing planned (churned)
-  } else if (planned != customer.planned_follow_up_at || customer.next_follow_up_at == 0) {
+  } else if ((planned != customer.planned_follow_up_at && !kept_before) ||
+             customer.next_follow_up_at == 0) {
     customer.next_follow_up_at = std::max({planned, ctx.now, storage::LastReminderScan(c) + 1});
   }
   customer.planned_follow_up_at = planned;

@@ -567,6 +567,16 @@ TEST_CASE("an overdue customer refreshed by an unrelated change is not reminded 
   // A follow-up is a new plan.
   f.Reply("zhangsan", "跟进 #" + std::to_string(id) + " 又打了电话");
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at > f.now + kDay);
+
+  // A row from before plans were kept (planned 0), its due time moved
+  // forward and reminded: a refresh keeps it.
+  f.now += 60 * kDay;
+  auto old = *storage::CustomerById(f.conn(), id);
+  old.planned_follow_up_at = 0;
+  old.next_follow_up_at = f.now - 3600;
+  storage::UpdateCustomer(f.conn(), old);
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("zhangsan", "")), f.Context());
+  CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now - 3600);
 }
 
 TEST_CASE("reminders: batched per rep, in working hours, each once", "[crm][reminders]") {
