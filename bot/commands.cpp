@@ -243,6 +243,14 @@ std::optional<std::pair<std::size_t, std::size_t>> SeparatorIn(std::string_view 
   return std::nullopt;
 }
 
+// A keyword without the "。" (or ".") that ends the rep's sentence.
+std::string WithoutStop(std::string word) {
+  for (std::string_view stop : {"。", "."}) {
+    if (word.size() > stop.size() && word.ends_with(stop)) word.resize(word.size() - stop.size());
+  }
+  return word;
+}
+
 // A customer as typed, except that "＃12" is the id #12.
 std::string Ref(const std::string& typed) {
   std::string normal = NormalizeText(typed);
@@ -284,6 +292,7 @@ std::optional<int> ParsePercent(std::string text) {
 // basis points: 500, 1000, 1500.
 std::optional<int> ParseZhe(std::string text) {
   static constexpr std::string_view kZhe = "折";
+  text = WithoutStop(std::move(text));
   if (text.size() <= kZhe.size() || !text.ends_with(kZhe)) return std::nullopt;
   auto x = ParsePercent(text.substr(0, text.size() - kZhe.size()));
   if (!x || *x == 0) return std::nullopt;
@@ -400,7 +409,7 @@ Command ParseArgs(const Spec& spec, const Args& w) {
     case Kind::kStage: {
       if (auto bad = need(2, "请写明客户和阶段")) return *bad;
       std::size_t last = w.size() - 1;
-      return cmd::MoveStage{Ref(w.Slice(0, last)), w.Norm(last)};  // a keyword
+      return cmd::MoveStage{Ref(w.Slice(0, last)), WithoutStop(w.Norm(last))};  // a keyword
     }
     case Kind::kQuote:
       return ParseQuote(spec, w);
@@ -417,7 +426,7 @@ Command ParseArgs(const Spec& spec, const Args& w) {
     case Kind::kTier: {
       if (auto bad = need(2, "请写明客户和等级 A、B 或 C")) return *bad;
       std::size_t last = w.size() - 1;
-      std::string tier = Lower(w.Norm(last));
+      std::string tier = Lower(WithoutStop(w.Norm(last)));
       for (std::string_view kind : {"类", "级"}) {  // "A类", as the bot's replies write it
         if (tier.size() > kind.size() && tier.ends_with(kind))
           tier.resize(tier.size() - kind.size());

@@ -101,6 +101,10 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(As<cmd::MoveStage>("阶段 王总：需求调研").stage == "需求调研");
   CHECK(As<cmd::ShowCustomer>("客户 王总，").customer == "王总，");  // 客户 takes the whole name
   CHECK(As<cmd::SetTier>("分级 王总 A类").tier == 'A');
+  // A sentence ended with 。 (as an IME types it) after a keyword.
+  CHECK(As<cmd::MoveStage>("阶段 王总 需求调研。").stage == "需求调研");
+  CHECK(As<cmd::SetTier>("分级 王总 A。").tier == 'A');
+  CHECK(As<cmd::Quote>("报价 王总 1万 95折。").discount_bp == 500);
   CHECK(As<cmd::SetTier>("分级 王总 c级").tier == 'C');
   CHECK(std::holds_alternative<cmd::Malformed>(ParseCommand("分级 王总 类")));
   auto tom = As<cmd::Quote>("报价 Tom Lee 6万 折扣 5");
