@@ -171,6 +171,17 @@ Messages RequestApproval(storage::Connection& c, const std::string& rep,
                          const CrmContext& ctx) {
   std::string manager = ctx.org.ManagerOf(rep);
   if (manager.empty()) return {};
+  for (const auto& q : storage::PendingQuotes(c, {rep})) {
+    if (q.deal_id != deal.id || q.list_amount != deal.list_amount ||
+        q.discount_bp != deal.discount_bp) {
+      continue;
+    }
+    // Sent again (no answer seen yet): the manager is not asked twice.
+    View view = QuoteView(c, q, ctx);
+    view.vars["again"] = "1";
+    return AnswerTo(rep, ctx.config.wecom.agent_id,
+                    ctx.templates.RenderView("quote_pending", view));
+  }
   std::int64_t id = storage::InsertQuote(c, deal, rep, ctx.now, "pending", manager);
   auto quote = storage::QuoteById(c, id);
   Messages out = ctx.config.approval.template_id.empty() ? CardRequest(c, *quote, ctx)
@@ -217,14 +228,10 @@ Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
 Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent& event,
                          const CrmContext& ctx) {
   const std::string& key = event.event_key;
-  bool approve = key.rfind("approve:", 0) == 0;
-  if (!approve && key.rfind("reject:", 0) != 0) return {};
-  std::string id_text = key.substr(key.find(':') + 1);
-  if (id_text.empty() || id_text.size() > 18 ||
-      id_text.find_first_not_of("0123456789") != std::string::npos) {
-    return {};
-  }
-  auto quote = storage::QuoteById(c, std::stoll(id_text));
+  bool approve = key.starts_with("approve:");
+  auto id = QuoteIdOf(key, approve ? "approve:" : "reject:");
+  if (!id) return {};
+  auto quote = storage::QuoteById(c, *id);
   if (!quote || quote->manager != event.header.from_user) return {};  // not theirs to decide
   Messages out = Decide(c, *quote, approve, ctx);
   if (out.empty()) return {};  // decided before: the card was updated then

@@ -23,8 +23,9 @@ inline constexpr const char* kApprovalDetail = "approval_detail";
 
 // Records `deal` (carrying the new quote, not stored yet) as a pending quote
 // and asks the rep's manager; returns the messages (the request and the
-// rep's answer). Without a manager, returns nothing: the caller applies the
-// quote as usual.
+// rep's answer). The same quote of the same deal already waiting is not
+// filed again: only the rep is answered. Without a manager, returns
+// nothing: the caller applies the quote as usual.
 Messages RequestApproval(storage::Connection& c, const std::string& rep,
                          const domain::Customer& customer, const domain::Deal& deal,
                          const CrmContext& ctx);

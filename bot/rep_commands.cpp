@@ -104,8 +104,8 @@ std::string Pattern(const Command& command) { return std::visit(PatternOf{}, com
 
 // How many matching customers a numbered choice lists.
 constexpr std::size_t kListed = 10;
-// How many due customers 待办 lists.
-constexpr std::size_t kTodoListed = 50;
+// How many due customers the list of what is due shows.
+constexpr std::size_t kDueListed = 50;
 
 std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& command) {
   std::vector<Customer> found;
@@ -297,22 +297,6 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
                                   {"usage", Usage("报价")}},
                                  {}});
   }
-  if (beyond && approver && deal.id != 0) {
-    for (const auto& q : storage::PendingQuotes(c_, {rep_})) {
-      if (q.deal_id != deal.id || q.list_amount != cmd.amount || q.discount_bp != cmd.discount_bp) {
-        continue;
-      }
-      // Sent again (no answer seen yet): the manager is not asked twice.
-      return Say("quote_pending", {{{"name", customer->name},
-                                    {"id", std::to_string(customer->id)},
-                                    {"amount", FormatYuan(q.amount)},
-                                    {"list_amount", FormatYuan(q.list_amount)},
-                                    {"discount", domain::FormatPercent(q.discount_bp)},
-                                    {"manager", ctx_.org.NameOf(q.manager)},
-                                    {"again", "1"}},
-                                   {}});
-    }
-  }
   if (beyond && approver) {
     Store(deal);  // the deal keeps its current quote until the manager decides
     Deal proposed = deal;
@@ -434,9 +418,9 @@ void Run::Tier(const cmd::SetTier& cmd) {
 void Run::Todo() {
   View view;
   // One more than are listed, to know whether there are more.
-  auto due = storage::DueCustomers(c_, {rep_}, EndOfLocalDay(ctx_.now, Zone()), kTodoListed + 1);
-  if (due.size() > kTodoListed) {
-    due.resize(kTodoListed);
+  auto due = storage::DueCustomers(c_, {rep_}, EndOfLocalDay(ctx_.now, Zone()), kDueListed + 1);
+  if (due.size() > kDueListed) {
+    due.resize(kDueListed);
     view.vars["more"] = "1";
   }
   for (const auto& c : due) {

@@ -257,8 +257,8 @@ TEST_CASE("待办 lists fifty customers and says when more are due", "[crm]") {
   test::CrmFixture f;
   for (int i = 0; i < 51; ++i) AddCustomer(f, "zhangsan", "客户" + std::to_string(i));
   f.now += 3 * kDay;  // every first contact is due
-  std::string todo = f.Reply("zhangsan", "待办");
-  CHECK(Has(todo, "还有更多待跟进的客户没有列出"));
+  std::string due = f.Reply("zhangsan", "待办");
+  CHECK(Has(due, "还有更多待跟进的客户没有列出"));
   f.Reply("zhangsan", "跟进 客户0 电话");
   CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "还有更多"));  // fifty left: all listed
 }
