@@ -54,6 +54,10 @@ constexpr double kMinute = 61;               // rate-limit windows: WeCom's minu
 constexpr double kHour = 3601;               // and a second (see the limiters)
 constexpr std::size_t kDispatchPerJob = 32;  // rows handled per writer job
 
+// Whether an outbox recipient is a group robot (its calls go by webhook key,
+// without an access token).
+bool IsRobot(const std::string& recipient) { return recipient.starts_with(kRobotPrefix); }
+
 // Tokens live in the database; saving goes through the writer without
 // waiting (a lost save only costs one extra gettoken after a restart).
 class DbTokenStore final : public wecom::TokenStore {
@@ -154,11 +158,11 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   // What a 45009 pauses: the group robot for its rows, the API path for the others.
   static std::string PauseKey(const storage::OutboxRow& row) {
     const std::string& to = row.message.recipient;
-    return to.rfind(kRobotPrefix, 0) == 0 ? to : std::string(PathOf(row.message.api));
+    return IsRobot(to) ? to : std::string(PathOf(row.message.api));
   }
   // The limiter for a recipient: a group robot's or a member's.
   domain::RateLimiter& RecipientLimiter(const std::string& to) {
-    return to.rfind(kRobotPrefix, 0) == 0 ? robot_limiter : member_limiter;
+    return IsRobot(to) ? robot_limiter : member_limiter;
   }
   void RefreshOutboxGauges(std::int64_t now);
   bool TryStart(storage::OutboxRow& row, std::int64_t now, double& wait,
@@ -628,8 +632,7 @@ bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wa
   // While gettoken is paused (the app's setup is wrong) no row that needs a
   // token is tried: no error line per row and try. The pause lives in
   // memory, not in the rows, so a restart with the setup fixed sends them.
-  bool robot = to.rfind(kRobotPrefix, 0) == 0;
-  double token_wait = robot ? 0 : static_cast<double>(tokens.paused_until()) - now;
+  double token_wait = IsRobot(to) ? 0 : static_cast<double>(tokens.paused_until()) - now;
   double needed = std::max({recipient.WaitSeconds(to, now), api_limiter.WaitSeconds(api_path, now),
                             paused.WaitSeconds(PauseKey(row), now), token_wait});
   if (needed > 0) {
@@ -645,7 +648,7 @@ bool Delivery::Impl::Admit(const storage::OutboxRow& row, double now, double& wa
 // with the key configured for the robot the row names.
 net::awaitable<wecom::ApiReply> Delivery::Impl::Call(const storage::OutboxRow& row) {
   const std::string& to = row.message.recipient;
-  if (to.rfind(kRobotPrefix, 0) != 0) {
+  if (!IsRobot(to)) {
     if (!row.message.body.empty()) co_return co_await api.Post(row.message.api, row.message.body);
     // A GET: the query is part of the row's api.
     std::string path(PathOf(row.message.api));
