@@ -234,11 +234,16 @@ int CountActiveCustomers(Connection& c, const std::string& owner) {
 }
 
 void RenameRep(Connection& c, const std::string& from, const std::string& to) {
+  // The history moves too, so that reports count the rep's past work under
+  // the id they have now.
   for (const char* sql : {"UPDATE customers SET owner = :to WHERE owner = :from",
                           "UPDATE deals SET owner = :to WHERE owner = :from",
-                          "UPDATE quotes SET rep = :to WHERE rep = :from AND status = 'pending'",
-                          "UPDATE quotes SET manager = :to WHERE manager = :from AND "
-                          "status = 'pending'"}) {
+                          "UPDATE quotes SET rep = :to WHERE rep = :from",
+                          "UPDATE quotes SET manager = :to WHERE manager = :from",
+                          "UPDATE follow_ups SET rep = :to WHERE rep = :from",
+                          "UPDATE payments SET rep = :to WHERE rep = :from",
+                          "UPDATE stage_history SET by_user = :to WHERE by_user = :from",
+                          "UPDATE OR REPLACE pending_choices SET rep = :to WHERE rep = :from"}) {
     Use q(c, sql);
     q->bind(":to", to);
     q->bind(":from", from);

@@ -35,8 +35,8 @@ void UpdateCustomer(Connection& c, const domain::Customer& customer);
 // The rep deleted the customer (at > 0), or added them again (at = 0).
 // The customers `owner` has that are not removed.
 int CountActiveCustomers(Connection& c, const std::string& owner);
-// A member's userid changed in WeCom: their customers, deals and waiting
-// quotes follow (the history of follow-ups and payments keeps the old id).
+// A member's userid changed in WeCom: their customers, deals, quotes and the
+// history of their follow-ups, payments and stage moves follow.
 void RenameRep(Connection& c, const std::string& from, const std::string& to);
 // Whether any of `owners` has a customer (a sales team; not, say, the
 // finance department a directory sync also found a leader for).

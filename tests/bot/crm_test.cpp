@@ -411,6 +411,9 @@ TEST_CASE("a rep's new userid takes the customers along; a rep who left is repor
   f.config.teams.push_back({"华东", "boss", {"zhangsan", "zhangsan2"}, "", ""});
   auto id = AddCustomer(f, "zhangsan", "王总");
   f.Reply("zhangsan", "报价 王总 1万");
+  f.Reply("zhangsan", "跟进 王总 聊了方案");
+  f.Reply("zhangsan", "回款 王总 2000");
+  auto before = storage::Activity(f.conn(), {"zhangsan"}, f.now - kDay, f.now + kDay)["zhangsan"];
   wecom::ContactChangeEvent renamed;
   renamed.change_type = "update_user";
   renamed.user_id = "zhangsan";
@@ -419,6 +422,17 @@ TEST_CASE("a rep's new userid takes the customers along; a rep who left is repor
   CHECK(storage::CustomerById(f.conn(), id)->owner == "zhangsan2");
   CHECK(storage::OpenDeal(f.conn(), id)->owner == "zhangsan2");
   CHECK(Has(f.Reply("zhangsan2", "客户 王总"), "【王总】"));
+  // The week's work counts under the new id, none under the old.
+  auto activity =
+      storage::Activity(f.conn(), {"zhangsan", "zhangsan2"}, f.now - kDay, f.now + kDay);
+  CHECK(activity["zhangsan2"].follow_ups == before.follow_ups);
+  CHECK(activity["zhangsan2"].follow_ups == 1);
+  CHECK(activity["zhangsan2"].quotes == before.quotes);
+  CHECK(activity["zhangsan2"].payments == before.payments);
+  CHECK(activity["zhangsan2"].paid == before.paid);
+  CHECK(activity["zhangsan2"].stage_moves == before.stage_moves);
+  CHECK(activity["zhangsan"].follow_ups == 0);
+  CHECK(activity["zhangsan"].paid == 0);
 
   wecom::ContactChangeEvent left;
   left.change_type = "delete_user";
