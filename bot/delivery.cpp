@@ -35,6 +35,7 @@
 #include "storage/inbox.h"
 #include "storage/outbox.h"
 #include "wecom/api.h"
+#include "wecom/cards.h"
 #include "wecom/http_client.h"
 
 namespace scrm::bot {
@@ -99,6 +100,25 @@ std::string Describe(const wecom::ApiReply& reply) {
     return "HTTP " + std::to_string(reply.http_status);
   }
   return reply.error.message();
+}
+
+// message/send answers errcode 0 and names the members it did not reach:
+// unknown userids (when others were valid) and members without an interface
+// licence. Each row has one recipient, so a name means no one got the
+// message: the reply becomes an 81013 ("all recipients invalid") and the row
+// goes to the dead letter instead of counting as sent.
+wecom::ApiReply Unreached(const storage::OutboxRow& row, wecom::ApiReply reply) {
+  if (!reply.ok() || PathOf(row.message.api) != "/cgi-bin/message/send") return reply;
+  auto sent = wecom::ParseSendReply(reply.body);
+  if (!sent) return reply;
+  std::string who;
+  if (!sent->invalid_users.empty()) who = "invaliduser " + sent->invalid_users;
+  if (!sent->unlicensed_users.empty()) who = "unlicenseduser " + sent->unlicensed_users;
+  if (who.empty()) return reply;
+  reply.error = wecom::Errc::kApiError;
+  reply.errcode = 81013;
+  reply.errmsg = "answered 0 but not delivered: " + who;
+  return reply;
 }
 
 }  // namespace
@@ -669,7 +689,8 @@ net::awaitable<wecom::ApiReply> Delivery::Impl::Call(const storage::OutboxRow& r
 }
 
 storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
-                                             const wecom::ApiReply& reply) {
+                                             const wecom::ApiReply& answer) {
+  const wecom::ApiReply reply = Unreached(row, answer);
   std::int64_t now = Now();
   std::int64_t id = row.id;
   if (reply.ok()) {

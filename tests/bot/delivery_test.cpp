@@ -275,6 +275,23 @@ TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends i
   CHECK(Outbox(config, true).empty());
 }
 
+TEST_CASE("a message WeCom answers with 0 but delivers to no one is dead, not sent", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  {
+    test::RunningApp app(config);
+    app.wecom.AddUnlicensed("nolicence");
+    SendText(app, "nolicence", "帮助", "8002");
+    REQUIRE(app.wecom.WaitForCount(kSend, 1));
+    CHECK(app.Stop() == 0);
+  }
+  auto dead = Outbox(config, true);
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].message.recipient == "user:nolicence");
+  CHECK(dead[0].last_errcode == 81013);
+  CHECK(dead[0].last_error.find("unlicenseduser nolicence") != std::string::npos);
+}
+
 TEST_CASE("WeCom down for a while: every message is delivered once when it is back", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);

@@ -47,6 +47,18 @@ struct Body {
 
 const FakeAnswer kBadRequest{40058, "", "invalid parameter"};
 
+// "a|b|c" as its parts.
+std::vector<std::string> SplitBars(const std::string& joined) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= joined.size()) {
+    std::size_t bar = std::min(joined.find('|', start), joined.size());
+    if (bar > start) parts.push_back(joined.substr(start, bar - start));
+    start = bar + 1;
+  }
+  return parts;
+}
+
 std::string ContactJson(const FakeCustomer& c) {
   return "{\"external_userid\":" + Q(c.external_userid) + ",\"name\":" + Q(c.name) +
          ",\"corp_name\":" + Q(c.corp_name) + ",\"type\":1,\"gender\":0}";
@@ -332,7 +344,13 @@ FakeAnswer FakeState::MessageSend(const std::string& body) {
   if (b.Str("touser").empty() && b.Str("toparty").empty() && b.Str("totag").empty()) {
     return {82001, "", "All touser & toparty & totag invalid"};
   }
-  std::string fields = ",\"invaliduser\":\"\",\"msgid\":" + Q(NextId("MSG"));
+  std::string refused;
+  for (const std::string& user : SplitBars(b.Str("touser"))) {
+    if (!unlicensed.contains(user)) continue;
+    refused += (refused.empty() ? "" : "|") + user;
+  }
+  std::string fields =
+      ",\"invaliduser\":\"\",\"unlicenseduser\":" + Q(refused) + ",\"msgid\":" + Q(NextId("MSG"));
   if (b.Str("msgtype") == "template_card") {
     std::string code = NextId("RC");
     issued_response_codes_.insert(code);

@@ -70,6 +70,9 @@ class FakeState {
   std::map<std::string, FakeMember> members;
   std::map<std::int64_t, FakeDepartment> departments;
   std::map<std::string, FakeApproval> approvals;
+  // Members without an interface licence: message/send answers 0 and names
+  // them in unlicenseduser instead of delivering to them.
+  std::set<std::string> unlicensed;
   // group id -> (group name, tag id -> tag name)
   std::map<std::string, std::pair<std::string, std::map<std::string, std::string>>> tag_groups;
 

@@ -280,6 +280,11 @@ void FakeWeCom::AddMember(FakeMember member) {
   impl_->state.members[member.userid] = std::move(member);
 }
 
+void FakeWeCom::AddUnlicensed(const std::string& userid) {
+  std::lock_guard lock(impl_->mu);
+  impl_->state.unlicensed.insert(userid);
+}
+
 void FakeWeCom::AddDepartment(FakeDepartment department) {
   std::lock_guard lock(impl_->mu);
   impl_->state.departments[department.id] = std::move(department);

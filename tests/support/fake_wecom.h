@@ -70,7 +70,8 @@ class FakeWeCom {
   std::optional<FakeCustomer> customer(const std::string& external_userid) const;
   void AddMember(FakeMember member);  // once members exist, applyevent checks the creator
   void AddDepartment(FakeDepartment department);
-  std::vector<FakeApproval> approvals() const;  // submitted with oa/applyevent
+  void AddUnlicensed(const std::string& userid);  // message/send does not reach them
+  std::vector<FakeApproval> approvals() const;    // submitted with oa/applyevent
   // An approver decides (status 2 approved, 3 rejected); false if unknown.
   bool Decide(const std::string& sp_no, int status, const std::string& speech = "");
   void IssueResponseCode(const std::string& code);
