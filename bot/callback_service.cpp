@@ -23,9 +23,13 @@ std::optional<CallbackQuery> ReadSignedQuery(std::string_view raw) {
   q.signed_query.timestamp = std::move((*values)[1]);
   q.signed_query.nonce = std::move((*values)[2]);
   q.echostr = std::move((*values)[3]);
-  const wecom::SignedQuery& s = q.signed_query;
-  if (s.msg_signature.empty() || s.timestamp.empty() || s.nonce.empty()) return std::nullopt;
   return q;
+}
+
+// No msg_signature, timestamp or nonce: WeCom's scheme treats an empty value
+// as a signature that does not match (-40001), and so does the bot (401).
+bool Unsigned(const wecom::SignedQuery& s) {
+  return s.msg_signature.empty() || s.timestamp.empty() || s.nonce.empty();
 }
 
 }  // namespace
@@ -57,9 +61,12 @@ Reply CallbackService::FromCryptoError(const boost::system::error_code& ec) cons
 
 Reply CallbackService::VerifyUrl(std::string_view raw_query) const {
   auto q = ReadSignedQuery(raw_query);
-  if (!q || q->echostr.empty()) {
+  if (!q || Unsigned(q->signed_query) || q->echostr.empty()) {
     metrics_.UrlVerified(false);
-    return Reply{400, "missing msg_signature, timestamp, nonce or echostr\n"};
+    if (q && Unsigned(q->signed_query)) {
+      return Reply{401, "missing msg_signature, timestamp or nonce\n"};
+    }
+    return Reply{400, q ? "missing echostr\n" : "malformed query\n"};
   }
   auto plain = crypt_.VerifyUrl(q->signed_query, q->echostr);
   metrics_.UrlVerified(plain.has_value());
@@ -75,7 +82,10 @@ Reply CallbackService::VerifyUrl(std::string_view raw_query) const {
 std::variant<Reply, storage::InboxRecord> CallbackService::Accept(std::string_view raw_query,
                                                                   std::string_view body) const {
   auto q = ReadSignedQuery(raw_query);
-  if (!q) return Rejected(Reject::kBadRequest, 400, "missing msg_signature, timestamp or nonce");
+  if (!q) return Rejected(Reject::kBadRequest, 400, "malformed query");
+  if (Unsigned(q->signed_query)) {
+    return Rejected(Reject::kBadSignature, 401, "missing msg_signature, timestamp or nonce");
+  }
   auto envelope = wecom::ParseEnvelope(body);
   if (!envelope) return FromCryptoError(envelope.error());
   auto plain = crypt_.Decrypt(q->signed_query, envelope->encrypt);

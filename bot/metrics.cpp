@@ -44,6 +44,11 @@ std::string Metrics::Render() const {
   add("scrm_callbacks_total{result=\"accepted\"} %llu\n", (unsigned long long)accepted_.load());
   add("scrm_callbacks_total{result=\"duplicate\"} %llu\n", (unsigned long long)duplicate_.load());
   add("scrm_callbacks_total{result=\"rejected\"} %llu\n", (unsigned long long)rejected_.load());
+  out +=
+      "# HELP scrm_callbacks_stored_late_total Callbacks answered 503 at their deadline "
+      "whose row committed afterwards.\n";
+  out += "# TYPE scrm_callbacks_stored_late_total counter\n";
+  add("scrm_callbacks_stored_late_total %llu\n", (unsigned long long)stored_late_.load());
   out += "# HELP scrm_callback_rejections_total Rejected callbacks by reason.\n";
   out += "# TYPE scrm_callback_rejections_total counter\n";
   for (size_t i = 0; i < reasons_.size(); ++i) {

@@ -110,6 +110,9 @@ class Metrics {
   // the row stays pending.
   void SetupError() { outbox_config_errors_++; }
   void AddInboxRows(std::int64_t rows) { inbox_rows_ += rows; }
+  // A callback answered 503 at its deadline whose row committed afterwards
+  // (WeCom's retry of it then counts as a duplicate).
+  void StoredLate() { stored_late_++; }
   // A callback whose handling failed and was skipped (see the log).
   void DispatchFailed() { dispatch_failures_++; }
   // The listening socket refused to hand over a connection (out of file
@@ -124,7 +127,7 @@ class Metrics {
   std::string Render() const;
 
  private:
-  std::atomic<std::uint64_t> accepted_{0}, duplicate_{0}, rejected_{0};
+  std::atomic<std::uint64_t> accepted_{0}, duplicate_{0}, rejected_{0}, stored_late_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<size_t>(Reject::kCount)> reasons_{};
   std::atomic<std::uint64_t> verify_ok_{0}, verify_failed_{0};
   Histogram<kBuckets.size()> latency_{kBuckets};

@@ -94,7 +94,7 @@ Reply NotAllowed(std::string allow) {
 
 }  // namespace
 
-std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive) {
+std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive, bool with_body) {
   std::string out;
   out.reserve(160 + reply.body.size());
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -113,7 +113,7 @@ std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive)
   if (version == 10 && keep_alive) out += "\r\nConnection: keep-alive";
   if (version != 10 && !keep_alive) out += "\r\nConnection: close";
   out += "\r\n\r\n";
-  out += reply.body;
+  if (with_body) out += reply.body;
   return out;
 }
 
@@ -329,7 +329,7 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   Request req = parser.release();
   Reply reply = co_await Handle(req);
   bool keep = req.keep_alive() && !stopping && ++conn.served < config.keep_alive_requests;
-  std::string bytes = ResponseBytes(reply, req.version(), keep);
+  std::string bytes = ResponseBytes(reply, req.version(), keep, req.method() != http::verb::head);
   auto buffer = net::buffer(bytes);
   SetDeadline(conn);
   auto written = co_await net::async_write(conn.socket, buffer, kNoThrow);
@@ -363,16 +363,19 @@ net::awaitable<Reply> Server::Impl::Handle(const Request& req) {
   std::string_view path = PathOf(target);
   bool get = req.method() == http::verb::get;
   bool post = req.method() == http::verb::post;
+  // A HEAD of /healthz or /metrics (a load balancer's probe): the GET's
+  // answer, sent without its body.
+  bool head = req.method() == http::verb::head;
   if (path == config.callback_path) {
     if (get) co_return service.VerifyUrl(QueryOf(target));
     if (post) co_return co_await HandleCallbackPost(req);
     co_return NotAllowed("GET, POST");
   }
   if (path == "/healthz") {
-    co_return get ? Reply{200, "ok\n"} : NotAllowed("GET");
+    co_return get || head ? Reply{200, "ok\n"} : NotAllowed("GET, HEAD");
   }
   if (path == "/metrics") {
-    if (!get) co_return NotAllowed("GET");
+    if (!get && !head) co_return NotAllowed("GET, HEAD");
     co_return Reply{200, metrics.Render() + WriterMetrics(writer.stats()),
                     "text/plain; version=0.0.4; charset=utf-8"};
   }
@@ -410,6 +413,7 @@ net::awaitable<storage::Result<int>> Server::Impl::StoreInbox(
   AsyncWriter::Late late = [self = shared_from_this(), row](const storage::Result<int>& stored) {
     if (!stored || *stored != static_cast<int>(storage::InboxOutcome::kInserted)) return;
     self->metrics.AddInboxRows(1);
+    self->metrics.StoredLate();
     if (self->on_stored) self->on_stored(std::move(*row));
   };
   co_return co_await waits->Run(std::move(job), storage::Writer::Atomicity::kSingleStatement,

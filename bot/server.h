@@ -33,8 +33,10 @@ struct Reply;
 // line, Server, Content-Type, Content-Length and, where the version's default
 // differs, Connection. Written in one call: Beast's serializer walked its
 // buffer sequences for almost a fifth of the io thread's instructions per
-// callback.
-std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive);
+// callback. The answer to a HEAD request has the headers of the body
+// (`with_body` false) but not the body.
+std::string ResponseBytes(const Reply& reply, unsigned version, bool keep_alive,
+                          bool with_body = true);
 
 class Server {
  public:

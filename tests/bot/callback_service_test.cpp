@@ -58,9 +58,12 @@ TEST_CASE("each kind of bad callback gets its status and reason", "[service]") {
   CHECK(StatusOf(f.Accept(tampered)) == 401);
   CHECK(f.metrics.rejected(Reject::kBadSignature) == 1);
 
-  CHECK(StatusOf(f.service.Accept("timestamp=1&nonce=2", good.body)) == 400);
+  // Unsigned is a signature that does not match; a broken query is a bad request.
+  CHECK(StatusOf(f.service.Accept("timestamp=1&nonce=2", good.body)) == 401);
+  CHECK(StatusOf(f.service.Accept("msg_signature=&timestamp=1&nonce=2", good.body)) == 401);
+  CHECK(f.metrics.rejected(Reject::kBadSignature) == 3);
   CHECK(StatusOf(f.service.Accept("msg_signature=%zz&timestamp=1&nonce=2", good.body)) == 400);
-  CHECK(f.metrics.rejected(Reject::kBadRequest) == 2);
+  CHECK(f.metrics.rejected(Reject::kBadRequest) == 1);
 
   CHECK(StatusOf(f.service.Accept(query, "<xml><Encrypt>")) == 400);
   CHECK(f.metrics.rejected(Reject::kBadXml) == 1);
@@ -80,7 +83,7 @@ TEST_CASE("each kind of bad callback gets its status and reason", "[service]") {
   CHECK(StatusOf(f.Accept(f.builder.Post(
             "<!DOCTYPE xml [<!ENTITY a \"b\">]><xml><MsgType>text</MsgType></xml>"))) == 400);
   CHECK(f.metrics.rejected(Reject::kBadPayload) == 2);
-  CHECK(f.metrics.rejected() == 9);
+  CHECK(f.metrics.rejected() == 10);
   CHECK(f.metrics.accepted() == 0);
 }
 
@@ -108,6 +111,9 @@ TEST_CASE("URL verification answers the bare echostr", "[service]") {
   CHECK(r.status == 200);
   CHECK(r.body == "1288432023552776189");
   CHECK(f.service.VerifyUrl("msg_signature=a&timestamp=1&nonce=2").status == 400);
+  CHECK(f.service.VerifyUrl("timestamp=1&nonce=2&echostr=abc").status == 401);
+  CHECK(f.service.VerifyUrl("msg_signature=a&nonce=2&echostr=abc").status == 401);
+  CHECK(f.service.VerifyUrl("msg_signature=%zz&timestamp=1&nonce=2&echostr=abc").status == 400);
   std::string bad = target.substr(target.find('?') + 1);
   bad.replace(bad.find("timestamp=") + 10, 1, "9");
   CHECK(f.service.VerifyUrl(bad).status == 401);

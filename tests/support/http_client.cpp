@@ -46,7 +46,7 @@ bool HttpConnection::SendRaw(const std::string& bytes) {
   return true;
 }
 
-std::optional<HttpResponse> HttpConnection::ReadResponse() {
+std::optional<HttpResponse> HttpConnection::ReadResponse(bool to_head) {
   auto fill = [this]() {
     char chunk[16384];
     ssize_t n;
@@ -81,8 +81,9 @@ std::optional<HttpResponse> HttpConnection::ReadResponse() {
     }
     pos = end + 2;
   }
-  size_t length =
-      res.headers.count("content-length") ? std::stoul(res.headers["content-length"]) : 0;
+  size_t length = res.headers.count("content-length") && !to_head
+                      ? std::stoul(res.headers["content-length"])
+                      : 0;
   size_t body_start = header_end + 4;
   while (buffer_.size() < body_start + length) {
     if (!fill()) return std::nullopt;

@@ -25,8 +25,9 @@ class HttpConnection {
   bool connected() const { return fd_ >= 0; }
   // Writes raw bytes; false if the peer is gone.
   bool SendRaw(const std::string& bytes);
-  // Reads one response (Content-Length framed); nullopt on EOF or error.
-  std::optional<HttpResponse> ReadResponse();
+  // Reads one response (Content-Length framed; headers only for the answer
+  // to a HEAD); nullopt on EOF or error.
+  std::optional<HttpResponse> ReadResponse(bool to_head = false);
   // SendRaw + ReadResponse for a well-formed request.
   std::optional<HttpResponse> Request(const std::string& method, const std::string& target,
                                       const std::string& body = "", bool keep_alive = true);
