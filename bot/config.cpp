@@ -50,7 +50,8 @@ void ReadServer(const toml::table* t, Config& c, std::vector<ConfigError>& error
   r.Integer("max_body_bytes", s.max_body_bytes, 1024, 16 << 20);
   r.Integer("max_header_bytes", s.max_header_bytes, 1024, 1 << 20);
   r.Integer("read_timeout_ms", s.read_timeout_ms, 100, 3600000);
-  r.Integer("handler_timeout_ms", s.handler_timeout_ms, 100, 60000);
+  // WeCom gives up on a callback after 5 s: the 503 must come before that.
+  r.Integer("handler_timeout_ms", s.handler_timeout_ms, 100, 4900);
   r.Integer("keep_alive_requests", s.keep_alive_requests, 1, 1000000);
   r.RejectUnknown();
   if (!SplitListen(s.listen, s.host, s.port)) {

@@ -49,7 +49,6 @@ constexpr int kBatchPauseMs = 5;                 // between passes while work ke
 constexpr std::size_t kMaxHandedOver = 8192;     // rows kept in memory for dispatch
 // How long a row whose outcome could not be stored waits: WeCom took it /
 // did not.
-constexpr std::int64_t kUntilRecorded = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kUnrecordedPauseSeconds = 60;
 constexpr double kMinute = 61;               // rate-limit windows: WeCom's minute and hour,
 constexpr double kHour = 3601;               // and a second (see the limiters)
@@ -173,6 +172,8 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   storage::Result<std::vector<storage::InboxRow>> NextInboxRows();
   net::awaitable<double> SendDue();
   net::awaitable<void> SendOne(storage::OutboxRow row);
+  net::awaitable<void> RecordAgain(std::int64_t id, storage::Writer::Job outcome);
+  AsyncWriter::Late RecordedLate(std::int64_t id);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
   bool Admit(const storage::OutboxRow& row, double now, double& wait);
   // What a 45009 pauses: the group robot for its rows, the API path for the others.
@@ -225,10 +226,14 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   double next_wait = 1.0;            // seconds until the outbox needs a look at the latest
   std::int64_t send_due_at = 0;      // when it needs that look, wake-ups or not
   std::set<std::int64_t> in_flight;  // outbox ids being sent
-  // Rows whose outcome could not be stored, and until when they wait
-  // (kUntilRecorded when WeCom took the call: sending it again would
-  // duplicate it, so only the write landing late frees it).
-  std::map<std::int64_t, std::int64_t> unrecorded;
+  // Rows whose outcome could not be stored. A row WeCom did not take is
+  // sent again after a pause; one it took is not (that would duplicate the
+  // message): its outcome is written again after the pause, until it lands.
+  struct Unrecorded {
+    std::int64_t until = 0;
+    storage::Writer::Job outcome;  // set when WeCom took the call
+  };
+  std::map<std::int64_t, Unrecorded> unrecorded;
   std::int64_t inbox_after = -1;          // dispatch cursor; -1 until read
   bool caught_up = false;                 // rows after the cursor arrive by hand-over
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
@@ -276,7 +281,9 @@ void Delivery::Start() {
 
 int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
                const std::function<int()>& apply) {
-  storage::MarkOutboxSent(c, id, now);
+  // A mark written again after a failed write finds the row sent when the
+  // first one landed after all: WeCom's answer is applied once.
+  if (!storage::MarkOutboxSent(c, id, now)) return 0;
   return ApplyAfterMark(c, id, apply);
 }
 
@@ -609,10 +616,15 @@ bool Delivery::Impl::TryStart(storage::OutboxRow& row, std::int64_t now, double&
   if (!seen.insert(to).second) return false;  // only a recipient's oldest row may go
   if (in_flight.count(row.id)) return false;
   if (auto held = unrecorded.find(row.id); held != unrecorded.end()) {
-    if (held->second > now) {
-      if (held->second != kUntilRecorded) {
-        wait = std::min(wait, static_cast<double>(held->second - now));
-      }
+    Unrecorded& h = held->second;
+    if (h.until > now) {
+      wait = std::min(wait, static_cast<double>(h.until - now));
+      return false;
+    }
+    if (h.outcome) {
+      h.until = now + kUnrecordedPauseSeconds;
+      in_flight.insert(row.id);
+      net::co_spawn(ioc, RecordAgain(row.id, h.outcome), net::detached);
       return false;
     }
     unrecorded.erase(held);
@@ -781,21 +793,15 @@ net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
     reply.error = wecom::Errc::kNetwork;
   }
   storage::Writer::Job record = Outcome(row, reply);
-  // A write that lands after its deadline says again what the row needs.
-  AsyncWriter::Late late = [self, id = row.id](const storage::Result<int>& stored) {
-    if (!stored) return;
-    self->unrecorded.erase(id);
-    self->send_needed = true;
-    self->Poke();
-  };
-  auto recorded =
-      co_await async_writer->Run(std::move(record), storage::Writer::Atomicity::kSavepoint, late);
+  // Kept to be written again if this write fails and WeCom took the call.
+  storage::Writer::Job again = reply.ok() ? record : storage::Writer::Job();
+  auto recorded = co_await async_writer->Run(
+      std::move(record), storage::Writer::Atomicity::kSavepoint, RecordedLate(row.id));
   in_flight.erase(row.id);
   blocked_until = 0;  // the window changed
   if (!recorded) {
-    // Not sent again while the database cannot say whether it was: after a
-    // pause when WeCom did not take it, not at all when it did.
-    unrecorded[row.id] = reply.ok() ? kUntilRecorded : Now() + kUnrecordedPauseSeconds;
+    // Not sent again at once while the database cannot say whether it was.
+    unrecorded[row.id] = {Now() + kUnrecordedPauseSeconds, std::move(again)};
     spdlog::error("cannot record the outcome of outbox {}: {}", row.id, recorded.error().message());
   }
   send_needed = true;
@@ -804,6 +810,34 @@ net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
   if (stopping || in_flight.size() * 2 <= static_cast<size_t>(config.delivery.concurrency)) {
     Poke();
   }
+}
+
+// A write that lands after its deadline says again what the row needs.
+AsyncWriter::Late Delivery::Impl::RecordedLate(std::int64_t id) {
+  return [self = shared_from_this(), id](const storage::Result<int>& stored) {
+    if (!stored) return;
+    self->unrecorded.erase(id);
+    self->send_needed = true;
+    self->Poke();
+  };
+}
+
+// The outcome of a call WeCom took, written again after a failed write; the
+// row stays held (and is not sent) until it lands.
+net::awaitable<void> Delivery::Impl::RecordAgain(std::int64_t id, storage::Writer::Job outcome) {
+  auto self = shared_from_this();
+  auto recorded = co_await async_writer->Run(
+      std::move(outcome), storage::Writer::Atomicity::kSavepoint, RecordedLate(id));
+  in_flight.erase(id);
+  if (recorded) {
+    unrecorded.erase(id);
+    spdlog::info("outbox {}: its outcome is recorded now", id);
+  } else {
+    spdlog::error("still cannot record the outcome of outbox {}: {}", id,
+                  recorded.error().message());
+  }
+  send_needed = true;
+  Poke();
 }
 
 }  // namespace scrm::bot

@@ -31,7 +31,9 @@ class Templates;
 // Inside a writer job: marks outbox row `id` sent at `now`, then runs
 // `apply` (what WeCom's answer leads to) in a savepoint of its own. When
 // `apply` throws, its changes are undone and the row stays sent: WeCom has
-// the message. Returns what `apply` returned, or -1 when it threw.
+// the message. Returns what `apply` returned, or -1 when it threw; 0
+// without running `apply` when the row was no longer pending (a mark
+// written again after its first write landed late after all).
 int RecordSent(storage::Connection& c, std::int64_t id, std::int64_t now,
                const std::function<int()>& apply);
 // Inside a writer job, after outbox row `id` was marked (sent or dead):

@@ -58,14 +58,15 @@ std::int64_t EnqueueOutbox(Connection& conn, const OutboxMessage& message, std::
   return conn.db.getLastInsertRowid();
 }
 
-void MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now) {
+bool MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now) {
   SQLite::Statement& q = conn.Cached(
       "UPDATE outbox SET state = 'sent', sent_at = :now, attempts = attempts + 1 "
       "WHERE id = :id AND state = 'pending'");
   q.bind(":now", static_cast<int64_t>(now));
   q.bind(":id", static_cast<int64_t>(id));
-  q.exec();
+  int changed = q.exec();
   q.reset();
+  return changed == 1;
 }
 
 void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attempt_at,

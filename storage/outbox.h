@@ -60,7 +60,8 @@ struct OutboxCounts {
 // Writer side. Each throws SQLite::Exception on failure (the Writer rolls
 // the job back).
 std::int64_t EnqueueOutbox(Connection& conn, const OutboxMessage& message, std::int64_t now);
-void MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now);
+// False when the row was not pending (already marked, or dead).
+bool MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now);
 void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attempt_at,
                      std::int64_t errcode, const std::string& error);
 void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,

@@ -69,6 +69,10 @@ TEST_CASE("every bad key is named", "[config]") {
   CHECK(ErrorKeys(kCredentials + "[server]\nmax_body_bytes = \"big\"\n") ==
         V{"server.max_body_bytes"});
   CHECK(ErrorKeys(kCredentials + "[server]\nmax_body_bytes = 10\n") == V{"server.max_body_bytes"});
+  // Past WeCom's 5 s the 503 would come after WeCom gave up.
+  CHECK(ErrorKeys(kCredentials + "[server]\nhandler_timeout_ms = 5000\n") ==
+        V{"server.handler_timeout_ms"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nhandler_timeout_ms = 4900\n").empty());
   CHECK(ErrorKeys(kCredentials + "[server]\ncallback_path = \"wecom\"\n") ==
         V{"server.callback_path"});
   CHECK(ErrorKeys(kCredentials + "[server]\nlisten_addr = \"x\"\n") == V{"server.listen_addr"});

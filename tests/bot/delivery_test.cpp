@@ -149,8 +149,10 @@ TEST_CASE("each inbox row is answered once, across restarts", "[delivery]") {
   CHECK(sent == 2);
 }
 
-TEST_CASE("a failed call whose outcome cannot be stored is tried again after a pause",
-          "[delivery]") {
+TEST_CASE(
+    "a failed call whose outcome cannot be stored is tried again after a pause; a call WeCom "
+    "took is written down again until it lands, and never sent twice",
+    "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
   test::RunningApp app(config);
@@ -179,8 +181,28 @@ TEST_CASE("a failed call whose outcome cannot be stored is tried again after a p
     app.clock.Advance(61);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  CHECK(app.Stop() == 0);
   CHECK(app.wecom.count(kSend) == 2);
+  // Once the database takes writes again, the row is marked sent (without
+  // another call) and the member's next message is not held behind it.
+  {
+    auto db = storage::Db::Open({config.storage.sqlite_path});
+    REQUIRE(db);
+    (*db)->connection().db.exec("DROP TRIGGER no_outcome");
+  }
+  auto first_sent = [&] {
+    auto rows = Outbox(config, false);
+    return rows.size() == 1 && rows[0].state == "sent";
+  };
+  for (int i = 0; i < 400 && !first_sent(); ++i) {
+    app.clock.Advance(61);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(first_sent());
+  CHECK(app.wecom.count(kSend) == 2);
+  SendText(app, "zhangsan", "帮助", "7102");
+  REQUIRE(app.wecom.WaitForCount(kSend, 3));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.count(kSend) == 3);
 }
 
 TEST_CASE("rate limiting (45009) is retried with backoff until WeCom accepts", "[delivery]") {
