@@ -192,6 +192,12 @@ void Writer::CommitGroup(std::deque<Item>& group) {
         if (savepoint) run("RELEASE job");
         results.emplace_back(value);
       } catch (const std::exception&) {
+        // Some errors (an I/O error, a full disk, out of memory) make SQLite
+        // roll the whole transaction back: the group's earlier jobs are
+        // undone, and later ones would each commit on their own.
+        if (sqlite3_get_autocommit(sql.getHandle()) != 0) {
+          throw SQLite::Exception("the group's transaction was rolled back", SQLITE_ABORT);
+        }
         if (savepoint) {
           run("ROLLBACK TO job");
           run("RELEASE job");

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -215,6 +216,41 @@ TEST_CASE("a group whose commit fails is undone whole and the writer goes on", "
   CHECK(*storage::CountInbox(**reader) == 1);
   CHECK(storage::FindInbox(**reader, "b")->has_value());
   CHECK_FALSE(storage::FindInbox(**reader, "a")->has_value());
+}
+
+TEST_CASE("a job after which SQLite rolled the transaction back fails its whole group",
+          "[writer]") {
+  test::TempDir dir;
+  std::string path = dir.File("r.db");
+  Completions done;
+  {
+    storage::Writer writer(test::MigratedDb(path));
+    // What SQLite does on an I/O error or a full disk in some statements:
+    // the transaction is gone when the statement fails.
+    auto rolled_back = [](storage::Connection& c) -> int {
+      c.db.exec("ROLLBACK");
+      throw std::runtime_error("disk I/O error");
+    };
+    std::vector<storage::Writer::Request> group;
+    group.push_back({storage::InsertInboxJob(Record("a")), done.Callback(),
+                     storage::Writer::Atomicity::kSingleStatement});
+    group.push_back({rolled_back, done.Callback(), storage::Writer::Atomicity::kSingleStatement});
+    group.push_back({storage::InsertInboxJob(Record("b")), done.Callback(),
+                     storage::Writer::Atomicity::kSingleStatement});
+    writer.SubmitBatch(std::move(group));
+    done.WaitFor(3);
+    writer.Submit(storage::InsertInboxJob(Record("c")), done.Callback());
+    done.WaitFor(4);
+  }
+  REQUIRE(done.results.size() == 4);
+  CHECK_FALSE(done.results[0]);  // undone with the transaction
+  CHECK_FALSE(done.results[1]);
+  CHECK_FALSE(done.results[2]);  // not committed on its own
+  CHECK(done.results[3]);
+  auto reader = storage::Db::Open({path});
+  REQUIRE(reader);
+  CHECK(*storage::CountInbox(**reader) == 1);
+  CHECK(storage::FindInbox(**reader, "c")->has_value());
 }
 
 TEST_CASE("a cached statement whose step failed is handed out clean", "[writer]") {
