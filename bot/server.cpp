@@ -263,7 +263,11 @@ net::awaitable<void> Server::Impl::SweepLoop() {
     co_await sweep.async_wait(kNoThrow);
     Clock::time_point now = Clock::now();
     for (SessionState* s : sessions) {
-      if (s->deadline > now) continue;
+      // Once stopping, a connection between requests closes at the next
+      // sweep: one whose read began just after CloseIdle's cancel would
+      // otherwise keep the server up until its read deadline.
+      bool idle_at_stop = stopping && !s->busy;
+      if (s->deadline > now && !idle_at_stop) continue;
       // Shut down rather than cancel: the read or write in progress, or the
       // next one, fails at once.
       s->deadline = Clock::time_point::max();
