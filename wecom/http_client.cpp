@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -48,6 +49,40 @@ Errc Classify(const boost::system::error_code& ec) {
     return Errc::kResponseTooLarge;
   }
   return Errc::kNetwork;
+}
+
+// A name lookup with a deadline. getaddrinfo runs on Asio's resolver thread
+// and cannot be interrupted (a silent DNS server holds it for the resolver's
+// own timeouts, 10 s or more): at the deadline the lookup is left to finish
+// on its own, into state it keeps alive.
+net::awaitable<Result<tcp::resolver::results_type>> Resolve(net::any_io_executor executor,
+                                                            const std::string& host,
+                                                            const std::string& port,
+                                                            std::chrono::milliseconds timeout) {
+  struct Lookup {
+    explicit Lookup(net::any_io_executor ex) : resolver(ex), timer(ex) {}
+    tcp::resolver resolver;
+    net::steady_timer timer;
+    bool done = false;
+    boost::system::error_code ec;
+    tcp::resolver::results_type results;
+  };
+  auto lookup = std::make_shared<Lookup>(executor);
+  lookup->resolver.async_resolve(host, port, [lookup](auto ec, auto results) {
+    if (lookup->done) return;
+    lookup->done = true;
+    lookup->ec = ec;
+    lookup->results = std::move(results);
+    lookup->timer.cancel();
+  });
+  lookup->timer.expires_after(timeout);
+  co_await lookup->timer.async_wait(kNoThrow);
+  if (!lookup->done) {
+    lookup->done = true;
+    co_return Errc::kTimeout;
+  }
+  if (lookup->ec) co_return Errc::kNetwork;
+  co_return std::move(lookup->results);
 }
 
 std::string ToLower(std::string_view s) {
@@ -155,12 +190,13 @@ struct HttpClient::Impl {
 };
 
 net::awaitable<Result<std::unique_ptr<Connection>>> HttpClient::Impl::Connect(const Url& url) {
-  tcp::resolver resolver(executor);
-  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, url.port, kNoThrow);
-  if (rec) co_return Errc::kNetwork;
+  // One deadline for the lookup, the connection and the TLS handshake.
+  auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+  auto endpoints = co_await Resolve(executor, url.host, url.port, options.connect_timeout);
+  if (!endpoints) co_return endpoints.error();
   auto plain = std::make_unique<PlainStream>(executor);
-  plain->expires_after(options.connect_timeout);
-  auto [cec, ep] = co_await plain->async_connect(endpoints, kNoThrow);
+  plain->expires_at(deadline);
+  auto [cec, ep] = co_await plain->async_connect(*endpoints, kNoThrow);
   if (cec) co_return Classify(cec);
   boost::system::error_code ignored;  // without Nagle is faster, not required
   plain->socket().set_option(tcp::no_delay(true), ignored);
@@ -175,7 +211,7 @@ net::awaitable<Result<std::unique_ptr<Connection>>> HttpClient::Impl::Connect(co
     co_return Errc::kNetwork;
   }
   secure->set_verify_callback(ssl::host_name_verification(url.host));
-  beast::get_lowest_layer(*secure).expires_after(options.connect_timeout);
+  beast::get_lowest_layer(*secure).expires_at(deadline);
   auto [hec] = co_await secure->async_handshake(ssl::stream_base::client, kNoThrow);
   if (hec) co_return Classify(hec);
   conn->stream = std::move(secure);
