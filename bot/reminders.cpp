@@ -33,6 +33,9 @@ Messages ReminderMessages(storage::Connection& c, const CrmContext& ctx) {
   std::map<std::string, std::pair<int, int>> unlisted;  // rep → (due, stuck) not listed
   const std::string& zone = ctx.config.schedule.timezone;
   std::int64_t since = storage::LastReminderScan(c);
+  // The clock set back (across a restart, say): what became due up to the
+  // last scan was reminded of then, and the mark does not move back.
+  if (ctx.now <= since) return {};
   storage::SetLastReminderScan(c, ctx.now);
 
   for (const auto& due : storage::DueBetween(c, since, ctx.now)) {

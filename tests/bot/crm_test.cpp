@@ -593,6 +593,18 @@ TEST_CASE("an overdue customer refreshed by an unrelated change is not reminded 
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now - 3600);
 }
 
+TEST_CASE("a clock set back does not repeat reminders", "[crm][reminders]") {
+  test::CrmFixture f;
+  AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "分级 王总 C");
+  f.now += kDay + 3600;  // the first contact fell due an hour ago
+  REQUIRE(bot::ReminderMessages(f.conn(), f.Context()).size() == 1);
+  f.now -= 2 * 3600;  // set back (after a restart, say), before that due time
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());
+  f.now += 2 * 3600 + 60;  // on again, past the first scan
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());
+}
+
 TEST_CASE("reminders: batched per rep, in working hours, each once", "[crm][reminders]") {
   test::CrmFixture f;
   f.config.schedule.timezone = "Asia/Shanghai";
