@@ -73,43 +73,92 @@ Messages CardRequest(storage::Connection& c, const storage::Quote& q, const CrmC
            kApprovalCard + std::to_string(q.id)}};
 }
 
-// Applies a decision once: the deal takes the quote when approved; the rep
-// is told either way.
+// Applies a decision once: the deal takes the quote when approved (and is
+// won when its payments reach it); the rep is told either way.
 Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
                 const CrmContext& ctx) {
-  if (!storage::DecideQuote(c, q.id, approved ? "approved" : "rejected", ctx.now)) return {};
-  bool applied = false;
-  if (approved) {
-    auto deal = storage::OpenDeal(c, q.customer_id);
-    auto customer = storage::CustomerById(c, q.customer_id);
-    // Not when the deal has ended, or was quoted again while this waited:
-    // the approval must not bring back an older price.
-    if (deal && customer && deal->id == q.deal_id && !storage::NewerQuote(c, q.deal_id, q.id)) {
-      deal->list_amount = q.list_amount;
-      deal->discount_bp = q.discount_bp;
-      deal->amount = q.amount;
-      AdvanceDeal(c, *deal, ctx.config.crm.quote_stage, q.rep, ctx);  // the rep's quote
-      storage::UpdateDeal(c, *deal);
-      RefreshCustomer(c, *customer, ctx);
-      applied = true;
-    }
+  auto deal = approved ? storage::OpenDeal(c, q.customer_id) : std::nullopt;
+  auto customer = storage::CustomerById(c, q.customer_id);
+  // Not when the deal has ended, or was quoted again while this waited (the
+  // approval must not bring back an older price), or has been paid more
+  // than this price meanwhile.
+  bool current =
+      deal && customer && deal->id == q.deal_id && !storage::NewerQuote(c, q.deal_id, q.id);
+  bool below_paid = current && q.amount < deal->paid;
+  bool applied = current && !below_paid;
+  std::string status = !approved ? "rejected" : applied ? "approved" : "overtaken";
+  if (!storage::DecideQuote(c, q.id, status, ctx.now)) return {};
+  bool won = false;
+  if (applied) {
+    deal->list_amount = q.list_amount;
+    deal->discount_bp = q.discount_bp;
+    deal->amount = q.amount;
+    AdvanceDeal(c, *deal, ctx.config.crm.quote_stage, q.rep, ctx);  // the rep's quote
+    won = WinIfPaidOff(c, *deal, *customer, q.rep, ctx);
+    storage::UpdateDeal(c, *deal);
+    RefreshCustomer(c, *customer, ctx);
   }
   View view = QuoteView(c, q, ctx);
   view.vars["approved"] = approved ? "1" : "";
   view.vars["applied"] = applied ? "1" : "";
+  view.vars["won"] = won ? "1" : "";
+  view.vars["below_paid"] = below_paid ? "1" : "";
+  view.vars["paid"] = deal ? FormatYuan(deal->paid) : "";
   return TextTo(q.rep, ctx.config.wecom.agent_id, ctx.templates.RenderView("quote_decided", view));
 }
 
-bool Decision(int sp_status) {
-  return sp_status == static_cast<int>(wecom::ApprovalStatus::kApproved) ||
-         sp_status == static_cast<int>(wecom::ApprovalStatus::kRejected);
+// The approval was revoked or deleted in WeCom: a waiting quote ends
+// without effect; an approved one (revoked after it passed) is no longer
+// approved, and the rep checks the deal's price (it is not changed back).
+Messages Withdrawn(storage::Connection& c, const storage::Quote& q, bool after_approval,
+                   const CrmContext& ctx) {
+  bool changed = after_approval ? storage::WithdrawApprovedQuote(c, q.id, ctx.now)
+                                : storage::DecideQuote(c, q.id, "withdrawn", ctx.now);
+  if (!changed) return {};
+  View view = QuoteView(c, q, ctx);
+  view.vars["after"] = after_approval ? "1" : "";
+  return TextTo(q.rep, ctx.config.wecom.agent_id,
+                ctx.templates.RenderView("quote_withdrawn", view));
+}
+
+// Whether an approval in this state has ended (decided, revoked or deleted).
+bool Ended(int sp_status) {
+  using Status = wecom::ApprovalStatus;
+  switch (static_cast<Status>(sp_status)) {
+    case Status::kApproved:
+    case Status::kRejected:
+    case Status::kRevoked:
+    case Status::kDeleted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What the approval's state means for its quote, applied once.
+Messages Settle(storage::Connection& c, const storage::Quote& q, int sp_status,
+                const CrmContext& ctx) {
+  using Status = wecom::ApprovalStatus;
+  switch (static_cast<Status>(sp_status)) {
+    case Status::kApproved:
+    case Status::kRejected:
+      if (q.status != "pending") return {};
+      return Decide(c, q, sp_status == static_cast<int>(Status::kApproved), ctx);
+    case Status::kRevoked:
+    case Status::kDeleted:
+      return Withdrawn(c, q, false, ctx);
+    case Status::kRevokedAfterApproval:
+      return Withdrawn(c, q, true, ctx);
+    default:  // still pending, or paid (not an approval of the bot's)
+      return {};
+  }
 }
 
 // A decision on an approval of the bot's template that is not on record:
 // its form is read to find the quote.
 Messages ReadUnknownApproval(const wecom::ApprovalInfo& info, const CrmContext& ctx) {
   const std::string& template_id = ctx.config.approval.template_id;
-  if (!Decision(info.sp_status) || template_id.empty() || info.template_id != template_id ||
+  if (!Ended(info.sp_status) || template_id.empty() || info.template_id != template_id ||
       info.applyer_user_id.empty()) {
     return {};
   }
@@ -198,10 +247,7 @@ Messages HandleApprovalChange(storage::Connection& c, const wecom::ApprovalChang
                               const CrmContext& ctx) {
   auto quote = storage::QuoteBySpNo(c, event.info.sp_no);
   if (!quote) return ReadUnknownApproval(event.info, ctx);
-  int status = event.info.sp_status;
-  // Still pending, or revoked: nothing to apply.
-  if (quote->status != "pending" || !Decision(status)) return {};
-  return Decide(c, *quote, status == static_cast<int>(wecom::ApprovalStatus::kApproved), ctx);
+  return Settle(c, *quote, event.info.sp_status, ctx);
 }
 
 Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
@@ -211,7 +257,7 @@ Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
     spdlog::warn("oa/getapprovaldetail answer not understood: {}", form.error().message());
     return {};
   }
-  if (form->template_id != ctx.config.approval.template_id || !Decision(form->status)) return {};
+  if (form->template_id != ctx.config.approval.template_id || !Ended(form->status)) return {};
   auto quotes = QuotesOfForm(c, *form, ctx);
   if (quotes.size() != 1) {
     // None: decided before (a later event of the same approval), or not one
@@ -222,7 +268,7 @@ Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
   }
   const storage::Quote& quote = quotes.front();
   if (quote.sp_no.empty()) storage::SetQuoteSpNo(c, quote.id, form->sp_no);
-  return Decide(c, quote, form->status == static_cast<int>(wecom::ApprovalStatus::kApproved), ctx);
+  return Settle(c, quote, form->status, ctx);
 }
 
 Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent& event,

@@ -47,6 +47,19 @@ void AdvanceDeal(storage::Connection& c, domain::Deal& deal, const std::string& 
   deal.stage_entered_at = ctx.now;
 }
 
+bool WinIfPaidOff(storage::Connection& c, domain::Deal& deal, domain::Customer& customer,
+                  const std::string& by, const CrmContext& ctx) {
+  if (deal.closed_at != 0 || deal.amount <= 0 || deal.paid < deal.amount) return false;
+  if (deal.id == 0) deal.id = storage::InsertDeal(c, deal);
+  const std::string& won = ctx.funnel.won();
+  storage::RecordStageChange(c, deal.id, deal.stage, won, ctx.now, by);
+  deal.stage = won;
+  deal.stage_entered_at = ctx.now;
+  deal.closed_at = ctx.now;
+  customer.won_at = ctx.now;
+  return true;
+}
+
 void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const CrmContext& ctx) {
   auto open = storage::OpenDeal(c, customer.id);
   customer.tier = domain::Tier(customer, open ? open->amount : 0, ctx.config.crm.tiering);

@@ -43,6 +43,12 @@ domain::Funnel FunnelOf(const Config& config);
 void AdvanceDeal(storage::Connection& c, domain::Deal& deal, const std::string& stage,
                  const std::string& by, const CrmContext& ctx);
 
+// Wins an open deal whose payments reach its quote (a new, lower quote or an
+// approved discount can do that), recording the move by `by`. False when it
+// is not paid off, has no quote, or is closed already.
+bool WinIfPaidOff(storage::Connection& c, domain::Deal& deal, domain::Customer& customer,
+                  const std::string& by, const CrmContext& ctx);
+
 // Recomputes the customer's tier, lifecycle and next follow-up from its
 // facts and stores it.
 void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const CrmContext& ctx);

@@ -50,6 +50,7 @@ const std::vector<std::string>& RequiredTemplates() {
                                                      "digest_daily",
                                                      "quote_pending",
                                                      "quote_decided",
+                                                     "quote_withdrawn",
                                                      "approval_reminder",
                                                      "digest_weekly",
                                                      "team"};

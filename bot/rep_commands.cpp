@@ -311,6 +311,8 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   deal.discount_bp = cmd.discount_bp;
   deal.amount = domain::ApplyDiscount(cmd.amount, cmd.discount_bp);
   AdvanceDeal(c_, deal, ctx_.config.crm.quote_stage, rep_, ctx_);  // a quote has been sent
+  // A new price equal to what has been paid pays the deal off.
+  bool won = WinIfPaidOff(c_, deal, *customer, rep_, ctx_);
   Store(deal);
   storage::InsertQuote(c_, deal, rep_, ctx_.now);
   Refresh(*customer);
@@ -320,7 +322,8 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
         {"amount", FormatYuan(deal.amount)},
         {"list_amount", FormatYuan(deal.list_amount)},
         {"discount", cmd.discount_bp ? domain::FormatPercent(cmd.discount_bp) : ""},
-        {"stage", deal.stage}},
+        {"stage", deal.stage},
+        {"won", won ? "1" : ""}},
        {}});
 }
 
@@ -351,7 +354,9 @@ void Run::Payment(const cmd::Paid& cmd) {
   bool was_won = deal.stage == ctx_.funnel.won();
   deal.paid += cmd.amount;
   customer->paid_total += cmd.amount;
-  storage::InsertPayment(c_, deal.id, customer->id, rep_, cmd.amount, ctx_.now);
+  // Credited to the deal's rep, whoever records it (a manager, say): the
+  // digests rank reps by what their deals brought in.
+  storage::InsertPayment(c_, deal.id, customer->id, deal.owner, cmd.amount, ctx_.now);
   bool settled = deal.paid >= deal.amount;
   if (settled && !was_won) {
     MoveDeal(deal, *customer, ctx_.funnel.won());

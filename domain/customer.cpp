@@ -13,7 +13,7 @@ std::string_view LifecycleName(Lifecycle lifecycle) {
     case Lifecycle::kNew:
       return "新客户";
     case Lifecycle::kActive:
-      return "活跃";
+      return "老客户";
     case Lifecycle::kAtRisk:
       return "流失风险";
     case Lifecycle::kChurned:

@@ -15,7 +15,7 @@
 namespace scrm::domain {
 
 enum class Lifecycle { kNew, kActive, kAtRisk, kChurned };
-std::string_view LifecycleName(Lifecycle lifecycle);  // 新客户, 活跃, 流失风险, 已流失
+std::string_view LifecycleName(Lifecycle lifecycle);  // 新客户, 老客户, 流失风险, 已流失
 std::optional<Lifecycle> ParseLifecycle(std::string_view text);  // "new", "active", ...
 std::string_view LifecycleKey(Lifecycle lifecycle);              // "new", "active", ...
 

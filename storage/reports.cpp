@@ -186,6 +186,15 @@ bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std:
   return changed == 1;
 }
 
+bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at) {
+  Use q(c,
+        "UPDATE quotes SET status = 'withdrawn', decided_at = :at WHERE id = :id AND "
+        "status = 'approved'");
+  q->bind(":at", static_cast<int64_t>(at));
+  q->bind(":id", static_cast<int64_t>(id));
+  return q->exec() == 1;
+}
+
 bool ReopenQuote(Connection& c, std::int64_t id) {
   Use q(c,
         "UPDATE quotes SET status = 'pending', decided_at = 0, reminded = 0 WHERE id = :id AND "

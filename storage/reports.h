@@ -73,6 +73,9 @@ bool NewerQuote(Connection& c, std::int64_t deal_id, std::int64_t quote_id);
 // Moves a pending quote to `status` (approved, rejected or failed); false
 // when it was not pending (the decision was applied before).
 bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at);
+// An approved quote whose approval was revoked afterwards: 'withdrawn'.
+// False when it was not approved.
+bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at);
 // A failed quote waits again (its request reached the manager after all);
 // false when it had not failed.
 bool ReopenQuote(Connection& c, std::int64_t id);

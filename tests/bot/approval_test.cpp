@@ -126,6 +126,101 @@ TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") 
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 5'400'000);
 }
 
+namespace {
+
+// A pending over-authority quote of zhangsan's, decided by boss's card.
+std::vector<storage::OutboxMessage> DecideByCard(test::CrmFixture& f, bool approve) {
+  auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  std::string key = (approve ? "approve:" : "reject:") + std::to_string(quote.id);
+  return bot::HandleCardClick(f.conn(), Click("boss", key), f.Context());
+}
+
+}  // namespace
+
+TEST_CASE("an approval decided after payments: paid off wins, paid past it is not applied",
+          "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  f.Reply("zhangsan", "报价 王总 4万");
+  f.Reply("zhangsan", "回款 王总 3万");
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 4万 折扣 25", f.Context()).size() ==
+          2);  // 3万, waits for boss
+  auto decided = DecideByCard(f, true);
+  REQUIRE(decided.size() == 2);
+  CHECK(Has(test::ContentOf(decided[0].body), "已全部回款，商机成交"));
+  auto deal = storage::LatestDeal(f.conn(), id);
+  CHECK(deal->amount == 3'000'000);
+  CHECK(deal->stage == "成交");
+  CHECK(deal->closed_at == f.now);
+
+  // Another customer: more is paid while the approval waits than it allows.
+  domain::Customer li;
+  li.owner = "zhangsan";
+  li.name = "李总";
+  li.created_at = f.now;
+  auto li_id = storage::InsertCustomer(f.conn(), li);
+  f.Reply("zhangsan", "报价 李总 4万");
+  f.Reply("zhangsan", "回款 李总 2万");
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 李总 4万 折扣 25", f.Context()).size() ==
+          2);
+  f.Reply("zhangsan", "回款 李总 1.5万");  // 3.5万 paid, more than the 3万 asked for
+  auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  decided = DecideByCard(f, true);
+  REQUIRE(decided.size() == 2);
+  CHECK(Has(test::ContentOf(decided[0].body), "已回款 ¥35,000.00，多于此报价，未按此报价更改"));
+  CHECK(storage::OpenDeal(f.conn(), li_id)->amount == 4'000'000);
+  CHECK(storage::QuoteById(f.conn(), quote.id)->status == "overtaken");
+}
+
+TEST_CASE("a new quote equal to what has been paid wins the deal", "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  f.Reply("zhangsan", "报价 王总 4万");
+  f.Reply("zhangsan", "回款 王总 3万");
+  CHECK(Has(f.Reply("zhangsan", "报价 王总 3万"), "已全部回款，商机成交"));
+  CHECK(storage::LatestDeal(f.conn(), id)->stage == "成交");
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));
+}
+
+TEST_CASE("an approval revoked or deleted in WeCom ends its quote; the rep can ask again",
+          "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  f.config.approval = {"tpl-1", "Text-1", "Money-1", "Number-1", 24};
+  f.Reply("zhangsan", "报价 王总 1万");
+  auto submit = [&](const std::string& sp_no) {
+    auto out = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 8万 折扣 12", f.Context());
+    REQUIRE(out.size() == 2);  // filed (not "已在审批中")
+    CHECK(out[0].api == "/cgi-bin/oa/applyevent");
+    bot::ApprovalSubmitted(f.conn(), out[0].on_reply, R"({"errcode":0,"sp_no":")" + sp_no + R"("})",
+                           f.Context());
+    return storage::QuoteBySpNo(f.conn(), sp_no)->id;
+  };
+  for (int status : {4, 7}) {  // revoked by the applicant, deleted
+    INFO(status);
+    std::string sp_no = "2026112800" + std::to_string(status);
+    auto quote = submit(sp_no);
+    auto told = bot::HandleApprovalChange(f.conn(), Approval(sp_no, status), f.Context());
+    REQUIRE(told.size() == 1);
+    CHECK(Has(test::ContentOf(told[0].body), "的审批已撤销，报价未生效"));
+    CHECK(storage::QuoteById(f.conn(), quote)->status == "withdrawn");
+    CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
+    CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);
+    CHECK(bot::HandleApprovalChange(f.conn(), Approval(sp_no, status), f.Context()).empty());
+    CHECK(bot::HandleApprovalChange(f.conn(), Approval(sp_no, 2), f.Context()).empty());
+  }
+  // Approved, then revoked: the rep is told to check the price.
+  auto quote = submit("202611280099");
+  REQUIRE(bot::HandleApprovalChange(f.conn(), Approval("202611280099", 2), f.Context()).size() ==
+          1);
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 7'040'000);
+  auto told = bot::HandleApprovalChange(f.conn(), Approval("202611280099", 6), f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(Has(test::ContentOf(told[0].body), "在通过后被撤销"));
+  CHECK(storage::QuoteById(f.conn(), quote)->status == "withdrawn");
+  CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611280099", 6), f.Context()).empty());
+}
+
 TEST_CASE("an approval that arrives after a newer quote or the deal's end changes nothing",
           "[approval]") {
   test::CrmFixture f;

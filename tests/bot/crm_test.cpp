@@ -593,6 +593,18 @@ TEST_CASE("an overdue customer refreshed by an unrelated change is not reminded 
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now - 3600);
 }
 
+TEST_CASE("a payment a manager records counts for the deal's rep", "[crm]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "报价 王总 3万");
+  CHECK(Has(f.Reply("boss", "回款 王总 1万"), "已记录 王总"));
+  auto week = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - kDay, f.now + kDay);
+  CHECK(week["zhangsan"].paid == 1'000'000);
+  CHECK(week["zhangsan"].payments == 1);
+  CHECK(week["boss"].paid == 0);
+}
+
 TEST_CASE("a clock set back does not repeat reminders", "[crm][reminders]") {
   test::CrmFixture f;
   AddCustomer(f, "zhangsan", "王总");
