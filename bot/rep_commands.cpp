@@ -59,7 +59,7 @@ class Run {
   // The deal a payment goes to: the open one once quoted, else a won one
   // with something still to pay (marked 成交 by hand before the last
   // payment).
-  std::optional<Deal> PayableDeal(std::int64_t customer_id);
+  std::optional<Deal> PayableDeal(std::int64_t customer_id, domain::Fen amount);
 
   void Card(const cmd::ShowCustomer& c);
   void FollowUp(const cmd::Follow& c);
@@ -330,7 +330,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
 void Run::Payment(const cmd::Paid& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
-  auto payable = PayableDeal(customer->id);
+  auto payable = PayableDeal(customer->id, cmd.amount);
   if (!payable) {
     // A payment against nothing quoted would make a deal that can never be
     // paid off: nothing changes.
@@ -372,17 +372,21 @@ void Run::Payment(const cmd::Paid& cmd) {
                             {"paid", FormatYuan(deal.paid)},
                             {"remaining", remaining > 0 ? FormatYuan(remaining) : ""},
                             {"won", settled && !was_won ? "1" : ""},
-                            {"settled", settled && was_won ? "1" : ""}},
+                            {"settled", settled && was_won ? "1" : ""},
+                            {"to_won", was_won ? "1" : ""}},
                            {}});
 }
 
-std::optional<Deal> Run::PayableDeal(std::int64_t customer_id) {
-  if (auto open = storage::OpenDeal(c_, customer_id)) {
-    if (open->amount > 0) return open;
-    return std::nullopt;
-  }
-  auto latest = storage::LatestDeal(c_, customer_id);
-  if (latest && latest->stage == ctx_.funnel.won() && latest->paid < latest->amount) return latest;
+// The deal a payment goes to. A deal won before it was paid off is still
+// owed the rest: a payment that fits that rest settles it first (the
+// oldest debt first, as in the books), even when a new deal is open;
+// otherwise the open deal takes it, once it has a quote.
+std::optional<Deal> Run::PayableDeal(std::int64_t customer_id, domain::Fen amount) {
+  auto owing = storage::OldestOwingDeal(c_, customer_id, ctx_.funnel.won());
+  auto open = storage::OpenDeal(c_, customer_id);
+  bool quoted = open && open->amount > 0;
+  if (owing && (amount <= owing->amount - owing->paid || !quoted)) return owing;
+  if (quoted) return open;
   return std::nullopt;
 }
 

@@ -331,6 +331,26 @@ std::optional<Deal> LatestDeal(Connection& c, std::int64_t customer_id) {
   return ReadDeal(*q);
 }
 
+std::optional<Deal> DealById(Connection& c, std::int64_t id) {
+  static const std::string sql = Select(kDealColumns, "deals WHERE id = :id");
+  Use q(c, sql.c_str());
+  q->bind(":id", static_cast<int64_t>(id));
+  if (!q->executeStep()) return std::nullopt;
+  return ReadDeal(*q);
+}
+
+std::optional<Deal> OldestOwingDeal(Connection& c, std::int64_t customer_id,
+                                    const std::string& won) {
+  static const std::string sql =
+      Select(kDealColumns,
+             "deals WHERE customer_id = :c AND stage = :won AND paid < amount ORDER BY id LIMIT 1");
+  Use q(c, sql.c_str());
+  q->bind(":c", static_cast<int64_t>(customer_id));
+  q->bind(":won", won);
+  if (!q->executeStep()) return std::nullopt;
+  return ReadDeal(*q);
+}
+
 std::int64_t InsertDeal(Connection& c, const Deal& deal) {
   Use q(c,
         "INSERT INTO deals (customer_id, owner, stage, amount, list_amount, discount_bp, paid, "

@@ -54,6 +54,10 @@ void SetCustomerTags(Connection& c, std::int64_t customer_id,
 void ReassignOpenDeals(Connection& c, std::int64_t customer_id, const std::string& owner);
 std::optional<domain::Deal> OpenDeal(Connection& c, std::int64_t customer_id);
 std::optional<domain::Deal> LatestDeal(Connection& c, std::int64_t customer_id);
+std::optional<domain::Deal> DealById(Connection& c, std::int64_t id);
+// The customer's oldest deal at stage `won` that is still owed money.
+std::optional<domain::Deal> OldestOwingDeal(Connection& c, std::int64_t customer_id,
+                                            const std::string& won);
 std::int64_t InsertDeal(Connection& c, const domain::Deal& deal);
 void UpdateDeal(Connection& c, const domain::Deal& deal);
 void RecordStageChange(Connection& c, std::int64_t deal_id, const std::string& from,

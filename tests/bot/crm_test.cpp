@@ -219,7 +219,8 @@ TEST_CASE("no win without a deal, no payment past what is owed", "[crm]") {
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "恭喜成交"));
   std::string part = f.Reply("zhangsan", "回款 王总 2万");
   CHECK(Has(part, "累计 ¥30,000.00。待回款 ¥30,000.00。"));
-  CHECK_FALSE(Has(part, "成交"));
+  CHECK_FALSE(Has(part, "商机成交！"));  // won once, not announced again
+  CHECK(Has(part, "计入已成交商机的尾款"));
   CHECK(Has(f.Reply("zhangsan", "回款 王总 3万"), "累计 ¥60,000.00。已全部回款。"));
   CHECK(storage::CustomerById(f.conn(), id)->paid_total == 6'000'000);
   CHECK(Has(f.Reply("zhangsan", "回款 王总 1"), "没有已报价、待回款的商机"));
@@ -603,6 +604,27 @@ TEST_CASE("a payment a manager records counts for the deal's rep", "[crm]") {
   CHECK(week["zhangsan"].paid == 1'000'000);
   CHECK(week["zhangsan"].payments == 1);
   CHECK(week["boss"].paid == 0);
+}
+
+TEST_CASE("a payment settles a deal won before it was paid off, before a newer deal", "[crm]") {
+  test::CrmFixture f;
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "报价 王总 10万");
+  f.Reply("zhangsan", "回款 王总 3万");
+  f.Reply("zhangsan", "阶段 王总 成交");  // won, ¥70,000 still owed
+  auto first = storage::LatestDeal(f.conn(), id)->id;
+  f.Reply("zhangsan", "报价 王总 2万");  // an add-on: a new deal
+  auto second = storage::OpenDeal(f.conn(), id)->id;
+  REQUIRE(second != first);
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 2万"), "计入已成交商机的尾款"));
+  CHECK(storage::DealById(f.conn(), first)->paid == 5'000'000);
+  CHECK(storage::DealById(f.conn(), second)->paid == 0);
+  // More than the old deal is owed: the open deal's, if it fits there.
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 8万"), "超过 王总 的待回款 ¥20,000.00"));
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 5万"), "已全部回款"));
+  CHECK(storage::DealById(f.conn(), first)->paid == 10'000'000);
+  CHECK(Has(f.Reply("zhangsan", "回款 王总 2万"), "商机成交"));
+  CHECK(storage::DealById(f.conn(), second)->stage == "成交");
 }
 
 TEST_CASE("a clock set back does not repeat reminders", "[crm][reminders]") {
