@@ -252,6 +252,24 @@ void Run::Stage(const cmd::MoveStage& cmd) {
                                  {}});
   }
   Deal deal = OpenOrNewDeal(*customer);
+  // No open deal: the move starts a new one (repeat business, or the rep
+  // thinks a closed deal is still going), and the answer says so.
+  bool fresh = deal.id == 0;
+  std::string previous;
+  if (auto latest = fresh ? storage::LatestDeal(c_, customer->id) : std::nullopt) {
+    previous = latest->stage == ctx_.funnel.won() ? "已成交" : "已输单";
+  }
+  std::string from = deal.stage;
+  if (fresh && cmd.stage == deal.stage) {  // a new deal at the first stage
+    Store(deal);
+    Refresh(*customer);
+    return Say("stage_moved", {{{"name", customer->name},
+                                {"id", std::to_string(customer->id)},
+                                {"to", cmd.stage},
+                                {"new_deal", "1"},
+                                {"previous", previous}},
+                               {}});
+  }
   if (auto error = ctx_.funnel.CheckMove(deal.stage, cmd.stage)) {
     View view{{{"name", customer->name}, {"stage", cmd.stage}, {"has_stages", "1"}}, {}};
     view.vars["reason"] = *error == domain::MoveError::kUnknownStage ? "没有这个阶段"
@@ -260,7 +278,6 @@ void Run::Stage(const cmd::MoveStage& cmd) {
     for (const auto& s : ctx_.funnel.stages()) view.lists["stages"].push_back({{"name", s.name}});
     return Say("stage_error", view);  // (a lost deal goes through 输单, with its reason)
   }
-  std::string from = deal.stage;
   MoveDeal(deal, *customer, cmd.stage);
   Store(deal);
   Refresh(*customer);
@@ -268,6 +285,8 @@ void Run::Stage(const cmd::MoveStage& cmd) {
                        {"id", std::to_string(customer->id)},
                        {"from", from},
                        {"to", cmd.stage},
+                       {"new_deal", fresh ? "1" : ""},
+                       {"previous", previous},
                        {"won", cmd.stage == ctx_.funnel.won() ? "1" : ""},
                        {"revisit_days", std::to_string(ctx_.config.crm.cadence.post_win_days)}},
                       {}});

@@ -81,8 +81,23 @@ TEST_CASE("a rep records a follow-up, moves the stage, quotes, gets paid", "[crm
   CHECK(Has(card, "电话沟通"));
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 签约"), "没有这个阶段"));
   CHECK_FALSE(storage::OpenDeal(f.conn(), id));  // a refused move creates no deal
-  CHECK(Has(f.Reply("zhangsan", "阶段 王总 需求调研"), "线索 → 需求调研"));  // repeat business
+  // Repeat business: a new deal, and the answer says so.
+  CHECK(Has(
+      f.Reply("zhangsan", "阶段 王总 需求调研"),
+      "已为 王总（#" + std::to_string(id) + "）新建商机（上一个商机已成交）：线索 → 需求调研。"));
   CHECK(storage::OpenDeal(f.conn(), id)->id != deal->id);
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 方案报价"), "的商机：需求调研 → 方案报价。"));
+}
+
+TEST_CASE("a stage move for a customer without any deal starts one, also at the first stage",
+          "[crm]") {
+  test::CrmFixture f;
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 线索"),
+            "已为 王总（#" + std::to_string(id) + "）新建商机：线索。"));
+  REQUIRE(storage::OpenDeal(f.conn(), id));
+  CHECK(storage::OpenDeal(f.conn(), id)->stage == "线索");
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 线索"), "已经在这个阶段"));
 }
 
 TEST_CASE("a rep cannot see another rep's customers; a manager sees the team's", "[crm]") {
