@@ -459,9 +459,12 @@ void Run::Todo() {
   }
   for (const auto& deal : storage::OpenDeals(c_, {rep_})) {
     if (!ctx_.funnel.IsStuck(deal.stage, deal.stage_entered_at, ctx_.now)) continue;
+    // Not the deals of customers the rep has deleted (the reminders skip
+    // them too).
     auto customer = storage::CustomerById(c_, deal.customer_id);
+    if (!customer || storage::CustomerRemoved(c_, customer->id)) continue;
     view.lists["stuck"].push_back(
-        {{"name", customer ? customer->name : ""},
+        {{"name", customer->name},
          {"id", std::to_string(deal.customer_id)},
          {"stage", deal.stage},
          {"days", std::to_string((ctx_.now - deal.stage_entered_at) / 86400)}});

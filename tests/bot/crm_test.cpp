@@ -298,6 +298,9 @@ TEST_CASE("todo and funnel", "[crm]") {
   std::string todo = f.Reply("zhangsan", "todo");
   CHECK(Has(todo, "⚠ 王总"));  // first contact overdue
   CHECK(Has(todo, "卡点：赵总 #" + std::to_string(old) + " 在「方案报价」已 16 天"));
+  storage::MarkCustomerRemoved(f.conn(), old, f.now);  // the rep deleted 赵总 in WeCom
+  CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "赵总"));
+  storage::MarkCustomerRemoved(f.conn(), old, 0);
   std::string funnel = f.Reply("zhangsan", "漏斗");
   CHECK(Has(funnel, "共 1 个，¥10,000.00"));
   CHECK(Has(funnel, "方案报价：1 个，¥10,000.00"));
