@@ -144,12 +144,17 @@ std::string Closest(std::string_view word) {
   return name;
 }
 
-// The length of the white space at `i` (a space, tab, line break or the
-// ideographic space U+3000), or 0.
+// The length of the white space at `i` (a space, tab, line break, the
+// ideographic space U+3000, or what text copied from elsewhere brings: a
+// no-break space U+00A0, a zero-width space U+200B or U+FEFF), or 0.
 std::size_t SpaceAt(std::string_view s, std::size_t i) {
   char c = s[i];
   if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return 1;
-  return s.compare(i, 3, "\xE3\x80\x80") == 0 ? 3 : 0;
+  if (s.compare(i, 2, "\xC2\xA0") == 0) return 2;
+  for (std::string_view wide : {"\xE3\x80\x80", "\xE2\x80\x8B", "\xEF\xBB\xBF"}) {
+    if (s.compare(i, 3, wide) == 0) return 3;
+  }
+  return 0;
 }
 
 // The words of `s` as [start, length) byte ranges, split at any white space.
@@ -446,7 +451,10 @@ std::string NormalizeText(std::string_view text) {
   std::string wide;
   for (std::uint32_t cp : CodePoints(text)) {
     if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;  // full-width ASCII
-    if (cp == 0x3000 || cp == '\t' || cp == '\n' || cp == '\r') cp = ' ';
+    if (cp == 0x3000 || cp == 0xA0 || cp == 0x200B || cp == 0xFEFF || cp == '\t' || cp == '\n' ||
+        cp == '\r') {
+      cp = ' ';
+    }
     if (cp < 0x80 || cp >= kRawByte) {
       wide += static_cast<char>(cp & 0xFF);
     } else if (cp < 0x800) {

@@ -22,6 +22,9 @@ TEST_CASE("text is normalized: full-width forms, spaces", "[commands]") {
   CHECK(NormalizeText("　跟进　张三：　ＡＢＣ１２３，！　") == "跟进 张三: ABC123,!");
   CHECK(NormalizeText("a \t\n b") == "a b");
   CHECK(NormalizeText("") == "");
+  // A no-break or zero-width space copied from elsewhere is a space.
+  CHECK(NormalizeText("王总\u200B") == "王总");
+  CHECK(NormalizeText("\uFEFF跟进\u00A0王总") == "跟进 王总");
   CHECK(NormalizeText("\xff\xfe") == "\xff\xfe");  // invalid UTF-8 is kept, not crashed on
   // A lead byte whose sequence is cut short, past U+10FFFF, or not in
   // shortest form stays a byte of its own: the space after it still
@@ -91,6 +94,9 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(As<cmd::Follow>("跟进 王总: 电话").content == "电话");
   CHECK(As<cmd::Paid>("回款 王总：2万").amount == 2'000'000);
   CHECK(As<cmd::Paid>("回款 王总 1,200").amount == 120'000);
+  auto pasted = As<cmd::Paid>("回款\u200B王总\u00A02万\uFEFF");
+  CHECK(pasted.customer == "王总");
+  CHECK(pasted.amount == 2'000'000);
   CHECK(As<cmd::Lost>("输单 王总，预算不够").reason == "预算不够");
   // A name of several words ended by a comma is offered whole.
   auto several = As<cmd::Follow>("跟进 Tom Lee，电话沟通 约下周");
