@@ -422,7 +422,11 @@ Command ParseArgs(const Spec& spec, const Args& w) {
       if (auto bad = need(2, "请写明客户和金额")) return *bad;
       auto amount = FindAmount(w);
       if (!amount) return Bad(spec, AmountProblem(w[w.size() - 1]));
-      if (amount->at + 1 != w.size()) return Bad(spec, AmountProblem(w.Rest(amount->at)));
+      if (amount->at + 1 != w.size()) {
+        // A note after the amount ("2万 首期"): the amount was understood.
+        return Bad(spec, "金额后面不能再写别的（“" + w.Rest(amount->at + 1) +
+                             "”）；回款只记客户和金额，说明可以另发「跟进」");
+      }
       return cmd::Paid{Ref(w.Slice(0, amount->at)), amount->fen};
     }
     case Kind::kLost:

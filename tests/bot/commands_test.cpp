@@ -138,6 +138,8 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
 
 TEST_CASE("paid, lost, tier, todo, funnel, a numbered choice", "[commands]") {
   CHECK(As<cmd::Paid>("回款 张三 3万").amount == 3000000);
+  CHECK(As<cmd::Malformed>("回款 张三 2万 首期").problem ==
+        "金额后面不能再写别的（“首期”）；回款只记客户和金额，说明可以另发「跟进」");
   CHECK(As<cmd::Paid>("paid #7 12000.50").amount == 1200050);
   auto l = As<cmd::Lost>("输单 张三 价格太高 选了竞品");
   CHECK(l.reason == "价格太高 选了竞品");
