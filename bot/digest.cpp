@@ -90,7 +90,7 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   const std::string& zone = ctx.config.schedule.timezone;
   domain::Range range = domain::DayOf(day, zone);
   storage::Owners team = ctx.org.Visible(manager);
-  auto activity = storage::Activity(c, team, range.from, range.to);
+  auto activity = storage::Activity(c, team, range.from, range.to, ctx.funnel.names());
   auto overdue = storage::OverdueByRep(c, team, range.to);
   View view;
   view.vars["team"] = TitleOf(manager, ctx);
@@ -175,9 +175,9 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
   domain::Range week = domain::PreviousWeek(t, zone);
   domain::Range before = domain::WeekBefore(week, zone);
   storage::Owners team = ctx.org.Visible(manager);
-  auto now_by_rep = storage::Activity(c, team, week.from, week.to);
+  auto now_by_rep = storage::Activity(c, team, week.from, week.to, ctx.funnel.names());
   auto a = Total(now_by_rep);
-  auto b = Total(storage::Activity(c, team, before.from, before.to));
+  auto b = Total(storage::Activity(c, team, before.from, before.to, ctx.funnel.names()));
   View view;
   view.vars["team"] = TitleOf(manager, ctx);
   view.vars["week"] = week.label;

@@ -23,6 +23,12 @@ Funnel Funnel::Default() {
                  "输单");
 }
 
+std::vector<std::string> Funnel::names() const {
+  std::vector<std::string> out;
+  for (const Stage& s : stages_) out.push_back(s.name);
+  return out;
+}
+
 std::optional<int> Funnel::IndexOf(std::string_view name) const {
   for (std::size_t i = 0; i < stages_.size(); ++i) {
     if (stages_[i].name == name) return static_cast<int>(i);

@@ -32,6 +32,7 @@ class Funnel {
   static Funnel Default();
 
   const std::vector<Stage>& stages() const { return stages_; }
+  std::vector<std::string> names() const;  // the stages' names, in order
   const std::string& first() const { return stages_.front().name; }
   const std::string& won() const { return stages_.back().name; }
   const std::string& lost() const { return lost_; }

@@ -10,13 +10,16 @@ namespace {
 
 // Runs `sql` (binding :reps, :from, :to) and hands each row to `field`
 // with the activity of the rep in column 0.
+// `stages`, when given, is bound as :stages (a JSON list).
 template <class Field>
 void Count(Connection& c, const char* sql, const Owners& reps, std::int64_t from, std::int64_t to,
-           std::map<std::string, RepActivity>& out, Field field) {
+           std::map<std::string, RepActivity>& out, Field field,
+           const std::vector<std::string>& stages = {}) {
   Use q(c, sql);
   q->bind(":reps", JsonList(reps));
   q->bind(":from", static_cast<int64_t>(from));
   q->bind(":to", static_cast<int64_t>(to));
+  if (!stages.empty()) q->bind(":stages", JsonList(stages));
   while (q->executeStep()) field(out[q->getColumn(0).getString()], *q);
 }
 
@@ -32,7 +35,8 @@ void BindPeriod(SQLite::Statement& q, const std::string& reps, std::int64_t from
 }  // namespace
 
 std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, std::int64_t from,
-                                            std::int64_t to) {
+                                            std::int64_t to,
+                                            const std::vector<std::string>& stages) {
   std::map<std::string, RepActivity> out;
   for (const auto& r : reps) out[r];
   static const std::string customers =
@@ -41,9 +45,13 @@ std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, s
   static const std::string follow_ups =
       std::string("SELECT rep, count(*) FROM follow_ups WHERE rep") + kInReps +
       "AND at >= :from AND at < :to GROUP BY rep";
-  static const std::string moves =
-      std::string("SELECT by_user, count(*) FROM stage_history WHERE by_user") + kInReps +
-      "AND at >= :from AND at < :to GROUP BY by_user";
+  // Forward along the funnel: both stages in it, the second one later.
+  static const std::string moves = std::string(
+                                       "SELECT h.by_user, count(*) FROM stage_history h "
+                                       "JOIN json_each(:stages) f ON f.value = h.from_stage "
+                                       "JOIN json_each(:stages) t ON t.value = h.to_stage "
+                                       "WHERE t.key > f.key AND h.by_user") +
+                                   kInReps + "AND h.at >= :from AND h.at < :to GROUP BY h.by_user";
   // Quotes that reached the customer: recorded, or approved (when decided);
   // not those waiting or rejected.
   static const std::string quotes =
@@ -59,7 +67,7 @@ std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, s
   };
   Count(c, customers.c_str(), reps, from, to, out, count(&RepActivity::new_customers));
   Count(c, follow_ups.c_str(), reps, from, to, out, count(&RepActivity::follow_ups));
-  Count(c, moves.c_str(), reps, from, to, out, count(&RepActivity::stage_moves));
+  Count(c, moves.c_str(), reps, from, to, out, count(&RepActivity::stage_moves), stages);
   Count(c, quotes.c_str(), reps, from, to, out, count(&RepActivity::quotes));
   Count(c, payments.c_str(), reps, from, to, out, [](RepActivity& a, SQLite::Statement& row) {
     a.payments = row.getColumn(1).getInt();

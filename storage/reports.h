@@ -23,9 +23,12 @@ struct RepActivity {
   int payments = 0;
   domain::Fen paid = 0;
 };
-// Per rep of `reps`, what happened in [from, to).
+// Per rep of `reps`, what happened in [from, to). `stages` is the funnel in
+// order: a stage move counts when it goes forward along it (not back, not
+// to lost).
 std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, std::int64_t from,
-                                            std::int64_t to);
+                                            std::int64_t to,
+                                            const std::vector<std::string>& stages);
 // Per rep, customers whose follow-up was due before `before` (and not done).
 std::map<std::string, int> OverdueByRep(Connection& c, const Owners& reps, std::int64_t before);
 

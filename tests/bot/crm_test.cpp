@@ -419,7 +419,8 @@ TEST_CASE("a customer two reps follow stays the owner's; the owner's events alon
   REQUIRE(deal);
   CHECK(deal->owner == "lisi");
   // Still one new customer, on the day it first came.
-  auto since = storage::Activity(f.conn(), {"zhangsan", "lisi"}, f.now - kDay, f.now + kDay);
+  auto since = storage::Activity(f.conn(), {"zhangsan", "lisi"}, f.now - kDay, f.now + kDay,
+                                 f.Context().funnel.names());
   CHECK(since["lisi"].new_customers == 0);
   CHECK(customer->created_at < f.now - 100 * kDay);
 }
@@ -432,7 +433,8 @@ TEST_CASE("a rep's new userid takes the customers along; a rep who left is repor
   f.Reply("zhangsan", "报价 王总 1万");
   f.Reply("zhangsan", "跟进 王总 聊了方案");
   f.Reply("zhangsan", "回款 王总 2000");
-  auto before = storage::Activity(f.conn(), {"zhangsan"}, f.now - kDay, f.now + kDay)["zhangsan"];
+  auto before = storage::Activity(f.conn(), {"zhangsan"}, f.now - kDay, f.now + kDay,
+                                  f.Context().funnel.names())["zhangsan"];
   wecom::ContactChangeEvent renamed;
   renamed.change_type = "update_user";
   renamed.user_id = "zhangsan";
@@ -442,8 +444,8 @@ TEST_CASE("a rep's new userid takes the customers along; a rep who left is repor
   CHECK(storage::OpenDeal(f.conn(), id)->owner == "zhangsan2");
   CHECK(Has(f.Reply("zhangsan2", "客户 王总"), "【王总】"));
   // The week's work counts under the new id, none under the old.
-  auto activity =
-      storage::Activity(f.conn(), {"zhangsan", "zhangsan2"}, f.now - kDay, f.now + kDay);
+  auto activity = storage::Activity(f.conn(), {"zhangsan", "zhangsan2"}, f.now - kDay, f.now + kDay,
+                                    f.Context().funnel.names());
   CHECK(activity["zhangsan2"].follow_ups == before.follow_ups);
   CHECK(activity["zhangsan2"].follow_ups == 1);
   CHECK(activity["zhangsan2"].quotes == before.quotes);
@@ -612,13 +614,25 @@ TEST_CASE("an overdue customer refreshed by an unrelated change is not reminded 
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now - 3600);
 }
 
+TEST_CASE("阶段推进 counts moves forward along the funnel, not back or to 输单", "[crm]") {
+  test::CrmFixture f;
+  AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "阶段 王总 方案报价");  // forward (a new deal at 线索, moved on)
+  f.Reply("zhangsan", "阶段 王总 需求调研");  // back
+  f.Reply("zhangsan", "输单 王总 预算砍掉");  // lost
+  auto day = storage::Activity(f.conn(), {"zhangsan"}, f.now - kDay, f.now + kDay,
+                               f.Context().funnel.names());
+  CHECK(day["zhangsan"].stage_moves == 1);
+}
+
 TEST_CASE("a payment a manager records counts for the deal's rep", "[crm]") {
   test::CrmFixture f;
   f.config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
   AddCustomer(f, "zhangsan", "王总");
   f.Reply("zhangsan", "报价 王总 3万");
   CHECK(Has(f.Reply("boss", "回款 王总 1万"), "已记录 王总"));
-  auto week = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - kDay, f.now + kDay);
+  auto week = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - kDay, f.now + kDay,
+                                f.Context().funnel.names());
   CHECK(week["zhangsan"].paid == 1'000'000);
   CHECK(week["zhangsan"].payments == 1);
   CHECK(week["boss"].paid == 0);

@@ -217,7 +217,8 @@ TEST_CASE("a quote counts once the customer has it, and for the rep who made it"
   test::CrmFixture f;
   Team(f);
   Work(f);  // zhangsan records one quote within his authority
-  auto before = storage::Activity(f.conn(), {"zhangsan"}, f.now - 3600, f.now + 86400);
+  auto before = storage::Activity(f.conn(), {"zhangsan"}, f.now - 3600, f.now + 86400,
+                                  f.Context().funnel.names());
   CHECK(before["zhangsan"].quotes == 1);
   domain::Customer zhao;
   zhao.owner = "zhangsan";
@@ -231,7 +232,8 @@ TEST_CASE("a quote counts once the customer has it, and for the rep who made it"
           2);
   auto waiting = storage::PendingQuotes(f.conn(), {"zhangsan"});
   REQUIRE(waiting.size() == 2);
-  auto pending = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - 3600, f.now + 86400);
+  auto pending = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - 3600, f.now + 86400,
+                                   f.Context().funnel.names());
   CHECK(pending["zhangsan"].quotes == 1);  // not while they wait
   int moves = pending["zhangsan"].stage_moves;
   wecom::TemplateCardEvent click;
@@ -240,7 +242,8 @@ TEST_CASE("a quote counts once the customer has it, and for the rep who made it"
   bot::HandleCardClick(f.conn(), click, f.Context());
   click.event_key = "reject:" + std::to_string(waiting[1].id);
   bot::HandleCardClick(f.conn(), click, f.Context());
-  auto after = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - 3600, f.now + 86400);
+  auto after = storage::Activity(f.conn(), {"zhangsan", "boss"}, f.now - 3600, f.now + 86400,
+                                 f.Context().funnel.names());
   CHECK(after["zhangsan"].quotes == 2);               // the approved one; not the rejected one
   CHECK(after["zhangsan"].stage_moves == moves + 1);  // 赵总's deal to 方案报价, by zhangsan
   CHECK(after["boss"].stage_moves == 0);
