@@ -116,10 +116,11 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
   } else {
     // One more than are listed, to know whether there are more.
     found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), ref, static_cast<int>(kListed) + 1);
-    // Typed with full-width letters or brackets, saved with half-width ones.
-    if (std::string half = NormalizeText(ref); found.empty() && half != ref) {
-      found =
-          storage::FindCustomers(c_, ctx_.org.Visible(rep_), half, static_cast<int>(kListed) + 1);
+    // Typed or saved with full-width letters or brackets, or with two
+    // spaces: compared once both are folded to half-width.
+    if (found.empty()) {
+      found = storage::FindFolded(c_, ctx_.org.Visible(rep_), NormalizeText(ref), NormalizeText,
+                                  static_cast<int>(kListed) + 1);
     }
   }
   if (found.size() == 1) return found[0];

@@ -200,6 +200,31 @@ std::vector<Customer> FindCustomers(Connection& c, const Owners& owners, const s
   return FindContaining(c, owners, query, limit);
 }
 
+std::vector<Customer> FindFolded(Connection& c, const Owners& owners, const std::string& query,
+                                 const std::function<std::string(std::string_view)>& fold,
+                                 int limit) {
+  static const std::string sql =
+      Select(kCustomerColumns,
+             "customers WHERE owner IN (SELECT value FROM json_each(:owners)) AND removed_at = 0 "
+             "ORDER BY id");
+  Use q(c, sql.c_str());
+  q->bind(":owners", JsonList(owners));
+  std::vector<Customer> exact, containing;
+  while (q->executeStep()) {
+    Customer customer = ReadCustomer(*q);
+    std::string name = fold(customer.name), remark = fold(customer.remark);
+    if (name == query || remark == query) {
+      exact.push_back(std::move(customer));
+    } else if (name.find(query) != std::string::npos || remark.find(query) != std::string::npos ||
+               fold(customer.company).find(query) != std::string::npos) {
+      containing.push_back(std::move(customer));
+    }
+  }
+  std::vector<Customer>& found = exact.empty() ? containing : exact;
+  if (limit >= 0 && found.size() > static_cast<std::size_t>(limit)) found.resize(limit);
+  return std::move(found);
+}
+
 std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
   Use q(c,
         "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +32,13 @@ std::vector<domain::Customer> FindCustomers(Connection& c, const Owners& owners,
 // Only those whose name or remark equals `query`.
 std::vector<domain::Customer> FindExactly(Connection& c, const Owners& owners,
                                           const std::string& query, int limit);
+// As FindCustomers, comparing the texts after `fold` (full-width letters and
+// brackets to half-width, say) on both sides; `query` is folded already.
+// Reads every customer of the owners: for when nothing matched as typed.
+std::vector<domain::Customer> FindFolded(Connection& c, const Owners& owners,
+                                         const std::string& query,
+                                         const std::function<std::string(std::string_view)>& fold,
+                                         int limit);
 std::int64_t InsertCustomer(Connection& c, const domain::Customer& customer);
 void UpdateCustomer(Connection& c, const domain::Customer& customer);
 // The rep deleted the customer (at > 0), or added them again (at = 0).

@@ -159,6 +159,10 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(Has(f.Reply("zhangsan", "客户 钱总（展会）"), "【钱总（展会）】"));
   CHECK(Has(f.Reply("zhangsan", "跟进 钱总（展会） 寄样品，对方说“收到”"), "已记录"));
   CHECK(storage::LastFollowUp(f.conn(), fair)->content == "寄样品，对方说“收到”");
+  // Saved full-width, typed half-width (a phone keyboard in English mode).
+  CHECK(Has(f.Reply("zhangsan", "客户 钱总(展会)"), "【钱总（展会）】"));
+  AddCustomer(f, "zhangsan", "ＸＹＺ集团");
+  CHECK(Has(f.Reply("zhangsan", "客户 XYZ"), "【ＸＹＺ集团】"));
   CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));  // by part of the name
 }
 
