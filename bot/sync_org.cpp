@@ -1,5 +1,6 @@
 #include "bot/sync_org.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -63,10 +64,13 @@ std::string ManagerOf(const wecom::Member& m, const Directory& directory,
       m.main_department ? m.main_department : (m.departments.empty() ? 0 : m.departments.front());
   for (int depth = 0; depth < 32 && by_id.count(dept); ++depth) {
     const auto& d = by_id.at(dept);
+    // A leader of the department (one of several, say) is led from above,
+    // not by a co-leader.
+    bool leads = std::find(d.leaders.begin(), d.leaders.end(), m.userid) != d.leaders.end();
     for (const auto& leader : d.leaders) {
-      if (can_lead(leader)) return leader;
+      if (!leads && can_lead(leader)) return leader;
     }
-    dept = d.parent_id;  // the member leads this department: look one level up
+    dept = d.parent_id;  // no leader here for the member: look one level up
   }
   return {};
 }

@@ -77,4 +77,17 @@ TEST_CASE("sync-org reads departments, leaders and direct leaders from WeCom", "
   CHECK(manager.count("lisi") == 0);
   CHECK(manager.count("zhaoliu") == 0);
   CHECK(manager["zhangsan"] == "boss");  // the department's leader left: the next one up
+
+  // Two leaders of one department report to the parent's leader, not to
+  // each other.
+  fake.AddDepartment({3, "华南销售", 1, {"qianqi", "sunba"}});
+  fake.AddMember({"qianqi", "钱七", {3}, {}});
+  fake.AddMember({"sunba", "孙八", {3}, {}});
+  fake.AddMember({"zhoujiu", "周九", {3}, {}});
+  REQUIRE(bot::SyncOrgCommand(config, clock) == 0);
+  manager.clear();
+  for (const auto& m : storage::OrgMembers((*db)->connection())) manager[m.userid] = m.manager;
+  CHECK(manager["qianqi"] == "boss");
+  CHECK(manager["sunba"] == "boss");
+  CHECK(manager["zhoujiu"] == "qianqi");  // the first leader
 }
