@@ -56,9 +56,11 @@ void StartWith(storage::Connection& c, Customer& customer, const std::string& re
   storage::MarkCustomerRemoved(c, customer.id, 0);
 }
 
-// Whether the owner's relationship with the customer has ended.
+// Whether the owner's relationship with the customer has ended (the owner
+// may also have left the company).
 bool Ended(storage::Connection& c, const Customer& customer) {
-  return customer.deleted_rep || storage::CustomerRemoved(c, customer.id);
+  return customer.deleted_rep || storage::CustomerRemoved(c, customer.id) ||
+         storage::RepDeparted(c, customer.owner);
 }
 
 Messages Added(storage::Connection& c, const wecom::ExternalContactEvent& e,
@@ -194,7 +196,10 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
     storage::RenameRep(c, e.user_id, e.new_user_id);
     return {};
   }
+  if (e.change_type == "create_user") storage::SetRepDeparted(c, e.user_id, 0);
   if (e.change_type != "delete_user") return {};
+  // Their customers pass to the rep who adds them next (离职继承).
+  storage::SetRepDeparted(c, e.user_id, ctx.now);
   int count = storage::CountActiveCustomers(c, e.user_id);
   std::string manager = ctx.org.ManagerOf(e.user_id);
   if (count == 0 || manager.empty()) return {};
@@ -229,12 +234,15 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
                                                              : detail->contact.corp_full_name;
   auto owner = std::find_if(detail->follow_users.begin(), detail->follow_users.end(),
                             [&](const auto& f) { return f.userid == customer->owner; });
-  if (owner == detail->follow_users.end() && Ended(c, *customer) &&
-      detail->follow_users.size() == 1) {
-    // The owner's relationship ended and one rep still has the customer (a
-    // transfer to a rep who was a friend already sends no add event): that
-    // rep takes over. With several, the next add event says who.
-    owner = detail->follow_users.begin();
+  if (owner == detail->follow_users.end() && Ended(c, *customer) && !detail->follow_users.empty()) {
+    // The owner's relationship ended and other reps still have the customer
+    // (a transfer to a rep who was a friend already sends no add event, and
+    // an add that came before the owner's delete was taken as a second
+    // rep's): the one who added the customer last takes over, as a transfer
+    // or a handover of a departed rep's customers makes it.
+    owner =
+        std::max_element(detail->follow_users.begin(), detail->follow_users.end(),
+                         [](const auto& a, const auto& b) { return a.createtime < b.createtime; });
     spdlog::info("customer #{} passes from {} to {}", customer->id, customer->owner, owner->userid);
     StartWith(c, *customer, owner->userid, ctx.now);
   }

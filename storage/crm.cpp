@@ -268,12 +268,29 @@ void RenameRep(Connection& c, const std::string& from, const std::string& to) {
                           "UPDATE follow_ups SET rep = :to WHERE rep = :from",
                           "UPDATE payments SET rep = :to WHERE rep = :from",
                           "UPDATE stage_history SET by_user = :to WHERE by_user = :from",
-                          "UPDATE OR REPLACE pending_choices SET rep = :to WHERE rep = :from"}) {
+                          "UPDATE OR REPLACE pending_choices SET rep = :to WHERE rep = :from",
+                          // The team, until the next sync-org.
+                          "UPDATE OR REPLACE org_members SET userid = :to WHERE userid = :from",
+                          "UPDATE org_members SET manager = :to WHERE manager = :from"}) {
     Use q(c, sql);
     q->bind(":to", to);
     q->bind(":from", from);
     q->exec();
   }
+}
+
+void SetRepDeparted(Connection& c, const std::string& userid, std::int64_t at) {
+  Use q(c, at > 0 ? "INSERT OR REPLACE INTO departed_reps (userid, left_at) VALUES (:u, :at)"
+                  : "DELETE FROM departed_reps WHERE userid = :u");
+  q->bind(":u", userid);
+  if (at > 0) q->bind(":at", static_cast<int64_t>(at));
+  q->exec();
+}
+
+bool RepDeparted(Connection& c, const std::string& userid) {
+  Use q(c, "SELECT 1 FROM departed_reps WHERE userid = :u");
+  q->bind(":u", userid);
+  return q->executeStep();
 }
 
 bool AnyCustomers(Connection& c, const Owners& owners) {

@@ -44,12 +44,17 @@ void UpdateCustomer(Connection& c, const domain::Customer& customer);
 // The rep deleted the customer (at > 0), or added them again (at = 0).
 // The customers `owner` has that are not removed.
 int CountActiveCustomers(Connection& c, const std::string& owner);
-// A member's userid changed in WeCom: their customers, deals, quotes and the
-// history of their follow-ups, payments and stage moves follow.
+// A member's userid changed in WeCom: their customers, deals, quotes, the
+// history of their follow-ups, payments and stage moves, and their place in
+// the synced team follow.
 void RenameRep(Connection& c, const std::string& from, const std::string& to);
 // Whether any of `owners` has a customer (a sales team; not, say, the
 // finance department a directory sync also found a leader for).
 bool AnyCustomers(Connection& c, const Owners& owners);
+// A member who left the company at `at` (0: who is back, the userid given
+// to someone again).
+void SetRepDeparted(Connection& c, const std::string& userid, std::int64_t at);
+bool RepDeparted(Connection& c, const std::string& userid);
 // The customer deleted the rep at `at` (del_follow_user).
 void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at);
 void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at);

@@ -471,6 +471,66 @@ TEST_CASE("a rep's new userid takes the customers along; a rep who left is repor
   CHECK(bot::NeedsDispatch("event:change_contact"));
 }
 
+TEST_CASE("a renamed member keeps their place in the synced team", "[crm][events]") {
+  test::CrmFixture f;
+  storage::ReplaceOrgMembers(
+      f.conn(), {{"boss", "老板", ""}, {"zhangsan", "张三", "boss"}, {"lisi", "李四", "zhangsan"}},
+      f.now);
+  for (auto [from, to] : {std::pair{"zhangsan", "zhangsan2"}, std::pair{"boss", "boss2"}}) {
+    wecom::ContactChangeEvent renamed;
+    renamed.change_type = "update_user";
+    renamed.user_id = from;
+    renamed.new_user_id = to;
+    bot::HandleDirectoryChange(f.conn(), renamed, f.Context());
+  }
+  std::map<std::string, std::string> manager;
+  for (const auto& m : storage::OrgMembers(f.conn())) manager[m.userid] = m.manager;
+  CHECK(manager.size() == 3);
+  CHECK(manager["zhangsan2"] == "boss2");
+  CHECK(manager["lisi"] == "zhangsan2");
+  CHECK(manager.count("zhangsan") == 0);
+}
+
+TEST_CASE("a departed rep's customers pass to the rep who adds them next", "[crm][events]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan", "lisi"}, "", ""});
+  using Change = wecom::ExternalContactChange;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+  wecom::ContactChangeEvent left;
+  left.change_type = "delete_user";
+  left.user_id = "zhangsan";
+  REQUIRE(bot::HandleDirectoryChange(f.conn(), left, f.Context()).size() == 1);  // boss is told
+  // The manager hands the customer over (离职继承): lisi's add takes it.
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "lisi", "wmX"), f.Context());
+  CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "lisi");
+  // A userid given to someone again is a member like any other.
+  wecom::ContactChangeEvent back;
+  back.change_type = "create_user";
+  back.user_id = "zhangsan";
+  bot::HandleDirectoryChange(f.conn(), back, f.Context());
+  CHECK_FALSE(storage::RepDeparted(f.conn(), "zhangsan"));
+}
+
+TEST_CASE("when the owner is gone and several reps have the customer, the latest takes over",
+          "[crm][events]") {
+  test::CrmFixture f;
+  using Change = wecom::ExternalContactChange;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+  // The transferee's add came first, taken as a second rep's; then the
+  // owner's delete.
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "wangwu", "wmX"), f.Context());
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"), f.Context());
+  CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "zhangsan");
+  bot::ApplyReply(
+      f.conn(), bot::kCustomerDetail,
+      Detail(R"({"userid":"lisi","remark":"","createtime":1600000000,"tags":[]},)"
+             R"({"userid":"wangwu","remark":"钱总","createtime":1700000000,"tags":[]})"),
+      f.Context());
+  auto customer = storage::CustomerByExternalId(f.conn(), "wmX");
+  CHECK(customer->owner == "wangwu");
+  CHECK_FALSE(storage::CustomerRemoved(f.conn(), customer->id));
+}
+
 TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][events]") {
   using Change = wecom::ExternalContactChange;
   auto transferred = ContactEvent(Change::kDelete, "zhangsan", "wmX");
