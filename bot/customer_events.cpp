@@ -31,9 +31,11 @@ std::string Label(const Customer& c) { return c.name.empty() ? "（资料获取�
 // The welcome message the event's code allows (none without one).
 Messages Welcome(const wecom::ExternalContactEvent& e, const CrmContext& ctx) {
   if (e.welcome_code.empty()) return {};
-  // WeCom accepts it only within 20 s of the event: it goes first.
+  // WeCom accepts it only within 20 s of the event: it goes first, and on
+  // a queue of its own, so that a fetch of the same customer waiting for a
+  // retry (after a rate limit, say) does not hold it back.
   std::string text = ctx.templates.Render("welcome", {{"rep", ctx.org.NameOf(e.user_id)}});
-  return {{CustomerRecipient(e.external_user_id), wecom::kSendWelcomeMsgPath,
+  return {{"welcome:" + e.external_user_id, wecom::kSendWelcomeMsgPath,
            wecom::WelcomeMessageBody(e.welcome_code, text), ""}};
 }
 
@@ -252,6 +254,9 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
     RefreshCustomer(c, *customer, ctx);
     return {};
   }
+  // The owner has the customer (added again after a delete whose event came
+  // late, say): not removed.
+  if (storage::CustomerRemoved(c, customer->id)) storage::MarkCustomerRemoved(c, customer->id, 0);
   customer->remark = owner->remark;
   // A WeChat user has no company of their own: the one the rep noted.
   if (customer->company.empty()) customer->company = owner->remark_corp_name;

@@ -319,6 +319,7 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
   auto out = bot::HandleContactEvent(f.conn(), e, f.Context());
   REQUIRE(out.size() == 2);
   CHECK(out[0].api == "/cgi-bin/externalcontact/send_welcome_msg");
+  CHECK(out[0].recipient == "welcome:wmNew1");  // not behind the customer's fetches
   CHECK(Has(out[0].body, "\"welcome_code\":\"WELCOME1\""));
   CHECK(out[1].api == "/cgi-bin/externalcontact/get?external_userid=wmNew1");
   CHECK(out[1].on_reply == bot::kCustomerDetail);
@@ -529,6 +530,20 @@ TEST_CASE("when the owner is gone and several reps have the customer, the latest
   auto customer = storage::CustomerByExternalId(f.conn(), "wmX");
   CHECK(customer->owner == "wangwu");
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), customer->id));
+}
+
+TEST_CASE("an owner's delete that came late is undone by a fetch that lists the owner",
+          "[crm][events]") {
+  test::CrmFixture f;
+  using Change = wecom::ExternalContactChange;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  // zhangsan deleted the customer and added them again; the delete arrives last.
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"), f.Context());
+  CHECK(storage::CustomerRemoved(f.conn(), id));
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("zhangsan", "")), f.Context());
+  CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
+  CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "zhangsan");
 }
 
 TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][events]") {
