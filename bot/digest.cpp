@@ -317,9 +317,13 @@ int DigestCommand(const Config& config, const std::string& manager, const std::s
   }
   std::string error;
   auto templates = Templates::Load(config.templates.dir, RequiredTemplates(), error);
+  if (!templates) {
+    std::fprintf(stderr, "config error: %s\n", error.c_str());
+    return 2;  // a configuration error, as for serve and check-config
+  }
   auto db = storage::Db::Open({config.storage.sqlite_path});
-  if (!templates || !db) {
-    std::fprintf(stderr, "%s\n", templates ? "cannot open the database" : error.c_str());
+  if (!db) {
+    std::fprintf(stderr, "cannot open the database\n");
     return 1;
   }
   try {

@@ -9,10 +9,14 @@ cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 
 scripts/install-deps.sh
-if ! command -v clang++ >/dev/null; then
+# libFuzzer's and the sanitizers' runtimes are in libclang-rt-14-dev, which
+# clang only recommends.
+if ! command -v clang++ >/dev/null || ! dpkg-query -W libclang-rt-14-dev >/dev/null 2>&1; then
   sudo_cmd=""
   [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y --no-install-recommends clang
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    clang libclang-rt-14-dev
 fi
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

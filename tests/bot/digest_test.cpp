@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <iterator>
 
 #include "bot/approvals.h"
 #include "bot/customer_events.h"
@@ -170,6 +171,17 @@ TEST_CASE("scrm-bot digest --dry-run prints a manager's digest", "[digest][cli]"
       {"digest", "--config", config, "--manager", "boss", "--date", "26/11/2026", "--dry-run"});
   CHECK(bad == 2);
   CHECK(Has(error, "--date"));
+  // Templates that cannot be loaded are a configuration error, as for serve.
+  std::string broken = dir.File("broken.toml");
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find(SCRM_SOURCE_DIR "/templates"),
+               std::string(SCRM_SOURCE_DIR "/templates").size(), dir.File("no-templates"));
+  std::ofstream(broken) << text;
+  auto [no_templates, why] = test::RunBot(
+      {"digest", "--config", broken, "--manager", "boss", "--date", "2026-11-26", "--dry-run"});
+  CHECK(no_templates == 2);
+  CHECK(Has(why, "config error"));
 }
 
 TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboard",
