@@ -110,13 +110,18 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
 // The approval was revoked or deleted in WeCom: a waiting quote ends
 // without effect; an approved one (revoked after it passed) is no longer
 // approved, and the rep checks the deal's price (it is not changed back).
-Messages Withdrawn(storage::Connection& c, const storage::Quote& q, bool after_approval,
+Messages Withdrawn(storage::Connection& c, const storage::Quote& q, int sp_status,
                    const CrmContext& ctx) {
+  using Status = wecom::ApprovalStatus;
+  bool after_approval = sp_status == static_cast<int>(Status::kRevokedAfterApproval);
   bool changed = after_approval ? storage::WithdrawApprovedQuote(c, q.id, ctx.now)
                                 : storage::DecideQuote(c, q.id, "withdrawn", ctx.now);
   if (!changed) return {};
+  auto deal = storage::DealById(c, q.deal_id);
   View view = QuoteView(c, q, ctx);
   view.vars["after"] = after_approval ? "1" : "";
+  view.vars["deleted"] = sp_status == static_cast<int>(Status::kDeleted) ? "1" : "";
+  view.vars["closed"] = deal && deal->closed_at > 0 ? "1" : "";
   return TextTo(q.rep, ctx.config.wecom.agent_id,
                 ctx.templates.RenderView("quote_withdrawn", view));
 }
@@ -146,9 +151,8 @@ Messages Settle(storage::Connection& c, const storage::Quote& q, int sp_status,
       return Decide(c, q, sp_status == static_cast<int>(Status::kApproved), ctx);
     case Status::kRevoked:
     case Status::kDeleted:
-      return Withdrawn(c, q, false, ctx);
     case Status::kRevokedAfterApproval:
-      return Withdrawn(c, q, true, ctx);
+      return Withdrawn(c, q, sp_status, ctx);
     default:  // still pending, or paid (not an approval of the bot's)
       return {};
   }

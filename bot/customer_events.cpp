@@ -146,7 +146,10 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
       // still has the customer takes over: the receiving rep's add event,
       // or the follow-up list that the fetch reads, says who.
       if (!customer || customer->owner != e.user_id) return {};
-      storage::MarkCustomerRemoved(c, customer->id, ctx.now);
+      // When it happened, as WeCom says: an add of the same customer by the
+      // owner after it (an event that came first) is told apart by its time.
+      storage::MarkCustomerRemoved(c, customer->id,
+                                   e.header.create_time > 0 ? e.header.create_time : ctx.now);
       return {Fetch(e.external_user_id)};
     }
     case ExternalContactChange::kTransferFail:
@@ -254,9 +257,13 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
     RefreshCustomer(c, *customer, ctx);
     return {};
   }
-  // The owner has the customer (added again after a delete whose event came
-  // late, say): not removed.
-  if (storage::CustomerRemoved(c, customer->id)) storage::MarkCustomerRemoved(c, customer->id, 0);
+  // The owner added the customer again after deleting them (the delete's
+  // event came last): not removed. An answer read before the delete lists
+  // the owner's first add, which is older.
+  if (std::int64_t removed = storage::CustomerRemovedAt(c, customer->id);
+      removed > 0 && owner->createtime > removed) {
+    storage::MarkCustomerRemoved(c, customer->id, 0);
+  }
   customer->remark = owner->remark;
   // A WeChat user has no company of their own: the one the rep noted.
   if (customer->company.empty()) customer->company = owner->remark_corp_name;

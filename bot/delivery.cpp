@@ -173,6 +173,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<double> SendDue();
   net::awaitable<void> SendOne(storage::OutboxRow row);
   net::awaitable<void> RecordAgain(std::int64_t id, storage::Writer::Job outcome);
+  net::awaitable<void> WaitForInFlight();
   AsyncWriter::Late RecordedLate(std::int64_t id);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
   bool Admit(const storage::OutboxRow& row, double now, double& wait);
@@ -383,7 +384,29 @@ net::awaitable<void> Delivery::Impl::Loop() {
     if (!ec) send_needed = true;  // the wait ran out: retries may be due
     pausing = false;
   }
-  // Let the calls in flight finish and record their outcome.
+  // Let the calls in flight finish and record their outcome, and write once
+  // more what WeCom took but could not be written yet: a row left pending
+  // is sent again after the restart.
+  co_await WaitForInFlight();
+  std::vector<std::int64_t> unwritten;
+  for (const auto& [id, held] : unrecorded) {
+    if (held.outcome) unwritten.push_back(id);
+  }
+  for (std::int64_t id : unwritten) {
+    in_flight.insert(id);
+    net::co_spawn(ioc, RecordAgain(id, unrecorded[id].outcome), net::detached);
+  }
+  co_await WaitForInFlight();
+  for (const auto& [id, held] : unrecorded) {
+    if (!held.outcome) continue;
+    spdlog::error(
+        "outbox {}: WeCom took it, but the database still has it pending: it is sent "
+        "again after the restart",
+        id);
+  }
+}
+
+net::awaitable<void> Delivery::Impl::WaitForInFlight() {
   while (!in_flight.empty()) {
     wake_timer.expires_at(net::steady_timer::time_point::max());
     co_await wake_timer.async_wait(net::as_tuple(net::use_awaitable));

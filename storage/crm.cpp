@@ -268,9 +268,14 @@ void RenameRep(Connection& c, const std::string& from, const std::string& to) {
                           "UPDATE follow_ups SET rep = :to WHERE rep = :from",
                           "UPDATE payments SET rep = :to WHERE rep = :from",
                           "UPDATE stage_history SET by_user = :to WHERE by_user = :from",
-                          "UPDATE OR REPLACE pending_choices SET rep = :to WHERE rep = :from",
+                          // A row under the new id already is the newer one: it stays.
+                          "DELETE FROM pending_choices WHERE rep = :from AND EXISTS (SELECT 1 "
+                          "FROM pending_choices WHERE rep = :to)",
+                          "UPDATE pending_choices SET rep = :to WHERE rep = :from",
                           // The team, until the next sync-org.
-                          "UPDATE OR REPLACE org_members SET userid = :to WHERE userid = :from",
+                          "DELETE FROM org_members WHERE userid = :from AND EXISTS (SELECT 1 "
+                          "FROM org_members WHERE userid = :to)",
+                          "UPDATE org_members SET userid = :to WHERE userid = :from",
                           "UPDATE org_members SET manager = :to WHERE manager = :from"}) {
     Use q(c, sql);
     q->bind(":to", to);
@@ -314,6 +319,12 @@ void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at) {
   q->bind(":at", static_cast<int64_t>(at));
   q->bind(":id", static_cast<int64_t>(id));
   q->exec();
+}
+
+std::int64_t CustomerRemovedAt(Connection& c, std::int64_t id) {
+  Use q(c, "SELECT removed_at FROM customers WHERE id = :id");
+  q->bind(":id", static_cast<int64_t>(id));
+  return q->executeStep() ? q->getColumn(0).getInt64() : 0;
 }
 
 bool CustomerRemoved(Connection& c, std::int64_t id) {

@@ -60,6 +60,8 @@ void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at);
 void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at);
 // Whether the rep deleted the customer (MarkCustomerRemoved with a time).
 bool CustomerRemoved(Connection& c, std::int64_t id);
+// When the owner deleted the customer (0: not removed).
+std::int64_t CustomerRemovedAt(Connection& c, std::int64_t id);
 std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id);
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags);

@@ -79,6 +79,9 @@ net::awaitable<Result<tcp::resolver::results_type>> Resolve(net::any_io_executor
   co_await lookup->timer.async_wait(kNoThrow);
   if (!lookup->done) {
     lookup->done = true;
+    // A lookup still queued behind the stuck one is dropped, not run: it
+    // would hold up the io_context's end (and every later lookup) too.
+    lookup->resolver.cancel();
     co_return Errc::kTimeout;
   }
   if (lookup->ec) co_return Errc::kNetwork;

@@ -202,7 +202,8 @@ TEST_CASE("an approval revoked or deleted in WeCom ends its quote; the rep can a
     auto quote = submit(sp_no);
     auto told = bot::HandleApprovalChange(f.conn(), Approval(sp_no, status), f.Context());
     REQUIRE(told.size() == 1);
-    CHECK(Has(test::ContentOf(told[0].body), "的审批已撤销，报价未生效"));
+    CHECK(Has(test::ContentOf(told[0].body),
+              status == 4 ? "的审批已撤销，报价未生效" : "的审批已被删除，报价未生效"));
     CHECK(storage::QuoteById(f.conn(), quote)->status == "withdrawn");
     CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
     CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);
@@ -216,7 +217,7 @@ TEST_CASE("an approval revoked or deleted in WeCom ends its quote; the rep can a
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 7'040'000);
   auto told = bot::HandleApprovalChange(f.conn(), Approval("202611280099", 6), f.Context());
   REQUIRE(told.size() == 1);
-  CHECK(Has(test::ContentOf(told[0].body), "在通过后被撤销"));
+  CHECK(Has(test::ContentOf(told[0].body), "在通过后被撤销。商机的报价没有自动改回"));
   CHECK(storage::QuoteById(f.conn(), quote)->status == "withdrawn");
   CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611280099", 6), f.Context()).empty());
 }

@@ -490,6 +490,22 @@ TEST_CASE("a renamed member keeps their place in the synced team", "[crm][events
   CHECK(manager["zhangsan2"] == "boss2");
   CHECK(manager["lisi"] == "zhangsan2");
   CHECK(manager.count("zhangsan") == 0);
+
+  // Already synced under the new id: that row is the newer one and stays.
+  storage::ReplaceOrgMembers(
+      f.conn(), {{"wangwu", "王五", "boss2"}, {"wangwu2", "王五（新）", "lisi"}}, f.now);
+  storage::SavePendingChoice(f.conn(), "wangwu", {"跟进 {} 旧", {1}, f.now});
+  storage::SavePendingChoice(f.conn(), "wangwu2", {"跟进 {} 新", {2}, f.now});
+  wecom::ContactChangeEvent renamed;
+  renamed.change_type = "update_user";
+  renamed.user_id = "wangwu";
+  renamed.new_user_id = "wangwu2";
+  bot::HandleDirectoryChange(f.conn(), renamed, f.Context());
+  auto members = storage::OrgMembers(f.conn());
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].name == "王五（新）");
+  CHECK(members[0].manager == "lisi");
+  CHECK(storage::TakePendingChoice(f.conn(), "wangwu2", 0)->command == "跟进 {} 新");
 }
 
 TEST_CASE("a departed rep's customers pass to the rep who adds them next", "[crm][events]") {
@@ -539,9 +555,18 @@ TEST_CASE("an owner's delete that came late is undone by a fetch that lists the 
   bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
   auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
   // zhangsan deleted the customer and added them again; the delete arrives last.
-  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"), f.Context());
+  auto deleted = ContactEvent(Change::kDelete, "zhangsan", "wmX");
+  deleted.header.create_time = 1700000000;
+  bot::HandleContactEvent(f.conn(), deleted, f.Context());
   CHECK(storage::CustomerRemoved(f.conn(), id));
-  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(Follow("zhangsan", "")), f.Context());
+  auto follow = [](std::int64_t added) {
+    return R"({"userid":"zhangsan","remark":"","createtime":)" + std::to_string(added) +
+           R"(,"tags":[]})";
+  };
+  // An answer that still shows the first add (read before the delete) changes nothing.
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1690000000)), f.Context());
+  CHECK(storage::CustomerRemoved(f.conn(), id));
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1700000100)), f.Context());
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
   CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "zhangsan");
 }

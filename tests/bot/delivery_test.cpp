@@ -205,6 +205,38 @@ TEST_CASE(
   CHECK(app.wecom.count(kSend) == 3);
 }
 
+TEST_CASE("an outcome that could not be written is written once more at shutdown", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  {
+    auto db = storage::Db::Open({config.storage.sqlite_path});
+    REQUIRE(db);
+    (*db)->connection().db.exec(
+        "CREATE TRIGGER no_outcome BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'held'); END");
+  }
+  SendText(app, "zhangsan", "帮助", "7201");  // WeCom takes it; the "sent" mark fails
+  auto failed_writes = [&] {
+    auto metrics = test::HttpRequest(app.port(), "GET", "/metrics");
+    REQUIRE(metrics);
+    return metrics->body.find("scrm_storage_job_failures_total 0\n") == std::string::npos;
+  };
+  for (int i = 0; i < 2000 && !failed_writes(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(failed_writes());
+  {
+    auto db = storage::Db::Open({config.storage.sqlite_path});
+    REQUIRE(db);
+    (*db)->connection().db.exec("DROP TRIGGER no_outcome");
+  }
+  CHECK(app.Stop() == 0);  // well before the minute's pause ends
+  auto rows = Outbox(config, false);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "sent");  // not sent again after a restart
+  CHECK(app.wecom.count(kSend) == 1);
+}
+
 TEST_CASE("rate limiting (45009) is retried with backoff until WeCom accepts", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
