@@ -185,22 +185,28 @@ void SetQuoteSpNo(Connection& c, std::int64_t id, const std::string& sp_no) {
   q->exec();
 }
 
-bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at) {
-  Use q(c, "UPDATE quotes SET status = :s, decided_at = :at WHERE id = :id AND status = 'pending'");
-  q->bind(":s", status);
+namespace {
+
+// Moves quote `id` from status `from` to `to`, decided at `at`; false when
+// it was not at `from`.
+bool MoveQuote(Connection& c, std::int64_t id, const std::string& from, const std::string& to,
+               std::int64_t at) {
+  Use q(c, "UPDATE quotes SET status = :to, decided_at = :at WHERE id = :id AND status = :from");
+  q->bind(":to", to);
   q->bind(":at", static_cast<int64_t>(at));
   q->bind(":id", static_cast<int64_t>(id));
-  int changed = q->exec();
-  return changed == 1;
+  q->bind(":from", from);
+  return q->exec() == 1;
+}
+
+}  // namespace
+
+bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at) {
+  return MoveQuote(c, id, "pending", status, at);
 }
 
 bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at) {
-  Use q(c,
-        "UPDATE quotes SET status = 'withdrawn', decided_at = :at WHERE id = :id AND "
-        "status = 'approved'");
-  q->bind(":at", static_cast<int64_t>(at));
-  q->bind(":id", static_cast<int64_t>(id));
-  return q->exec() == 1;
+  return MoveQuote(c, id, "approved", "withdrawn", at);
 }
 
 bool ReopenQuote(Connection& c, std::int64_t id) {

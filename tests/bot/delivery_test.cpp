@@ -70,6 +70,16 @@ bool WaitForAllAttempted(const std::string& sqlite_path, size_t n, int attempts)
   return false;
 }
 
+// While held, every change to an outbox row fails (the database refuses
+// the outcome of a call).
+void HoldOutboxWrites(const bot::Config& config, bool held) {
+  auto db = storage::Db::Open({config.storage.sqlite_path});
+  REQUIRE(db);
+  (*db)->connection().db.exec(held ? "CREATE TRIGGER no_outcome BEFORE UPDATE ON outbox BEGIN "
+                                     "SELECT RAISE(ABORT, 'held'); END"
+                                   : "DROP TRIGGER no_outcome");
+}
+
 std::vector<storage::OutboxRow> Outbox(const bot::Config& config, bool dead_only) {
   auto db = storage::Db::Open({config.storage.sqlite_path, true});
   REQUIRE(db);
@@ -156,13 +166,7 @@ TEST_CASE(
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
   test::RunningApp app(config);
-  // Every change to an outbox row fails from now on.
-  {
-    auto db = storage::Db::Open({config.storage.sqlite_path});
-    REQUIRE(db);
-    (*db)->connection().db.exec(
-        "CREATE TRIGGER no_outcome BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'held'); END");
-  }
+  HoldOutboxWrites(config, true);    // every change to an outbox row fails from now on
   app.wecom.FailNext(kSend, 1, -1);  // WeCom busy: the call did not go through
   SendText(app, "zhangsan", "帮助", "7101");
   REQUIRE(app.wecom.WaitForCount(kSend, 1));
@@ -184,11 +188,7 @@ TEST_CASE(
   CHECK(app.wecom.count(kSend) == 2);
   // Once the database takes writes again, the row is marked sent (without
   // another call) and the member's next message is not held behind it.
-  {
-    auto db = storage::Db::Open({config.storage.sqlite_path});
-    REQUIRE(db);
-    (*db)->connection().db.exec("DROP TRIGGER no_outcome");
-  }
+  HoldOutboxWrites(config, false);
   auto first_sent = [&] {
     auto rows = Outbox(config, false);
     return rows.size() == 1 && rows[0].state == "sent";
@@ -209,12 +209,7 @@ TEST_CASE("an outcome that could not be written is written once more at shutdown
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
   test::RunningApp app(config);
-  {
-    auto db = storage::Db::Open({config.storage.sqlite_path});
-    REQUIRE(db);
-    (*db)->connection().db.exec(
-        "CREATE TRIGGER no_outcome BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'held'); END");
-  }
+  HoldOutboxWrites(config, true);
   SendText(app, "zhangsan", "帮助", "7201");  // WeCom takes it; the "sent" mark fails
   auto failed_writes = [&] {
     auto metrics = test::HttpRequest(app.port(), "GET", "/metrics");
@@ -225,11 +220,7 @@ TEST_CASE("an outcome that could not be written is written once more at shutdown
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   REQUIRE(failed_writes());
-  {
-    auto db = storage::Db::Open({config.storage.sqlite_path});
-    REQUIRE(db);
-    (*db)->connection().db.exec("DROP TRIGGER no_outcome");
-  }
+  HoldOutboxWrites(config, false);
   CHECK(app.Stop() == 0);  // well before the minute's pause ends
   auto rows = Outbox(config, false);
   REQUIRE(rows.size() == 1);
