@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "bot/approvals.h"
@@ -162,8 +163,8 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
 
 namespace {
 
-// The owner's tags in WeCom, and what they say of the tier and 大客户.
-void ApplyTags(storage::Connection& c, Customer& customer, const wecom::FollowUser& owner,
+// The owner's tags, and what they say of the tier and 大客户.
+void ApplyTags(storage::Connection& c, Customer& customer, const storage::Tags& tags,
                const CrmContext& ctx) {
   const auto& tiers = ctx.config.crm.tag_tiers;
   auto tier_tags = [&](const std::set<std::string>& names) {
@@ -174,11 +175,7 @@ void ApplyTags(storage::Connection& c, Customer& customer, const wecom::FollowUs
     return out;
   };
   std::set<std::string> names;
-  std::vector<std::pair<std::string, std::string>> tags;
-  for (const auto& tag : owner.tags) {
-    tags.emplace_back(tag.tag_id, tag.tag_name);
-    names.insert(tag.tag_name);
-  }
+  for (const auto& tag : tags) names.insert(tag.second);
   customer.is_large = names.count("大客户") > 0;
   // Tier tags count when they change: put on or taken off in WeCom, they
   // set the tier (the highest of those left) or hand it back to the value;
@@ -191,7 +188,53 @@ void ApplyTags(storage::Connection& c, Customer& customer, const wecom::FollowUs
   storage::SetCustomerTags(c, customer.id, tags);
 }
 
+// The tag library's answer (every tag): tags renamed or deleted since the
+// customers' were recorded change on them, with what they say of the tier
+// and 大客户.
+Messages ReconcileTags(storage::Connection& c, const std::string& body, const CrmContext& ctx) {
+  auto groups = wecom::ParseCorpTagGroups(body);
+  if (!groups) {
+    spdlog::warn("get_corp_tag_list answer not understood: {}", groups.error().message());
+    return {};
+  }
+  std::map<std::string, std::string> library;  // id → name
+  for (const auto& group : *groups) {
+    if (group.deleted) continue;
+    for (const auto& tag : group.tags) {
+      if (!tag.deleted) library[tag.id] = tag.name;
+    }
+  }
+  for (const auto& [id, name] : storage::RecordedTags(c)) {
+    auto now = library.find(id);
+    if (now != library.end() && now->second == name) continue;
+    spdlog::info("tag {} ({}) is {} in WeCom: updating its customers", id, name,
+                 now == library.end() ? "deleted" : "now " + now->second);
+    for (std::int64_t customer_id : storage::CustomersWithTag(c, id)) {
+      auto customer = storage::CustomerById(c, customer_id);
+      if (!customer) continue;
+      storage::Tags tags;
+      for (auto& tag : storage::CustomerTags(c, customer_id)) {
+        if (tag.first != id) {
+          tags.push_back(std::move(tag));
+        } else if (now != library.end()) {
+          tags.emplace_back(id, now->second);
+        }
+      }
+      ApplyTags(c, *customer, tags, ctx);
+      RefreshCustomer(c, *customer, ctx);
+    }
+  }
+  return {};
+}
+
 }  // namespace
+
+Messages HandleTagChange(const wecom::ExternalTagEvent& e) {
+  if (e.change_type != "update" && e.change_type != "delete") return {};
+  // The event names one tag or group; the whole library is read (a deleted
+  // group takes its tags along, and only the library says which).
+  return {{"corp:tags", wecom::kGetCorpTagListPath, wecom::CorpTagListBody({}, {}), kCorpTags}};
+}
 
 Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChangeEvent& e,
                                const CrmContext& ctx) {
@@ -226,6 +269,7 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
   if (on_reply.starts_with(kApprovalSubmitted)) return ApprovalSubmitted(c, on_reply, body, ctx);
   if (on_reply.starts_with(kApprovalCard)) return ApprovalCardDelivered(c, on_reply, ctx);
   if (on_reply == kApprovalDetail) return ApprovalDetailRead(c, body, ctx);
+  if (on_reply == kCorpTags) return ReconcileTags(c, body, ctx);
   if (on_reply != kCustomerDetail) return {};
   auto detail = wecom::ParseExternalContactDetail(body);
   if (!detail) {
@@ -267,7 +311,9 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
   customer->remark = owner->remark;
   // A WeChat user has no company of their own: the one the rep noted.
   if (customer->company.empty()) customer->company = owner->remark_corp_name;
-  ApplyTags(c, *customer, *owner, ctx);
+  storage::Tags tags;
+  for (const auto& tag : owner->tags) tags.emplace_back(tag.tag_id, tag.tag_name);
+  ApplyTags(c, *customer, tags, ctx);
   RefreshCustomer(c, *customer, ctx);
   return {};
 }

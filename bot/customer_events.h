@@ -11,6 +11,8 @@ namespace scrm::bot {
 
 // on_reply of an externalcontact/get row.
 inline constexpr const char* kCustomerDetail = "customer_detail";
+// on_reply of a get_corp_tag_list row.
+inline constexpr const char* kCorpTags = "corp_tags";
 
 // add / add_half: the customer is created for the rep (channel from State),
 // welcomed (send_welcome_msg, when there is a WelcomeCode) and fetched
@@ -23,6 +25,11 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
 // What a successful outbox call leads to (`on_reply` of its row).
 Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
                     const CrmContext& ctx);
+// A tag or tag group of the corp's library renamed or deleted
+// (change_external_tag): the library is read, and the customers who carry a
+// changed tag follow (their tier and 大客户 with it).
+Messages HandleTagChange(const wecom::ExternalTagEvent& event);
+
 // A change in the company directory (change_contact): a rep's new userid
 // takes their customers along; a rep who left with customers is reported
 // to their manager, who reassigns them in WeCom (离职继承).

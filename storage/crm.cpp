@@ -341,6 +341,31 @@ std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id) 
   return out;
 }
 
+Tags CustomerTags(Connection& c, std::int64_t customer_id) {
+  Use q(c, "SELECT tag_id, tag_name FROM customer_tags WHERE customer_id = :id");
+  q->bind(":id", static_cast<int64_t>(customer_id));
+  Tags out;
+  while (q->executeStep())
+    out.emplace_back(q->getColumn(0).getString(), q->getColumn(1).getString());
+  return out;
+}
+
+Tags RecordedTags(Connection& c) {
+  Use q(c, "SELECT DISTINCT tag_id, tag_name FROM customer_tags ORDER BY tag_id");
+  Tags out;
+  while (q->executeStep())
+    out.emplace_back(q->getColumn(0).getString(), q->getColumn(1).getString());
+  return out;
+}
+
+std::vector<std::int64_t> CustomersWithTag(Connection& c, const std::string& tag_id) {
+  Use q(c, "SELECT customer_id FROM customer_tags WHERE tag_id = :t ORDER BY customer_id");
+  q->bind(":t", tag_id);
+  std::vector<std::int64_t> out;
+  while (q->executeStep()) out.push_back(q->getColumn(0).getInt64());
+  return out;
+}
+
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags) {
   {

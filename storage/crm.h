@@ -63,6 +63,11 @@ bool CustomerRemoved(Connection& c, std::int64_t id);
 // When the owner deleted the customer (0: not removed).
 std::int64_t CustomerRemovedAt(Connection& c, std::int64_t id);
 std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id);
+using Tags = std::vector<std::pair<std::string, std::string>>;  // (tag id, tag name)
+Tags CustomerTags(Connection& c, std::int64_t customer_id);
+// Every tag some customer carries, as recorded (distinct).
+Tags RecordedTags(Connection& c);
+std::vector<std::int64_t> CustomersWithTag(Connection& c, const std::string& tag_id);
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags);
 

@@ -626,6 +626,49 @@ TEST_CASE(
   CHECK(c.tier_manual);
 }
 
+TEST_CASE("a tag renamed or deleted in the tag library changes on the customers who carry it",
+          "[crm][events]") {
+  test::CrmFixture f;
+  f.config.crm.tag_tiers["A类客户"] = 'A';
+  using Change = wecom::ExternalContactChange;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail,
+                  Detail(Follow("zhangsan", Tag("t1", "A类客户") + "," + Tag("t2", "大客户") + "," +
+                                                Tag("t3", "重点"))),
+                  f.Context());
+  auto before = *storage::CustomerById(f.conn(), id);
+  REQUIRE(before.tier == 'A');
+  REQUIRE(before.is_large);
+
+  wecom::ExternalTagEvent changed;
+  changed.change_type = "delete";
+  changed.tag_type = "tag_group";
+  changed.id = "g1";
+  auto read = bot::HandleTagChange(changed);
+  REQUIRE(read.size() == 1);
+  CHECK(read[0].api == "/cgi-bin/externalcontact/get_corp_tag_list");
+  CHECK(read[0].on_reply == bot::kCorpTags);
+  changed.change_type = "shuffle";  // an order change: nothing to read
+  CHECK(bot::HandleTagChange(changed).empty());
+  CHECK(bot::NeedsDispatch("event:change_external_tag"));
+
+  // Not the library: nothing changes.
+  bot::ApplyReply(f.conn(), bot::kCorpTags, R"({"errcode":0})", f.Context());
+  CHECK(storage::CustomerTags(f.conn(), id).size() == 3);
+  // t1 deleted (its group went), t2 renamed, t3 as it was.
+  bot::ApplyReply(
+      f.conn(), bot::kCorpTags,
+      R"({"errcode":0,"tag_group":[{"group_id":"g2","group_name":"等级","tag":[)"
+      R"({"id":"t2","name":"KA客户","deleted":false},{"id":"t3","name":"重点","deleted":false}]}]})",
+      f.Context());
+  auto tags = storage::CustomerTags(f.conn(), id);
+  CHECK(tags == storage::Tags{{"t2", "KA客户"}, {"t3", "重点"}});
+  auto after = *storage::CustomerById(f.conn(), id);
+  CHECK_FALSE(after.is_large);
+  CHECK_FALSE(after.tier_manual);  // the tier tag is gone: the tier follows the value again
+}
+
 TEST_CASE("a WeChat customer's company is the one the rep noted", "[crm][events]") {
   test::CrmFixture f;
   bot::HandleContactEvent(
