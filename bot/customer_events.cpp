@@ -308,6 +308,13 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
       removed > 0 && owner->createtime > removed) {
     storage::MarkCustomerRemoved(c, customer->id, 0);
   }
+  // A customer the owner had before the bot knew of them (first seen in an
+  // edit, after the bot was set up) came when the owner added them: not a
+  // new customer of today. The plan made when the bot first saw them stays.
+  if (owner->createtime > 0 && owner->createtime < customer->created_at) {
+    if (customer->owned_since == 0) customer->owned_since = customer->created_at;
+    customer->created_at = owner->createtime;
+  }
   customer->remark = owner->remark;
   // A WeChat user has no company of their own: the one the rep noted.
   if (customer->company.empty()) customer->company = owner->remark_corp_name;

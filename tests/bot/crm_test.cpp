@@ -669,6 +669,26 @@ TEST_CASE("a tag renamed or deleted in the tag library changes on the customers 
   CHECK_FALSE(after.tier_manual);  // the tier tag is gone: the tier follows the value again
 }
 
+TEST_CASE("a customer first seen in an edit dates from when the owner added them",
+          "[crm][events]") {
+  test::CrmFixture f;
+  using Change = wecom::ExternalContactChange;
+  // The bot was set up after zhangsan added this customer two years ago.
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kEdit, "zhangsan", "wmX"), f.Context());
+  auto planned = storage::CustomerByExternalId(f.conn(), "wmX")->next_follow_up_at;
+  std::int64_t added = f.now - 730 * kDay;
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail,
+                  Detail(R"({"userid":"zhangsan","remark":"","createtime":)" +
+                         std::to_string(added) + R"(,"tags":[]})"),
+                  f.Context());
+  auto customer = storage::CustomerByExternalId(f.conn(), "wmX");
+  CHECK(customer->created_at == added);
+  CHECK(customer->next_follow_up_at == planned);  // not overdue for two years
+  auto today = storage::Activity(f.conn(), {"zhangsan"}, f.now - kDay, f.now + kDay,
+                                 f.Context().funnel.names());
+  CHECK(today["zhangsan"].new_customers == 0);
+}
+
 TEST_CASE("a WeChat customer's company is the one the rep noted", "[crm][events]") {
   test::CrmFixture f;
   bot::HandleContactEvent(
