@@ -35,7 +35,8 @@ Messages Welcome(const wecom::ExternalContactEvent& e, const CrmContext& ctx) {
   // WeCom accepts it only within 20 s of the event: it goes first, and on
   // a queue of its own, so that a fetch of the same customer waiting for a
   // retry (after a rate limit, say) does not hold it back.
-  std::string text = ctx.templates.Render("welcome", {{"rep", ctx.org.NameOf(e.user_id)}});
+  // A customer reads it: the rep's name, never their userid.
+  std::string text = ctx.templates.Render("welcome", {{"rep", ctx.org.KnownNameOf(e.user_id)}});
   return {{"welcome:" + e.external_user_id, wecom::kSendWelcomeMsgPath,
            wecom::WelcomeMessageBody(e.welcome_code, text), ""}};
 }

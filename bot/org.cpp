@@ -57,8 +57,13 @@ std::string Org::ManagerOf(const std::string& user) const {
 }
 
 std::string Org::NameOf(const std::string& user) const {
+  std::string name = KnownNameOf(user);
+  return name.empty() ? user : name;
+}
+
+std::string Org::KnownNameOf(const std::string& user) const {
   auto it = names_.find(user);
-  return it == names_.end() ? user : it->second;
+  return it == names_.end() ? std::string() : it->second;
 }
 
 }  // namespace scrm::bot

@@ -25,6 +25,8 @@ class Org {
   // The member's manager ("" when none is known).
   std::string ManagerOf(const std::string& user) const;
   std::string NameOf(const std::string& user) const;  // the synced name, or the userid
+  // The synced name, or "" when none is known (for text a customer reads).
+  std::string KnownNameOf(const std::string& user) const;
   bool IsManager(const std::string& user) const { return reports_.count(user) > 0; }
   // Managers and their members.
   const std::map<std::string, std::set<std::string>>& reports() const { return reports_; }

@@ -321,6 +321,13 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
   CHECK(out[0].api == "/cgi-bin/externalcontact/send_welcome_msg");
   CHECK(out[0].recipient == "welcome:wmNew1");  // not behind the customer's fetches
   CHECK(Has(out[0].body, "\"welcome_code\":\"WELCOME1\""));
+  // No name synced for zhangsan: the customer does not read a userid.
+  CHECK(Has(out[0].body, "您好，很高兴认识您"));
+  CHECK_FALSE(Has(out[0].body, "zhangsan"));
+  storage::ReplaceOrgMembers(f.conn(), {{"lisi", "李四", ""}}, f.now);
+  auto named = ContactEvent(wecom::ExternalContactChange::kAdd, "lisi", "wmNew2");
+  named.welcome_code = "WELCOME2";
+  CHECK(Has(bot::HandleContactEvent(f.conn(), named, f.Context())[0].body, "您好，我是李四，"));
   CHECK(out[1].api == "/cgi-bin/externalcontact/get?external_userid=wmNew1");
   CHECK(out[1].on_reply == bot::kCustomerDetail);
   auto customer = storage::CustomerByExternalId(f.conn(), "wmNew1");
