@@ -138,7 +138,7 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   view.vars["has_approvals"] = view.lists["approvals"].empty() ? "" : "1";
   view.vars["has_stuck"] = view.lists["stuck"].empty() ? "" : "1";
   view.vars["has_risks"] = view.lists["risks"].empty() ? "" : "1";
-  return ctx.templates.RenderView("digest_daily", view);
+  return ctx.templates.RenderMarkdown("digest_daily", view);
 }
 
 namespace {
@@ -218,7 +218,7 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
                                      {"paid", FormatYuan(board[i].second.paid)},
                                      {"follow_ups", std::to_string(board[i].second.follow_ups)}});
   }
-  return ctx.templates.RenderView("digest_weekly", view);
+  return ctx.templates.RenderMarkdown("digest_weekly", view);
 }
 
 std::string TeamView(storage::Connection& c, const std::string& manager, const CrmContext& ctx) {

@@ -22,6 +22,46 @@ kainjow::mustache::data Value(const std::string& text) {
   return kainjow::mustache::data(text);
 }
 
+// Markdown's active characters in a value, as their full-width forms (WeCom
+// knows no escapes); a line break, which could start a heading or a quote,
+// as a space.
+std::string MarkdownInert(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '[':
+        out += "［";
+        break;
+      case ']':
+        out += "］";
+        break;
+      case '<':
+        out += "＜";
+        break;
+      case '>':
+        out += "＞";
+        break;
+      case '*':
+        out += "＊";
+        break;
+      case '`':
+        out += "｀";
+        break;
+      case '#':
+        out += "＃";
+        break;
+      case '\n':
+      case '\r':
+        out += ' ';
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& RequiredTemplates() {
@@ -93,6 +133,16 @@ std::optional<Templates> Templates::Load(const std::string& dir,
 std::string Templates::Render(const std::string& name,
                               const std::map<std::string, std::string>& vars) const {
   return RenderView(name, View{vars, {}});
+}
+
+std::string Templates::RenderMarkdown(const std::string& name, View view) const {
+  for (auto& [key, value] : view.vars) value = MarkdownInert(value);
+  for (auto& [key, rows] : view.lists) {
+    for (auto& row : rows) {
+      for (auto& [k, v] : row) v = MarkdownInert(v);
+    }
+  }
+  return RenderView(name, view);
 }
 
 std::string Templates::RenderView(const std::string& name, const View& view) const {

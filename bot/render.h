@@ -33,6 +33,10 @@ class Templates {
                      const std::map<std::string, std::string>& vars = {}) const;
 
   std::string RenderView(const std::string& name, const View& view) const;
+  // The same for a markdown template: every value is made inert first (a
+  // customer's nickname such as "[退款](https://x.cn)" or "<@all>" shows as
+  // typed, not as a link, a font or a mention).
+  std::string RenderMarkdown(const std::string& name, View view) const;
 
   bool Has(const std::string& name) const { return parsed_.count(name) > 0; }
 

@@ -72,6 +72,21 @@ TEST_CASE("the daily digest: yesterday per rep, stuck deals, risks", "[digest]")
   CHECK(Has(ContentOf(asked[0]), "华东销售 日报"));
 }
 
+TEST_CASE("a customer's nickname shows in the digest as typed, never as markdown", "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  f.now = kShanghai0900 - 86400;
+  domain::Customer c;
+  c.owner = "zhangsan";
+  c.name = "[退款](https://x.cn)<@all>\n# 标题 **粗**";
+  c.created_at = f.now - 40 * 86400;  // silent for 40 days: listed at risk
+  storage::InsertCustomer(f.conn(), c);
+  std::string text = bot::DailyDigest(f.conn(), "boss", f.now, f.Context());
+  CHECK(Has(text, "［退款］(https://x.cn)＜@all＞ ＃ 标题 ＊＊粗＊＊"));
+  CHECK_FALSE(Has(text, "[退款]"));
+  CHECK(Has(text, "**华东销售 日报"));  // the template's own markdown stays
+}
+
 TEST_CASE("the digest goes out at exactly 09:00 and once per day", "[digest][schedule]") {
   test::CrmFixture f;
   Team(f);
