@@ -37,7 +37,7 @@ void SendText(test::RunningApp& app, const std::string& from, const std::string&
 // Waits (bounded) until the outbox row `id` has been attempted `attempts`
 // times: the test must not move the clock before the bot recorded a retry.
 bool WaitForAttempts(const bot::Config& config, std::int64_t id, int attempts) {
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 12000; ++i) {
     auto db = storage::Db::Open({config.storage.sqlite_path, true});
     if (db) {
       auto rows = storage::ListOutbox(**db, false, 100);
@@ -55,7 +55,7 @@ bool WaitForAttempts(const bot::Config& config, std::int64_t id, int attempts) {
 // Waits (bounded) until `n` outbox rows exist and each was attempted at
 // least `attempts` times.
 bool WaitForAllAttempted(const std::string& sqlite_path, size_t n, int attempts) {
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 12000; ++i) {
     auto db = storage::Db::Open({sqlite_path, true});
     if (db) {
       auto rows = storage::ListOutbox(**db, false, 1000);
@@ -68,6 +68,27 @@ bool WaitForAllAttempted(const std::string& sqlite_path, size_t n, int attempts)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return false;
+}
+
+// Writer jobs that failed so far (scrm_storage_job_failures_total).
+int FailedWrites(test::RunningApp& app) {
+  auto metrics = test::HttpRequest(app.port(), "GET", "/metrics");
+  REQUIRE(metrics);
+  const std::string name = "\nscrm_storage_job_failures_total ";  // the value, not its HELP
+  auto at = metrics->body.find(name);
+  REQUIRE(at != std::string::npos);
+  return std::stoi(metrics->body.substr(at + name.size()));
+}
+
+// Advances the bot's clock a minute at a time (the delivery thread looks
+// at least once a second) until `done`, for at most 60 s of real time.
+template <class Done>
+bool AdvanceUntil(test::RunningApp& app, Done done) {
+  for (int i = 0; i < 12000 && !done(); ++i) {
+    app.clock.Advance(61);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
 }
 
 // While held, every change to an outbox row fails (the database refuses
@@ -172,19 +193,15 @@ TEST_CASE(
   REQUIRE(app.wecom.WaitForCount(kSend, 1));
   // The failure could not be written down, so the row still looks due: it
   // is held back a while (not for good, and not sent again at once).
-  for (int i = 0; i < 400 && app.wecom.count(kSend) < 2; ++i) {
-    app.clock.Advance(61);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  REQUIRE(app.wecom.WaitForCount(kSend, 2));
+  REQUIRE(AdvanceUntil(app, [&] { return FailedWrites(app) >= 1; }));
+  REQUIRE(AdvanceUntil(app, [&] { return app.wecom.count(kSend) >= 2; }));
   auto calls = app.wecom.calls(kSend);
   CHECK(calls[1].body == calls[0].body);
   // WeCom took it this time and that could not be written down either: it
-  // is not sent a third time, however long the bot runs.
-  for (int i = 0; i < 20; ++i) {
-    app.clock.Advance(61);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  // is not sent a third time, however long the bot runs, while the bot
+  // tries to write it down again (each try a failed write).
+  int failed = FailedWrites(app);
+  REQUIRE(AdvanceUntil(app, [&] { return FailedWrites(app) >= failed + 3; }));
   CHECK(app.wecom.count(kSend) == 2);
   // Once the database takes writes again, the row is marked sent (without
   // another call) and the member's next message is not held behind it.
@@ -193,11 +210,7 @@ TEST_CASE(
     auto rows = Outbox(config, false);
     return rows.size() == 1 && rows[0].state == "sent";
   };
-  for (int i = 0; i < 400 && !first_sent(); ++i) {
-    app.clock.Advance(61);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  REQUIRE(first_sent());
+  REQUIRE(AdvanceUntil(app, first_sent));
   CHECK(app.wecom.count(kSend) == 2);
   SendText(app, "zhangsan", "帮助", "7102");
   REQUIRE(app.wecom.WaitForCount(kSend, 3));
@@ -211,15 +224,10 @@ TEST_CASE("an outcome that could not be written is written once more at shutdown
   test::RunningApp app(config);
   HoldOutboxWrites(config, true);
   SendText(app, "zhangsan", "帮助", "7201");  // WeCom takes it; the "sent" mark fails
-  auto failed_writes = [&] {
-    auto metrics = test::HttpRequest(app.port(), "GET", "/metrics");
-    REQUIRE(metrics);
-    return metrics->body.find("scrm_storage_job_failures_total 0\n") == std::string::npos;
-  };
-  for (int i = 0; i < 2000 && !failed_writes(); ++i) {
+  for (int i = 0; i < 12000 && FailedWrites(app) == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  REQUIRE(failed_writes());
+  REQUIRE(FailedWrites(app) > 0);
   HoldOutboxWrites(config, false);
   CHECK(app.Stop() == 0);  // well before the minute's pause ends
   auto rows = Outbox(config, false);

@@ -216,7 +216,7 @@ TEST_CASE("SIGKILL with pending replies: each is delivered once after a restart"
     }
     // Wait (bounded) until every reply is in the outbox, then kill.
     bool queued = false;
-    for (int i = 0; i < 4000 && !queued; ++i) {
+    for (int i = 0; i < 12000 && !queued; ++i) {
       auto db = storage::Db::Open({dir.File("scrm.db"), true});
       auto rows =
           db ? storage::ListOutbox(**db, false, 100)

@@ -54,7 +54,7 @@ std::string Ask(test::RunningApp& app, const std::string& rep, const std::string
 
 // Waits (bounded) until the customer's name arrived from externalcontact/get.
 bool WaitForName(const bot::Config& config, const std::string& external, const std::string& name) {
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 12000; ++i) {
     auto db = storage::Db::Open({config.storage.sqlite_path, true});
     if (db) {
       try {
@@ -153,7 +153,7 @@ std::string ClickXml(const std::string& who, const std::string& key, const std::
 
 // Waits (bounded) until the quote `id` has an sp_no, and returns it.
 std::string WaitForSpNo(const bot::Config& config, std::int64_t id) {
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 12000; ++i) {
     auto db = storage::Db::Open({config.storage.sqlite_path, true});
     if (db) {
       try {
@@ -248,7 +248,11 @@ TEST_CASE("an approval submitted twice because its answer was lost is applied on
   app.wecom.LoseAnswerNext("/cgi-bin/oa/applyevent", 1);
   CHECK(Has(Ask(app, "zhangsan", "报价 周总 6万 折扣 10"), "已提交 boss 审批"));
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 1));
-  app.clock.Advance(3600);  // past the retry's backoff
+  // Past the retry's backoff (again, should the bot set it after a move).
+  for (int i = 0; i < 12000 && app.wecom.count("/cgi-bin/oa/applyevent") < 2; ++i) {
+    app.clock.Advance(3600);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 2));
   std::string recorded = WaitForSpNo(config, 1);
   auto approvals = app.wecom.approvals();

@@ -51,7 +51,7 @@ storage::OutboxRow Row(const bot::Config& config, std::int64_t id) {
 
 // Waits (bounded) until outbox row `id` is in `state`.
 bool WaitForState(const bot::Config& config, std::int64_t id, const std::string& state) {
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 12000; ++i) {
     for (const auto& row : Outbox(config)) {
       if (row.id == id && row.state == state) return true;
     }

@@ -7,6 +7,7 @@
 #include "storage/db.h"
 #include "storage/migrate.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/temp_dir.h"
 
 using namespace scrm;
 
@@ -37,14 +38,10 @@ TEST_CASE("inbox rows keep every field and stay unique", "[inbox]") {
 
 TEST_CASE("the database is in WAL mode with full sync", "[inbox]") {
   // A file database is needed for WAL; :memory: reports "memory".
-  auto path = std::filesystem::temp_directory_path() / "scrm-wal-check.db";
-  std::filesystem::remove(path);
-  {
-    auto db = storage::Db::Open({path.string()});
-    REQUIRE(db);
-    auto& sql = (*db)->connection().db;
-    CHECK(sql.execAndGet("PRAGMA journal_mode").getString() == "wal");
-    CHECK(sql.execAndGet("PRAGMA synchronous").getInt() == 2);
-  }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  test::TempDir dir;
+  auto db = storage::Db::Open({dir.File("wal-check.db")});
+  REQUIRE(db);
+  auto& sql = (*db)->connection().db;
+  CHECK(sql.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  CHECK(sql.execAndGet("PRAGMA synchronous").getInt() == 2);
 }

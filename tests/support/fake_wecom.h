@@ -41,7 +41,7 @@ class FakeWeCom {
   // Blocks until `path` has been called at least `n` times, or `cap` passed
   // (a safety limit, not a timing assumption). Returns whether it was.
   bool WaitForCount(const std::string& path, int n,
-                    std::chrono::milliseconds cap = std::chrono::seconds(20)) const;
+                    std::chrono::milliseconds cap = std::chrono::seconds(60)) const;
 
   // Tokens issued so far are answered 42001 from now on.
   void ExpireTokens();

@@ -32,16 +32,16 @@ TEST_CASE("an envelope element's text may come in several pieces", "[xml]") {
 }
 
 TEST_CASE("malformed envelopes are refused with -40002", "[xml]") {
-  for (const char* bad : {"", "not xml", "<xml><Encrypt>abc</Encrypt>", "<xml></xml>",
-                          "<xml><Encrypt></Encrypt></xml>", "<root><Encrypt>abc</Encrypt></root>",
-                          "<xml><Encrypt>abc</Encrypt></xml><xml/>",
-                          "<!DOCTYPE xml [<!ENTITY e \"x\">]><xml><Encrypt>&e;</Encrypt></xml>",
-                          "<?xml version=\"1.0\"?><!DOCTYPE xml SYSTEM \"file:///etc/passwd\"><xml>"
-                          "<Encrypt>abc</Encrypt></xml>",
-                          "<xml><Encrypt>a<b</Encrypt></xml>",
-                          "junk<xml><Encrypt>abc</Encrypt></xml>",
-                          "<xml><Encrypt>abc</Encrypt></xml>junk",
-                          "<xml><Encrypt>abc</Encrypt></xml><![CDATA[x]]>"}) {
+  for (const char* bad :
+       {"", "not xml", "<xml><Encrypt>abc</Encrypt>", "<xml></xml>",
+        "<xml><Encrypt></Encrypt></xml>", "<root><Encrypt>abc</Encrypt></root>",
+        "<xml><Encrypt>abc</Encrypt></xml><xml/>",
+        "<!DOCTYPE xml [<!ENTITY e \"x\">]><xml><Encrypt>&e;</Encrypt></xml>",
+        "<?xml version=\"1.0\"?><!DOCTYPE xml SYSTEM \"file:///etc/passwd\"><xml>"
+        "<Encrypt>abc</Encrypt></xml>",
+        "<xml><Encrypt>a<b</Encrypt></xml>", "junk<xml><Encrypt>abc</Encrypt></xml>",
+        "<xml><Encrypt>abc</Encrypt></xml>junk",
+        "<xml><Encrypt>abc</Encrypt></xml><![CDATA[x]]>"}) {
     INFO(bad);
     auto env = ParseEnvelope(bad);
     REQUIRE_FALSE(env);
