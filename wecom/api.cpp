@@ -18,6 +18,7 @@ ErrorClass ClassifyErrcode(std::int64_t errcode) {
     case -1:
     case 45009:
     case 45033:
+    case 41096:  // another app is sending the welcome message: it may be free in a moment
       return ErrorClass::kRetry;
     case 40014:
     case 42001:

@@ -169,6 +169,8 @@ TEST_CASE("errcodes are classified as WeCom documents them", "[api]") {
   CHECK(wecom::ClassifyErrcode(-1) == ErrorClass::kRetry);
   CHECK(wecom::ClassifyErrcode(45009) == ErrorClass::kRetry);
   CHECK(wecom::ClassifyErrcode(45033) == ErrorClass::kRetry);
+  CHECK(wecom::ClassifyErrcode(41096) == ErrorClass::kRetry);
+  CHECK(wecom::ClassifyErrcode(41051) == ErrorClass::kPermanent);  // welcomed already
   CHECK(wecom::ClassifyErrcode(40014) == ErrorClass::kRefreshToken);
   CHECK(wecom::ClassifyErrcode(42001) == ErrorClass::kRefreshToken);
   CHECK(wecom::ClassifyErrcode(40001) == ErrorClass::kConfig);  // a secret error, not expiry
