@@ -100,6 +100,15 @@ TEST_CASE("templates are checked when loaded", "[render]") {
   CHECK_FALSE(bot::Templates::Load(dir.path().string(), {"help"}, error));
   CHECK(error.find("broken.mustache") != std::string::npos);
   std::filesystem::remove(dir.File("broken.mustache"));
+  // Saved as GBK (您好), or cut inside a character: refused.
+  for (const char* bytes : {"\xC4\xFA\xBA\xC3", "\xE4\xBD", "\xC0\x80", "\xED\xA0\x80"}) {
+    std::ofstream(dir.File("gbk.mustache")) << bytes;
+    CHECK_FALSE(bot::Templates::Load(dir.path().string(), {"help"}, error));
+    CHECK(error.find("gbk.mustache is not UTF-8") != std::string::npos);
+  }
+  std::ofstream(dir.File("gbk.mustache")) << "您好 😀";
+  CHECK(bot::Templates::Load(dir.path().string(), {"help"}, error));
+  std::filesystem::remove(dir.File("gbk.mustache"));
   auto t = bot::Templates::Load(dir.path().string(), {"help"}, error);
   REQUIRE(t);
   CHECK(t->Render("help", std::map<std::string, std::string>{{"name", "张三"}}) == "hi 张三");
