@@ -169,8 +169,11 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
     doc.Parse(reply.body.c_str());
     auto value = doc.FindMember("access_token");
     auto expires = doc.FindMember("expires_in");
-    if (value == doc.MemberEnd() || !value->value.IsString() || expires == doc.MemberEnd() ||
-        !expires->value.IsInt64()) {
+    // A token that is empty or already expired would be used (or fetched
+    // again) on every call: not a token.
+    if (value == doc.MemberEnd() || !value->value.IsString() ||
+        value->value.GetStringLength() == 0 || expires == doc.MemberEnd() ||
+        !expires->value.IsInt64() || expires->value.GetInt64() <= 0) {
       reply.error = Errc::kBadJson;
     } else {
       std::int64_t now = now_();

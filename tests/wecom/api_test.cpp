@@ -279,6 +279,18 @@ TEST_CASE("gettoken failing for other reasons is asked again at once", "[api]") 
   CHECK(f.fake.count(kToken) == 2);
 }
 
+TEST_CASE("a token that has already expired is not a token", "[api]") {
+  Fixture f;
+  f.fake.SetTokenTtl(0);
+  auto none = f.SendOne();
+  CHECK(none.error == wecom::Errc::kBadJson);
+  CHECK(none.retryable());
+  f.fake.SetTokenTtl(7200);
+  CHECK(f.SendOne().ok());
+  CHECK(f.SendOne().ok());
+  CHECK(f.fake.count(kToken) == 2);  // the good one is kept
+}
+
 TEST_CASE("busy, rate-limited and failing servers are retryable; others are not", "[api]") {
   Fixture f;
   f.fake.FailNext(kSend, 1, 45009);
