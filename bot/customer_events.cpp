@@ -37,7 +37,7 @@ Messages Welcome(const wecom::ExternalContactEvent& e, const CrmContext& ctx) {
   // retry (after a rate limit, say) does not hold it back.
   // A customer reads it: the rep's name, never their userid.
   std::string text = ctx.templates.Render("welcome", {{"rep", ctx.org.KnownNameOf(e.user_id)}});
-  return {{"welcome:" + e.external_user_id, wecom::kSendWelcomeMsgPath,
+  return {{"welcome:" + e.external_user_id + ":" + e.user_id, wecom::kSendWelcomeMsgPath,
            wecom::WelcomeMessageBody(e.welcome_code, text), ""}};
 }
 
@@ -164,6 +164,18 @@ Messages HandleContactEvent(storage::Connection& c, const wecom::ExternalContact
 
 namespace {
 
+// How a tag is recorded on the customer: a corp tag (type 1) by its id, the
+// one the tag library knows; a personal tag (2, which has no id) or a rule
+// group's (3) by a key of its own, which no library answer touches.
+std::string RecordedTagId(const wecom::ContactTag& tag) {
+  if (tag.type == 2) return "personal:" + tag.tag_name;
+  if (tag.type == 3) return "rule:" + tag.tag_id;
+  return tag.tag_id;
+}
+
+// Whether the tag library (get_corp_tag_list) lists this recorded tag's kind.
+bool CorpTagId(const std::string& id) { return !id.empty() && id.find(':') == std::string::npos; }
+
 // The owner's tags, and what they say of the tier and 大客户.
 void ApplyTags(storage::Connection& c, Customer& customer, const storage::Tags& tags,
                const CrmContext& ctx) {
@@ -206,6 +218,7 @@ Messages ReconcileTags(storage::Connection& c, const std::string& body, const Cr
     }
   }
   for (const auto& [id, name] : storage::RecordedTags(c)) {
+    if (!CorpTagId(id)) continue;  // personal and rule-group tags are not in the library
     auto now = library.find(id);
     if (now != library.end() && now->second == name) continue;
     spdlog::info("tag {} ({}) is {} in WeCom: updating its customers", id, name,
@@ -312,15 +325,18 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
   // A customer the owner had before the bot knew of them (first seen in an
   // edit, after the bot was set up) came when the owner added them: not a
   // new customer of today. The plan made when the bot first saw them stays.
-  if (owner->createtime > 0 && owner->createtime < customer->created_at) {
-    if (customer->owned_since == 0) customer->owned_since = customer->created_at;
+  // (Not after a handover: the new owner's add dates their relationship,
+  // not the customer's arrival.)
+  if (customer->owned_since == 0 && owner->createtime > 0 &&
+      owner->createtime < customer->created_at) {
+    customer->owned_since = customer->created_at;
     customer->created_at = owner->createtime;
   }
   customer->remark = owner->remark;
   // A WeChat user has no company of their own: the one the rep noted.
   if (customer->company.empty()) customer->company = owner->remark_corp_name;
   storage::Tags tags;
-  for (const auto& tag : owner->tags) tags.emplace_back(tag.tag_id, tag.tag_name);
+  for (const auto& tag : owner->tags) tags.emplace_back(RecordedTagId(tag), tag.tag_name);
   ApplyTags(c, *customer, tags, ctx);
   RefreshCustomer(c, *customer, ctx);
   return {};

@@ -36,6 +36,7 @@
 #include "storage/outbox.h"
 #include "wecom/api.h"
 #include "wecom/cards.h"
+#include "wecom/contacts.h"
 #include "wecom/http_client.h"
 
 namespace scrm::bot {
@@ -50,6 +51,9 @@ constexpr std::size_t kMaxHandedOver = 8192;     // rows kept in memory for disp
 // How long a row whose outcome could not be stored waits: WeCom took it /
 // did not.
 constexpr std::int64_t kUnrecordedPauseSeconds = 60;
+// A welcome_code is good for 20 s after the customer's add event: a welcome
+// still failing by then is given up.
+constexpr std::int64_t kWelcomeSeconds = 20;
 constexpr double kMinute = 61;               // rate-limit windows: WeCom's minute and hour,
 constexpr double kHour = 3601;               // and a second (see the limiters)
 constexpr std::size_t kDispatchPerJob = 32;  // rows handled per writer job
@@ -755,7 +759,10 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   // as any other.)
   bool setup = (reply.from_token && !reply.retryable()) ||
                (reply.error == wecom::Errc::kApiError && reply.errcode == 60020);
-  if (reply.retryable() || refresh || setup) {
+  bool expired = PathOf(row.message.api) == wecom::kSendWelcomeMsgPath &&
+                 now - row.created_at > kWelcomeSeconds;
+  if (expired) why += " (the welcome code has expired)";
+  if ((reply.retryable() || refresh || setup) && !expired) {
     int shift = std::min(row.attempts, 16);
     std::int64_t base = std::min<std::int64_t>(config.delivery.max_backoff_seconds, 1LL << shift);
     std::int64_t jitter = std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng);

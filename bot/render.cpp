@@ -1,9 +1,9 @@
 #include "bot/render.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
-#include <cstdint>
 #include <sstream>
 #include <string_view>
 

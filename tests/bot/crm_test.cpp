@@ -319,7 +319,7 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
   auto out = bot::HandleContactEvent(f.conn(), e, f.Context());
   REQUIRE(out.size() == 2);
   CHECK(out[0].api == "/cgi-bin/externalcontact/send_welcome_msg");
-  CHECK(out[0].recipient == "welcome:wmNew1");  // not behind the customer's fetches
+  CHECK(out[0].recipient == "welcome:wmNew1:zhangsan");  // not behind the customer's fetches
   CHECK(Has(out[0].body, "\"welcome_code\":\"WELCOME1\""));
   // No name synced for zhangsan: the customer does not read a userid.
   CHECK(Has(out[0].body, "您好，很高兴认识您"));
@@ -553,6 +553,8 @@ TEST_CASE("when the owner is gone and several reps have the customer, the latest
   auto customer = storage::CustomerByExternalId(f.conn(), "wmX");
   CHECK(customer->owner == "wangwu");
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), customer->id));
+  // wangwu's older friendship does not make the customer older than they are.
+  CHECK(customer->created_at == f.now);
 }
 
 TEST_CASE("an owner's delete that came late is undone by a fetch that lists the owner",
@@ -640,10 +642,12 @@ TEST_CASE("a tag renamed or deleted in the tag library changes on the customers 
   using Change = wecom::ExternalContactChange;
   bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
   auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
-  bot::ApplyReply(f.conn(), bot::kCustomerDetail,
-                  Detail(Follow("zhangsan", Tag("t1", "A类客户") + "," + Tag("t2", "大客户") + "," +
-                                                Tag("t3", "重点"))),
-                  f.Context());
+  bot::ApplyReply(
+      f.conn(), bot::kCustomerDetail,
+      Detail(Follow("zhangsan", Tag("t1", "A类客户") + "," + Tag("t2", "大客户") + "," +
+                                    Tag("t3", "重点") + R"(,{"tag_name":"老朋友","type":2})" +
+                                    R"(,{"tag_id":"r1","tag_name":"活动","type":3})")),
+      f.Context());
   auto before = *storage::CustomerById(f.conn(), id);
   REQUIRE(before.tier == 'A');
   REQUIRE(before.is_large);
@@ -662,7 +666,7 @@ TEST_CASE("a tag renamed or deleted in the tag library changes on the customers 
 
   // Not the library: nothing changes.
   bot::ApplyReply(f.conn(), bot::kCorpTags, R"({"errcode":0})", f.Context());
-  CHECK(storage::CustomerTags(f.conn(), id).size() == 3);
+  CHECK(storage::CustomerTags(f.conn(), id).size() == 5);
   // t1 deleted (its group went), t2 renamed, t3 as it was.
   bot::ApplyReply(
       f.conn(), bot::kCorpTags,
@@ -670,7 +674,11 @@ TEST_CASE("a tag renamed or deleted in the tag library changes on the customers 
       R"({"id":"t2","name":"KA客户","deleted":false},{"id":"t3","name":"重点","deleted":false}]}]})",
       f.Context());
   auto tags = storage::CustomerTags(f.conn(), id);
-  CHECK(tags == storage::Tags{{"t2", "KA客户"}, {"t3", "重点"}});
+  std::sort(tags.begin(), tags.end());
+  // A personal tag and a rule group's are not in the library: they stay.
+  CHECK(tags ==
+        storage::Tags{
+            {"personal:老朋友", "老朋友"}, {"rule:r1", "活动"}, {"t2", "KA客户"}, {"t3", "重点"}});
   auto after = *storage::CustomerById(f.conn(), id);
   CHECK_FALSE(after.is_large);
   CHECK_FALSE(after.tier_manual);  // the tier tag is gone: the tier follows the value again

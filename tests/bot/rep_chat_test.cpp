@@ -8,6 +8,7 @@
 
 #include "storage/crm.h"
 #include "storage/db.h"
+#include "storage/outbox.h"
 #include "storage/reports.h"
 #include "tests/support/callback_builder.h"
 #include "tests/support/crm_fixture.h"
@@ -103,6 +104,49 @@ TEST_CASE("a customer from WeCom through the whole funnel, seen only by its rep"
 
   CHECK(Has(Ask(app, "lisi", "客户 钱总"), "没有找到客户「钱总」"));
   CHECK(Has(Ask(app, "lisi", "跟进 钱总 抢单"), "没有找到"));
+  CHECK(app.Stop() == 0);
+}
+
+TEST_CASE("a welcome WeCom cannot send yet is tried again within its 20 s, then given up",
+          "[e2e][crm]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  const std::string welcome = "/cgi-bin/externalcontact/send_welcome_msg";
+  app.wecom.AddCustomer({"wmBusy", "孙总", "", "zhangsan", "", "", {}});
+  app.wecom.FailNext(welcome, 1000, 41096);  // another app is sending
+  Post(app, AddContactXml("zhangsan", "wmBusy", "", "WELCOME-BUSY"));
+  // The welcome row as it stands (attempts recorded, state).
+  auto row = [&]() -> std::optional<storage::OutboxRow> {
+    auto db = storage::Db::Open({config.storage.sqlite_path, true});
+    if (!db) return std::nullopt;
+    auto rows = storage::ListOutbox(**db, false, 10);
+    if (!rows) return std::nullopt;
+    for (auto& r : *rows) {
+      if (r.message.api == welcome) return r;
+    }
+    return std::nullopt;
+  };
+  auto attempted = [&](int n) {
+    for (int i = 0; i < 12000; ++i) {
+      if (auto r = row(); r && r->attempts >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  };
+  REQUIRE(attempted(1));
+  app.clock.Advance(2);  // past the first retry's backoff (1-1.5 s), inside the 20 s
+  REQUIRE(attempted(2));
+  CHECK(row()->state == "pending");  // tried again, and to be tried again
+  for (int i = 0; i < 12000 && row()->state != "dead"; ++i) {
+    app.clock.Advance(30);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto dead = row();
+  REQUIRE(dead);
+  CHECK(dead->state == "dead");
+  CHECK(dead->attempts == 3);  // the third try was past the 20 s, and the last
+  CHECK(Has(dead->last_error, "the welcome code has expired"));
   CHECK(app.Stop() == 0);
 }
 
