@@ -377,14 +377,21 @@ std::string Tag(const std::string& id, const std::string& name) {
   return R"({"tag_id":")" + id + R"(","tag_name":")" + name + R"(","type":1})";
 }
 
+// A customer `rep` added in WeCom (add_external_contact); its id.
+std::int64_t AddedInWeCom(test::CrmFixture& f, const std::string& rep = "zhangsan",
+                          const std::string& external = "wmX") {
+  bot::HandleContactEvent(f.conn(), ContactEvent(wecom::ExternalContactChange::kAdd, rep, external),
+                          f.Context());
+  return storage::CustomerByExternalId(f.conn(), external)->id;
+}
+
 }  // namespace
 
 TEST_CASE("a customer two reps follow stays the owner's; the owner's events alone count",
           "[crm][events]") {
   test::CrmFixture f;
   using Change = wecom::ExternalContactChange;
-  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
-  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  auto id = AddedInWeCom(f);
   auto second = ContactEvent(Change::kAdd, "lisi", "wmX");
   second.state = "other-channel";
   second.welcome_code = "W2";
@@ -561,8 +568,7 @@ TEST_CASE("an owner's delete that came late is undone by a fetch that lists the 
           "[crm][events]") {
   test::CrmFixture f;
   using Change = wecom::ExternalContactChange;
-  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
-  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  auto id = AddedInWeCom(f);
   // zhangsan deleted the customer and added them again; the delete arrives last.
   auto deleted = ContactEvent(Change::kDelete, "zhangsan", "wmX");
   deleted.header.create_time = 1700000000;
@@ -607,9 +613,7 @@ TEST_CASE(
     "[crm][events]") {
   test::CrmFixture f;
   f.config.crm.tag_tiers["B类客户"] = 'B';
-  using Change = wecom::ExternalContactChange;
-  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
-  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  auto id = AddedInWeCom(f);
   auto fetch = [&](const std::string& follow) {
     bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow), f.Context());
     return *storage::CustomerById(f.conn(), id);
@@ -639,9 +643,7 @@ TEST_CASE("a tag renamed or deleted in the tag library changes on the customers 
           "[crm][events]") {
   test::CrmFixture f;
   f.config.crm.tag_tiers["A类客户"] = 'A';
-  using Change = wecom::ExternalContactChange;
-  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
-  auto id = storage::CustomerByExternalId(f.conn(), "wmX")->id;
+  auto id = AddedInWeCom(f);
   bot::ApplyReply(
       f.conn(), bot::kCustomerDetail,
       Detail(Follow("zhangsan", Tag("t1", "A类客户") + "," + Tag("t2", "大客户") + "," +
