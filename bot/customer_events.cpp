@@ -201,6 +201,15 @@ void ApplyTags(storage::Connection& c, Customer& customer, const storage::Tags& 
   storage::SetCustomerTags(c, customer.id, tags);
 }
 
+// Customers changed per library answer: a tag on very many customers is
+// done in several writer jobs (the library is read again for the rest), so
+// that no one job holds the writer for long.
+constexpr int kRetaggedPerAnswer = 500;
+
+storage::OutboxMessage ReadTagLibrary() {
+  return {"corp:tags", wecom::kGetCorpTagListPath, wecom::CorpTagListBody({}, {}), kCorpTags};
+}
+
 // The tag library's answer (every tag): tags renamed or deleted since the
 // customers' were recorded change on them, with what they say of the tier
 // and 大客户.
@@ -217,13 +226,15 @@ Messages ReconcileTags(storage::Connection& c, const std::string& body, const Cr
       if (!tag.deleted) library[tag.id] = tag.name;
     }
   }
+  int changed = 0;
   for (const auto& [id, name] : storage::RecordedTags(c)) {
     if (!CorpTagId(id)) continue;  // personal and rule-group tags are not in the library
     auto now = library.find(id);
     if (now != library.end() && now->second == name) continue;
     spdlog::info("tag {} ({}) is {} in WeCom: updating its customers", id, name,
                  now == library.end() ? "deleted" : "now " + now->second);
-    for (std::int64_t customer_id : storage::CustomersWithTag(c, id)) {
+    for (std::int64_t customer_id : storage::CustomersWithTag(c, id, name)) {
+      if (changed++ == kRetaggedPerAnswer) return {ReadTagLibrary()};  // the rest next time
       auto customer = storage::CustomerById(c, customer_id);
       if (!customer) continue;
       storage::Tags tags;
@@ -247,7 +258,7 @@ Messages HandleTagChange(const wecom::ExternalTagEvent& e) {
   if (e.change_type != "update" && e.change_type != "delete") return {};
   // The event names one tag or group; the whole library is read (a deleted
   // group takes its tags along, and only the library says which).
-  return {{"corp:tags", wecom::kGetCorpTagListPath, wecom::CorpTagListBody({}, {}), kCorpTags}};
+  return {ReadTagLibrary()};
 }
 
 Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChangeEvent& e,

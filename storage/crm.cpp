@@ -358,9 +358,13 @@ Tags RecordedTags(Connection& c) {
   return out;
 }
 
-std::vector<std::int64_t> CustomersWithTag(Connection& c, const std::string& tag_id) {
-  Use q(c, "SELECT customer_id FROM customer_tags WHERE tag_id = :t ORDER BY customer_id");
+std::vector<std::int64_t> CustomersWithTag(Connection& c, const std::string& tag_id,
+                                           const std::string& tag_name) {
+  Use q(c,
+        "SELECT customer_id FROM customer_tags WHERE tag_id = :t AND tag_name = :n "
+        "ORDER BY customer_id");
   q->bind(":t", tag_id);
+  q->bind(":n", tag_name);
   std::vector<std::int64_t> out;
   while (q->executeStep()) out.push_back(q->getColumn(0).getInt64());
   return out;

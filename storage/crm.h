@@ -67,7 +67,9 @@ using Tags = std::vector<std::pair<std::string, std::string>>;  // (tag id, tag 
 Tags CustomerTags(Connection& c, std::int64_t customer_id);
 // Every tag some customer carries, as recorded (distinct).
 Tags RecordedTags(Connection& c);
-std::vector<std::int64_t> CustomersWithTag(Connection& c, const std::string& tag_id);
+// The customers whose tag `tag_id` is recorded with the name `tag_name`.
+std::vector<std::int64_t> CustomersWithTag(Connection& c, const std::string& tag_id,
+                                           const std::string& tag_name);
 void SetCustomerTags(Connection& c, std::int64_t customer_id,
                      const std::vector<std::pair<std::string, std::string>>& tags);
 

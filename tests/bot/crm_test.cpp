@@ -686,6 +686,27 @@ TEST_CASE("a tag renamed or deleted in the tag library changes on the customers 
   CHECK_FALSE(after.tier_manual);  // the tier tag is gone: the tier follows the value again
 }
 
+TEST_CASE("a tag on very many customers is renamed over several library answers", "[crm][events]") {
+  test::CrmFixture f;
+  for (int i = 0; i < 501; ++i) {
+    domain::Customer c;
+    c.owner = "zhangsan";
+    c.name = "客户" + std::to_string(i);
+    c.created_at = f.now;
+    storage::SetCustomerTags(f.conn(), storage::InsertCustomer(f.conn(), c), {{"t9", "旧名"}});
+  }
+  const std::string renamed =
+      R"({"errcode":0,"tag_group":[{"group_id":"g","group_name":"组","tag":[)"
+      R"({"id":"t9","name":"新名","deleted":false}]}]})";
+  auto more = bot::ApplyReply(f.conn(), bot::kCorpTags, renamed, f.Context());
+  REQUIRE(more.size() == 1);  // 500 done; the library is read again for the rest
+  CHECK(more[0].on_reply == bot::kCorpTags);
+  CHECK(storage::CustomersWithTag(f.conn(), "t9", "旧名").size() == 1);
+  CHECK(bot::ApplyReply(f.conn(), bot::kCorpTags, renamed, f.Context()).empty());
+  CHECK(storage::CustomersWithTag(f.conn(), "t9", "旧名").empty());
+  CHECK(storage::CustomersWithTag(f.conn(), "t9", "新名").size() == 501);
+}
+
 TEST_CASE("a customer first seen in an edit dates from when the owner added them",
           "[crm][events]") {
   test::CrmFixture f;
