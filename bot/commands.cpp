@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include "domain/utf8.h"
+
 namespace scrm::bot {
 namespace {
 
@@ -58,24 +60,6 @@ std::string Lower(std::string_view s) {
 // trip unchanged.
 constexpr std::uint32_t kRawByte = 0x110000;
 
-// The code point of the UTF-8 sequence at the start of `s` and its length, or
-// nullopt unless the sequence is complete, shortest-form, and not a surrogate
-// or past U+10FFFF.
-std::optional<std::pair<std::uint32_t, std::size_t>> DecodeOne(std::string_view s) {
-  auto c = static_cast<unsigned char>(s[0]);
-  std::size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || len > s.size()) return std::nullopt;
-  std::uint32_t cp = c & (0xFF >> (len + 1));
-  for (std::size_t k = 1; k < len; ++k) {
-    auto next = static_cast<unsigned char>(s[k]);
-    if ((next & 0xC0) != 0x80) return std::nullopt;
-    cp = (cp << 6) | (next & 0x3F);
-  }
-  static constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kShortest[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
-  return std::pair{cp, len};
-}
-
 // Unicode code points of UTF-8 text (invalid bytes count as one each).
 std::vector<std::uint32_t> CodePoints(std::string_view s) {
   std::vector<std::uint32_t> out;
@@ -84,7 +68,7 @@ std::vector<std::uint32_t> CodePoints(std::string_view s) {
     if (c < 0x80) {
       out.push_back(c);
       ++i;
-    } else if (auto decoded = DecodeOne(s.substr(i))) {
+    } else if (auto decoded = domain::DecodeUtf8(s.substr(i))) {
       out.push_back(decoded->first);
       i += decoded->second;
     } else {
@@ -180,7 +164,8 @@ std::vector<std::pair<std::size_t, std::size_t>> WordRanges(std::string_view s) 
 std::size_t BytesOf(std::string_view s, std::size_t n) {
   std::size_t i = 0;
   for (; n > 0 && i < s.size(); --n) {
-    auto decoded = static_cast<unsigned char>(s[i]) < 0x80 ? std::nullopt : DecodeOne(s.substr(i));
+    auto decoded =
+        static_cast<unsigned char>(s[i]) < 0x80 ? std::nullopt : domain::DecodeUtf8(s.substr(i));
     i += decoded ? decoded->second : 1;
   }
   return i;

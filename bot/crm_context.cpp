@@ -47,16 +47,20 @@ void AdvanceDeal(storage::Connection& c, domain::Deal& deal, const std::string& 
   deal.stage_entered_at = ctx.now;
 }
 
+void MoveDeal(storage::Connection& c, domain::Deal& deal, domain::Customer& customer,
+              const std::string& to, const std::string& by, const CrmContext& ctx) {
+  if (deal.id == 0) deal.id = storage::InsertDeal(c, deal);
+  storage::RecordStageChange(c, deal.id, deal.stage, to, ctx.now, by);
+  deal.stage = to;
+  deal.stage_entered_at = ctx.now;
+  if (ctx.funnel.IsClosed(to)) deal.closed_at = ctx.now;
+  if (to == ctx.funnel.won()) customer.won_at = ctx.now;
+}
+
 bool WinIfPaidOff(storage::Connection& c, domain::Deal& deal, domain::Customer& customer,
                   const std::string& by, const CrmContext& ctx) {
   if (deal.closed_at != 0 || deal.amount <= 0 || deal.paid < deal.amount) return false;
-  if (deal.id == 0) deal.id = storage::InsertDeal(c, deal);
-  const std::string& won = ctx.funnel.won();
-  storage::RecordStageChange(c, deal.id, deal.stage, won, ctx.now, by);
-  deal.stage = won;
-  deal.stage_entered_at = ctx.now;
-  deal.closed_at = ctx.now;
-  customer.won_at = ctx.now;
+  MoveDeal(c, deal, customer, ctx.funnel.won(), by, ctx);
   return true;
 }
 

@@ -43,6 +43,12 @@ domain::Funnel FunnelOf(const Config& config);
 void AdvanceDeal(storage::Connection& c, domain::Deal& deal, const std::string& stage,
                  const std::string& by, const CrmContext& ctx);
 
+// Moves `deal` to `to` (any stage, won or lost) by `by`, now: recorded in
+// the stage history; a closing stage closes the deal, and a win dates the
+// customer's. A new deal (id 0) is stored first.
+void MoveDeal(storage::Connection& c, domain::Deal& deal, domain::Customer& customer,
+              const std::string& to, const std::string& by, const CrmContext& ctx);
+
 // Wins an open deal whose payments reach its quote (a new, lower quote or an
 // approved discount can do that), recording the move by `by`. False when it
 // is not paid off, has no quote, or is closed already.

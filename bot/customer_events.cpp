@@ -289,13 +289,12 @@ Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const
   return {};
 }
 
-Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
-                    const CrmContext& ctx) {
-  if (on_reply.starts_with(kApprovalSubmitted)) return ApprovalSubmitted(c, on_reply, body, ctx);
-  if (on_reply.starts_with(kApprovalCard)) return ApprovalCardDelivered(c, on_reply, ctx);
-  if (on_reply == kApprovalDetail) return ApprovalDetailRead(c, body, ctx);
-  if (on_reply == kCorpTags) return ReconcileTags(c, body, ctx);
-  if (on_reply != kCustomerDetail) return {};
+namespace {
+
+// The answer of externalcontact/get: the customer's name, company, the
+// owner's remark and tags, and who owns the customer now.
+Messages CustomerDetailRead(storage::Connection& c, const std::string& body,
+                            const CrmContext& ctx) {
   auto detail = wecom::ParseExternalContactDetail(body);
   if (!detail) {
     spdlog::warn("externalcontact/get answer not understood: {}", detail.error().message());
@@ -350,6 +349,18 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
   for (const auto& tag : owner->tags) tags.emplace_back(RecordedTagId(tag), tag.tag_name);
   ApplyTags(c, *customer, tags, ctx);
   RefreshCustomer(c, *customer, ctx);
+  return {};
+}
+
+}  // namespace
+
+Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const std::string& body,
+                    const CrmContext& ctx) {
+  if (on_reply.starts_with(kApprovalSubmitted)) return ApprovalSubmitted(c, on_reply, body, ctx);
+  if (on_reply.starts_with(kApprovalCard)) return ApprovalCardDelivered(c, on_reply, ctx);
+  if (on_reply == kApprovalDetail) return ApprovalDetailRead(c, body, ctx);
+  if (on_reply == kCorpTags) return ReconcileTags(c, body, ctx);
+  if (on_reply == kCustomerDetail) return CustomerDetailRead(c, body, ctx);
   return {};
 }
 

@@ -48,8 +48,8 @@ constexpr std::int64_t kCountSeconds = 5;        // outbox gauges: pending and d
 constexpr std::int64_t kFullCountSeconds = 600;  // and sent, which reads the table
 constexpr int kBatchPauseMs = 5;                 // between passes while work keeps arriving
 constexpr std::size_t kMaxHandedOver = 8192;     // rows kept in memory for dispatch
-// How long a row whose outcome could not be stored waits: WeCom took it /
-// did not.
+// How long a row whose outcome could not be stored waits before it is sent
+// again (WeCom did not take it) or its outcome is written again (it did).
 constexpr std::int64_t kUnrecordedPauseSeconds = 60;
 // A welcome_code is good for 20 s after the customer's add event: a welcome
 // still failing by then is given up.
@@ -111,7 +111,7 @@ std::string Describe(const wecom::ApiReply& reply) {
 // message: the reply becomes an 81013 ("all recipients invalid") and the row
 // goes to the dead letter instead of counting as sent.
 wecom::ApiReply Unreached(const storage::OutboxRow& row, wecom::ApiReply reply) {
-  if (!reply.ok() || PathOf(row.message.api) != "/cgi-bin/message/send") return reply;
+  if (!reply.ok() || PathOf(row.message.api) != wecom::kMessageSendPath) return reply;
   auto sent = wecom::ParseSendReply(reply.body);
   if (!sent) return reply;
   std::string who;
@@ -177,6 +177,11 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   net::awaitable<double> SendDue();
   net::awaitable<void> SendOne(storage::OutboxRow row);
   net::awaitable<void> RecordAgain(std::int64_t id, storage::Writer::Job outcome);
+  // Writes the kept outcome of row `id` again, counted as in flight.
+  void StartRecordAgain(std::int64_t id) {
+    in_flight.insert(id);
+    net::co_spawn(ioc, RecordAgain(id, unrecorded[id].outcome), net::detached);
+  }
   net::awaitable<void> WaitForInFlight();
   AsyncWriter::Late RecordedLate(std::int64_t id);
   net::awaitable<wecom::ApiReply> Call(const storage::OutboxRow& row);
@@ -396,10 +401,7 @@ net::awaitable<void> Delivery::Impl::Loop() {
   for (const auto& [id, held] : unrecorded) {
     if (held.outcome) unwritten.push_back(id);
   }
-  for (std::int64_t id : unwritten) {
-    in_flight.insert(id);
-    net::co_spawn(ioc, RecordAgain(id, unrecorded[id].outcome), net::detached);
-  }
+  for (std::int64_t id : unwritten) StartRecordAgain(id);
   co_await WaitForInFlight();
   for (const auto& [id, held] : unrecorded) {
     if (!held.outcome) continue;
@@ -650,8 +652,7 @@ bool Delivery::Impl::TryStart(storage::OutboxRow& row, std::int64_t now, double&
     }
     if (h.outcome) {
       h.until = now + kUnrecordedPauseSeconds;
-      in_flight.insert(row.id);
-      net::co_spawn(ioc, RecordAgain(row.id, h.outcome), net::detached);
+      StartRecordAgain(row.id);
       return false;
     }
     unrecorded.erase(held);

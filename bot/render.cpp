@@ -1,11 +1,12 @@
 #include "bot/render.h"
 
-#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
 #include <sstream>
 #include <string_view>
+
+#include "domain/utf8.h"
 
 namespace scrm::bot {
 
@@ -22,30 +23,6 @@ namespace {
 kainjow::mustache::data Value(const std::string& text) {
   if (text.empty()) return kainjow::mustache::data(false);
   return kainjow::mustache::data(text);
-}
-
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or
-// code points past U+10FFFF): WeCom refuses a message that is not.
-bool IsUtf8(std::string_view text) {
-  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  for (std::size_t i = 0; i < text.size();) {
-    unsigned char c = byte(i);
-    std::size_t n = c < 0x80           ? 1
-                    : (c >> 5) == 0x6  ? 2
-                    : (c >> 4) == 0xE  ? 3
-                    : (c >> 3) == 0x1E ? 4
-                                       : 0;
-    if (n == 0 || i + n > text.size()) return false;
-    std::uint32_t cp = n == 1 ? c : c & (0x7F >> n);
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((byte(i + k) & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (byte(i + k) & 0x3F);
-    }
-    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n;
-  }
-  return true;
 }
 
 // Markdown's active characters in a value, as their full-width forms (WeCom
@@ -139,7 +116,7 @@ std::optional<Templates> Templates::Load(const std::string& dir,
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    if (!IsUtf8(text.str())) {
+    if (!domain::IsUtf8(text.str())) {
       error = "templates.dir: " + entry.path().filename().string() +
               " is not UTF-8 (saved in another encoding?)";
       return std::nullopt;

@@ -52,7 +52,6 @@ class Run {
   void Refresh(Customer& customer);
   Deal OpenOrNewDeal(const Customer& customer);
   void Store(Deal& deal);
-  void MoveDeal(Deal& deal, Customer& customer, const std::string& to);
   // 输单 or 成交 for a customer without an open deal: says so, changes
   // nothing.
   void NoOpenDeal(const Customer& customer, const std::string& stage);
@@ -170,15 +169,6 @@ void Run::Store(Deal& deal) {
   }
 }
 
-void Run::MoveDeal(Deal& deal, Customer& customer, const std::string& to) {
-  if (deal.id == 0) deal.id = storage::InsertDeal(c_, deal);
-  storage::RecordStageChange(c_, deal.id, deal.stage, to, ctx_.now, rep_);
-  deal.stage = to;
-  deal.stage_entered_at = ctx_.now;
-  if (ctx_.funnel.IsClosed(to)) deal.closed_at = ctx_.now;
-  if (to == ctx_.funnel.won()) customer.won_at = ctx_.now;
-}
-
 void Run::Card(const cmd::ShowCustomer& cmd) {
   auto customer = Resolve(cmd.customer, "客户 {}");
   if (!customer) return;
@@ -279,7 +269,7 @@ void Run::Stage(const cmd::MoveStage& cmd) {
     for (const auto& s : ctx_.funnel.stages()) view.lists["stages"].push_back({{"name", s.name}});
     return Say("stage_error", view);  // (a lost deal goes through 输单, with its reason)
   }
-  MoveDeal(deal, *customer, cmd.stage);
+  MoveDeal(c_, deal, *customer, cmd.stage, rep_, ctx_);
   Store(deal);
   Refresh(*customer);
   Say("stage_moved", {{{"name", customer->name},
@@ -378,9 +368,7 @@ void Run::Payment(const cmd::Paid& cmd) {
   // digests rank reps by what their deals brought in.
   storage::InsertPayment(c_, deal.id, customer->id, deal.owner, cmd.amount, ctx_.now);
   bool settled = deal.paid >= deal.amount;
-  if (settled && !was_won) {
-    MoveDeal(deal, *customer, ctx_.funnel.won());
-  } else if (!was_won) {
+  if (!was_won && !WinIfPaidOff(c_, deal, *customer, rep_, ctx_)) {
     AdvanceDeal(c_, deal, ctx_.config.crm.payment_stage, rep_, ctx_);
   }
   Store(deal);
@@ -418,7 +406,7 @@ void Run::Lose(const cmd::Lost& typed) {
   auto deal = storage::OpenDeal(c_, customer->id);
   if (!deal) return NoOpenDeal(*customer, ctx_.funnel.lost());
   deal->lost_reason = cmd.reason;
-  MoveDeal(*deal, *customer, ctx_.funnel.lost());
+  MoveDeal(c_, *deal, *customer, ctx_.funnel.lost(), rep_, ctx_);
   storage::UpdateDeal(c_, *deal);
   Refresh(*customer);
   Say("deal_lost",

@@ -8,6 +8,15 @@
 namespace scrm::storage {
 namespace {
 
+constexpr const char* kInReps = " IN (SELECT value FROM json_each(:reps)) ";
+
+// Binds :reps (a JSON list), :from and :to.
+void BindPeriod(SQLite::Statement& q, const std::string& reps, std::int64_t from, std::int64_t to) {
+  q.bind(":reps", reps);
+  q.bind(":from", static_cast<int64_t>(from));
+  q.bind(":to", static_cast<int64_t>(to));
+}
+
 // Runs `sql` (binding :reps, :from, :to) and hands each row to `field`
 // with the activity of the rep in column 0.
 // `stages`, when given, is bound as :stages (a JSON list).
@@ -16,20 +25,9 @@ void Count(Connection& c, const char* sql, const Owners& reps, std::int64_t from
            std::map<std::string, RepActivity>& out, Field field,
            const std::vector<std::string>& stages = {}) {
   Use q(c, sql);
-  q->bind(":reps", JsonList(reps));
-  q->bind(":from", static_cast<int64_t>(from));
-  q->bind(":to", static_cast<int64_t>(to));
+  BindPeriod(*q, JsonList(reps), from, to);
   if (!stages.empty()) q->bind(":stages", JsonList(stages));
   while (q->executeStep()) field(out[q->getColumn(0).getString()], *q);
-}
-
-constexpr const char* kInReps = " IN (SELECT value FROM json_each(:reps)) ";
-
-// Binds :reps (a JSON list), :from and :to.
-void BindPeriod(SQLite::Statement& q, const std::string& reps, std::int64_t from, std::int64_t to) {
-  q.bind(":reps", reps);
-  q.bind(":from", static_cast<int64_t>(from));
-  q.bind(":to", static_cast<int64_t>(to));
 }
 
 }  // namespace
