@@ -41,9 +41,18 @@ using Clock = std::chrono::steady_clock;
 struct SessionState {
   tcp::socket* socket = nullptr;
   bool busy = false;  // a request was read and is being answered
+  // The read in progress and what it has received: a request that has begun
+  // to arrive is finished at shutdown, within the read deadline.
+  const http::request_parser<http::string_body>* parser = nullptr;
+  const beast::flat_buffer* buffer = nullptr;
   // Of the read or write in progress; none while the request is handled.
   Clock::time_point deadline = Clock::time_point::max();
   bool timed_out = false;  // the sweep shut the socket down
+
+  // Between requests, with none of the next one received.
+  bool Idle() const {
+    return !busy && !(parser && parser->got_some()) && !(buffer && buffer->size() > 0);
+  }
 };
 
 // One connection's state. RunSession owns it; ServeOne handles one request.
@@ -222,7 +231,7 @@ void Server::Shutdown() {
 
 void Server::Impl::CloseIdle() {
   for (SessionState* s : sessions) {
-    if (!s->busy) s->socket->cancel();
+    if (s->Idle()) s->socket->cancel();
   }
 }
 
@@ -266,7 +275,7 @@ net::awaitable<void> Server::Impl::SweepLoop() {
       // Once stopping, a connection between requests closes at the next
       // sweep: one whose read began just after CloseIdle's cancel would
       // otherwise keep the server up until its read deadline.
-      bool idle_at_stop = stopping && !s->busy;
+      bool idle_at_stop = stopping && s->Idle();
       if (s->deadline > now && !idle_at_stop) continue;
       // Shut down rather than cancel: the read or write in progress, or the
       // next one, fails at once.
@@ -286,6 +295,7 @@ net::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
   auto self = shared_from_this();
   auto conn = std::make_unique<Connection>(std::move(socket));
   conn->state.socket = &conn->socket;
+  conn->state.buffer = &conn->buffer;
   Registered registered(*this, conn->state);
   while (!stopping) {
     bool again = co_await ServeOne(*conn);
@@ -301,7 +311,9 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
   parser.body_limit(config.max_body_bytes);
   SetDeadline(conn);
+  conn.state.parser = &parser;
   auto read = co_await http::async_read(conn.socket, conn.buffer, parser, kNoThrow);
+  conn.state.parser = nullptr;
   boost::system::error_code ec = std::get<0>(read);
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
     // Only a callback's size is a rejected callback in the metrics. The

@@ -131,6 +131,8 @@ TokenCache::TokenCache(HttpClient& client, std::string api_base, std::string cor
 
 bool TokenCache::Fresh() const { return token_ && now_() < refresh_at_; }
 
+bool TokenCache::Usable() const { return token_ && now_() < token_->expires_at; }
+
 void TokenCache::Invalidate(const std::string& token) {
   if (token_ && token_->value == token) token_.reset();
 }
@@ -138,6 +140,13 @@ void TokenCache::Invalidate(const std::string& token) {
 net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
   for (;;) {
     if (Fresh()) {
+      token = token_->value;
+      co_return ApiReply{};
+    }
+    // Past the refresh point the token still works until it expires: calls
+    // go on with it while another caller refreshes it, and for a while after
+    // a refresh failed, instead of waiting for gettoken or failing with it.
+    if (Usable() && (fetching_ || now_() < retry_refresh_at_)) {
       token = token_->value;
       co_return ApiReply{};
     }
@@ -152,13 +161,31 @@ net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
     if (generation_ != generation && !last_fetch_.ok()) co_return last_fetch_;
   }
   ApiReply reply = co_await Fetch();
-  if (reply.ok()) token = token_->value;
+  if (reply.ok() || Usable()) {
+    if (!reply.ok()) retry_refresh_at_ = now_() + kRefreshRetrySeconds;
+    token = token_->value;
+    co_return ApiReply{};
+  }
   co_return reply;
 }
+
+// Whatever ends a fetch, an exception included, it is no longer in flight
+// and its waiters go on.
+struct TokenCache::FetchEnd {
+  TokenCache& cache;
+  ~FetchEnd() {
+    cache.fetching_ = false;
+    ++cache.generation_;
+    auto waiters = std::move(cache.waiters_);
+    cache.waiters_.clear();
+    for (auto* w : waiters) w->cancel();
+  }
+};
 
 net::awaitable<ApiReply> TokenCache::Fetch() {
   fetching_ = true;
   ++fetches_;
+  FetchEnd end{*this};
   ApiReply reply =
       co_await Exchange(client_,
                         api_base_ + "/cgi-bin/gettoken?corpid=" + QueryEscape(corp_id_) +
@@ -191,12 +218,7 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
   } else if (reply.ok()) {
     pause_ = 0;
   }
-  fetching_ = false;
-  ++generation_;
   last_fetch_ = reply;
-  auto waiters = std::move(waiters_);
-  waiters_.clear();
-  for (auto* w : waiters) w->cancel();
   co_return reply;
 }
 

@@ -62,9 +62,12 @@ using NowFn = std::function<std::int64_t()>;  // UTC epoch seconds
 // server IP WeCom does not trust), callers get that failure without another
 // gettoken for kConfigPauseSeconds, doubling on each further failure up to
 // kMaxConfigPauseSeconds: WeCom blocks servers that keep asking with a wrong
-// secret.
+// secret. Between the refresh point and the expiry, only the caller that
+// refreshes waits; if its gettoken fails, the token is used until it expires
+// and the refresh is tried again after kRefreshRetrySeconds.
 inline constexpr std::int64_t kConfigPauseSeconds = 60;
 inline constexpr std::int64_t kMaxConfigPauseSeconds = 3600;
+inline constexpr std::int64_t kRefreshRetrySeconds = 60;
 
 class TokenCache {
  public:
@@ -82,8 +85,10 @@ class TokenCache {
   std::int64_t paused_until() const { return paused_until_; }
 
  private:
+  struct FetchEnd;
   boost::asio::awaitable<ApiReply> Fetch();
-  bool Fresh() const;
+  bool Fresh() const;   // before the refresh point
+  bool Usable() const;  // before the expiry
 
   HttpClient& client_;
   std::string api_base_;
@@ -99,8 +104,9 @@ class TokenCache {
   ApiReply last_fetch_;
   std::vector<boost::asio::steady_timer*> waiters_;
   std::uint64_t fetches_ = 0;
-  std::int64_t paused_until_ = 0;  // no gettoken before this (a configuration error)
-  std::int64_t pause_ = 0;         // the length of the last pause
+  std::int64_t paused_until_ = 0;      // no gettoken before this (a configuration error)
+  std::int64_t pause_ = 0;             // the length of the last pause
+  std::int64_t retry_refresh_at_ = 0;  // no refresh ahead before this (one failed)
 };
 
 // JSON calls on https://qyapi.weixin.qq.com/cgi-bin/... with the token in the

@@ -372,6 +372,37 @@ TEST_CASE("shutdown closes idle connections and returns 0", "[server]") {
   CHECK_FALSE(after.connected());
 }
 
+TEST_CASE("a callback that has begun to arrive at shutdown is read, stored and answered",
+          "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  test::CallbackBuilder builder;
+  auto post = builder.Post(test::TextMessageXml("zhangsan", "在路上", "7296438123456789013"));
+  std::string request = "POST " + post.target + " HTTP/1.1\r\nHost: bot\r\nContent-Length: " +
+                        std::to_string(post.body.size()) + "\r\n\r\n" + post.body;
+  std::size_t half = request.size() - post.body.size() / 2;
+  HttpConnection arriving(app.port());
+  REQUIRE(arriving.SendRaw(request.substr(0, half)));
+  HttpConnection idle(app.port());
+  REQUIRE(idle.Request("GET", "/healthz"));  // also: the first half has been read by now
+  app.BeginStop();
+  // The listener closes in the same step that closes idle connections.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (HttpConnection(app.port()).connected()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::yield();
+  }
+  CHECK(idle.PeerClosed());
+  REQUIRE(arriving.SendRaw(request.substr(half)));
+  auto res = arriving.ReadResponse();
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->headers["connection"] == "close");
+  CHECK(app.Stop() == 0);
+  CHECK(InboxCount(config) == 1);
+}
+
 TEST_CASE("connections that stall past the read deadline are closed; others are served",
           "[server]") {
   test::TempDir dir;

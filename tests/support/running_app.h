@@ -41,6 +41,8 @@ class RunningApp {
   ~RunningApp() { Stop(); }
 
   std::uint16_t port() const { return app_->port(); }
+  // Asks for a graceful shutdown and returns at once; Stop() waits for it.
+  void BeginStop() { app_->Shutdown(); }
   // Graceful shutdown; returns Run()'s exit code.
   int Stop() {
     if (thread_.joinable()) {

@@ -279,6 +279,31 @@ TEST_CASE("gettoken failing for other reasons is asked again at once", "[api]") 
   CHECK(f.fake.count(kToken) == 2);
 }
 
+TEST_CASE("past the refresh point a failing gettoken leaves calls on the valid token", "[api]") {
+  Fixture f;
+  CHECK(f.SendOne().ok());
+  f.now += 7200 * 9 / 10 + 1;  // refreshed ahead from here on, valid for 12 more minutes
+  f.fake.FailNext(kToken, 1, -1);
+  CHECK(f.SendOne().ok());
+  CHECK(f.fake.count(kToken) == 2);
+  f.now += wecom::kRefreshRetrySeconds - 1;
+  CHECK(f.SendOne().ok());
+  CHECK(f.fake.count(kToken) == 2);  // not asked again at once
+  f.now += 1;
+  f.fake.FailNext(kToken, 1, 40001);  // even a secret reset: the token works till it expires
+  CHECK(f.SendOne().ok());
+  CHECK(f.fake.count(kToken) == 3);
+  f.now += 7200;  // expired: now gettoken's answer is the call's
+  f.fake.FailNext(kToken, 1, 40001);
+  auto expired = f.SendOne();
+  CHECK(expired.errcode == 40001);
+  CHECK(expired.from_token);
+  f.now += 2 * wecom::kConfigPauseSeconds;  // the second secret error in a row: twice the pause
+  CHECK(f.SendOne().ok());
+  CHECK(f.fake.count(kToken) == 5);
+  CHECK(f.fake.count(kSend) == 5);
+}
+
 TEST_CASE("a token that has already expired is not a token", "[api]") {
   Fixture f;
   f.fake.SetTokenTtl(0);
