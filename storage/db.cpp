@@ -54,6 +54,9 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
     db.exec("PRAGMA foreign_keys=ON");
     // Index pages stay in memory instead of being read again from the OS.
     db.exec("PRAGMA cache_size=-" + std::to_string(options.cache_kib));  // KiB
+    // With the gathering VFS, WAL frames are written only at a commit, right
+    // before its sync: none wait in its buffer across a rollback.
+    if (gather) db.exec("PRAGMA cache_spill=false");
     auto conn = std::make_unique<Connection>(std::move(db));
     return std::unique_ptr<Db>(new Db(std::move(conn), options.path));
   } catch (const SQLite::Exception&) {

@@ -25,6 +25,9 @@ Result<int> Migrate(Db& db, long long now_unix) {
     if (m.version <= *current) continue;
     try {
       SQLite::Transaction tx(sql, SQLite::TransactionBehavior::IMMEDIATE);
+      // Another process starting on the same database (the server and a
+      // scheduled command) may have applied it since the version was read.
+      if (sql.execAndGet("PRAGMA user_version").getInt() >= m.version) continue;
       sql.exec(m.sql);
       SQLite::Statement record(sql,
                                "INSERT INTO schema_migrations (version, name, applied_at) "

@@ -11,6 +11,11 @@
 // `synchronous = FULL` (or EXTRA) may use it: SQLite then syncs the WAL
 // after a commit's frames and before it publishes them to other
 // connections, so no reader can see a frame that is still in the buffer.
+// And only with `cache_spill` off: a transaction larger than the cache
+// would otherwise write frames before its commit, and if it then rolled
+// back, SQLite would tell the file nothing; another connection could commit
+// frames at the same offsets, and this buffer, written out later, would
+// overwrite them.
 // Every other file (the database, the wal-index) is the default VFS's own.
 #pragma once
 

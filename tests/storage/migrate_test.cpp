@@ -1,6 +1,8 @@
 #include "storage/migrate.h"
 
 #include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
 
 #include "storage/connection.h"
 #include "storage/db.h"
@@ -20,6 +22,34 @@ TEST_CASE("migrations apply once and record themselves", "[migrate]") {
   CHECK(*storage::Migrate(**db, 1700000001) == 0);
   auto& sql = (*db)->connection().db;
   CHECK(sql.execAndGet("SELECT count(*) FROM schema_migrations").getInt() == *applied);
+}
+
+TEST_CASE("processes migrating one database at once apply each migration once", "[migrate]") {
+  // The server and a scheduled command started together after an upgrade.
+  for (int round = 0; round < 5; ++round) {
+    test::TempDir dir;
+    std::string path = dir.File("scrm.db");
+    std::vector<std::unique_ptr<storage::Db>> dbs;
+    for (int i = 0; i < 4; ++i) {
+      auto db = storage::Db::Open({path});
+      REQUIRE(db);
+      dbs.push_back(std::move(*db));
+    }
+    std::vector<storage::Result<int>> results(dbs.size(), storage::Errc::kQueryFailed);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < dbs.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = storage::Migrate(*dbs[i], 1700000000); });
+    }
+    for (auto& t : threads) t.join();
+    int applied = 0;
+    for (const auto& r : results) {
+      REQUIRE(r);
+      applied += *r;
+    }
+    CHECK(applied == static_cast<int>(storage::Migrations().size()));
+    auto& sql = dbs[0]->connection().db;
+    CHECK(sql.execAndGet("SELECT count(*) FROM schema_migrations").getInt() == applied);
+  }
 }
 
 TEST_CASE("a database from a newer binary is refused", "[migrate]") {
