@@ -104,7 +104,8 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
   view.vars["won"] = won ? "1" : "";
   view.vars["below_paid"] = below_paid ? "1" : "";
   view.vars["paid"] = deal ? FormatYuan(deal->paid) : "";
-  return TextTo(q.rep, ctx.config.wecom.agent_id, ctx.templates.RenderView("quote_decided", view));
+  return AnswerTo(q.rep, ctx.config.wecom.agent_id,
+                  ctx.templates.RenderView("quote_decided", view));
 }
 
 // The approval was revoked or deleted in WeCom: a waiting quote ends
@@ -122,8 +123,8 @@ Messages Withdrawn(storage::Connection& c, const storage::Quote& q, int sp_statu
   view.vars["after"] = after_approval ? "1" : "";
   view.vars["deleted"] = sp_status == static_cast<int>(Status::kDeleted) ? "1" : "";
   view.vars["closed"] = deal && deal->closed_at > 0 ? "1" : "";
-  return TextTo(q.rep, ctx.config.wecom.agent_id,
-                ctx.templates.RenderView("quote_withdrawn", view));
+  return AnswerTo(q.rep, ctx.config.wecom.agent_id,
+                  ctx.templates.RenderView("quote_withdrawn", view));
 }
 
 // Whether an approval in this state has ended (decided, revoked or deleted).
@@ -213,8 +214,8 @@ std::optional<std::int64_t> QuoteIdOf(const std::string& on_reply, std::string_v
 Messages Resubmitted(storage::Connection& c, std::int64_t id, const CrmContext& ctx) {
   if (!storage::ReopenQuote(c, id)) return {};
   auto quote = storage::QuoteById(c, id);
-  return TextTo(quote->rep, ctx.config.wecom.agent_id,
-                ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));
+  return AnswerTo(quote->rep, ctx.config.wecom.agent_id,
+                  ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));
 }
 
 }  // namespace

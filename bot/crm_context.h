@@ -29,10 +29,13 @@ struct CrmContext {
 
 using Messages = std::vector<storage::OutboxMessage>;
 
-// Text app messages to one member (split at WeCom's limit).
+// Text app messages to one member (split at WeCom's limit) that WeCom shows
+// once in 30 minutes: for what is sent on a schedule (reminders), where the
+// same words twice are the same message.
 Messages TextTo(const std::string& user, std::int64_t agent_id, const std::string& text);
-// The same for the answer to a rep's command: delivered again when the same
-// command gets the same answer within 30 minutes (TextTo's are not).
+// The same, delivered however often it repeats: answers to a rep's commands
+// and notices of events, which may rightly say the same thing twice (the same
+// command again, a second rejection of the same terms).
 Messages AnswerTo(const std::string& user, std::int64_t agent_id, const std::string& text);
 
 // The funnel of the configuration (the default one when none is set).

@@ -109,7 +109,7 @@ Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e
   std::string text = ctx.templates.Render("churn_alert", {{"rep", ctx.org.NameOf(e.user_id)},
                                                           {"name", Label(*customer)},
                                                           {"id", std::to_string(customer->id)}});
-  Messages out = TextTo(manager.empty() ? e.user_id : manager, ctx.config.wecom.agent_id, text);
+  Messages out = AnswerTo(manager.empty() ? e.user_id : manager, ctx.config.wecom.agent_id, text);
   out.push_back(Fetch(e.external_user_id));  // another rep who still has them takes over
   return out;
 }
@@ -124,7 +124,7 @@ Messages TransferFailed(storage::Connection& c, const wecom::ExternalContactEven
       "transfer_failed", {{"name", customer ? Label(*customer) : e.external_user_id},
                           {"id", customer ? std::to_string(customer->id) : ""},
                           {"reason", reason}});
-  return TextTo(e.user_id, ctx.config.wecom.agent_id, text);
+  return AnswerTo(e.user_id, ctx.config.wecom.agent_id, text);
 }
 
 }  // namespace

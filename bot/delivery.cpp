@@ -54,6 +54,11 @@ constexpr std::int64_t kUnrecordedPauseSeconds = 60;
 // A welcome_code is good for 20 s after the customer's add event: a welcome
 // still failing by then is given up.
 constexpr std::int64_t kWelcomeSeconds = 20;
+// WeCom's "system busy" (-1) for one message time after time: after this
+// many tries (about five minutes of backoff) the message goes to the dead
+// letter, where `outbox retry` finds it, instead of holding its recipient's
+// later messages for good. WeCom itself advises about three retries.
+constexpr int kMaxBusyTries = 8;
 constexpr double kMinute = 61;               // rate-limit windows: WeCom's minute and hour,
 constexpr double kHour = 3601;               // and a second (see the limiters)
 constexpr std::size_t kDispatchPerJob = 32;  // rows handled per writer job
@@ -763,16 +768,20 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   bool expired = PathOf(row.message.api) == wecom::kSendWelcomeMsgPath &&
                  now - row.created_at > kWelcomeSeconds;
   if (expired) why += " (the welcome code has expired)";
-  if ((reply.retryable() || refresh || setup) && !expired) {
+  bool busy_too_long = reply.error == wecom::Errc::kApiError && reply.errcode == -1 &&
+                       row.attempts + 1 >= kMaxBusyTries;
+  if (busy_too_long) why += " (still busy after " + std::to_string(kMaxBusyTries) + " tries)";
+  if ((reply.retryable() || refresh || setup) && !expired && !busy_too_long) {
     int shift = std::min(row.attempts, 16);
     std::int64_t base = std::min<std::int64_t>(config.delivery.max_backoff_seconds, 1LL << shift);
     std::int64_t jitter = std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng);
     std::int64_t next = now + base + jitter;
     if (reply.error == wecom::Errc::kApiError && reply.errcode == 45009) {
-      // WeCom refuses this API (or robot) for the rest of the minute, to
-      // every row: they all wait, this one until then at the earliest.
+      // WeCom blocks this API (or robot) for 60 s after a minute's limit,
+      // to every row: they all wait, this one until then at the earliest.
+      // (After an hour's or a day's limit, each 45009 waits 60 s more.)
       double spread = std::uniform_real_distribution<double>(0, 5)(rng);
-      double wait = paused.PauseUntilNextMinute(PauseKey(row), static_cast<double>(now), spread);
+      double wait = paused.Pause(PauseKey(row), static_cast<double>(now), 60 + spread);
       next = std::max(next, now + static_cast<std::int64_t>(std::ceil(wait)));
     }
     metrics.OutboxRetried();

@@ -43,6 +43,10 @@ bool SlidingWindow::TryTake(double now) {
   return true;
 }
 
+bool SlidingWindow::Idle(double now) const {
+  return times_.empty() || times_.back() + LongestSpan(*limits_) <= now;
+}
+
 void SlidingWindow::Record(double at) {
   times_.insert(std::upper_bound(times_.begin(), times_.end(), at), at);
   Forget(times_.back());
@@ -64,17 +68,31 @@ SlidingWindow& RateLimiter::Window(const std::string& key) {
   return windows_.try_emplace(key, &limits_).first->second;
 }
 
-bool RateLimiter::TryTake(const std::string& key, double now) { return Window(key).TryTake(now); }
+bool RateLimiter::TryTake(const std::string& key, double now) {
+  bool taken = Window(key).TryTake(now);
+  if (taken) Recorded(now);
+  return taken;
+}
 
 double RateLimiter::WaitSeconds(const std::string& key, double now) {
   auto it = windows_.find(key);
   return it == windows_.end() ? 0 : it->second.WaitSeconds(now);
 }
 
-void RateLimiter::Record(const std::string& key, double at) { Window(key).Record(at); }
+void RateLimiter::Record(const std::string& key, double at) {
+  Window(key).Record(at);
+  Recorded(at);
+}
 
-double Pauses::PauseUntilNextMinute(const std::string& key, double now, double spread) {
-  double until = (std::floor(now / 60) + 1) * 60 + spread;
+// Every so many events, the windows no limit looks at any more are dropped.
+void RateLimiter::Recorded(double now) {
+  constexpr std::size_t kSweepEvery = 1024;
+  if (++recorded_ % kSweepEvery != 0) return;
+  std::erase_if(windows_, [now](const auto& entry) { return entry.second.Idle(now); });
+}
+
+double Pauses::Pause(const std::string& key, double now, double seconds) {
+  double until = now + seconds;
   double& at = until_[key];
   at = std::max(at, until);
   return at - now;

@@ -32,6 +32,8 @@ class SlidingWindow {
   // Records an event that already happened at `at`, fitting or not: calls
   // made before a restart still count.
   void Record(double at);
+  // True when no limit looks at any of its events from `now` on.
+  bool Idle(double now) const;
 
  private:
   void Forget(double now);
@@ -40,7 +42,8 @@ class SlidingWindow {
   std::deque<double> times_;  // ascending; at most the largest count of the limits
 };
 
-// One window per key, created on first use.
+// One window per key, created on first use and dropped once idle (keys such
+// as one customer's come and go: the map does not grow with every one seen).
 class RateLimiter {
  public:
   explicit RateLimiter(std::vector<Limit> limits);
@@ -50,23 +53,26 @@ class RateLimiter {
   bool TryTake(const std::string& key, double now);
   double WaitSeconds(const std::string& key, double now);
   void Record(const std::string& key, double at);
+  std::size_t size() const { return windows_.size(); }  // keys held
 
  private:
   SlidingWindow& Window(const std::string& key);
+  void Recorded(double now);
 
   std::vector<Limit> limits_;
   std::map<std::string, SlidingWindow> windows_;
+  std::size_t recorded_ = 0;  // events, for the sweep of idle windows
 };
 
-// What WeCom does past its own limit (45009): it refuses that API (or that
-// group robot) until the current minute is over, whoever calls. Calls to a
-// paused key wait instead of failing again one after another.
+// What WeCom does past its own limit (45009): it blocks that API (or that
+// group robot) for a while, whoever calls: 60 s after a minute's limit,
+// longer after an hour's or a day's. Calls to a paused key wait instead of
+// failing again one after another.
 class Pauses {
  public:
-  // After a 45009 for `key` at `now`: paused until the next minute starts,
-  // plus `spread` seconds (so that what waited does not all go at once).
-  // Returns WaitSeconds(key, now) from then on.
-  double PauseUntilNextMinute(const std::string& key, double now, double spread);
+  // After a 45009 for `key` at `now`: paused for `seconds` from then (an
+  // earlier pause that ends later stays). Returns WaitSeconds(key, now).
+  double Pause(const std::string& key, double now, double seconds);
   // Seconds from `now` until `key` may be called (0: now).
   double WaitSeconds(const std::string& key, double now) const;
 

@@ -133,6 +133,12 @@ std::optional<Url> ParseUrl(std::string_view url) {
   return out;
 }
 
+std::string HostHeader(const Url& url) {
+  std::string host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
+  if (url.port != (url.tls ? "443" : "80")) host += ":" + url.port;
+  return host;
+}
+
 std::string RedactUrl(std::string_view url) {
   std::string out(url);
   for (std::string_view name : {"access_token=", "corpsecret=", "key="}) {
@@ -254,7 +260,7 @@ net::awaitable<Result<HttpResponse>> HttpClient::Request(std::string url, std::s
       (parsed->tls ? "https://" : "http://") + parsed->host + ":" + parsed->port;
   http::request<http::string_body> req{body.empty() ? http::verb::get : http::verb::post,
                                        parsed->target, 11};
-  req.set(http::field::host, parsed->host);
+  req.set(http::field::host, HostHeader(*parsed));
   req.set(http::field::user_agent, "scrm-bot");
   req.keep_alive(true);
   if (!body.empty()) {
@@ -263,7 +269,9 @@ net::awaitable<Result<HttpResponse>> HttpClient::Request(std::string url, std::s
   }
   req.prepare_payload();
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto conn = impl->TakeIdle(key);
+    // The retry after a stale connection goes on a new one: the rest of the
+    // pool may have been closed by the same server or NAT.
+    auto conn = attempt == 0 ? impl->TakeIdle(key) : nullptr;
     bool reused = conn != nullptr;
     if (!conn) {
       auto opened = co_await impl->Connect(*parsed);

@@ -30,6 +30,9 @@ struct Url {
 
 // nullopt unless the text is http(s)://host[:port][/path][?query].
 std::optional<Url> ParseUrl(std::string_view url);
+// The Host header for it: the port unless it is the scheme's, an IPv6
+// address in brackets.
+std::string HostHeader(const Url& url);
 
 // The URL with the values of access_token, corpsecret and key replaced by
 // "***", safe to log.

@@ -115,6 +115,7 @@ TEST_CASE("an over-authority quote waits for the manager's card", "[approval]") 
   auto decided = bot::HandleCardClick(f.conn(), Click("boss", key), f.Context());
   REQUIRE(decided.size() == 2);
   CHECK(Has(test::ContentOf(decided[0].body), "boss 已批准 王总"));
+  CHECK_FALSE(Has(decided[0].body, "\"enable_duplicate_check\":1"));  // the next may read the same
   CHECK(decided[1].api == "/cgi-bin/message/update_template_card");
   CHECK(Has(decided[1].body, "\"response_code\":\"RC-1\""));
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 5'400'000);
@@ -204,6 +205,9 @@ TEST_CASE("an approval revoked or deleted in WeCom ends its quote; the rep can a
     REQUIRE(told.size() == 1);
     CHECK(Has(test::ContentOf(told[0].body),
               status == 4 ? "的审批已撤销，报价未生效" : "的审批已被删除，报价未生效"));
+    // The same terms asked and withdrawn again say the same words: each must
+    // reach the rep, so WeCom's duplicate check is off.
+    CHECK_FALSE(Has(told[0].body, "\"enable_duplicate_check\":1"));
     CHECK(storage::QuoteById(f.conn(), quote)->status == "withdrawn");
     CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
     CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);

@@ -750,6 +750,8 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   CHECK(alert[1].on_reply == bot::kCustomerDetail);
   CHECK(alert[0].recipient == "user:boss");
   CHECK(Has(test::ContentOf(alert[0].body), "流失预警"));
+  // Events: the same words next time are news again (no duplicate check).
+  CHECK_FALSE(Has(alert[0].body, "\"enable_duplicate_check\":1"));
   auto customer = storage::CustomerById(f.conn(), id);
   CHECK(customer->deleted_rep);
   CHECK(customer->lifecycle == domain::Lifecycle::kAtRisk);
@@ -760,6 +762,7 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   REQUIRE(told.size() == 1);
   CHECK(told[0].recipient == "user:zhangsan");
   CHECK(Has(test::ContentOf(told[0].body), "客户拒绝了转接"));
+  CHECK_FALSE(Has(told[0].body, "\"enable_duplicate_check\":1"));
 
   auto removed = ContactEvent(wecom::ExternalContactChange::kDelete, "zhangsan", "wmC");
   auto fetched = bot::HandleContactEvent(f.conn(), removed, f.Context());

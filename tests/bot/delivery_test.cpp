@@ -305,6 +305,31 @@ TEST_CASE("the pause after a wrong secret is not written into the rows", "[deliv
   CHECK(again.Stop() == 0);
 }
 
+TEST_CASE("a message WeCom keeps answering busy goes to the dead letter after 8 tries",
+          "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  app.wecom.FailNext(kSend, 8, -1);
+  SendText(app, "zhangsan", "帮助", "7201");
+  for (int attempt = 1; attempt <= 7; ++attempt) {
+    REQUIRE(WaitForAttempts(config, 1, attempt));
+    CHECK(Outbox(config, true).empty());  // still retried
+    app.clock.Advance(3600);              // past any backoff
+  }
+  REQUIRE(app.wecom.WaitForCount(kSend, 8));
+  auto dead = [&] { return Outbox(config, true).size() == 1; };
+  REQUIRE(AdvanceUntil(app, dead));
+  auto row = Outbox(config, true).at(0);
+  CHECK(row.last_errcode == -1);
+  CHECK(row.last_error.find("still busy after 8 tries") != std::string::npos);
+  // The member's next message is not held behind it.
+  SendText(app, "zhangsan", "帮助", "7202");
+  REQUIRE(app.wecom.WaitForCount(kSend, 9));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.succeeded(kSend) == 1);
+}
+
 TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends it", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);

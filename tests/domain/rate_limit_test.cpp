@@ -83,16 +83,31 @@ TEST_CASE("events recorded from before a restart count", "[rate_limit]") {
   CHECK(full.WaitSeconds("k", 102) == Approx(59));
 }
 
-TEST_CASE("a 45009 pauses its key until the next minute, others go on", "[ratelimit]") {
+TEST_CASE("a 45009 pauses its key for the time asked, others go on", "[ratelimit]") {
   Pauses pauses;
   CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1000) == 0);
-  pauses.PauseUntilNextMinute("/cgi-bin/message/send", 1000.5, 2);  // minute 960..1020
-  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1000.5) == Approx(21.5));
-  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1021) == Approx(1));
-  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1022) == 0);
+  CHECK(pauses.Pause("/cgi-bin/message/send", 1000.5, 62) == Approx(62));
+  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1000.5) == Approx(62));
+  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1061.5) == Approx(1));
+  CHECK(pauses.WaitSeconds("/cgi-bin/message/send", 1062.5) == 0);
   CHECK(pauses.WaitSeconds("/cgi-bin/appchat/send", 1000.5) == 0);  // another API
-  // An earlier answer never shortens a pause.
-  pauses.PauseUntilNextMinute("robot:west", 1079, 0);
-  pauses.PauseUntilNextMinute("robot:west", 1000, 0);
-  CHECK(pauses.WaitSeconds("robot:west", 1079) == Approx(1));
+  // A later answer with a shorter pause never shortens one.
+  pauses.Pause("robot:west", 1000, 120);
+  CHECK(pauses.Pause("robot:west", 1010, 60) == Approx(110));
+  CHECK(pauses.WaitSeconds("robot:west", 1119) == Approx(1));
+}
+
+TEST_CASE("windows of keys no limit looks at any more are dropped", "[rate_limit]") {
+  RateLimiter limiter({{30, 60}, {1000, 3600}});
+  for (int i = 0; i < 1000; ++i) limiter.Record("customer:" + std::to_string(i), 100);
+  CHECK(limiter.size() == 1000);
+  // An hour later the old keys count for nothing; new ones keep coming.
+  for (int i = 0; i < 100; ++i) limiter.Record("member:" + std::to_string(i % 5), 3700);
+  CHECK(limiter.size() < 1000);
+  CHECK(limiter.size() >= 5);
+  CHECK(limiter.WaitSeconds("customer:1", 3700) == 0);
+  // A key still in its span keeps its window and its limit.
+  for (int i = 0; i < 30; ++i) limiter.Record("busy", 3700);
+  for (int i = 0; i < 1024; ++i) limiter.Record("other:" + std::to_string(i), 3710);
+  CHECK(limiter.WaitSeconds("busy", 3710) == Approx(50));
 }

@@ -149,6 +149,12 @@ TEST_CASE("URLs parse and secrets are redacted", "[api]") {
   CHECK_FALSE(p->tls);
   CHECK(p->port == "8081");
   CHECK(p->target == "/");
+  CHECK(wecom::HostHeader(*p) == "127.0.0.1:8081");
+  CHECK(wecom::HostHeader(*u) == "qyapi.weixin.qq.com");
+  auto v6 = wecom::ParseUrl("http://[::1]:80/x");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(wecom::HostHeader(*v6) == "[::1]");
   for (const char* bad : {"ftp://x", "http://", "https://:80/", "http://h:99999/", "http://a b/",
                           "http://h:x/", "qyapi.weixin.qq.com"}) {
     INFO(bad);
@@ -389,6 +395,17 @@ TEST_CASE("keep-alive connections are reused", "[http]") {
   Fixture f;
   for (int i = 0; i < 20; ++i) CHECK(f.SendOne().ok());
   CHECK(f.client.connections_opened() == 1);
+}
+
+TEST_CASE("a request a pooled connection dropped is tried again on a new connection", "[http]") {
+  Fixture f;
+  f.SendMany(4);  // several connections in the pool
+  auto opened = f.client.connections_opened();
+  REQUIRE(opened >= 2);
+  f.fake.DropNext(kSend, 2);  // the first try, and the retry
+  CHECK(f.SendOne().error == wecom::Errc::kNetwork);
+  CHECK(f.client.connections_opened() == opened + 1);  // not a second pooled one
+  CHECK(f.SendOne().ok());
 }
 
 TEST_CASE("a connection idle past max_idle is closed, not reused", "[http]") {
