@@ -465,12 +465,17 @@ void RecordStageChange(Connection& c, std::int64_t deal_id, const std::string& f
 }
 
 std::vector<Deal> OpenDeals(Connection& c, const Owners& owners) {
-  static const std::string some =
-      Select(kDealColumns,
-             "deals WHERE closed_at = 0 AND owner IN (SELECT value FROM json_each(:owners)) "
-             "ORDER BY stage_entered_at");
+  // A customer the rep deleted in WeCom has left the funnel with their deal
+  // (back in it if they are added again).
+  static const std::string kept =
+      "deals WHERE closed_at = 0 AND NOT EXISTS (SELECT 1 FROM customers "
+      "WHERE customers.id = deals.customer_id AND removed_at > 0) ";
+  static const std::string some = Select(
+      kDealColumns,
+      (kept + "AND owner IN (SELECT value FROM json_each(:owners)) ORDER BY stage_entered_at")
+          .c_str());
   static const std::string everyone =
-      Select(kDealColumns, "deals WHERE closed_at = 0 ORDER BY stage_entered_at");
+      Select(kDealColumns, (kept + "ORDER BY stage_entered_at").c_str());
   Use q(c, owners.empty() ? everyone.c_str() : some.c_str());
   if (!owners.empty()) q->bind(":owners", JsonList(owners));
   return All<Deal>(*q, ReadDeal);

@@ -304,6 +304,8 @@ TEST_CASE("todo and funnel", "[crm]") {
   CHECK(Has(todo, "卡点：赵总 #" + std::to_string(old) + " 在「方案报价」已 16 天"));
   storage::MarkCustomerRemoved(f.conn(), old, f.now);  // the rep deleted 赵总 in WeCom
   CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "赵总"));
+  CHECK(Has(f.Reply("zhangsan", "漏斗"), "共 0 个"));  // the deal left with the customer
+  CHECK(storage::OpenDeals(f.conn(), {}).empty());
   storage::MarkCustomerRemoved(f.conn(), old, 0);
   std::string funnel = f.Reply("zhangsan", "漏斗");
   CHECK(Has(funnel, "共 1 个，¥10,000.00"));
