@@ -313,7 +313,31 @@ Messages ApprovalCardDelivered(storage::Connection& c, const std::string& on_rep
   return id ? Resubmitted(c, *id, ctx) : Messages{};
 }
 
-Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_reply,
+namespace {
+
+// WeCom's refusal of an approval request, as the rep reads it.
+std::string RefusalReason(int errcode) {
+  switch (errcode) {
+    case 60011:
+    case 81013:
+      return "审批人不在应用的可见范围内，或账号已停用";
+    case 40003:
+      return "审批人的账号无效";
+    case 48002:
+    case 301002:
+      return "应用没有审批接口的权限";
+    case 301025:
+      return "审批模板或控件的设置与报价不符";
+    case 0:
+      return "企业微信没有接受这次请求";
+    default:
+      return "企业微信拒绝了请求（错误码 " + std::to_string(errcode) + "）";
+  }
+}
+
+}  // namespace
+
+Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_reply, int errcode,
                               const std::string& why, const CrmContext& ctx) {
   bool oa = on_reply.starts_with(kApprovalSubmitted);
   auto id = QuoteIdOf(on_reply, oa ? kApprovalSubmitted : kApprovalCard);
@@ -321,7 +345,7 @@ Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_repl
   if (!quote || !storage::DecideQuote(c, quote->id, "failed", ctx.now)) return {};
   spdlog::warn("the approval request for quote {} was refused by WeCom: {}", quote->id, why);
   View view = QuoteView(c, *quote, ctx);
-  view.vars["why"] = why;
+  view.vars["why"] = RefusalReason(errcode);
   view.vars["oa"] = oa ? "1" : "";
   // Without WeCom's duplicate check: the same refusal of the same quote
   // sent again must still reach the rep.

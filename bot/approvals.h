@@ -48,9 +48,11 @@ Messages ApprovalCardDelivered(storage::Connection& c, const std::string& on_rep
 // oa/getapprovaldetail) names the pending quote it was made for.
 Messages ApprovalDetailRead(storage::Connection& c, const std::string& body, const CrmContext& ctx);
 // WeCom refused the approval request for good (the row of `on_reply`,
-// kApprovalSubmitted or kApprovalCard, went to the dead letter with `why`):
-// the quote is no longer pending, and the rep is told.
-Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_reply,
+// kApprovalSubmitted or kApprovalCard, went to the dead letter with
+// `errcode` and `why`): the quote is no longer pending, and the rep is told
+// why in words (WeCom's own text, with userids and the server's address,
+// goes to the log).
+Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_reply, int errcode,
                               const std::string& why, const CrmContext& ctx);
 // One reminder to the manager of each quote left pending for
 // [approval] remind_hours.

@@ -281,10 +281,10 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
                                                   {"count", std::to_string(count)}}));
 }
 
-Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const std::string& why,
-                      const CrmContext& ctx) {
+Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, int errcode,
+                      const std::string& why, const CrmContext& ctx) {
   if (on_reply.starts_with(kApprovalSubmitted) || on_reply.starts_with(kApprovalCard)) {
-    return ApprovalNotDelivered(c, on_reply, why, ctx);
+    return ApprovalNotDelivered(c, on_reply, errcode, why, ctx);
   }
   return {};
 }

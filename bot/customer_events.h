@@ -36,9 +36,10 @@ Messages HandleTagChange(const wecom::ExternalTagEvent& event);
 Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChangeEvent& event,
                                const CrmContext& ctx);
 
-// What a row's call refused for good (moved to the dead letter with `why`)
-// leads to (`on_reply` of the row).
-Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, const std::string& why,
-                      const CrmContext& ctx);
+// What a row's call refused for good (moved to the dead letter with WeCom's
+// `errcode`, 0 for none, and `why`, for the log) leads to (`on_reply` of the
+// row).
+Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, int errcode,
+                      const std::string& why, const CrmContext& ctx);
 
 }  // namespace scrm::bot

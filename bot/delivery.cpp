@@ -812,8 +812,8 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
     storage::MarkOutboxDead(c, id, code, why);
     if (on_reply.empty()) return 0;
     int queued = ApplyAfterMark(c, id, [&] {
-      return Handle(c, now,
-                    [&](const CrmContext& ctx) { return ApplyRefusal(c, on_reply, why, ctx); });
+      return Handle(
+          c, now, [&](const CrmContext& ctx) { return ApplyRefusal(c, on_reply, code, why, ctx); });
     });
     if (queued < 0) metrics.DispatchFailed();
     return std::max(queued, 0);

@@ -364,12 +364,17 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
   CHECK(out[0].on_reply == bot::kApprovalCard + std::to_string(quote.id));
   // The card's message/send went to the dead letter (the manager is not in
   // the app's visible range, say).
-  CHECK(bot::ApplyRefusal(f.conn(), "", "81013", f.Context()).empty());
-  auto told =
-      bot::ApplyRefusal(f.conn(), out[0].on_reply, "errcode 81013 user not visible", f.Context());
+  CHECK(bot::ApplyRefusal(f.conn(), "", 81013, "errcode 81013", f.Context()).empty());
+  auto told = bot::ApplyRefusal(f.conn(), out[0].on_reply, 81013,
+                                "errcode 81013: answered 0 but not delivered: invaliduser boss",
+                                f.Context());
   REQUIRE(told.size() == 1);
   CHECK(told[0].recipient == "user:zhangsan");
-  CHECK(Has(test::ContentOf(told[0].body), "审批没能提交给 boss：errcode 81013 user not visible"));
+  // In words, without WeCom's English text (it names userids): that is in the log.
+  std::string content = test::ContentOf(told[0].body);
+  CHECK(Has(content, "审批没能提交给 boss：审批人不在应用的可见范围内，或账号已停用。"));
+  CHECK_FALSE(Has(content, "errcode"));
+  CHECK_FALSE(Has(content, "invaliduser"));
   CHECK(storage::QuoteById(f.conn(), quote.id)->status == "failed");
   CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);
@@ -379,7 +384,7 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
   CHECK(bot::HandleCardClick(f.conn(), Click("boss", "approve:" + std::to_string(quote.id)),
                              f.Context())
             .empty());
-  CHECK(bot::ApplyRefusal(f.conn(), out[0].on_reply, "again", f.Context()).empty());
+  CHECK(bot::ApplyRefusal(f.conn(), out[0].on_reply, 81013, "again", f.Context()).empty());
   // The dead card sent again once the setup is fixed (`outbox retry`): the
   // quote waits again, the rep is told, and the manager's click counts.
   auto again = bot::ApplyReply(f.conn(), out[0].on_reply, R"({"errcode":0})", f.Context());
@@ -396,8 +401,15 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
   f.config.approval = {"tpl-1", "Text-1", "Money-1", "Number-1", 24};
   auto oa = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 7万 折扣 10", f.Context());
   REQUIRE(oa.size() == 2);
-  auto refused = bot::ApplyRefusal(f.conn(), oa[0].on_reply, "errcode 301025", f.Context());
+  auto refused = bot::ApplyRefusal(f.conn(), oa[0].on_reply, 301025, "errcode 301025", f.Context());
   REQUIRE(refused.size() == 1);
+  CHECK(Has(test::ContentOf(refused[0].body), "审批模板或控件的设置与报价不符"));
+  auto other = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 7万 折扣 11", f.Context());
+  REQUIRE(other.size() == 2);
+  auto unknown =
+      bot::ApplyRefusal(f.conn(), other[0].on_reply, 40058, "errcode 40058: invalid", f.Context());
+  REQUIRE(unknown.size() == 1);
+  CHECK(Has(test::ContentOf(unknown[0].body), "企业微信拒绝了请求（错误码 40058）"));
   CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
 }
 
