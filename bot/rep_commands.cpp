@@ -106,6 +106,34 @@ constexpr std::size_t kListed = 10;
 // How many due customers the list of what is due shows.
 constexpr std::size_t kDueListed = 50;
 
+// The customers `ref` names: those it names exactly (name or remark), else
+// those whose name, remark or company contains it; either compared as typed
+// or with both sides folded to half-width (full-width letters or brackets,
+// two spaces), so that "ABC" finds "ABC科技" and "ＡＢＣ贸易" alike. At most
+// `limit`.
+std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& owners,
+                                 const std::string& ref, int limit) {
+  auto found = storage::FindCustomers(c, owners, ref, limit);
+  auto names = [](const Customer& x, const std::string& q, auto fold) {
+    return fold(x.name) == q || fold(x.remark) == q;
+  };
+  auto as_is = [](std::string_view s) { return std::string(s); };
+  if (!found.empty() && names(found[0], ref, as_is)) return found;  // exactly, as typed
+  // Several already make the rep choose; one or none might hide another
+  // that only matches folded (a scan of every visible customer).
+  if (found.size() >= 2) return found;
+  std::string folded_ref = NormalizeText(ref);
+  auto folded = storage::FindFolded(c, owners, folded_ref, NormalizeText, limit);
+  if (!folded.empty() && names(folded[0], folded_ref, NormalizeText)) return folded;
+  for (auto& x : folded) {
+    bool known = std::any_of(found.begin(), found.end(), [&](auto& y) { return y.id == x.id; });
+    if (!known) found.push_back(std::move(x));
+  }
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  if (found.size() > static_cast<std::size_t>(limit)) found.resize(limit);
+  return found;
+}
+
 std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& command) {
   std::vector<Customer> found;
   if (ref.size() > 1 && ref[0] == '#' &&
@@ -114,13 +142,7 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
     if (c && ctx_.org.CanSee(rep_, c->owner)) found.push_back(*c);
   } else {
     // One more than are listed, to know whether there are more.
-    found = storage::FindCustomers(c_, ctx_.org.Visible(rep_), ref, static_cast<int>(kListed) + 1);
-    // Typed or saved with full-width letters or brackets, or with two
-    // spaces: compared once both are folded to half-width.
-    if (found.empty()) {
-      found = storage::FindFolded(c_, ctx_.org.Visible(rep_), NormalizeText(ref), NormalizeText,
-                                  static_cast<int>(kListed) + 1);
-    }
+    found = FindByName(c_, ctx_.org.Visible(rep_), ref, static_cast<int>(kListed) + 1);
   }
   if (found.size() == 1) return found[0];
   if (found.empty()) {

@@ -163,7 +163,14 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(Has(f.Reply("zhangsan", "客户 钱总(展会)"), "【钱总（展会）】"));
   AddCustomer(f, "zhangsan", "ＸＹＺ集团");
   CHECK(Has(f.Reply("zhangsan", "客户 XYZ"), "【ＸＹＺ集团】"));
-  CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));  // by part of the name
+  // One match as typed and one only folded: both are offered, not the first
+  // taken silently.
+  AddCustomer(f, "zhangsan", "XYZ科技");
+  std::string both = f.Reply("zhangsan", "回款 XYZ 2万");
+  CHECK(Has(both, "ＸＹＺ集团"));
+  CHECK(Has(both, "XYZ科技"));
+  CHECK(Has(f.Reply("zhangsan", "客户 XYZ科技"), "【XYZ科技】"));  // exact as typed wins
+  CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));          // by part of the name
 }
 
 TEST_CASE("more matches than a choice lists: ten are listed and the rest announced", "[crm]") {
