@@ -21,6 +21,8 @@ Messages Texts(const std::string& user, std::int64_t agent_id, const std::string
 
 }  // namespace
 
+std::string DisplayName(const std::string& name) { return name.empty() ? "（资料获取中）" : name; }
+
 Messages TextTo(const std::string& user, std::int64_t agent_id, const std::string& text) {
   return Texts(user, agent_id, text, wecom::Repeats::kDropped);
 }
@@ -65,8 +67,12 @@ bool WinIfPaidOff(storage::Connection& c, domain::Deal& deal, domain::Customer& 
 }
 
 void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const CrmContext& ctx) {
-  auto open = storage::OpenDeal(c, customer.id);
-  customer.tier = domain::Tier(customer, open ? open->amount : 0, ctx.config.crm.tiering);
+  // The deal's price counts while it is open and once it is won (its
+  // payments may come later); a lost one's does not.
+  auto deal = storage::OpenDeal(c, customer.id);
+  if (!deal) deal = storage::LatestDeal(c, customer.id);
+  bool counts = deal && (deal->closed_at == 0 || deal->stage == ctx.funnel.won());
+  customer.tier = domain::Tier(customer, counts ? deal->amount : 0, ctx.config.crm.tiering);
   customer.lifecycle = domain::ClassifyLifecycle(customer, ctx.now, ctx.config.crm.tiering);
   std::int64_t planned = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
   // The same plan as before keeps its due time (and its reminder, sent

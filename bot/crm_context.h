@@ -29,6 +29,10 @@ struct CrmContext {
 
 using Messages = std::vector<storage::OutboxMessage>;
 
+// A customer's name as reps read it: a placeholder while WeCom has not yet
+// told it (never the external userid).
+std::string DisplayName(const std::string& name);
+
 // Text app messages to one member (split at WeCom's limit) that WeCom shows
 // once in 30 minutes: for what is sent on a schedule (reminders), where the
 // same words twice are the same message.

@@ -27,7 +27,7 @@ storage::OutboxMessage Fetch(const std::string& external_userid) {
           "", kCustomerDetail};
 }
 
-std::string Label(const Customer& c) { return c.name.empty() ? "（资料获取中）" : c.name; }
+std::string Label(const Customer& c) { return DisplayName(c.name); }
 
 // The welcome message the event's code allows (none without one).
 Messages Welcome(const wecom::ExternalContactEvent& e, const CrmContext& ctx) {

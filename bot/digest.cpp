@@ -124,7 +124,7 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   int unlisted = risks.total - static_cast<int>(risks.listed.size());
   view.vars["more_risks"] = unlisted > 0 ? std::to_string(unlisted) : "";
   for (const auto& risk : risks.listed) {
-    view.lists["risks"].push_back({{"name", risk.name},
+    view.lists["risks"].push_back({{"name", DisplayName(risk.name)},
                                    {"id", std::to_string(risk.id)},
                                    {"owner", ctx.org.NameOf(risk.owner)},
                                    {"why", risk.deleted_rep ? "删除了销售" : "长期未跟进"}});

@@ -44,7 +44,7 @@ Messages ReminderMessages(storage::Connection& c, const CrmContext& ctx) {
       unlisted[due.owner].first++;
       continue;
     }
-    listed.push_back({{"name", due.name},
+    listed.push_back({{"name", DisplayName(due.name)},
                       {"id", std::to_string(due.id)},
                       {"kind", KindName(due.kind)},
                       {"when", LocalDateTime(due.due_at, zone)}});
@@ -60,7 +60,7 @@ Messages ReminderMessages(storage::Connection& c, const CrmContext& ctx) {
         unlisted[stuck.owner].second++;
         continue;
       }
-      listed.push_back({{"name", stuck.customer_name},
+      listed.push_back({{"name", DisplayName(stuck.customer_name)},
                         {"id", std::to_string(stuck.customer_id)},
                         {"stage", stage.name},
                         {"days", std::to_string((ctx.now - stuck.entered_at) / 86400)}});

@@ -197,23 +197,22 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
   auto deal = storage::OpenDeal(c_, customer->id);
   if (!deal) deal = storage::LatestDeal(c_, customer->id);
   auto last = storage::LastFollowUp(c_, customer->id);
-  Say("customer_card",
-      {{{"name", customer->name.empty() ? customer->external_userid : customer->name},
-        {"id", std::to_string(customer->id)},
-        {"company", customer->company},
-        {"tier", std::string(1, customer->tier)},
-        // As of now, not as of the last change (a customer never contacted
-        // is not 新客户 for ever).
-        {"lifecycle", std::string(domain::LifecycleName(domain::ClassifyLifecycle(
-                          *customer, ctx_.now, ctx_.config.crm.tiering)))},
-        {"owner", ctx_.org.NameOf(customer->owner)},
-        {"channel", customer->channel},
-        {"stage", deal ? deal->stage : "暂无商机"},
-        {"amount", deal && deal->amount > 0 ? FormatYuan(deal->amount) : ""},
-        {"last_follow_up", last ? When(last->at) : "暂无"},
-        {"last_content", last ? last->content : ""},
-        {"next_follow_up", When(customer->next_follow_up_at)}},
-       {}});
+  Say("customer_card", {{{"name", DisplayName(customer->name)},
+                         {"id", std::to_string(customer->id)},
+                         {"company", customer->company},
+                         {"tier", std::string(1, customer->tier)},
+                         // As of now, not as of the last change (a customer never contacted
+                         // is not 新客户 for ever).
+                         {"lifecycle", std::string(domain::LifecycleName(domain::ClassifyLifecycle(
+                                           *customer, ctx_.now, ctx_.config.crm.tiering)))},
+                         {"owner", ctx_.org.NameOf(customer->owner)},
+                         {"channel", customer->channel},
+                         {"stage", deal ? deal->stage : "暂无商机"},
+                         {"amount", deal && deal->amount > 0 ? FormatYuan(deal->amount) : ""},
+                         {"last_follow_up", last ? When(last->at) : "暂无"},
+                         {"last_content", last ? last->content : ""},
+                         {"next_follow_up", When(customer->next_follow_up_at)}},
+                        {}});
 }
 
 std::pair<std::string, std::string> Run::Split(const std::string& first, const std::string& rest,
@@ -230,6 +229,11 @@ std::pair<std::string, std::string> Run::Split(const std::string& first, const s
 
 void Run::FollowUp(const cmd::Follow& typed) {
   auto [ref, content] = Split(typed.customer, typed.content, typed.longer);
+  if (content.empty()) {  // "跟进 Tom Lee，": the name, and nothing after it
+    return Say(
+        "command_error",
+        {{{"command", "跟进"}, {"problem", "请写明客户和跟进内容"}, {"usage", Usage("跟进")}}, {}});
+  }
   cmd::Follow cmd{ref, content, {}};
   auto customer = Resolve(cmd.customer, "跟进 {} " + cmd.content);
   if (!customer) return;
@@ -422,6 +426,11 @@ std::optional<Deal> Run::PayableDeal(std::int64_t customer_id, domain::Fen amoun
 
 void Run::Lose(const cmd::Lost& typed) {
   auto [ref, reason] = Split(typed.customer, typed.reason, typed.longer);
+  if (reason.empty()) {
+    return Say(
+        "command_error",
+        {{{"command", "输单"}, {"problem", "请写明客户和输单原因"}, {"usage", Usage("输单")}}, {}});
+  }
   cmd::Lost cmd{ref, reason, {}};
   auto customer = Resolve(cmd.customer, "输单 {} " + cmd.reason);
   if (!customer) return;

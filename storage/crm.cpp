@@ -545,7 +545,7 @@ void SetLastReminderScan(Connection& c, std::int64_t at) {
 std::vector<DueCustomer> DueBetween(Connection& c, std::int64_t after, std::int64_t until) {
   // "next_follow_up_at > 0" as written lets SQLite use the partial index.
   Use q(c,
-        "SELECT id, CASE WHEN name = '' THEN coalesce(external_userid, '') ELSE name END, owner, "
+        "SELECT id, name, owner, "
         "next_follow_up_at, CASE WHEN last_follow_up_at = 0 THEN 'first' "
         "WHEN won_at > last_follow_up_at THEN 'revisit' "
         "WHEN lifecycle = 'at_risk' THEN 'at_risk' ELSE 'routine' END "

@@ -151,6 +151,12 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(Has(f.Reply("zhangsan", "跟进 Tom Lee 电话沟通 约下周"), "已记录对 Tom Lee"));
   CHECK(storage::LastFollowUp(f.conn(), tom)->content == "电话沟通 约下周");
   CHECK(Has(f.Reply("zhangsan", "分级 Tom Lee A"), "Tom Lee（#"));
+  // The name, a comma, and nothing after it: an error, nothing recorded.
+  CHECK(Has(f.Reply("zhangsan", "跟进 Tom Lee，"), "请写明客户和跟进内容"));
+  CHECK(storage::LastFollowUp(f.conn(), tom)->content == "电话沟通 约下周");
+  f.Reply("zhangsan", "报价 Tom Lee 1万");
+  CHECK(Has(f.Reply("zhangsan", "输单 Tom Lee："), "请写明客户和输单原因"));
+  CHECK(storage::OpenDeal(f.conn(), tom).has_value());  // still open
   // Saved half-width, typed full-width: found all the same.
   AddCustomer(f, "zhangsan", "ABC公司");
   CHECK(Has(f.Reply("zhangsan", "客户 ＡＢＣ公司"), "【ABC公司】"));
@@ -212,9 +218,15 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
 
 TEST_CASE("a deal moved to 成交 says when to revisit, from the cadence", "[crm]") {
   test::CrmFixture f;
-  AddCustomer(f, "zhangsan", "王总");
-  f.Reply("zhangsan", "报价 王总 1万");
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  f.Reply("zhangsan", "报价 王总 15万");
+  CHECK(storage::CustomerById(f.conn(), id)->tier == 'A');
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 成交"), "恭喜成交！7 天内记得回访"));
+  // Never followed up, yet the revisit is planned; won before it is paid,
+  // the customer keeps the tier of the price.
+  auto won = storage::CustomerById(f.conn(), id);
+  CHECK(won->next_follow_up_at == f.now + 7 * kDay);
+  CHECK(won->tier == 'A');
   f.config.crm.cadence.post_win_days = 3;
   AddCustomer(f, "zhangsan", "李总");
   f.Reply("zhangsan", "报价 李总 1万");
@@ -344,6 +356,10 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
   CHECK(customer->owner == "zhangsan");
   CHECK(customer->channel == "expo-2026");
   CHECK(customer->next_follow_up_at == f.now + kDay);  // first contact within 24 h
+  // Before WeCom told the name, reps read a placeholder, not the external userid.
+  std::string card = f.Reply("zhangsan", "客户 #" + std::to_string(customer->id));
+  CHECK(Has(card, "【（资料获取中）】"));
+  CHECK_FALSE(Has(card, "wmNew1"));
 
   auto more = bot::ApplyReply(
       f.conn(), bot::kCustomerDetail,
@@ -794,6 +810,21 @@ TEST_CASE("a follow-up that falls due in the second of a reminder scan is in the
   auto out = bot::ReminderMessages(f.conn(), f.Context());
   REQUIRE(out.size() == 1);
   CHECK(Has(test::ContentOf(out[0].body), "王总"));
+}
+
+TEST_CASE("a reminder for a customer whose name is not known yet shows no external userid",
+          "[crm][reminders]") {
+  test::CrmFixture f;
+  bot::HandleContactEvent(f.conn(),
+                          ContactEvent(wecom::ExternalContactChange::kAdd, "zhangsan", "wmQuiet"),
+                          f.Context());
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());
+  f.now += 2 * kDay;  // the first contact is overdue; WeCom never told the name
+  auto out = bot::ReminderMessages(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  std::string text = test::ContentOf(out[0].body);
+  CHECK(Has(text, "（资料获取中）"));
+  CHECK_FALSE(Has(text, "wmQuiet"));
 }
 
 TEST_CASE("an overdue customer refreshed by an unrelated change is not reminded again",

@@ -98,6 +98,11 @@ TEST_CASE("follow-up cadence: first contact, after a win, by tier", "[cadence]")
   CHECK(NextFollowUp(c, rules) == kT0 + 10 * kDay);  // revisit within 7 days of the win
   c.lifecycle = Lifecycle::kChurned;
   CHECK_FALSE(NextFollowUp(c, rules));
+  // Won without a follow-up ever recorded: the revisit, not the first contact.
+  Customer quiet;
+  quiet.created_at = kT0;
+  quiet.won_at = kT0 + 2 * kDay;
+  CHECK(NextFollowUp(quiet, rules) == kT0 + 9 * kDay);
 }
 
 TEST_CASE("discounts are applied in fen, rounded", "[money]") {
