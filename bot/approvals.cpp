@@ -22,7 +22,7 @@ using domain::FormatYuan;
 
 std::string CustomerName(storage::Connection& c, std::int64_t id) {
   auto customer = storage::CustomerById(c, id);
-  return customer ? customer->name : "#" + std::to_string(id);
+  return customer ? DisplayName(customer->name) : "#" + std::to_string(id);
 }
 
 View QuoteView(storage::Connection& c, const storage::Quote& q, const CrmContext& ctx) {
@@ -238,8 +238,9 @@ Messages RequestApproval(storage::Connection& c, const std::string& rep,
   }
   std::int64_t id = storage::InsertQuote(c, deal, rep, ctx.now, "pending", manager);
   auto quote = storage::QuoteById(c, id);
-  Messages out = ctx.config.approval.template_id.empty() ? CardRequest(c, *quote, ctx)
-                                                         : OaRequest(*quote, customer.name, ctx);
+  Messages out = ctx.config.approval.template_id.empty()
+                     ? CardRequest(c, *quote, ctx)
+                     : OaRequest(*quote, DisplayName(customer.name), ctx);
   // An answer to the rep's command: without WeCom's duplicate check, which
   // would drop the same answer to the same quote asked again.
   auto told = AnswerTo(rep, ctx.config.wecom.agent_id,

@@ -120,11 +120,14 @@ Messages TransferFailed(storage::Connection& c, const wecom::ExternalContactEven
   std::string reason = e.fail_reason == "customer_refused"        ? "客户拒绝了转接"
                        : e.fail_reason == "customer_limit_exceed" ? "接替成员的客户数已达上限"
                                                                   : e.fail_reason;
-  std::string text = ctx.templates.Render(
-      "transfer_failed", {{"name", customer ? Label(*customer) : e.external_user_id},
-                          {"id", customer ? std::to_string(customer->id) : ""},
-                          {"reason", reason}});
-  return AnswerTo(e.user_id, ctx.config.wecom.agent_id, text);
+  std::string text = ctx.templates.Render("transfer_failed",
+                                          {{"name", customer ? Label(*customer) : DisplayName("")},
+                                           {"id", customer ? std::to_string(customer->id) : ""},
+                                           {"reason", reason}});
+  // The event names the member who was to take over; the customer stays
+  // with its owner, who is the one to act (and who can open #id).
+  std::string to = customer && !customer->owner.empty() ? customer->owner : e.user_id;
+  return AnswerTo(to, ctx.config.wecom.agent_id, text);
 }
 
 }  // namespace
@@ -271,8 +274,11 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
   }
   if (e.change_type == "create_user") storage::SetRepDeparted(c, e.user_id, 0);
   if (e.change_type != "delete_user") return {};
-  // Their customers pass to the rep who adds them next (离职继承).
+  // Their customers pass to the rep who adds them next (离职继承), and
+  // whoever reported to them reports to their manager (approvals, alerts and
+  // digests do not go to someone who is gone).
   storage::SetRepDeparted(c, e.user_id, ctx.now);
+  storage::RemoveOrgMember(c, e.user_id);
   int count = storage::CountActiveCustomers(c, e.user_id);
   std::string manager = ctx.org.ManagerOf(e.user_id);
   if (count == 0 || manager.empty()) return {};

@@ -132,7 +132,7 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   for (const auto& quote : storage::PendingQuotes(c, team)) {
     auto customer = storage::CustomerById(c, quote.customer_id);
     view.lists["approvals"].push_back({{"rep", ctx.org.NameOf(quote.rep)},
-                                       {"name", customer ? customer->name : ""},
+                                       {"name", DisplayName(customer ? customer->name : "")},
                                        {"amount", FormatYuan(quote.amount)}});
   }
   view.vars["has_approvals"] = view.lists["approvals"].empty() ? "" : "1";

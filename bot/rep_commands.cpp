@@ -155,7 +155,7 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
   for (std::size_t i = 0; i < found.size(); ++i) {
     choice.candidates.push_back(found[i].id);
     view.lists["candidates"].push_back({{"n", std::to_string(i + 1)},
-                                        {"name", found[i].name},
+                                        {"name", DisplayName(found[i].name)},
                                         {"company", found[i].company},
                                         {"id", std::to_string(found[i].id)},
                                         {"owner", ctx_.org.NameOf(found[i].owner)}});
@@ -240,7 +240,7 @@ void Run::FollowUp(const cmd::Follow& typed) {
   storage::InsertFollowUp(c_, {customer->id, rep_, cmd.content, ctx_.now});
   customer->last_follow_up_at = ctx_.now;
   Refresh(*customer);
-  Say("follow_recorded", {{{"name", customer->name},
+  Say("follow_recorded", {{{"name", DisplayName(customer->name)},
                            {"id", std::to_string(customer->id)},
                            {"next_follow_up", When(customer->next_follow_up_at)}},
                           {}});
@@ -256,16 +256,17 @@ void Run::Stage(const cmd::MoveStage& cmd) {
   if (cmd.stage == ctx_.funnel.won() && storage::OpenDeal(c_, customer->id)->amount <= 0) {
     // A win of ¥0 counts in the review, and its payments could never be
     // recorded: the price comes first.
-    return Say("command_error", {{{"command", "阶段"},
-                                  {"problem", customer->name + " 的商机还没有报价，不能直接成交"},
-                                  {"usage", "先发「报价 " + customer->name + " <金额>」"}},
-                                 {}});
+    return Say("command_error",
+               {{{"command", "阶段"},
+                 {"problem", DisplayName(customer->name) + " 的商机还没有报价，不能直接成交"},
+                 {"usage", "先发「报价 " + DisplayName(customer->name) + " <金额>」"}},
+                {}});
   }
   if (cmd.stage == ctx_.funnel.lost()) {
     // A lost deal without its reason is a blank line in the weekly review.
     return Say("command_error", {{{"command", "阶段"},
                                   {"problem", "输单请写明原因"},
-                                  {"usage", "输单 " + customer->name + " <原因>"}},
+                                  {"usage", "输单 " + DisplayName(customer->name) + " <原因>"}},
                                  {}});
   }
   Deal deal = OpenOrNewDeal(*customer);
@@ -280,7 +281,7 @@ void Run::Stage(const cmd::MoveStage& cmd) {
   if (fresh && cmd.stage == deal.stage) {  // a new deal at the first stage
     Store(deal);
     Refresh(*customer);
-    return Say("stage_moved", {{{"name", customer->name},
+    return Say("stage_moved", {{{"name", DisplayName(customer->name)},
                                 {"id", std::to_string(customer->id)},
                                 {"to", cmd.stage},
                                 {"new_deal", "1"},
@@ -288,7 +289,8 @@ void Run::Stage(const cmd::MoveStage& cmd) {
                                {}});
   }
   if (auto error = ctx_.funnel.CheckMove(deal.stage, cmd.stage)) {
-    View view{{{"name", customer->name}, {"stage", cmd.stage}, {"has_stages", "1"}}, {}};
+    View view{{{"name", DisplayName(customer->name)}, {"stage", cmd.stage}, {"has_stages", "1"}},
+              {}};
     view.vars["reason"] = *error == domain::MoveError::kUnknownStage ? "没有这个阶段"
                           : *error == domain::MoveError::kSameStage  ? "已经在这个阶段"
                                                                      : "商机已经结束";
@@ -298,7 +300,7 @@ void Run::Stage(const cmd::MoveStage& cmd) {
   MoveDeal(c_, deal, *customer, cmd.stage, rep_, ctx_);
   Store(deal);
   Refresh(*customer);
-  Say("stage_moved", {{{"name", customer->name},
+  Say("stage_moved", {{{"name", DisplayName(customer->name)},
                        {"id", std::to_string(customer->id)},
                        {"from", from},
                        {"to", cmd.stage},
@@ -327,11 +329,12 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   Deal deal = OpenOrNewDeal(*customer);
   if (deal.paid > 0 && domain::ApplyDiscount(cmd.amount, cmd.discount_bp) < deal.paid) {
     // Less than has been paid: the deal could never be paid off or won.
-    return Say("command_error", {{{"command", "报价"},
-                                  {"problem", customer->name + " 已回款 ¥" + FormatYuan(deal.paid) +
-                                                  "，新报价不能低于已回款，报价未记录"},
-                                  {"usage", Usage("报价")}},
-                                 {}});
+    return Say("command_error",
+               {{{"command", "报价"},
+                 {"problem", DisplayName(customer->name) + " 已回款 ¥" + FormatYuan(deal.paid) +
+                                 "，新报价不能低于已回款，报价未记录"},
+                 {"usage", Usage("报价")}},
+                {}});
   }
   if (beyond && approver) {
     Store(deal);  // the deal keeps its current quote until the manager decides
@@ -353,7 +356,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   storage::InsertQuote(c_, deal, rep_, ctx_.now);
   Refresh(*customer);
   Say("quote_recorded",
-      {{{"name", customer->name},
+      {{{"name", DisplayName(customer->name)},
         {"id", std::to_string(customer->id)},
         {"amount", FormatYuan(deal.amount)},
         {"list_amount", FormatYuan(deal.list_amount)},
@@ -372,7 +375,7 @@ void Run::Payment(const cmd::Paid& cmd) {
     // paid off: nothing changes.
     return Say("command_error",
                {{{"command", "回款"},
-                 {"problem", customer->name + " 没有已报价、待回款的商机，回款未记录"},
+                 {"problem", DisplayName(customer->name) + " 没有已报价、待回款的商机，回款未记录"},
                  {"usage", "先发「报价 <客户> <金额>」，再记录回款"}},
                 {}});
   }
@@ -382,7 +385,7 @@ void Run::Payment(const cmd::Paid& cmd) {
     // More than is owed is a typo far more often than a real payment.
     return Say("command_error",
                {{{"command", "回款"},
-                 {"problem", "¥" + FormatYuan(cmd.amount) + " 超过 " + customer->name +
+                 {"problem", "¥" + FormatYuan(cmd.amount) + " 超过 " + DisplayName(customer->name) +
                                  " 的待回款 ¥" + FormatYuan(owed) + "，回款未记录"},
                  {"usage", "核对金额后重新发送；报价变了请先发「报价 <客户> <金额>」"}},
                 {}});
@@ -400,7 +403,7 @@ void Run::Payment(const cmd::Paid& cmd) {
   Store(deal);
   Refresh(*customer);
   domain::Fen remaining = deal.amount - deal.paid;
-  Say("payment_recorded", {{{"name", customer->name},
+  Say("payment_recorded", {{{"name", DisplayName(customer->name)},
                             {"id", std::to_string(customer->id)},
                             {"amount", FormatYuan(cmd.amount)},
                             {"paid", FormatYuan(deal.paid)},
@@ -440,14 +443,16 @@ void Run::Lose(const cmd::Lost& typed) {
   MoveDeal(c_, *deal, *customer, ctx_.funnel.lost(), rep_, ctx_);
   storage::UpdateDeal(c_, *deal);
   Refresh(*customer);
-  Say("deal_lost",
-      {{{"name", customer->name}, {"id", std::to_string(customer->id)}, {"reason", cmd.reason}},
-       {}});
+  Say("deal_lost", {{{"name", DisplayName(customer->name)},
+                     {"id", std::to_string(customer->id)},
+                     {"reason", cmd.reason}},
+                    {}});
 }
 
 void Run::NoOpenDeal(const Customer& customer, const std::string& stage) {
   Say("stage_error",
-      {{{"name", customer.name}, {"stage", stage}, {"reason", "没有进行中的商机"}}, {}});
+      {{{"name", DisplayName(customer.name)}, {"stage", stage}, {"reason", "没有进行中的商机"}},
+       {}});
 }
 
 void Run::Tier(const cmd::SetTier& cmd) {
@@ -456,7 +461,7 @@ void Run::Tier(const cmd::SetTier& cmd) {
   customer->tier = cmd.tier;
   customer->tier_manual = true;
   Refresh(*customer);
-  Say("tier_set", {{{"name", customer->name},
+  Say("tier_set", {{{"name", DisplayName(customer->name)},
                     {"id", std::to_string(customer->id)},
                     {"tier", std::string(1, cmd.tier)},
                     {"next_follow_up", When(customer->next_follow_up_at)}},
@@ -472,7 +477,7 @@ void Run::Todo() {
     view.vars["more"] = "1";
   }
   for (const auto& c : due) {
-    view.lists["due"].push_back({{"name", c.name},
+    view.lists["due"].push_back({{"name", DisplayName(c.name)},
                                  {"id", std::to_string(c.id)},
                                  {"when", When(c.next_follow_up_at)},
                                  {"overdue", c.next_follow_up_at < ctx_.now ? "1" : ""}});
@@ -484,7 +489,7 @@ void Run::Todo() {
     auto customer = storage::CustomerById(c_, deal.customer_id);
     if (!customer || storage::CustomerRemoved(c_, customer->id)) continue;
     view.lists["stuck"].push_back(
-        {{"name", customer->name},
+        {{"name", DisplayName(customer->name)},
          {"id", std::to_string(deal.customer_id)},
          {"stage", deal.stage},
          {"days", std::to_string((ctx_.now - deal.stage_entered_at) / 86400)}});

@@ -141,5 +141,8 @@ struct OrgMember {
 };
 void ReplaceOrgMembers(Connection& c, const std::vector<OrgMember>& members, std::int64_t at);
 std::vector<OrgMember> OrgMembers(Connection& c);
+// A member who left: gone from the synced directory until the next sync,
+// those who reported to them now report to their manager.
+void RemoveOrgMember(Connection& c, const std::string& userid);
 
 }  // namespace scrm::storage

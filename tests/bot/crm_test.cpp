@@ -360,6 +360,9 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
   std::string card = f.Reply("zhangsan", "客户 #" + std::to_string(customer->id));
   CHECK(Has(card, "【（资料获取中）】"));
   CHECK_FALSE(Has(card, "wmNew1"));
+  std::string ref = "#" + std::to_string(customer->id);
+  CHECK(Has(f.Reply("zhangsan", "跟进 " + ref + " 电话"), "（资料获取中）（" + ref + "）"));
+  CHECK(storage::CustomerByExternalId(f.conn(), "wmNew1")->name.empty());  // only as shown
 
   auto more = bot::ApplyReply(
       f.conn(), bot::kCustomerDetail,
@@ -509,6 +512,25 @@ TEST_CASE("a rep's new userid takes the customers along; a rep who left is repor
   left.user_id = "nobody";  // no customers: nothing to say
   CHECK(bot::HandleDirectoryChange(f.conn(), left, f.Context()).empty());
   CHECK(bot::NeedsDispatch("event:change_contact"));
+}
+
+TEST_CASE("those who reported to a member who left report to that member's manager",
+          "[crm][events]") {
+  test::CrmFixture f;
+  storage::ReplaceOrgMembers(
+      f.conn(), {{"ceo", "老板", ""}, {"boss", "主管", "ceo"}, {"zhangsan", "张三", "boss"}},
+      f.now);
+  CHECK(f.Context().org.ManagerOf("zhangsan") == "boss");
+  wecom::ContactChangeEvent left;
+  left.change_type = "delete_user";
+  left.user_id = "boss";
+  bot::HandleDirectoryChange(f.conn(), left, f.Context());
+  CHECK(f.Context().org.ManagerOf("zhangsan") == "ceo");
+  CHECK(f.Context().org.KnownNameOf("boss").empty());
+  CHECK(storage::OrgMembers(f.conn()).size() == 2);
+  left.user_id = "ceo";  // at the top: those below have no manager now
+  bot::HandleDirectoryChange(f.conn(), left, f.Context());
+  CHECK(f.Context().org.ManagerOf("zhangsan").empty());
 }
 
 TEST_CASE("a renamed member keeps their place in the synced team", "[crm][events]") {
@@ -781,7 +803,8 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   CHECK(customer->deleted_rep);
   CHECK(customer->lifecycle == domain::Lifecycle::kAtRisk);
 
-  auto failed = ContactEvent(wecom::ExternalContactChange::kTransferFail, "zhangsan", "wmC");
+  // The event names the member who was to take over; the owner is told.
+  auto failed = ContactEvent(wecom::ExternalContactChange::kTransferFail, "lisi", "wmC");
   failed.fail_reason = "customer_refused";
   auto told = bot::HandleContactEvent(f.conn(), failed, f.Context());
   REQUIRE(told.size() == 1);
