@@ -1,11 +1,13 @@
 #include "bot/app.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include "bot/callback_service.h"
@@ -59,13 +61,29 @@ storage::DbOptions DbOptionsOf(const Config& config) {
   return options;
 }
 
+// Why a database file cannot be opened, when the file system says so.
+std::string OpenProblem(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, ec)) return " (its directory does not exist and cannot be made)";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return " (no permission to write in " + dir.string() + ")";
+  }
+  if (fs::exists(path, ec) && ::access(path.c_str(), R_OK | W_OK) != 0) {
+    return " (no permission to read and write it)";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::variant<int, std::string> RunMigrations(const Config& config, const domain::Clock& clock) {
   auto db = storage::Db::Open(DbOptionsOf(config));
   if (!db) {
     return "storage.sqlite_path: cannot open \"" + config.storage.sqlite_path +
-           "\": " + db.error().message();
+           "\": " + db.error().message() + OpenProblem(config.storage.sqlite_path);
   }
   auto applied = storage::Migrate(**db, clock.Now().time_since_epoch().count());
   if (!applied) return "storage: " + applied.error().message();

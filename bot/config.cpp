@@ -116,6 +116,10 @@ void ReadStorage(const toml::table* t, Config& c, std::vector<ConfigError>& erro
   r.Integer("max_group", c.storage.max_group, 1, 100000);
   r.RejectUnknown();
   if (c.storage.sqlite_path.empty()) r.Error("sqlite_path", "must not be empty");
+  if (c.storage.sqlite_path == ":memory:" || c.storage.sqlite_path.starts_with("file::memory:")) {
+    // Each of the bot's connections would have a database of its own, gone at exit.
+    r.Error("sqlite_path", "must name a file, not an in-memory database");
+  }
   if (c.storage.synchronous != "full" && c.storage.synchronous != "normal") {
     r.Error("synchronous", "must be \"full\" or \"normal\"");
   }

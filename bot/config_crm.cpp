@@ -202,6 +202,8 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
               "required, and unique among the teams");
     r.Require(team.robot.empty() || c.robots.count(team.robot), "robot",
               "names no robot of [robots]");
+    r.Require(team.robot.empty() || team.chat_id.empty(), "chat_id",
+              "set either robot or chat_id, not both: the digests go to one place");
     c.teams.push_back(std::move(team));
   }
 }

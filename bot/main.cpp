@@ -68,6 +68,10 @@ int Serve(const std::string& path) {
   auto app = scrm::bot::App::Create(*config, clock);
   if (auto* error = std::get_if<std::string>(&app)) {
     spdlog::error("cannot start: {}", *error);
+    // Said whatever the log level: a server that does not start says why.
+    if (!spdlog::default_logger()->should_log(spdlog::level::err)) {
+      std::fprintf(stderr, "cannot start: %s\n", error->c_str());
+    }
     return 1;
   }
   return std::get<0>(app)->Run(/*handle_signals=*/true);

@@ -5,8 +5,10 @@
 #include <fstream>
 #include <map>
 
+#include "bot/app.h"
 #include "bot/crm_context.h"
 #include "tests/support/catch_result.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -82,6 +84,9 @@ TEST_CASE("every bad key is named", "[config]") {
   CHECK(ErrorKeys(kCredentials + "[schedule]\ntimezone = \"America/New_York\"\n").empty());
   CHECK(ErrorKeys(kCredentials + "[log]\nlevel = \"loud\"\n") == V{"log.level"});
   CHECK(ErrorKeys(kCredentials + "[storage]\nsynchronous = \"off\"\n") == V{"storage.synchronous"});
+  // Each of the server's connections would get a database of its own.
+  CHECK(ErrorKeys(kCredentials + "[storage]\nsqlite_path = \":memory:\"\n") ==
+        V{"storage.sqlite_path"});
   CHECK(ErrorKeys("server = 1\n" + kCredentials) == V{"server"});
 }
 
@@ -258,6 +263,9 @@ discount_control = "Number-1"
         V{"approval.template_id"});
   CHECK(ErrorKeys(kCredentials + "[[teams]]\nname = \"a\"\nmanager = \"m\"\nrobot = \"x\"\n") ==
         V{"teams[0].robot"});
+  CHECK(ErrorKeys(kCredentials +
+                  "[robots]\nx = \"k\"\n[[teams]]\nname = \"a\"\nmanager = \"m\"\nrobot = \"x\"\n"
+                  "chat_id = \"wr1\"\n") == V{"teams[0].chat_id"});
 }
 
 TEST_CASE("WeCom credentials are validated", "[config]") {
@@ -342,4 +350,17 @@ TEST_CASE("check-config exits 2 with one line per bad key and no secret", "[conf
   // The example configuration is valid as shipped, run from the repository root.
   CHECK(test::RunBot({"check-config", "--config", "config.example.toml"}, SCRM_SOURCE_DIR).first ==
         0);
+}
+
+TEST_CASE("a database path that cannot be opened says why", "[config]") {
+  test::TempDir dir;
+  std::ofstream(dir.File("plain")) << "not a directory";
+  Config c;
+  c.storage.sqlite_path = dir.File("plain") + "/scrm.db";
+  test::ManualClock clock;
+  auto result = RunMigrations(c, clock);
+  auto* error = std::get_if<std::string>(&result);
+  REQUIRE(error);
+  CHECK(error->starts_with("storage.sqlite_path: cannot open"));
+  CHECK(error->find("its directory does not exist and cannot be made") != std::string::npos);
 }
