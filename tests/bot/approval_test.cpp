@@ -270,7 +270,8 @@ TEST_CASE("with an approval template the quote goes through OA", "[approval]") {
   REQUIRE(rejected.size() == 1);
   CHECK(Has(test::ContentOf(rejected[0].body), "驳回"));
   CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611270001", 2), f.Context()).empty());
-  CHECK_FALSE(storage::OpenDeal(f.conn(), id)->amount == 7'040'000);  // rejected stays rejected
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 0);  // rejected stays rejected: no price yet
+  CHECK(storage::QuoteBySpNo(f.conn(), "202611270001")->status == "rejected");
   CHECK(bot::HandleApprovalChange(f.conn(), Approval("unknown", 2), f.Context()).empty());
 }
 

@@ -231,13 +231,26 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
   CHECK(Has(text, "成交 0 单"));
   CHECK(Has(text, "1. zhangsan：¥20,000.00，跟进 1"));
 
-  f.now = monday - 1;  // Sunday night: only the daily digest is due
-  auto sunday = bot::RunScheduledJobs(f.conn(), f.Context());
+  f.now = monday - 1;  // a second before both are due: nothing yet
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
   f.now = monday;
   auto out = bot::RunScheduledJobs(f.conn(), f.Context());
   REQUIRE(out.size() == 2);  // Monday's daily digest and the weekly review
   CHECK(Has(ContentOf(out[1]), "周报 · 2026-W48"));
   CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+
+  // The weekly review at a time of its own: not with the 09:00 digest.
+  f.config.schedule.weekly_review_minute = 10 * 60;
+  f.now = monday + 7 * 86400;
+  auto nine = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(nine.size() == 1);
+  CHECK_FALSE(Has(ContentOf(nine[0]), "周报"));
+  f.now += 3600 - 1;
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  f.now += 1;
+  auto ten = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(ten.size() == 1);
+  CHECK(Has(ContentOf(ten[0]), "周报 · 2026-W49"));
 }
 
 TEST_CASE("a quote counts once the customer has it, and for the rep who made it", "[digest]") {

@@ -11,6 +11,7 @@
 #include "storage/outbox.h"
 #include "storage/reports.h"
 #include "tests/support/callback_builder.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/crm_fixture.h"
 #include "tests/support/http_client.h"
 #include "tests/support/running_app.h"
@@ -163,9 +164,21 @@ TEST_CASE("the running bot reminds a rep of a due first contact, inside working 
   CHECK(app.wecom.count(kSend) == 0);  // no welcome code: nothing to anyone yet
 
   app.clock.Advance(24 * 3600);  // Thursday 06:13: due, but before working hours
-  app.clock.Advance(3 * 3600);   // 09:13: the next scan sends it
+  // A pass of the bot at 06:13: lisi's message is answered; the reminder
+  // scan of that pass (or of one before it) must not have queued anything.
+  Post(app, test::TextMessageXml("lisi", "帮助", "7400000000000000001"));
   REQUIRE(app.wecom.WaitForCount(kSend, 1));
-  auto reminder = app.wecom.calls(kSend)[0];
+  CHECK(Has(app.wecom.calls(kSend)[0].body, "\"touser\":\"lisi\""));
+  {
+    auto db = storage::Db::Open({config.storage.sqlite_path, true});
+    REQUIRE(db);
+    auto rows = storage::ListOutbox(**db, false, 100);
+    REQUIRE(rows);
+    for (const auto& row : *rows) CHECK(row.message.recipient != "user:zhangsan");
+  }
+  app.clock.Advance(3 * 3600);  // 09:13: the next scan sends it
+  REQUIRE(app.wecom.WaitForCount(kSend, 2));
+  auto reminder = app.wecom.calls(kSend)[1];
   CHECK(Has(reminder.body, "\"touser\":\"zhangsan\""));
   CHECK(Has(test::ContentOf(reminder.body), "首次联系：孙总"));
   CHECK(app.Stop() == 0);
@@ -299,6 +312,7 @@ TEST_CASE("an approval submitted twice because its answer was lost is applied on
   }
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 2));
   std::string recorded = WaitForSpNo(config, 1);
+  REQUIRE_FALSE(recorded.empty());
   auto approvals = app.wecom.approvals();
   REQUIRE(approvals.size() == 2);
   std::string lost = approvals[0].sp_no == recorded ? approvals[1].sp_no : approvals[0].sp_no;

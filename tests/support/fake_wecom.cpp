@@ -44,6 +44,8 @@ struct FakeWeCom::Impl {
   Answer Handle(const std::string& path, const std::string& query, const std::string& body);
   // REQUIRES: mu held
   Answer Decide(const std::string& path, const std::string& query, const std::string& body);
+  // What WeCom answers when no fault is queued.
+  Answer Normal(const std::string& path, const std::string& query, const std::string& body);
   Answer Success(const std::string& path, const std::string& query, const std::string& body);
   net::awaitable<void> Accept();
   net::awaitable<void> Session(beast::tcp_stream stream);
@@ -98,8 +100,8 @@ Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query
     Fault f = pending.front();
     pending.erase(pending.begin());
     if (f.drop) return {true, 0, ""};
-    if (f.lose_answer) {
-      Answer done = Decide(path, query, body);
+    if (f.lose_answer) {  // done, the answer lost: the next fault is for the next call
+      Answer done = Normal(path, query, body);
       done.drop = true;
       return done;
     }
@@ -107,6 +109,11 @@ Answer FakeWeCom::Impl::Decide(const std::string& path, const std::string& query
     return {false, 200,
             "{\"errcode\":" + std::to_string(f.errcode) + ",\"errmsg\":\"injected fault\"}"};
   }
+  return Normal(path, query, body);
+}
+
+Answer FakeWeCom::Impl::Normal(const std::string& path, const std::string& query,
+                               const std::string& body) {
   if (path == "/cgi-bin/gettoken") {
     if (QueryValue(query, "corpid") != corp_id || QueryValue(query, "corpsecret") != secret) {
       return {false, 200, "{\"errcode\":40001,\"errmsg\":\"invalid credential\"}"};

@@ -226,14 +226,19 @@ TEST_CASE("tokens are refreshed ahead of expiry and survive a restart", "[api]")
     REQUIRE(store.saved.size() == 1);
     CHECK(store.saved.begin()->first.find("fake-secret") == std::string::npos);
   }
-  // A new process with the same store: the saved token is still valid, so the
-  // first call needs no gettoken (the fake accepts TOKEN2 from its own state).
+  // A new process with the same store: the saved token, still valid, is used
+  // without a gettoken first. This fake never issued it (a different
+  // server): 40014, then one refresh, and the call goes through.
   Fixture g("fake-secret", {}, &store);
   g.now = 1700000000 + 6500;
-  g.fake.ExpireTokens();  // a different server: the stored token is stale there
   auto r = g.SendOne();
   CHECK(r.ok());
-  CHECK(g.fake.count(kToken) == 1);  // one refresh after the 40014/42001, not two
+  auto sends = g.fake.calls(kSend);
+  REQUIRE(sends.size() == 2);
+  CHECK(sends[0].query.find("access_token=TOKEN2") != std::string::npos);  // from the store
+  CHECK(sends[0].errcode == 40014);
+  CHECK(sends[1].query.find("access_token=TOKEN1") != std::string::npos);
+  CHECK(g.fake.count(kToken) == 1);  // one refresh after the 40014, not two
 }
 
 TEST_CASE("a wrong secret is a configuration error, fetched once for all waiters", "[api]") {
