@@ -13,6 +13,7 @@
 #include "bot/config_reader.h"
 #include "domain/schedule.h"
 #include "wecom/crypto.h"
+#include "wecom/http_client.h"
 
 namespace scrm::bot {
 namespace {
@@ -104,8 +105,12 @@ void ReadWeCom(const toml::table* t, Config& c, const EnvLookup& env,
   if (w.api_base.rfind("https://", 0) != 0 && w.api_base.rfind("http://", 0) != 0) {
     r.Error("api_base", "must start with https:// or http://");
   }
-  if (!w.ca_file.empty() && !std::ifstream(w.ca_file)) {
-    r.Error("ca_file", "cannot read \"" + w.ca_file + "\"");
+  if (!w.ca_file.empty()) {
+    // Loaded as the HTTPS client will: a directory or a file without a
+    // certificate would otherwise pass here and fail every call.
+    if (std::string problem = wecom::CaFileProblem(w.ca_file); !problem.empty()) {
+      r.Error("ca_file", problem);
+    }
   }
 }
 

@@ -329,6 +329,14 @@ int DigestCommand(const Config& config, const std::string& manager, const std::s
   try {
     storage::Connection& c = (*db)->connection();
     Org org = Org::Load(c, config.teams);
+    if (!org.IsManager(manager)) {
+      // A typo would queue an empty digest to nobody (the dead letter).
+      std::fprintf(stderr,
+                   "--manager: \"%s\" manages no team ([[teams]] or the directory synced by "
+                   "sync-org)\n",
+                   manager.c_str());
+      return 2;
+    }
     domain::Funnel funnel = FunnelOf(config);
     CrmContext ctx{config, funnel, *templates, org, now};
     std::string text = DailyDigest(c, manager, day, ctx);

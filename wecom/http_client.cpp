@@ -139,6 +139,14 @@ std::string HostHeader(const Url& url) {
   return host;
 }
 
+std::string CaFileProblem(const std::string& path) {
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+  boost::system::error_code ec;
+  tls.load_verify_file(path, ec);
+  if (!ec) return "";
+  return "cannot load CA certificates (PEM) from \"" + path + "\": " + ec.message();
+}
+
 std::string RedactUrl(std::string_view url) {
   std::string out(url);
   for (std::string_view name : {"access_token=", "corpsecret=", "key="}) {

@@ -38,6 +38,10 @@ std::string HostHeader(const Url& url);
 // "***", safe to log.
 std::string RedactUrl(std::string_view url);
 
+// Whether `path` is a PEM file of CA certificates the HTTPS client can trust
+// (HttpClientOptions::ca_file): empty if so, else why not.
+std::string CaFileProblem(const std::string& path);
+
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{5000};  // resolve + connect + TLS handshake
   std::chrono::milliseconds read_timeout{10000};    // write request + read response

@@ -283,6 +283,11 @@ TEST_CASE("WeCom credentials are validated", "[config]") {
   CHECK(ErrorKeys(bad_agent) == V{"wecom.agent_id"});
   CHECK(ErrorKeys(kCredentials + "api_base = \"ftp://x\"\n") == V{"wecom.api_base"});
   CHECK(ErrorKeys(kCredentials + "ca_file = \"/nonexistent/ca.pem\"\n") == V{"wecom.ca_file"});
+  // Readable, but not certificates: a directory, a text file.
+  CHECK(ErrorKeys(kCredentials + "ca_file = \"" SCRM_TEST_DATA_DIR "/tls\"\n") ==
+        V{"wecom.ca_file"});
+  CHECK(ErrorKeys(kCredentials + "ca_file = \"" SCRM_TEST_DATA_DIR "/wecom-vectors.json\"\n") ==
+        V{"wecom.ca_file"});
   CHECK(ErrorKeys(kCredentials + "ca_file = \"" SCRM_TEST_DATA_DIR "/tls/ca.pem\"\n").empty());
 }
 

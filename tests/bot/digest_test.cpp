@@ -186,6 +186,10 @@ TEST_CASE("scrm-bot digest --dry-run prints a manager's digest", "[digest][cli]"
       {"digest", "--config", config, "--manager", "boss", "--date", "26/11/2026", "--dry-run"});
   CHECK(bad == 2);
   CHECK(Has(error, "--date"));
+  auto [nobody, typo] =
+      test::RunBot({"digest", "--config", config, "--manager", "bosss", "--date", "2026-11-26"});
+  CHECK(nobody == 2);
+  CHECK(Has(typo, "--manager: \"bosss\" manages no team"));
   // Templates that cannot be loaded are a configuration error, as for serve.
   std::string broken = dir.File("broken.toml");
   std::ifstream in(config);
