@@ -104,7 +104,10 @@ Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e
   if (!customer || customer->owner != e.user_id) return {};
   customer->deleted_rep = true;
   RefreshCustomer(c, *customer, ctx);
-  storage::MarkDeletedRep(c, customer->id, ctx.now);
+  // When it happened, as WeCom says: a later add by the customer (its event
+  // may have come first) is told apart by the fetch's createtime.
+  storage::MarkDeletedRep(c, customer->id,
+                          e.header.create_time > 0 ? e.header.create_time : ctx.now);
   std::string manager = ctx.org.ManagerOf(e.user_id);
   std::string text = ctx.templates.Render("churn_alert", {{"rep", ctx.org.NameOf(e.user_id)},
                                                           {"name", Label(*customer)},
@@ -337,6 +340,11 @@ Messages CustomerDetailRead(storage::Connection& c, const std::string& body,
   if (std::int64_t removed = storage::CustomerRemovedAt(c, customer->id);
       removed > 0 && owner->createtime > removed) {
     storage::MarkCustomerRemoved(c, customer->id, 0);
+  }
+  // Likewise the customer added the owner again after deleting them.
+  if (std::int64_t deleted = storage::DeletedRepAt(c, customer->id);
+      deleted > 0 && owner->createtime > deleted) {
+    customer->deleted_rep = false;
   }
   // A customer the owner had before the bot knew of them (first seen in an
   // edit, after the bot was set up) came when the owner added them: not a

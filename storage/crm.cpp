@@ -329,6 +329,14 @@ std::int64_t CustomerRemovedAt(Connection& c, std::int64_t id) {
 
 bool CustomerRemoved(Connection& c, std::int64_t id) { return CustomerRemovedAt(c, id) > 0; }
 
+std::int64_t DeletedRepAt(Connection& c, std::int64_t id) {
+  Use q(
+      c,
+      "SELECT CASE WHEN deleted_rep THEN deleted_rep_at ELSE 0 END FROM customers WHERE id = :id");
+  q->bind(":id", static_cast<int64_t>(id));
+  return q->executeStep() ? q->getColumn(0).getInt64() : 0;
+}
+
 std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id) {
   Use q(c, "SELECT tag_name FROM customer_tags WHERE customer_id = :id");
   q->bind(":id", static_cast<int64_t>(customer_id));

@@ -62,6 +62,8 @@ void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at);
 bool CustomerRemoved(Connection& c, std::int64_t id);
 // When the owner deleted the customer (0: not removed).
 std::int64_t CustomerRemovedAt(Connection& c, std::int64_t id);
+// When the customer deleted their owner (0: never, or added again since).
+std::int64_t DeletedRepAt(Connection& c, std::int64_t id);
 std::set<std::string> CustomerTagNames(Connection& c, std::int64_t customer_id);
 using Tags = std::vector<std::pair<std::string, std::string>>;  // (tag id, tag name)
 Tags CustomerTags(Connection& c, std::int64_t customer_id);

@@ -633,6 +633,31 @@ TEST_CASE("an owner's delete that came late is undone by a fetch that lists the 
   CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "zhangsan");
 }
 
+TEST_CASE("a customer who deleted the rep and added them again is not at risk, in any order",
+          "[crm][events]") {
+  test::CrmFixture f;
+  using Change = wecom::ExternalContactChange;
+  auto id = AddedInWeCom(f);
+  // The customer deleted zhangsan, then added him again; the add's event
+  // came first (nothing to change), the delete's last.
+  auto deleted = ContactEvent(Change::kDelFollowUser, "zhangsan", "wmX");
+  deleted.header.create_time = 1700000000;
+  bot::HandleContactEvent(f.conn(), deleted, f.Context());
+  CHECK(storage::CustomerById(f.conn(), id)->deleted_rep);
+  auto follow = [](std::int64_t added) {
+    return R"({"userid":"zhangsan","remark":"","createtime":)" + std::to_string(added) +
+           R"(,"tags":[]})";
+  };
+  // A fetch showing the old friendship changes nothing; the new one ends it.
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1690000000)), f.Context());
+  CHECK(storage::CustomerById(f.conn(), id)->deleted_rep);
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1700000100)), f.Context());
+  auto customer = storage::CustomerById(f.conn(), id);
+  CHECK_FALSE(customer->deleted_rep);
+  CHECK(customer->lifecycle != domain::Lifecycle::kAtRisk);
+  CHECK(customer->owner == "zhangsan");
+}
+
 TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][events]") {
   using Change = wecom::ExternalContactChange;
   auto transferred = ContactEvent(Change::kDelete, "zhangsan", "wmX");
