@@ -328,7 +328,8 @@ std::string RefusalReason(int errcode) {
     case 301002:
       return "应用没有审批接口的权限";
     case 301025:
-      return "审批模板或控件的设置与报价不符";
+      // WeCom's text says which: the log has it.
+      return "审批参数有误（申请人或审批人不在应用的可见范围内，或审批模板的控件设置不符）";
     case 0:
       return "企业微信没有接受这次请求";
     default:

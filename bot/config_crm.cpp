@@ -4,25 +4,11 @@
 #include <set>
 #include <tuple>
 
-#include "bot/commands.h"
 #include "bot/config_reader.h"
 #include "domain/schedule.h"
 
 namespace scrm::bot {
 namespace {
-
-// What a rep types as a stage is read as one word, folded to half-width and
-// without a final full stop: a stage named otherwise could never be reached.
-// Empty when `name` can be typed; else why not.
-std::string Untypable(const std::string& name) {
-  std::string typed = NormalizeText(name);
-  if (typed.find(' ') != std::string::npos) return "\"" + name + "\" has a space";
-  if (typed.ends_with(".") || typed.ends_with("。")) {
-    return "\"" + name + "\" ends with a full stop";
-  }
-  if (typed != name) return "\"" + name + "\" has full-width characters: write \"" + typed + "\"";
-  return "";
-}
 
 void ReadStages(const toml::node* node, Config& c, SectionReader& r) {
   if (!node) return;
@@ -40,10 +26,6 @@ void ReadStages(const toml::node* node, Config& c, SectionReader& r) {
     if (!name || !only_known || (sla && (sla->get() < 0 || sla->get() > 3650))) {
       c.crm.stages.clear();
       return r.Error("stages", "each stage is { name = \"...\", sla_days = 0..3650 }");
-    }
-    if (auto why = Untypable(name->get()); !why.empty()) {
-      c.crm.stages.clear();
-      return r.Error("stages", why + " (reps could not type it in chat)");
     }
     c.crm.stages.push_back({name->get(), sla ? static_cast<int>(sla->get()) : 0});
   }
@@ -69,9 +51,6 @@ void ReadFunnel(const toml::table* t, Config& c, std::vector<ConfigError>& error
   r.Integer("choice_minutes", c.crm.choice_minutes, 1, 1440);
   r.RejectUnknown();
   if (c.crm.lost_stage.empty()) return r.Error("lost", "must not be empty");
-  if (auto why = Untypable(c.crm.lost_stage); !why.empty()) {
-    return r.Error("lost", why + " (reps could not type it in chat)");
-  }
   // The standard stages when none are configured (FunnelOf).
   auto stages = c.crm.stages.empty() ? domain::Funnel::Default().stages() : c.crm.stages;
   auto funnel = domain::Funnel::Create(stages, c.crm.lost_stage);

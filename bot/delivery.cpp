@@ -55,9 +55,10 @@ constexpr std::int64_t kUnrecordedPauseSeconds = 60;
 // still failing by then is given up.
 constexpr std::int64_t kWelcomeSeconds = 20;
 // WeCom's "system busy" (-1) for one message time after time: after this
-// many tries (about five minutes of backoff) the message goes to the dead
-// letter, where `outbox retry` finds it, instead of holding its recipient's
-// later messages for good. WeCom itself advises about three retries.
+// many in a row (about five minutes of backoff) the message goes to the
+// dead letter, where `outbox retry` finds it, instead of holding its
+// recipient's later messages for good. WeCom itself advises about three
+// retries.
 constexpr int kMaxBusyTries = 8;
 constexpr double kMinute = 61;               // rate-limit windows: WeCom's minute and hour,
 constexpr double kHour = 3601;               // and a second (see the limiters)
@@ -769,7 +770,7 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
                  now - row.created_at > kWelcomeSeconds;
   if (expired) why += " (the welcome code has expired)";
   bool busy_too_long = reply.error == wecom::Errc::kApiError && reply.errcode == -1 &&
-                       row.attempts + 1 >= kMaxBusyTries;
+                       row.busy_tries + 1 >= kMaxBusyTries;
   if (busy_too_long) why += " (still busy after " + std::to_string(kMaxBusyTries) + " tries)";
   if ((reply.retryable() || refresh || setup) && !expired && !busy_too_long) {
     int shift = std::min(row.attempts, 16);

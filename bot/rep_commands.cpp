@@ -246,7 +246,19 @@ void Run::FollowUp(const cmd::Follow& typed) {
                           {}});
 }
 
-void Run::Stage(const cmd::MoveStage& cmd) {
+// The configured stage (or lost outcome) a rep typed, compared with both
+// folded to half-width ("POC(试用)" for "POC（试用）"); as typed if none.
+std::string ConfiguredStage(const domain::Funnel& funnel, const std::string& typed) {
+  std::vector<std::string> names = funnel.names();
+  names.push_back(funnel.lost());
+  for (const auto& name : names) {
+    if (NormalizeText(name) == NormalizeText(typed)) return name;
+  }
+  return typed;
+}
+
+void Run::Stage(const cmd::MoveStage& typed) {
+  const cmd::MoveStage cmd{typed.customer, ConfiguredStage(ctx_.funnel, typed.stage)};
   auto customer = Resolve(cmd.customer, "阶段 {} " + cmd.stage);
   if (!customer) return;
   bool ends = cmd.stage == ctx_.funnel.lost() || cmd.stage == ctx_.funnel.won();

@@ -65,8 +65,11 @@ Lifecycle ClassifyLifecycle(const Customer& c, std::int64_t now, const TieringRu
 
 std::optional<std::int64_t> NextFollowUp(const Customer& c, const CadenceRules& rules) {
   if (c.lifecycle == Lifecycle::kChurned) return std::nullopt;
-  // A win is news after any follow-up, none recorded included.
-  if (c.won_at > c.last_follow_up_at) return c.won_at + std::int64_t{rules.post_win_days} * kDay;
+  // A win is news after any follow-up, none recorded included (a win under
+  // an earlier owner is not this owner's to revisit).
+  if (c.won_at > c.last_follow_up_at && c.won_at >= OwnedSince(c)) {
+    return c.won_at + std::int64_t{rules.post_win_days} * kDay;
+  }
   if (c.last_follow_up_at == 0) {
     return OwnedSince(c) + std::int64_t{rules.first_contact_hours} * 3600;
   }

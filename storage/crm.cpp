@@ -203,26 +203,29 @@ std::vector<Customer> FindCustomers(Connection& c, const Owners& owners, const s
 std::vector<Customer> FindFolded(Connection& c, const Owners& owners, const std::string& query,
                                  const std::function<std::string(std::string_view)>& fold,
                                  int limit) {
-  static const std::string sql =
-      Select(kCustomerColumns,
-             "customers WHERE owner IN (SELECT value FROM json_each(:owners)) AND removed_at = 0 "
-             "ORDER BY id");
-  Use q(c, sql.c_str());
+  // Only the three texts of each customer are read and folded; the whole
+  // row only for those that match.
+  Use q(c,
+        "SELECT id, name, remark, company FROM customers WHERE owner IN "
+        "(SELECT value FROM json_each(:owners)) AND removed_at = 0 ORDER BY id");
   q->bind(":owners", JsonList(owners));
-  std::vector<Customer> exact, containing;
+  std::vector<std::int64_t> exact, containing;
   while (q->executeStep()) {
-    Customer customer = ReadCustomer(*q);
-    std::string name = fold(customer.name), remark = fold(customer.remark);
+    std::string name = fold(q->getColumn(1).getText()), remark = fold(q->getColumn(2).getText());
     if (name == query || remark == query) {
-      exact.push_back(std::move(customer));
+      exact.push_back(q->getColumn(0).getInt64());
     } else if (name.find(query) != std::string::npos || remark.find(query) != std::string::npos ||
-               fold(customer.company).find(query) != std::string::npos) {
-      containing.push_back(std::move(customer));
+               fold(q->getColumn(3).getText()).find(query) != std::string::npos) {
+      containing.push_back(q->getColumn(0).getInt64());
     }
   }
-  std::vector<Customer>& found = exact.empty() ? containing : exact;
-  if (limit >= 0 && found.size() > static_cast<std::size_t>(limit)) found.resize(limit);
-  return std::move(found);
+  std::vector<std::int64_t>& ids = exact.empty() ? containing : exact;
+  if (limit >= 0 && ids.size() > static_cast<std::size_t>(limit)) ids.resize(limit);
+  std::vector<Customer> found;
+  for (std::int64_t id : ids) {
+    if (auto customer = CustomerById(c, id)) found.push_back(std::move(*customer));
+  }
+  return found;
 }
 
 std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
@@ -554,8 +557,9 @@ std::vector<DueCustomer> DueBetween(Connection& c, std::int64_t after, std::int6
   // "next_follow_up_at > 0" as written lets SQLite use the partial index.
   Use q(c,
         "SELECT id, name, owner, "
-        "next_follow_up_at, CASE WHEN last_follow_up_at = 0 THEN 'first' "
-        "WHEN won_at > last_follow_up_at THEN 'revisit' "
+        "next_follow_up_at, CASE WHEN won_at > last_follow_up_at AND won_at >= "
+        "CASE WHEN owned_since > 0 THEN owned_since ELSE created_at END THEN 'revisit' "
+        "WHEN last_follow_up_at = 0 THEN 'first' "
         "WHEN lifecycle = 'at_risk' THEN 'at_risk' ELSE 'routine' END "
         "FROM customers WHERE next_follow_up_at > 0 AND next_follow_up_at > :after "
         "AND next_follow_up_at <= :until AND removed_at = 0 ORDER BY next_follow_up_at");

@@ -55,7 +55,10 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
     // Index pages stay in memory instead of being read again from the OS.
     db.exec("PRAGMA cache_size=-" + std::to_string(options.cache_kib));  // KiB
     // With the gathering VFS, WAL frames are written only at a commit, right
-    // before its sync: none wait in its buffer across a rollback.
+    // before its sync: none wait in its buffer across a rollback. A
+    // transaction then keeps the pages it changed in memory until it ends: a
+    // few MB for a group of callbacks, the size of a table or index that a
+    // migration rebuilds.
     if (gather) db.exec("PRAGMA cache_spill=false");
     auto conn = std::make_unique<Connection>(std::move(db));
     return std::unique_ptr<Db>(new Db(std::move(conn), options.path));

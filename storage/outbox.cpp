@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, recipient, api, body, state, attempts, next_attempt_at, created_at, sent_at, "
-    "last_errcode, last_error, on_reply FROM outbox ";
+    "last_errcode, last_error, on_reply, busy_tries FROM outbox ";
 
 OutboxRow ReadRow(SQLite::Statement& q) {
   OutboxRow row;
@@ -24,6 +24,7 @@ OutboxRow ReadRow(SQLite::Statement& q) {
   if (!q.getColumn(9).isNull()) row.last_errcode = q.getColumn(9).getInt64();
   row.last_error = q.getColumn(10).getString();
   row.message.on_reply = q.getColumn(11).getString();
+  row.busy_tries = q.getColumn(12).getInt();
   return row;
 }
 
@@ -73,6 +74,7 @@ void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attemp
                      std::int64_t errcode, const std::string& error) {
   SQLite::Statement& q = conn.Cached(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next, "
+      "busy_tries = CASE WHEN :code = -1 THEN busy_tries + 1 ELSE 0 END, "
       "last_errcode = :code, last_error = :error WHERE id = :id AND state = 'pending'");
   q.bind(":next", static_cast<int64_t>(next_attempt_at));
   q.bind(":code", static_cast<int64_t>(errcode));
@@ -96,8 +98,8 @@ void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
 
 bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now) {
   SQLite::Statement& q = conn.Cached(
-      "UPDATE outbox SET state = 'pending', next_attempt_at = :now WHERE id = :id AND "
-      "state = 'dead'");
+      "UPDATE outbox SET state = 'pending', next_attempt_at = :now, attempts = 0, busy_tries = 0 "
+      "WHERE id = :id AND state = 'dead'");
   q.bind(":now", static_cast<int64_t>(now));
   q.bind(":id", static_cast<int64_t>(id));
   int changed = q.exec();

@@ -42,6 +42,7 @@ struct OutboxRow {
   std::optional<std::int64_t> sent_at;
   std::optional<std::int64_t> last_errcode;
   std::string last_error;
+  int busy_tries = 0;  // WeCom's "system busy" answers in a row so far
 };
 
 // A call WeCom accepted: where it went, through which API, when (seconds).

@@ -146,7 +146,7 @@ net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
     // Past the refresh point the token still works until it expires: calls
     // go on with it while another caller refreshes it, and for a while after
     // a refresh failed, instead of waiting for gettoken or failing with it.
-    if (Usable() && (fetching_ || now_() < retry_refresh_at_)) {
+    if (Usable() && (fetching_ || now_() < retry_refresh_at_ || now_() < paused_until_)) {
       token = token_->value;
       co_return ApiReply{};
     }

@@ -80,9 +80,10 @@ class TokenCache {
   // Forgets `token` if it is the cached one (after 40014/42001).
   void Invalidate(const std::string& token);
   std::uint64_t fetches() const { return fetches_; }
-  // Until when (epoch seconds) gettoken is not asked again after a
-  // configuration error; in the past when it may be.
-  std::int64_t paused_until() const { return paused_until_; }
+  // Until when (epoch seconds) calls get no token after a configuration
+  // error (gettoken is not asked again before); in the past when they may,
+  // as while the token from before still works.
+  std::int64_t paused_until() const { return Usable() ? 0 : paused_until_; }
 
  private:
   struct FetchEnd;

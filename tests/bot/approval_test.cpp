@@ -404,7 +404,7 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
   REQUIRE(oa.size() == 2);
   auto refused = bot::ApplyRefusal(f.conn(), oa[0].on_reply, 301025, "errcode 301025", f.Context());
   REQUIRE(refused.size() == 1);
-  CHECK(Has(test::ContentOf(refused[0].body), "审批模板或控件的设置与报价不符"));
+  CHECK(Has(test::ContentOf(refused[0].body), "审批参数有误"));
   auto other = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 7万 折扣 11", f.Context());
   REQUIRE(other.size() == 2);
   auto unknown =

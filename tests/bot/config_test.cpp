@@ -169,18 +169,10 @@ members = ["zhangsan", "wangwu"]
         V{"funnel.stages"});
   CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = \"a,b\"\n") == V{"funnel.stages"});
   CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = []\n") == V{"funnel.stages"});
-  // Names a rep could not type: chat folds full-width characters, reads one
-  // word and drops a final full stop.
-  for (const char* name : {"POC（试用）", "Demo 演示", "签约。", "ＡＢ"}) {
-    INFO(name);
-    CHECK(ErrorKeys(kCredentials + "[funnel]\nstages = [{ name = \"线索\" }, { name = \"" + name +
-                    "\" }]\n") == V{"funnel.stages"});
-  }
-  CHECK(ErrorKeys(kCredentials + "[funnel]\nlost = \"丢 单\"\n") == V{"funnel.lost"});
-  auto typable = LoadConfigText(
-      kCredentials + "[funnel]\nstages = [{ name = \"线索\" }, { name = \"POC(试用)\" }]\n",
-      NoEnv());
-  CHECK(typable.config);
+  // One error for a bad stage, not a second one for the funnel it leaves.
+  CHECK(ErrorKeys(kCredentials +
+                  "[funnel]\nstages = [{ name = \"线索\" }, { name = \"b\", sla = 1 }]\n") ==
+        V{"funnel.stages"});
   // The lost outcome alone renames it in the standard funnel, and may not clash with a stage.
   auto lost_only = LoadConfigText(kCredentials + "[funnel]\nlost = \"丢单\"\n", NoEnv());
   REQUIRE(lost_only.config);

@@ -216,6 +216,14 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
   CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now + kDay);  // first contact
 }
 
+TEST_CASE("a stage named with full-width characters is found typed either way", "[crm]") {
+  test::CrmFixture f;
+  f.funnel = *domain::Funnel::Create({{"线索", 7}, {"POC（试用）", 14}, {"成交", 0}}, "输单");
+  auto id = AddCustomer(f, "zhangsan", "王总");
+  CHECK(Has(f.Reply("zhangsan", "阶段 王总 POC(试用)"), "线索 → POC（试用）"));
+  CHECK(storage::OpenDeal(f.conn(), id)->stage == "POC（试用）");
+}
+
 TEST_CASE("a deal moved to 成交 says when to revisit, from the cadence", "[crm]") {
   test::CrmFixture f;
   auto id = AddCustomer(f, "zhangsan", "王总");
@@ -227,6 +235,11 @@ TEST_CASE("a deal moved to 成交 says when to revisit, from the cadence", "[crm
   auto won = storage::CustomerById(f.conn(), id);
   CHECK(won->next_follow_up_at == f.now + 7 * kDay);
   CHECK(won->tier == 'A');
+  f.now += 7 * kDay + 60;
+  auto reminded = bot::ReminderMessages(f.conn(), f.Context());
+  REQUIRE(reminded.size() == 1);
+  CHECK(Has(test::ContentOf(reminded[0].body), "成交回访：王总"));
+  f.now -= 7 * kDay + 60;
   f.config.crm.cadence.post_win_days = 3;
   AddCustomer(f, "zhangsan", "李总");
   f.Reply("zhangsan", "报价 李总 1万");

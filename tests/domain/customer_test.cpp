@@ -103,6 +103,9 @@ TEST_CASE("follow-up cadence: first contact, after a win, by tier", "[cadence]")
   quiet.created_at = kT0;
   quiet.won_at = kT0 + 2 * kDay;
   CHECK(NextFollowUp(quiet, rules) == kT0 + 9 * kDay);
+  // Handed to a new owner after the win: their first contact, not a revisit.
+  quiet.owned_since = kT0 + 5 * kDay;
+  CHECK(NextFollowUp(quiet, rules) == kT0 + 6 * kDay);
 }
 
 TEST_CASE("discounts are applied in fen, rounded", "[money]") {

@@ -27,6 +27,18 @@ TEST_CASE("outbox rows move pending -> sent or dead, and back by retry", "[outbo
   CHECK((*pending)[0].next_attempt_at == 160);
   CHECK((*pending)[0].last_errcode == 45009);
 
+  // "Busy" answers are counted in a row; any other failure starts again.
+  for (std::int64_t code : {-1, -1, 45009, -1}) storage::MarkOutboxRetry(c, d, 150, code, "");
+  auto busy = [&] {
+    for (const auto& row : *storage::PendingOutbox(*db, 10)) {
+      if (row.id == d) return row.busy_tries;
+    }
+    return -1;
+  };
+  CHECK(busy() == 1);
+  storage::MarkOutboxRetry(c, d, 150, -1, "");
+  CHECK(busy() == 2);
+
   storage::MarkOutboxSent(c, a, 170);
   storage::MarkOutboxSent(c, a, 180);  // a second mark changes nothing
   storage::MarkOutboxDead(c, d, 81013, "errcode 81013: all invalid");
@@ -39,6 +51,7 @@ TEST_CASE("outbox rows move pending -> sent or dead, and back by retry", "[outbo
   REQUIRE(dead->size() == 1);
   CHECK(dead->front().id == d);
   CHECK(storage::RetryDeadOutbox(c, d, 200));
+  CHECK(busy() == 0);                                // sent again by hand: counted from the start
   CHECK_FALSE(storage::RetryDeadOutbox(c, d, 200));  // no longer dead
   CHECK_FALSE(storage::RetryDeadOutbox(c, b, 200));  // never was
   CHECK(storage::CountOutbox(*db)->pending == 2);

@@ -304,11 +304,13 @@ TEST_CASE("past the refresh point a failing gettoken leaves calls on the valid t
   f.fake.FailNext(kToken, 1, 40001);  // even a secret reset: the token works till it expires
   CHECK(f.SendOne().ok());
   CHECK(f.fake.count(kToken) == 3);
-  f.now += 7200;  // expired: now gettoken's answer is the call's
+  CHECK(f.tokens.paused_until() == 0);  // the sender is not held back meanwhile
+  f.now += 7200;                        // expired: now gettoken's answer is the call's
   f.fake.FailNext(kToken, 1, 40001);
   auto expired = f.SendOne();
   CHECK(expired.errcode == 40001);
   CHECK(expired.from_token);
+  CHECK(f.tokens.paused_until() > f.now);
   f.now += 2 * wecom::kConfigPauseSeconds;  // the second secret error in a row: twice the pause
   CHECK(f.SendOne().ok());
   CHECK(f.fake.count(kToken) == 5);
