@@ -479,8 +479,8 @@ std::vector<Deal> OpenDeals(Connection& c, const Owners& owners) {
   // A customer the rep deleted in WeCom has left the funnel with their deal
   // (back in it if they are added again).
   static const std::string kept =
-      "deals WHERE closed_at = 0 AND NOT EXISTS (SELECT 1 FROM customers "
-      "WHERE customers.id = deals.customer_id AND removed_at > 0) ";
+      "deals WHERE closed_at = 0 AND customer_id NOT IN "
+      "(SELECT id FROM customers WHERE removed_at > 0) ";
   static const std::string some = Select(
       kDealColumns,
       (kept + "AND owner IN (SELECT value FROM json_each(:owners)) ORDER BY stage_entered_at")
