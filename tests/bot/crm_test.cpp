@@ -408,6 +408,12 @@ std::string Detail(const std::string& follow_users, const std::string& corp = ""
          corp + R"("},"follow_user":[)" + follow_users + "]}";
 }
 
+// zhangsan's follow_user entry, the friendship dating from `added`.
+std::string ZhangsanSince(std::int64_t added) {
+  return R"({"userid":"zhangsan","remark":"","createtime":)" + std::to_string(added) +
+         R"(,"tags":[]})";
+}
+
 std::string Follow(const std::string& rep, const std::string& tags,
                    const std::string& remark_corp = "") {
   return R"({"userid":")" + rep + R"(","remark":"钱总","remark_corp_name":")" + remark_corp +
@@ -634,14 +640,10 @@ TEST_CASE("an owner's delete that came late is undone by a fetch that lists the 
   deleted.header.create_time = 1700000000;
   bot::HandleContactEvent(f.conn(), deleted, f.Context());
   CHECK(storage::CustomerRemoved(f.conn(), id));
-  auto follow = [](std::int64_t added) {
-    return R"({"userid":"zhangsan","remark":"","createtime":)" + std::to_string(added) +
-           R"(,"tags":[]})";
-  };
   // An answer that still shows the first add (read before the delete) changes nothing.
-  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1690000000)), f.Context());
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(ZhangsanSince(1690000000)), f.Context());
   CHECK(storage::CustomerRemoved(f.conn(), id));
-  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1700000100)), f.Context());
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(ZhangsanSince(1700000100)), f.Context());
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), id));
   CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "zhangsan");
 }
@@ -657,14 +659,10 @@ TEST_CASE("a customer who deleted the rep and added them again is not at risk, i
   deleted.header.create_time = 1700000000;
   bot::HandleContactEvent(f.conn(), deleted, f.Context());
   CHECK(storage::CustomerById(f.conn(), id)->deleted_rep);
-  auto follow = [](std::int64_t added) {
-    return R"({"userid":"zhangsan","remark":"","createtime":)" + std::to_string(added) +
-           R"(,"tags":[]})";
-  };
   // A fetch showing the old friendship changes nothing; the new one ends it.
-  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1690000000)), f.Context());
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(ZhangsanSince(1690000000)), f.Context());
   CHECK(storage::CustomerById(f.conn(), id)->deleted_rep);
-  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(follow(1700000100)), f.Context());
+  bot::ApplyReply(f.conn(), bot::kCustomerDetail, Detail(ZhangsanSince(1700000100)), f.Context());
   auto customer = storage::CustomerById(f.conn(), id);
   CHECK_FALSE(customer->deleted_rep);
   CHECK(customer->lifecycle != domain::Lifecycle::kAtRisk);
