@@ -174,9 +174,19 @@ void ReadDelivery(const toml::table* t, Config& c, std::vector<ConfigError>& err
   r.RejectUnknown();
 }
 
+// The environment variable that may hold robot NAME's key instead of the
+// file: SCRM_ROBOT_ and the name in capitals, "-" as "_".
+std::string RobotEnvName(const std::string& name) {
+  std::string out = "SCRM_ROBOT_";
+  for (unsigned char ch : name) out += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+  return out;
+}
+
 // [robots]: name = "webhook key". Names become outbox recipients
-// ("robot:NAME"), so they are restricted to [A-Za-z0-9_-].
-void ReadRobots(const toml::table* t, Config& c, std::vector<ConfigError>& errors) {
+// ("robot:NAME"), so they are restricted to [A-Za-z0-9_-]. A key is a
+// secret: SCRM_ROBOT_<NAME> overrides it (the file may then say "").
+void ReadRobots(const toml::table* t, Config& c, const EnvLookup& env,
+                std::vector<ConfigError>& errors) {
   if (!t) return;
   for (auto&& [k, v] : *t) {
     std::string name(k.str());
@@ -186,10 +196,15 @@ void ReadRobots(const toml::table* t, Config& c, std::vector<ConfigError>& error
                      "0123456789_-") == std::string::npos;
     if (!plain) {
       errors.push_back({"robots." + name, "robot names use letters, digits, _ and - only"});
-    } else if (!v.is_string() || v.as_string()->get().empty()) {
-      errors.push_back({"robots." + name, "expected the robot's webhook key as a string"});
+      continue;
+    }
+    std::string key = v.is_string() ? v.as_string()->get() : "";
+    if (auto from_env = env(RobotEnvName(name))) key = *from_env;
+    if (!v.is_string() || key.empty()) {
+      errors.push_back({"robots." + name, "expected the robot's webhook key as a string (or set " +
+                                              RobotEnvName(name) + ")"});
     } else {
-      c.robots[name] = v.as_string()->get();
+      c.robots[name] = key;
     }
   }
 }
@@ -273,7 +288,7 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   ReadTemplates(Section(root, "templates", result.errors), config, result.errors);
   ReadDelivery(Section(root, "delivery", result.errors), config, result.errors);
   ReadLog(Section(root, "log", result.errors), config, result.errors);
-  ReadRobots(Section(root, "robots", result.errors), config, result.errors);
+  ReadRobots(Section(root, "robots", result.errors), config, env, result.errors);
   ReadFunnel(Section(root, "funnel", result.errors), config, result.errors);
   ReadTiering(Section(root, "tiering", result.errors), config, result.errors);
   ReadCadence(Section(root, "cadence", result.errors), config, result.errors);

@@ -295,6 +295,16 @@ TEST_CASE("environment secrets override the file", "[config]") {
   auto o = LoadConfigText(kCredentials, Env({{"SCRM_WECOM_TOKEN", "fromEnv"}}));
   REQUIRE(o.config);
   CHECK(o.config->wecom.token == "fromEnv");
+  // Group robots' webhook keys too, by the robot's name.
+  std::string robots = kCredentials + "[robots]\neast-sales = \"\"\nwest = \"file-key\"\n";
+  auto k = LoadConfigText(robots, Env({{"SCRM_ROBOT_EAST_SALES", "env-key"}}));
+  REQUIRE(k.config);
+  CHECK(k.config->robots.at("east-sales") == "env-key");
+  CHECK(k.config->robots.at("west") == "file-key");
+  auto missing = LoadConfigText(robots, Env({}));
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].key == "robots.east-sales");
+  CHECK(missing.errors[0].message.find("SCRM_ROBOT_EAST_SALES") != std::string::npos);
 }
 
 TEST_CASE("malformed TOML is one clear error", "[config]") {
