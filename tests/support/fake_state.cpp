@@ -86,6 +86,34 @@ std::string MemberJson(const FakeMember& m) {
          ",\"status\":" + std::to_string(m.status) + "}";
 }
 
+// What WeCom finds wrong in an applyevent's apply_data for the fake
+// template (its three required controls, each with its type's value key as a
+// string), as its errmsg; empty when nothing.
+std::string ApplyDataProblem(const Body& b) {
+  const rapidjson::Value* data = b.Find("apply_data");
+  const rapidjson::Value* contents =
+      data && data->IsObject() && data->HasMember("contents") ? &(*data)["contents"] : nullptr;
+  if (contents == nullptr || !contents->IsArray()) return "apply_data.contents missing";
+  struct Required {
+    const char* control;
+    const char* id;
+    const char* key;
+  };
+  for (Required r : {Required{"Text", "Text-1", "text"}, Required{"Money", "Money-1", "new_money"},
+                     Required{"Number", "Number-1", "new_number"}}) {
+    bool found = false;
+    for (const auto& c : contents->GetArray()) {
+      if (!c.IsObject() || !c.HasMember("id") || !c["id"].IsString() || c["id"] != r.id) continue;
+      found = c.HasMember("control") && c["control"].IsString() && c["control"] == r.control &&
+              c.HasMember("value") && c["value"].IsObject() && c["value"].HasMember(r.key) &&
+              c["value"][r.key].IsString();
+      if (!found) return std::string("control ") + r.id + " value error";
+    }
+    if (!found) return std::string("has no require control ") + r.id;
+  }
+  return "";
+}
+
 // The apply_data of an applyevent request, as WeCom gives it back.
 std::string ApplyData(const std::string& request) {
   Body b(request);
@@ -310,6 +338,11 @@ FakeAnswer FakeState::ApplyEvent(const std::string& body) {
     return {301025, "", "creator_userid not in app visiable range"};
   }
   if (b.Str("template_id") != kFakeTemplateId) return {301025, "", "template not found"};
+  if (const auto* notify = b.Find("notify_type");
+      notify && notify->IsInt() && notify->GetInt() == 0) {
+    return {301025, "", "get approval param error:notify_type"};
+  }
+  if (std::string problem = ApplyDataProblem(b); !problem.empty()) return {301025, "", problem};
   std::vector<std::string> approvers;
   if (const auto* nodes = b.Find("approver"); nodes && nodes->IsArray()) {
     for (const auto& node : nodes->GetArray()) {

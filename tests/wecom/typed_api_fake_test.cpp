@@ -164,6 +164,19 @@ TEST_CASE("approval APIs against the fake", "[typed-api][fake]") {
   a.values = {{wecom::ApplyValue::Kind::kText, "Text-1", "星辰科技"},
               {wecom::ApplyValue::Kind::kMoney, "Money-1", "60000.00"},
               {wecom::ApplyValue::Kind::kNumber, "Number-1", "12"}};
+  // As WeCom: every required control of the template, each with its type's value.
+  for (auto wrong : {wecom::ApplyValue::Kind::kText, wecom::ApplyValue::Kind::kNumber}) {
+    wecom::ApprovalApplication partial = a;
+    partial.values.erase(partial.values.begin() + 1);  // no Money-1
+    if (wrong == wecom::ApplyValue::Kind::kNumber) {
+      partial = a;
+      partial.values[1].kind = wecom::ApplyValue::Kind::kNumber;  // Money-1 as a number
+    }
+    auto refused = c.Post(wecom::kApplyEventPath, *wecom::ApplyEventBody(partial)).body;
+    CHECK(refused.find("\"errcode\":301025") != std::string::npos);
+    CHECK(refused.find("Money-1") != std::string::npos);
+  }
+  CHECK(c.fake.approvals().empty());
   auto body = wecom::ApplyEventBody(a);
   REQUIRE(body);
   auto sp_no = wecom::ParseApplyEventReply(c.Post(wecom::kApplyEventPath, *body).body);
