@@ -463,9 +463,16 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
     if (!storage::AdvanceDispatchCursor(c, from, to)) return -1;
     if (batch.empty()) return 0;
     Org org = Org::Load(c, config.teams);
-    CrmContext ctx{config, funnel, templates, org, now};
     int enqueued = 0;
-    for (const auto& row : batch) enqueued += DispatchOne(c, row, ctx);
+    for (const auto& row : batch) {
+      // What a row records is dated when it came (a payment typed at 23:59
+      // and handled after a restart belongs to that day), never later than now.
+      std::int64_t at = row.record.received_at > 0 ? std::min(row.record.received_at, now) : now;
+      enqueued += DispatchOne(c, row, CrmContext{config, funnel, templates, org, at});
+      // A member who left or was renamed changes who reports to whom for the
+      // rows after it.
+      if (row.record.kind == "event:change_contact") org = Org::Load(c, config.teams);
+    }
     return enqueued;
   };
   auto done = co_await async_writer->Run(std::move(job));

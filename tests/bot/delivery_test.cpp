@@ -9,6 +9,7 @@
 
 #include "bot/app.h"
 #include "storage/connection.h"
+#include "storage/crm.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "storage/outbox.h"
@@ -429,4 +430,64 @@ TEST_CASE("a backlog of stored callbacks is dispatched in bounded batches, each 
   REQUIRE(counts);
   CHECK(counts->sent == 100);
   CHECK(counts->pending + counts->dead == 0);
+}
+
+TEST_CASE("a message stored before a restart is recorded at the time it came", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  const std::int64_t typed_at = 1700000000 - 600;  // ten minutes before the bot runs again
+  {
+    auto db = test::MigratedDb(config.storage.sqlite_path);
+    domain::Customer c;
+    c.owner = "zhangsan";
+    c.name = "王总";
+    c.created_at = typed_at - 86400;
+    storage::InsertCustomer(db->connection(), c);
+    // Stored and answered 200, then the bot stopped before handling it.
+    storage::InsertInboxJob({"8101", "text", "zhangsan",
+                             test::TextMessageXml("zhangsan", "跟进 王总 电话沟通", "8101"),
+                             typed_at})(db->connection());
+  }
+  test::RunningApp app(config);  // its clock: 1700000000
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  CHECK(app.Stop() == 0);
+  auto db = storage::Db::Open({config.storage.sqlite_path, true});
+  REQUIRE(db);
+  auto last = storage::LastFollowUp((*db)->connection(), 1);
+  REQUIRE(last);
+  CHECK(last->at == typed_at);
+}
+
+TEST_CASE("a directory change in a batch is seen by the rows after it", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  {
+    auto db = test::MigratedDb(config.storage.sqlite_path);
+    auto& c = db->connection();
+    storage::ReplaceOrgMembers(
+        c, {{"ceo", "老板", ""}, {"boss", "主管", "ceo"}, {"zhangsan", "张三", "boss"}}, 1);
+    domain::Customer customer;
+    customer.owner = "zhangsan";
+    customer.name = "王总";
+    customer.created_at = 1;
+    storage::InsertCustomer(c, customer);
+    // The admin removed the manager and the rep at once: both events are
+    // handled in one batch when the bot starts.
+    for (const char* who : {"boss", "zhangsan"}) {
+      std::string xml = std::string("<xml><ToUserName>") + test::kCorpId +
+                        "</ToUserName><FromUserName>sys</FromUserName><CreateTime>1699999990"
+                        "</CreateTime><MsgType>event</MsgType><Event>change_contact</Event>"
+                        "<ChangeType>delete_user</ChangeType><UserID>" +
+                        who + "</UserID></xml>";
+      storage::InsertInboxJob(
+          {std::string("gone-") + who, "event:change_contact", "sys", xml, 1699999990})(c);
+    }
+  }
+  test::RunningApp app(config);
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  CHECK(app.Stop() == 0);
+  // zhangsan's customers are announced to the manager above the one who left.
+  auto calls = app.wecom.calls(kSend);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].body.find("\"touser\":\"ceo\"") != std::string::npos);
 }
