@@ -212,7 +212,7 @@ std::optional<std::int64_t> QuoteIdOf(const std::string& on_reply, std::string_v
 // The request for a quote that had failed reached the manager after all
 // (its dead row was sent again): the quote waits again, and the rep is told.
 Messages Resubmitted(storage::Connection& c, std::int64_t id, const CrmContext& ctx) {
-  if (!storage::ReopenQuote(c, id)) return {};
+  if (!storage::ReopenQuote(c, id, ctx.now)) return {};
   auto quote = storage::QuoteById(c, id);
   return AnswerTo(quote->rep, ctx.config.wecom.agent_id,
                   ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));

@@ -207,17 +207,19 @@ bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at) {
   return MoveQuote(c, id, "approved", "withdrawn", at);
 }
 
-bool ReopenQuote(Connection& c, std::int64_t id) {
+bool ReopenQuote(Connection& c, std::int64_t id, std::int64_t at) {
   Use q(c,
-        "UPDATE quotes SET status = 'pending', decided_at = 0, reminded = 0 WHERE id = :id AND "
-        "status = 'failed'");
+        "UPDATE quotes SET status = 'pending', decided_at = 0, reminded = 0, asked_at = :at "
+        "WHERE id = :id AND status = 'failed'");
+  q->bind(":at", static_cast<int64_t>(at));
   q->bind(":id", static_cast<int64_t>(id));
   return q->exec() == 1;
 }
 
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
   static const std::string sql =
-      std::string(kQuoteSelect) + "WHERE status = 'pending' AND at < :before AND reminded = 0";
+      std::string(kQuoteSelect) +
+      "WHERE status = 'pending' AND max(at, asked_at) < :before AND reminded = 0";
   Use q(c, sql.c_str());
   q->bind(":before", static_cast<int64_t>(before));
   auto rows = Quotes(*q);

@@ -79,9 +79,9 @@ bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std:
 // An approved quote whose approval was revoked afterwards: 'withdrawn'.
 // False when it was not approved.
 bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at);
-// A failed quote waits again (its request reached the manager after all);
-// false when it had not failed.
-bool ReopenQuote(Connection& c, std::int64_t id);
+// A failed quote waits again (its request reached the manager after all, at
+// `at`: its reminder counts from then); false when it had not failed.
+bool ReopenQuote(Connection& c, std::int64_t id, std::int64_t at);
 // Pending quotes from before `before` whose manager was not reminded yet;
 // marks them reminded.
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before);

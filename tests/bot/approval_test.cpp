@@ -392,6 +392,10 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
   REQUIRE(again.size() == 1);
   CHECK(Has(test::ContentOf(again[0].body), "已提交 boss 审批"));
   CHECK(storage::QuoteById(f.conn(), quote.id)->status == "pending");
+  // Asked again just now: reminded remind_hours from now, not at once.
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
+  f.now += 24 * 3600 + 1;
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).size() == 1);
   CHECK(bot::ApplyReply(f.conn(), out[0].on_reply, R"({"errcode":0})", f.Context()).empty());
   REQUIRE(bot::HandleCardClick(f.conn(), Click("boss", "approve:" + std::to_string(quote.id)),
                                f.Context())
