@@ -371,8 +371,13 @@ net::awaitable<void> Delivery::Impl::Loop() {
     woken = false;
     wake_posted = false;
     co_await ProcessInbox();
-    co_await ScanReminders();
-    co_await RunSchedule();
+    // Not while stored callbacks wait to be read (after a restart): a rep
+    // is not reminded of a follow-up they typed, nor a digest made, before
+    // those callbacks are handled.
+    if (caught_up) {
+      co_await ScanReminders();
+      co_await RunSchedule();
+    }
     // The outbox is read only when something there may have changed: new
     // rows, a finished call, or a retry or rate limit running out.
     // A wake-up cuts the wait short, so a stream of callbacks that queue

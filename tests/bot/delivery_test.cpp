@@ -491,3 +491,39 @@ TEST_CASE("a directory change in a batch is seen by the rows after it", "[delive
   REQUIRE(calls.size() == 1);
   CHECK(calls[0].body.find("\"touser\":\"ceo\"") != std::string::npos);
 }
+
+TEST_CASE("reminders wait until the callbacks stored before a restart are handled", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  // Reminders at any hour, so that only the backlog can hold one back.
+  config.reminders.work_start_minute = 0;
+  config.reminders.work_end_minute = 24 * 60;
+  config.reminders.weekends = true;
+  {
+    auto db = test::MigratedDb(config.storage.sqlite_path);
+    auto& c = db->connection();
+    domain::Customer customer;
+    customer.owner = "zhangsan";
+    customer.name = "王总";
+    customer.created_at = 1700000000 - 3 * 86400;  // the first contact is overdue
+    customer.next_follow_up_at = customer.created_at + 86400;
+    storage::InsertCustomer(c, customer);
+    // More stored callbacks than one read takes, then zhangsan's follow-up.
+    for (int i = 0; i < 300; ++i) {
+      storage::InsertInboxJob({"enter-" + std::to_string(i), "event:enter_agent", "lisi", "<xml/>",
+                               1700000000 - 120})(c);
+    }
+    storage::InsertInboxJob({"8201", "text", "zhangsan",
+                             test::TextMessageXml("zhangsan", "跟进 王总 电话沟通", "8201"),
+                             1700000000 - 60})(c);
+  }
+  test::RunningApp app(config);
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  CHECK(app.Stop() == 0);
+  // The follow-up's answer, and no reminder of the follow-up it recorded.
+  for (const auto& row : Outbox(config, false)) {
+    INFO(row.message.body);
+    CHECK(row.message.body.find("首次联系") == std::string::npos);
+  }
+  CHECK(app.wecom.calls(kSend)[0].body.find("已记录") != std::string::npos);
+}
