@@ -229,14 +229,16 @@ std::vector<Customer> FindFolded(Connection& c, const Owners& owners, const std:
 }
 
 std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
-  Use q(c,
-        "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "
-        "lifecycle, channel, is_large, deleted_rep, created_at, last_follow_up_at, "
-        "next_follow_up_at, won_at, paid_total, planned_follow_up_at, owned_since) VALUES (:ext, "
-        ":name, "
-        ":company, :remark, :owner, "
-        ":tier, :tier_manual, :lifecycle, :channel, :is_large, :deleted_rep, :created_at, :last, "
-        ":next, :won, :paid, :planned, :owned)");
+  Use q(
+      c,
+      "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "
+      "lifecycle, channel, is_large, deleted_rep, created_at, last_follow_up_at, "
+      "next_follow_up_at, won_at, paid_total, planned_follow_up_at, owned_since, added_by) VALUES "
+      "(:ext, "
+      ":name, "
+      ":company, :remark, :owner, "
+      ":tier, :tier_manual, :lifecycle, :channel, :is_large, :deleted_rep, :created_at, :last, "
+      ":next, :won, :paid, :planned, :owned, :owner)");
   BindCustomer(*q, customer);
   q->exec();
   return c.db.getLastInsertRowid();
@@ -265,6 +267,7 @@ void RenameRep(Connection& c, const std::string& from, const std::string& to) {
   // The history moves too, so that reports count the rep's past work under
   // the id they have now.
   for (const char* sql : {"UPDATE customers SET owner = :to WHERE owner = :from",
+                          "UPDATE customers SET added_by = :to WHERE added_by = :from",
                           "UPDATE deals SET owner = :to WHERE owner = :from",
                           "UPDATE quotes SET rep = :to WHERE rep = :from",
                           "UPDATE quotes SET manager = :to WHERE manager = :from",

@@ -38,8 +38,8 @@ std::map<std::string, RepActivity> Activity(Connection& c, const Owners& reps, s
   std::map<std::string, RepActivity> out;
   for (const auto& r : reps) out[r];
   static const std::string customers =
-      std::string("SELECT owner, count(*) FROM customers WHERE owner") + kInReps +
-      "AND created_at >= :from AND created_at < :to GROUP BY owner";
+      std::string("SELECT added_by, count(*) FROM customers WHERE added_by") + kInReps +
+      "AND created_at >= :from AND created_at < :to GROUP BY added_by";
   static const std::string follow_ups =
       std::string("SELECT rep, count(*) FROM follow_ups WHERE rep") + kInReps +
       "AND at >= :from AND at < :to GROUP BY rep";

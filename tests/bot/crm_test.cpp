@@ -659,6 +659,23 @@ TEST_CASE("a delete that came after the add that undid it is undone by the fetch
   }
 }
 
+TEST_CASE("a new customer counts for the rep who brought them in, whoever owns them later",
+          "[crm][events]") {
+  test::CrmFixture f;
+  using Change = wecom::ExternalContactChange;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), f.Context());
+  // The customer deleted zhangsan; lisi adds them and takes over.
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelFollowUser, "zhangsan", "wmX"),
+                          f.Context());
+  f.now += 3600;
+  bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "lisi", "wmX"), f.Context());
+  REQUIRE(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "lisi");
+  auto activity = storage::Activity(f.conn(), {"zhangsan", "lisi"}, f.now - 86400, f.now + 1,
+                                    f.Context().funnel.names());
+  CHECK(activity["zhangsan"].new_customers == 1);
+  CHECK(activity["lisi"].new_customers == 0);
+}
+
 TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][events]") {
   using Change = wecom::ExternalContactChange;
   auto transferred = ContactEvent(Change::kDelete, "zhangsan", "wmX");
