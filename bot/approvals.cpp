@@ -209,10 +209,14 @@ std::optional<std::int64_t> QuoteIdOf(const std::string& on_reply, std::string_v
   return std::stoll(id);
 }
 
-// The request for a quote that had failed reached the manager after all
-// (its dead row was sent again): the quote waits again, and the rep is told.
+// The request for a quote reached the manager now: its reminder counts from
+// here. One that had failed (its dead row was sent again) waits again, and
+// the rep is told.
 Messages Resubmitted(storage::Connection& c, std::int64_t id, const CrmContext& ctx) {
-  if (!storage::ReopenQuote(c, id, ctx.now)) return {};
+  if (!storage::ReopenQuote(c, id, ctx.now)) {
+    storage::MarkQuoteAsked(c, id, ctx.now);
+    return {};
+  }
   auto quote = storage::QuoteById(c, id);
   return AnswerTo(quote->rep, ctx.config.wecom.agent_id,
                   ctx.templates.RenderView("quote_pending", QuoteView(c, *quote, ctx)));

@@ -252,6 +252,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   std::map<std::int64_t, Unrecorded> unrecorded;
   std::int64_t inbox_after = -1;          // dispatch cursor; -1 until read
   bool caught_up = false;                 // rows after the cursor arrive by hand-over
+  bool drained = false;                   // the inbox stored before the start is handled
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
   std::int64_t fully_counted_at = 0;      // when sent rows were last counted
@@ -371,10 +372,11 @@ net::awaitable<void> Delivery::Impl::Loop() {
     woken = false;
     wake_posted = false;
     co_await ProcessInbox();
-    // Not while stored callbacks wait to be read (after a restart): a rep
-    // is not reminded of a follow-up they typed, nor a digest made, before
-    // those callbacks are handled.
-    if (caught_up) {
+    // Not before the callbacks stored before a start have all been handled:
+    // a rep is not reminded of a follow-up they typed, nor a digest made
+    // without them. (Once drained, a later backlog does not hold them up.)
+    if (!drained && caught_up && backlog.empty()) drained = true;
+    if (drained) {
       co_await ScanReminders();
       co_await RunSchedule();
     }

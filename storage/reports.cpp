@@ -216,6 +216,13 @@ bool ReopenQuote(Connection& c, std::int64_t id, std::int64_t at) {
   return q->exec() == 1;
 }
 
+void MarkQuoteAsked(Connection& c, std::int64_t id, std::int64_t at) {
+  Use q(c, "UPDATE quotes SET asked_at = :at WHERE id = :id AND status = 'pending'");
+  q->bind(":at", static_cast<int64_t>(at));
+  q->bind(":id", static_cast<int64_t>(id));
+  q->exec();
+}
+
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
   static const std::string sql =
       std::string(kQuoteSelect) +

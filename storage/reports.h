@@ -82,6 +82,9 @@ bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at);
 // A failed quote waits again (its request reached the manager after all, at
 // `at`: its reminder counts from then); false when it had not failed.
 bool ReopenQuote(Connection& c, std::int64_t id, std::int64_t at);
+// The manager of a pending quote got its request at `at` (a request that
+// waited in the outbox): its reminder counts from then.
+void MarkQuoteAsked(Connection& c, std::int64_t id, std::int64_t at);
 // Pending quotes from before `before` whose manager was not reminded yet;
 // marks them reminded.
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before);

@@ -431,3 +431,15 @@ TEST_CASE("an unanswered approval gets one reminder", "[approval]") {
   CHECK(Has(test::ContentOf(reminders[0].body), "待审批"));
   CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
 }
+
+TEST_CASE("a request that waited in the outbox is reminded a day after it arrived", "[approval]") {
+  test::CrmFixture f;
+  Setup(f);
+  auto out = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
+  REQUIRE(out.size() == 2);
+  f.now += 30 * 3600;  // the card waited (a setup error, say) and went out only now
+  CHECK(bot::ApplyReply(f.conn(), out[0].on_reply, R"({"errcode":0})", f.Context()).empty());
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
+  f.now += 24 * 3600 + 1;
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).size() == 1);
+}
