@@ -29,8 +29,8 @@ struct CrmContext {
 
 using Messages = std::vector<storage::OutboxMessage>;
 
-// A customer's name as reps read it: a placeholder while WeCom has not yet
-// told it (never the external userid).
+// A customer's name as reps read it. Until externalcontact/get has given
+// the name, it is （资料获取中）, never the external userid.
 std::string DisplayName(const std::string& name);
 
 // Text app messages to one member (split at WeCom's limit) that WeCom shows

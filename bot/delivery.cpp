@@ -478,7 +478,7 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
       enqueued += DispatchOne(c, row, CrmContext{config, funnel, templates, org, at});
       // A member who left or was renamed changes who reports to whom for the
       // rows after it.
-      if (row.record.kind == "event:change_contact") org = Org::Load(c, config.teams);
+      if (row.record.kind == kDirectoryChangeKind) org = Org::Load(c, config.teams);
     }
     return enqueued;
   };

@@ -28,7 +28,7 @@ bool NeedsDispatch(const std::string& kind) {
   return kind.empty() || kind == "text" || kind == "image" || kind == "voice" || kind == "video" ||
          kind == "location" || kind == "link" || kind == "event:change_external_contact" ||
          kind == "event:sys_approval_change" || kind == "event:template_card_event" ||
-         kind == "event:change_contact" || kind == "event:change_external_tag";
+         kind == kDirectoryChangeKind || kind == "event:change_external_tag";
 }
 
 Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx) {

@@ -17,6 +17,9 @@ namespace scrm::bot {
 // Whether callbacks of this inbox kind can have any effect (others are not
 // parsed at all).
 bool NeedsDispatch(const std::string& kind);
+// The inbox kind of a change in the company directory (change_contact),
+// which changes who reports to whom.
+inline constexpr const char* kDirectoryChangeKind = "event:change_contact";
 
 Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx);
 

@@ -11,10 +11,17 @@ namespace {
 
 constexpr std::size_t kListed = 10;  // items listed per section of one rep's reminder
 
-std::string KindName(const std::string& kind) {
-  if (kind == "first") return "首次联系";
-  if (kind == "revisit") return "成交回访";
-  if (kind == "at_risk") return "流失挽回";
+std::string KindName(domain::FollowUpKind kind) {
+  switch (kind) {
+    case domain::FollowUpKind::kFirst:
+      return "首次联系";
+    case domain::FollowUpKind::kRevisit:
+      return "成交回访";
+    case domain::FollowUpKind::kAtRisk:
+      return "流失挽回";
+    case domain::FollowUpKind::kRoutine:
+      break;
+  }
   return "例行跟进";
 }
 
@@ -46,8 +53,8 @@ Messages ReminderMessages(storage::Connection& c, const CrmContext& ctx) {
     }
     listed.push_back({{"name", DisplayName(due.name)},
                       {"id", std::to_string(due.id)},
-                      {"kind", KindName(due.kind)},
-                      {"when", LocalDateTime(due.due_at, zone)}});
+                      {"kind", KindName(domain::NextFollowUpKind(due))},
+                      {"when", LocalDateTime(due.next_follow_up_at, zone)}});
   }
   for (const auto& stage : ctx.funnel.stages()) {
     if (stage.sla_days <= 0) continue;

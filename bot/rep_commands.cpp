@@ -114,17 +114,15 @@ constexpr std::size_t kDueListed = 50;
 std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& owners,
                                  const std::string& ref, int limit) {
   auto found = storage::FindCustomers(c, owners, ref, limit);
-  auto names = [](const Customer& x, const std::string& q, auto fold) {
-    return fold(x.name) == q || fold(x.remark) == q;
-  };
-  auto as_is = [](std::string_view s) { return std::string(s); };
-  if (!found.empty() && names(found[0], ref, as_is)) return found;  // exactly, as typed
+  if (!found.empty() && (found[0].name == ref || found[0].remark == ref)) return found;
   // Several already make the rep choose; one or none might hide another
   // that only matches folded (a scan of every visible customer).
   if (found.size() >= 2) return found;
   std::string folded_ref = NormalizeText(ref);
   auto folded = storage::FindFolded(c, owners, folded_ref, NormalizeText, limit);
-  if (!folded.empty() && names(folded[0], folded_ref, NormalizeText)) return folded;
+  bool exact = !folded.empty() && (NormalizeText(folded[0].name) == folded_ref ||
+                                   NormalizeText(folded[0].remark) == folded_ref);
+  if (exact) return folded;
   for (auto& x : folded) {
     bool known = std::any_of(found.begin(), found.end(), [&](auto& y) { return y.id == x.id; });
     if (!known) found.push_back(std::move(x));
@@ -251,8 +249,9 @@ void Run::FollowUp(const cmd::Follow& typed) {
 std::string ConfiguredStage(const domain::Funnel& funnel, const std::string& typed) {
   std::vector<std::string> names = funnel.names();
   names.push_back(funnel.lost());
+  std::string folded = NormalizeText(typed);
   for (const auto& name : names) {
-    if (NormalizeText(name) == NormalizeText(typed)) return name;
+    if (NormalizeText(name) == folded) return name;
   }
   return typed;
 }

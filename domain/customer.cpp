@@ -63,18 +63,23 @@ Lifecycle ClassifyLifecycle(const Customer& c, std::int64_t now, const TieringRu
   return Lifecycle::kActive;
 }
 
-std::optional<std::int64_t> NextFollowUp(const Customer& c, const CadenceRules& rules) {
-  if (c.lifecycle == Lifecycle::kChurned) return std::nullopt;
+FollowUpKind NextFollowUpKind(const Customer& c) {
   // A win is news after any follow-up, none recorded included (a win under
   // an earlier owner is not this owner's to revisit).
-  if (c.won_at > c.last_follow_up_at && c.won_at >= OwnedSince(c)) {
-    return c.won_at + std::int64_t{rules.post_win_days} * kDay;
-  }
-  if (c.last_follow_up_at == 0) {
+  if (c.won_at > c.last_follow_up_at && c.won_at >= OwnedSince(c)) return FollowUpKind::kRevisit;
+  if (c.last_follow_up_at == 0) return FollowUpKind::kFirst;
+  return c.lifecycle == Lifecycle::kAtRisk ? FollowUpKind::kAtRisk : FollowUpKind::kRoutine;
+}
+
+std::optional<std::int64_t> NextFollowUp(const Customer& c, const CadenceRules& rules) {
+  if (c.lifecycle == Lifecycle::kChurned) return std::nullopt;
+  FollowUpKind kind = NextFollowUpKind(c);
+  if (kind == FollowUpKind::kRevisit) return c.won_at + std::int64_t{rules.post_win_days} * kDay;
+  if (kind == FollowUpKind::kFirst) {
     return OwnedSince(c) + std::int64_t{rules.first_contact_hours} * 3600;
   }
   int days = c.tier == 'A' ? rules.a_days : c.tier == 'B' ? rules.b_days : rules.c_days;
-  if (c.lifecycle == Lifecycle::kAtRisk) days = std::min(days, rules.at_risk_days);
+  if (kind == FollowUpKind::kAtRisk) days = std::min(days, rules.at_risk_days);
   return c.last_follow_up_at + std::int64_t{days} * kDay;
 }
 

@@ -101,6 +101,12 @@ struct CadenceRules {
 // tier (sooner when at risk). Nullopt once churned.
 std::optional<std::int64_t> NextFollowUp(const Customer& customer, const CadenceRules& rules);
 
+// What the next follow-up is for: the revisit after a win (this owner's,
+// with no follow-up since), the first contact, winning back an at-risk
+// customer, or the routine one.
+enum class FollowUpKind { kRevisit, kFirst, kAtRisk, kRoutine };
+FollowUpKind NextFollowUpKind(const Customer& customer);
+
 // A discount of `discount_bp` basis points off `amount`, rounded to the fen.
 Fen ApplyDiscount(Fen amount, int discount_bp);
 

@@ -234,11 +234,9 @@ std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
       "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "
       "lifecycle, channel, is_large, deleted_rep, created_at, last_follow_up_at, "
       "next_follow_up_at, won_at, paid_total, planned_follow_up_at, owned_since, added_by) VALUES "
-      "(:ext, "
-      ":name, "
-      ":company, :remark, :owner, "
-      ":tier, :tier_manual, :lifecycle, :channel, :is_large, :deleted_rep, :created_at, :last, "
-      ":next, :won, :paid, :planned, :owned, :owner)");
+      "(:ext, :name, :company, :remark, :owner, :tier, :tier_manual, :lifecycle, :channel, "
+      ":is_large, :deleted_rep, :created_at, :last, :next, :won, :paid, :planned, :owned, "
+      ":owner)");  // added by the first owner
   BindCustomer(*q, customer);
   q->exec();
   return c.db.getLastInsertRowid();
@@ -556,23 +554,16 @@ void SetLastReminderScan(Connection& c, std::int64_t at) {
   q->exec();
 }
 
-std::vector<DueCustomer> DueBetween(Connection& c, std::int64_t after, std::int64_t until) {
+std::vector<Customer> DueBetween(Connection& c, std::int64_t after, std::int64_t until) {
   // "next_follow_up_at > 0" as written lets SQLite use the partial index.
-  Use q(c,
-        "SELECT id, name, owner, "
-        "next_follow_up_at, CASE WHEN won_at > last_follow_up_at AND won_at >= "
-        "CASE WHEN owned_since > 0 THEN owned_since ELSE created_at END THEN 'revisit' "
-        "WHEN last_follow_up_at = 0 THEN 'first' "
-        "WHEN lifecycle = 'at_risk' THEN 'at_risk' ELSE 'routine' END "
-        "FROM customers WHERE next_follow_up_at > 0 AND next_follow_up_at > :after "
-        "AND next_follow_up_at <= :until AND removed_at = 0 ORDER BY next_follow_up_at");
+  static const std::string sql =
+      Select(kCustomerColumns,
+             "customers WHERE next_follow_up_at > 0 AND next_follow_up_at > :after "
+             "AND next_follow_up_at <= :until AND removed_at = 0 ORDER BY next_follow_up_at");
+  Use q(c, sql.c_str());
   q->bind(":after", static_cast<int64_t>(after));
   q->bind(":until", static_cast<int64_t>(until));
-  return All<DueCustomer>(*q, [](SQLite::Statement& s) {
-    return DueCustomer{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
-                       s.getColumn(2).getString(), s.getColumn(3).getInt64(),
-                       s.getColumn(4).getString()};
-  });
+  return All<Customer>(*q, ReadCustomer);
 }
 
 std::vector<StuckDeal> EnteredBetween(Connection& c, const std::string& stage, std::int64_t after,

@@ -105,16 +105,8 @@ std::vector<domain::Customer> DueCustomers(Connection& c, const Owners& owners, 
 std::int64_t LastReminderScan(Connection& c);
 void SetLastReminderScan(Connection& c, std::int64_t at);
 
-// What a reminder shows of a due customer.
-struct DueCustomer {
-  std::int64_t id = 0;
-  std::string name;
-  std::string owner;
-  std::int64_t due_at = 0;
-  std::string kind;  // first (never contacted), revisit (after a win), at_risk, routine
-};
 // Customers whose follow-up became due in (after, until], earliest first.
-std::vector<DueCustomer> DueBetween(Connection& c, std::int64_t after, std::int64_t until);
+std::vector<domain::Customer> DueBetween(Connection& c, std::int64_t after, std::int64_t until);
 
 struct StuckDeal {
   std::int64_t customer_id = 0;

@@ -369,7 +369,7 @@ TEST_CASE("a customer added in WeCom is created, welcomed and fetched", "[crm][e
   CHECK(customer->owner == "zhangsan");
   CHECK(customer->channel == "expo-2026");
   CHECK(customer->next_follow_up_at == f.now + kDay);  // first contact within 24 h
-  // Before WeCom told the name, reps read a placeholder, not the external userid.
+  // No name from WeCom yet: reps read （资料获取中）, not the external userid.
   std::string card = f.Reply("zhangsan", "客户 #" + std::to_string(customer->id));
   CHECK(Has(card, "【（资料获取中）】"));
   CHECK_FALSE(Has(card, "wmNew1"));
