@@ -259,6 +259,48 @@ TEST_CASE("rate limiting (45009) is retried with backoff until WeCom accepts", "
   CHECK(rows[0].attempts == 3);
 }
 
+// A customer `rep` added in WeCom: the bot asks externalcontact/get about
+// them, an API of its own that no 45009 of message/send holds.
+void SendCustomerAdded(test::RunningApp& app, const std::string& rep, const std::string& external) {
+  test::CallbackBuilder builder;
+  auto cb = builder.Post(
+      "<xml><ToUserName>" + std::string(test::kCorpId) +
+      "</ToUserName><FromUserName>sys</FromUserName><CreateTime>1700000100</CreateTime>"
+      "<MsgType>event</MsgType><Event>change_external_contact</Event>"
+      "<ChangeType>add_external_contact</ChangeType><UserID>" +
+      rep + "</UserID><ExternalUserID>" + external + "</ExternalUserID></xml>");
+  auto res = test::HttpRequest(app.port(), "POST", cb.target, cb.body);
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+}
+
+TEST_CASE("a 45009 holds every message to that API for a minute, and no other API", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  const std::string get = "/cgi-bin/externalcontact/get";
+  app.wecom.FailNext(kSend, 1, 45009);
+  SendText(app, "zhangsan", "帮助", "7301");
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  REQUIRE(WaitForAttempts(config, 1, 1));
+  // Another member's answer is due at once, but message/send is blocked: the
+  // sender passes it by and goes on to a later row of another API.
+  SendText(app, "lisi", "帮助", "7302");
+  SendCustomerAdded(app, "lisi", "wmPause1");
+  REQUIRE(app.wecom.WaitForCount(get, 1));
+  CHECK(app.wecom.count(kSend) == 1);
+  // Still blocked 59 s on (the block is 60 s and a spread of up to 5 s).
+  app.clock.Advance(59);
+  SendCustomerAdded(app, "lisi", "wmPause2");
+  REQUIRE(app.wecom.WaitForCount(get, 2));
+  CHECK(app.wecom.count(kSend) == 1);
+  // Past the block both answers go.
+  app.clock.Advance(7);
+  REQUIRE(app.wecom.WaitForCount(kSend, 3));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.succeeded(kSend) == 2);
+}
+
 TEST_CASE("a wrong secret keeps messages pending; they go out once gettoken works", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
