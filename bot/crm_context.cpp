@@ -57,6 +57,7 @@ void MoveDeal(storage::Connection& c, domain::Deal& deal, domain::Customer& cust
   deal.stage_entered_at = ctx.now;
   if (ctx.funnel.IsClosed(to)) deal.closed_at = ctx.now;
   if (to == ctx.funnel.won()) customer.won_at = ctx.now;
+  if (to == ctx.funnel.lost()) customer.lost_at = ctx.now;
 }
 
 bool WinIfPaidOff(storage::Connection& c, domain::Deal& deal, domain::Customer& customer,
@@ -70,10 +71,13 @@ void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const C
   // The deal's price counts while it is open and once it is won (its
   // payments may come later); a lost one's does not.
   auto deal = storage::OpenDeal(c, customer.id);
+  if (deal && deal->created_at >= customer.lost_at) customer.lost_at = 0;  // a new deal since
   if (!deal) deal = storage::LatestDeal(c, customer.id);
   bool counts = deal && (deal->closed_at == 0 || deal->stage == ctx.funnel.won());
   customer.tier = domain::Tier(customer, counts ? deal->amount : 0, ctx.config.crm.tiering);
   customer.lifecycle = domain::ClassifyLifecycle(customer, ctx.now, ctx.config.crm.tiering);
+  customer.lifecycle_changes_at =
+      domain::LifecycleChangesAt(customer, ctx.now, ctx.config.crm.tiering);
   std::int64_t planned = domain::NextFollowUp(customer, ctx.config.crm.cadence).value_or(0);
   // The same plan as before keeps its due time (and its reminder, sent
   // once). A new one already past is due now; and it is after the last
@@ -90,6 +94,12 @@ void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const C
   }
   customer.planned_follow_up_at = planned;
   storage::UpdateCustomer(c, customer);
+}
+
+int RefreshLifecycles(storage::Connection& c, const CrmContext& ctx, int limit) {
+  auto due = storage::LifecycleDue(c, ctx.now, limit);
+  for (auto& customer : due) RefreshCustomer(c, customer, ctx);
+  return static_cast<int>(due.size());
 }
 
 }  // namespace scrm::bot

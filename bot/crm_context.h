@@ -65,5 +65,9 @@ bool WinIfPaidOff(storage::Connection& c, domain::Deal& deal, domain::Customer& 
 // Recomputes the customer's tier, lifecycle and next follow-up from its
 // facts and stores it.
 void RefreshCustomer(storage::Connection& c, domain::Customer& customer, const CrmContext& ctx);
+// Refreshes up to `limit` customers whose lifecycle time alone has changed
+// (a silence past a threshold: at risk, then churned, with the plan that
+// goes with it); how many it refreshed.
+int RefreshLifecycles(storage::Connection& c, const CrmContext& ctx, int limit);
 
 }  // namespace scrm::bot

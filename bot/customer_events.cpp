@@ -55,6 +55,7 @@ void StartWith(storage::Connection& c, Customer& customer, const std::string& re
   customer.owner = rep;
   customer.owned_since = now;      // created_at stays: counted as a new customer once
   customer.last_follow_up_at = 0;  // the history stays; the first contact is planned
+  customer.last_contact_at = 0;
   customer.next_follow_up_at = 0;
   customer.deleted_rep = false;
   storage::MarkCustomerRemoved(c, customer.id, 0);

@@ -19,6 +19,8 @@ namespace scrm::bot {
 namespace {
 
 constexpr int kRisksListed = 10;
+// Customers whose lifecycle is brought up to date before the day's digests.
+constexpr int kLifecyclesBeforeDigests = 5000;
 constexpr std::int64_t kOnTimeSeconds = 300;
 
 using domain::FormatYuan;
@@ -119,15 +121,19 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   view.vars["paid"] = FormatYuan(total.paid);
   view.vars["overdue"] = overdue_total ? std::to_string(overdue_total) : "";
   view.lists["stuck"] = StuckByStage(c, team, range.to, ctx.funnel);
-  std::int64_t silent_before = range.to - std::int64_t{ctx.config.crm.tiering.at_risk_days} * 86400;
-  storage::Risks risks = storage::AtRisk(c, team, silent_before, kRisksListed);
+  const auto& tiering = ctx.config.crm.tiering;
+  storage::Risks risks = storage::AtRisk(
+      c, team, {range.to, tiering.at_risk_days, tiering.churned_days}, kRisksListed);
+  std::int64_t lately = range.to - std::int64_t{tiering.at_risk_days} * 86400;
   int unlisted = risks.total - static_cast<int>(risks.listed.size());
   view.vars["more_risks"] = unlisted > 0 ? std::to_string(unlisted) : "";
   for (const auto& risk : risks.listed) {
     view.lists["risks"].push_back({{"name", DisplayName(risk.name)},
                                    {"id", std::to_string(risk.id)},
                                    {"owner", ctx.org.NameOf(risk.owner)},
-                                   {"why", risk.deleted_rep ? "删除了销售" : "长期未跟进"}});
+                                   {"why", risk.deleted_rep         ? "删除了销售"
+                                           : risk.lost_at >= lately ? "近期输单"
+                                                                    : "长期未跟进"}});
   }
   for (const auto& quote : storage::PendingQuotes(c, team)) {
     auto customer = storage::CustomerById(c, quote.customer_id);
@@ -280,6 +286,7 @@ Messages RunJob(storage::Connection& c, const CrmContext& ctx, const char* job,
 
 Messages RunScheduledJobs(storage::Connection& c, const CrmContext& ctx) {
   const ScheduleConfig& s = ctx.config.schedule;
+  RefreshLifecycles(c, ctx, kLifecyclesBeforeDigests);  // the 流失预警 lists read them
   Messages out =
       RunJob(c, ctx, "daily_digest", {domain::Schedule::Every::kDay, s.daily_digest_minute, 1, 1},
              [&](const CrmContext& at) { return DailyDigestMessages(c, at); });

@@ -10,6 +10,9 @@ namespace scrm::bot {
 namespace {
 
 constexpr std::size_t kListed = 10;  // items listed per section of one rep's reminder
+// Customers whose lifecycle a scan brings up to date, at most: a few
+// milliseconds of the writer's time; the rest wait for the next scan.
+constexpr int kLifecyclesPerScan = 500;
 
 std::string KindName(domain::FollowUpKind kind) {
   switch (kind) {
@@ -43,6 +46,9 @@ Messages ReminderMessages(storage::Connection& c, const CrmContext& ctx) {
   // The clock set back (across a restart, say): what became due up to the
   // last scan was reminded of then, and the mark does not move back.
   if (ctx.now <= since) return {};
+  // Customers whom time alone has made at risk are planned a win-back now
+  // (due in this scan), churned ones no follow-up at all.
+  RefreshLifecycles(c, ctx, kLifecyclesPerScan);
   storage::SetLastReminderScan(c, ctx.now);
 
   for (const auto& due : storage::DueBetween(c, since, ctx.now)) {

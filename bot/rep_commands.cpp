@@ -50,6 +50,7 @@ class Run {
   std::pair<std::string, std::string> Split(const std::string& first, const std::string& rest,
                                             const cmd::LongerNames& longer);
   void Refresh(Customer& customer);
+  void Touch(Customer& customer);
   Deal OpenOrNewDeal(const Customer& customer);
   void Store(Deal& deal);
   // 输单 or 成交 for a customer without an open deal: says so, changes
@@ -168,6 +169,13 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
 
 void Run::Refresh(Customer& customer) { RefreshCustomer(c_, customer, ctx_); }
 
+// The rep dealt with the customer just now (their silence ends), then the
+// refresh.
+void Run::Touch(Customer& customer) {
+  customer.last_contact_at = ctx_.now;
+  Refresh(customer);
+}
+
 // The customer's open deal, or a new one at the first stage (not stored
 // yet: its id is 0 until Store()).
 Deal Run::OpenOrNewDeal(const Customer& customer) {
@@ -237,7 +245,7 @@ void Run::FollowUp(const cmd::Follow& typed) {
   if (!customer) return;
   storage::InsertFollowUp(c_, {customer->id, rep_, cmd.content, ctx_.now});
   customer->last_follow_up_at = ctx_.now;
-  Refresh(*customer);
+  Touch(*customer);
   Say("follow_recorded", {{{"name", DisplayName(customer->name)},
                            {"id", std::to_string(customer->id)},
                            {"next_follow_up", When(customer->next_follow_up_at)}},
@@ -291,7 +299,7 @@ void Run::Stage(const cmd::MoveStage& typed) {
   std::string from = deal.stage;
   if (fresh && cmd.stage == deal.stage) {  // a new deal at the first stage
     Store(deal);
-    Refresh(*customer);
+    Touch(*customer);
     return Say("stage_moved", {{{"name", DisplayName(customer->name)},
                                 {"id", std::to_string(customer->id)},
                                 {"to", cmd.stage},
@@ -310,7 +318,7 @@ void Run::Stage(const cmd::MoveStage& typed) {
   }
   MoveDeal(c_, deal, *customer, cmd.stage, rep_, ctx_);
   Store(deal);
-  Refresh(*customer);
+  Touch(*customer);
   Say("stage_moved", {{{"name", DisplayName(customer->name)},
                        {"id", std::to_string(customer->id)},
                        {"from", from},
@@ -365,7 +373,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   bool won = WinIfPaidOff(c_, deal, *customer, rep_, ctx_);
   Store(deal);
   storage::InsertQuote(c_, deal, rep_, ctx_.now);
-  Refresh(*customer);
+  Touch(*customer);
   Say("quote_recorded",
       {{{"name", DisplayName(customer->name)},
         {"id", std::to_string(customer->id)},
@@ -412,7 +420,7 @@ void Run::Payment(const cmd::Paid& cmd) {
     AdvanceDeal(c_, deal, ctx_.config.crm.payment_stage, rep_, ctx_);
   }
   Store(deal);
-  Refresh(*customer);
+  Touch(*customer);
   domain::Fen remaining = deal.amount - deal.paid;
   Say("payment_recorded", {{{"name", DisplayName(customer->name)},
                             {"id", std::to_string(customer->id)},
@@ -453,7 +461,7 @@ void Run::Lose(const cmd::Lost& typed) {
   deal->lost_reason = cmd.reason;
   MoveDeal(c_, *deal, *customer, ctx_.funnel.lost(), rep_, ctx_);
   storage::UpdateDeal(c_, *deal);
-  Refresh(*customer);
+  Touch(*customer);
   Say("deal_lost", {{{"name", DisplayName(customer->name)},
                      {"id", std::to_string(customer->id)},
                      {"reason", cmd.reason}},

@@ -1,6 +1,7 @@
 #include "domain/customer.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace scrm::domain {
 
@@ -51,23 +52,49 @@ char Tier(const Customer& customer, Fen open_quote, const TieringRules& rules) {
   return 'C';
 }
 
+std::int64_t QuietSince(const Customer& c) {
+  return std::max({c.last_contact_at, c.last_follow_up_at, c.won_at, OwnedSince(c)});
+}
+
 Lifecycle ClassifyLifecycle(const Customer& c, std::int64_t now, const TieringRules& rules) {
-  std::int64_t last = std::max({c.last_follow_up_at, c.won_at, OwnedSince(c)});
-  std::int64_t silent = now - last;
+  std::int64_t silent = now - QuietSince(c);
+  std::int64_t at_risk = std::int64_t{rules.at_risk_days} * kDay;
   if (silent > std::int64_t{rules.churned_days} * kDay) return Lifecycle::kChurned;
-  if (c.deleted_rep || silent > std::int64_t{rules.at_risk_days} * kDay) {
-    return Lifecycle::kAtRisk;
-  }
+  bool lost_lately = c.lost_at > 0 && now - c.lost_at <= at_risk;
+  if (c.deleted_rep || lost_lately || silent > at_risk) return Lifecycle::kAtRisk;
   bool recent = now - OwnedSince(c) <= std::int64_t{rules.new_days} * kDay;
   if (recent && c.won_at == 0) return Lifecycle::kNew;
   return Lifecycle::kActive;
 }
 
+std::int64_t LifecycleChangesAt(const Customer& c, std::int64_t now, const TieringRules& rules) {
+  // The answer is a step function of time, stepping only one second past
+  // each of these thresholds.
+  std::int64_t quiet = QuietSince(c);
+  std::vector<std::int64_t> steps = {
+      quiet + std::int64_t{rules.at_risk_days} * kDay + 1,
+      quiet + std::int64_t{rules.churned_days} * kDay + 1,
+      OwnedSince(c) + std::int64_t{rules.new_days} * kDay + 1,
+  };
+  if (c.lost_at > 0) steps.push_back(c.lost_at + std::int64_t{rules.at_risk_days} * kDay + 1);
+  std::sort(steps.begin(), steps.end());
+  Lifecycle current = ClassifyLifecycle(c, now, rules);
+  for (std::int64_t at : steps) {
+    if (at > now && ClassifyLifecycle(c, at, rules) != current) return at;
+  }
+  return 0;
+}
+
 FollowUpKind NextFollowUpKind(const Customer& c) {
   // A win is news after any follow-up, none recorded included (a win under
   // an earlier owner is not this owner's to revisit).
-  if (c.won_at > c.last_follow_up_at && c.won_at >= OwnedSince(c)) return FollowUpKind::kRevisit;
-  if (c.last_follow_up_at == 0) return FollowUpKind::kFirst;
+  // Dealing with the customer after the win (a new quote) is past the
+  // revisit too; the win's own moment is not.
+  if (c.won_at > c.last_follow_up_at && c.won_at >= c.last_contact_at &&
+      c.won_at >= OwnedSince(c)) {
+    return FollowUpKind::kRevisit;
+  }
+  if (c.last_follow_up_at == 0 && c.last_contact_at == 0) return FollowUpKind::kFirst;
   return c.lifecycle == Lifecycle::kAtRisk ? FollowUpKind::kAtRisk : FollowUpKind::kRoutine;
 }
 
@@ -80,7 +107,7 @@ std::optional<std::int64_t> NextFollowUp(const Customer& c, const CadenceRules& 
   }
   int days = c.tier == 'A' ? rules.a_days : c.tier == 'B' ? rules.b_days : rules.c_days;
   if (kind == FollowUpKind::kAtRisk) days = std::min(days, rules.at_risk_days);
-  return c.last_follow_up_at + std::int64_t{days} * kDay;
+  return std::max(c.last_follow_up_at, c.last_contact_at) + std::int64_t{days} * kDay;
 }
 
 Fen ApplyDiscount(Fen amount, int discount_bp) {

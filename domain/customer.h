@@ -38,6 +38,14 @@ struct Customer {
   // customer added again); 0: at created_at.
   std::int64_t owned_since = 0;
   std::int64_t last_follow_up_at = 0;  // 0: never
+  // The rep's last dealing with the customer on record: a follow-up, a
+  // quote, a payment, a stage move or a loss; 0: none.
+  std::int64_t last_contact_at = 0;
+  // A deal lost, and no deal opened since; 0: none.
+  std::int64_t lost_at = 0;
+  // When the lifecycle changes next with time alone (silence passing a
+  // threshold, a customer no longer new); 0: never.
+  std::int64_t lifecycle_changes_at = 0;
   std::int64_t next_follow_up_at = 0;  // 0: none planned
   // What the cadence gave for it (next_follow_up_at is later when that was
   // already past); 0: none.
@@ -78,14 +86,23 @@ struct TieringRules {
   Fen a_value = 10'000'000;  // 100,000 元 paid or quoted: A
   Fen b_value = 2'000'000;   // 20,000 元: B
   int new_days = 30;         // added within this many days and nothing won: new
-  int at_risk_days = 30;     // no follow-up for this long: at risk
-  int churned_days = 90;     // no follow-up for this long: churned
+  int at_risk_days = 30;     // silent this long, or a deal lost within it: at risk
+  int churned_days = 90;     // silent this long: churned
 };
 
 // The tier by value (the larger of paid and the open quote) and size. A
 // manual tier wins.
 char Tier(const Customer& customer, Fen open_quote, const TieringRules& rules);
+// Silence counts from the rep's last dealing with the customer, a win, or
+// the start of the current owner's relationship, whichever is latest.
+std::int64_t QuietSince(const Customer& customer);
+// New, active, at risk (the customer deleted the rep, a long silence, or a
+// deal lost lately with none opened since) or churned (a longer silence).
 Lifecycle ClassifyLifecycle(const Customer& customer, std::int64_t now, const TieringRules& rules);
+// The first moment after `now` at which ClassifyLifecycle gives another
+// answer with nothing else changing; 0: never.
+std::int64_t LifecycleChangesAt(const Customer& customer, std::int64_t now,
+                                const TieringRules& rules);
 
 struct CadenceRules {
   int a_days = 7;

@@ -15,7 +15,7 @@ using domain::Deal;
 constexpr const char* kCustomerColumns =
     "id, external_userid, name, company, remark, owner, tier, tier_manual, lifecycle, channel, "
     "is_large, deleted_rep, created_at, last_follow_up_at, next_follow_up_at, won_at, paid_total, "
-    "planned_follow_up_at, owned_since";
+    "planned_follow_up_at, owned_since, last_contact_at, lost_at, lifecycle_changes_at";
 
 Customer ReadCustomer(SQLite::Statement& q) {
   Customer c;
@@ -40,6 +40,9 @@ Customer ReadCustomer(SQLite::Statement& q) {
   c.paid_total = q.getColumn(16).getInt64();
   c.planned_follow_up_at = q.getColumn(17).getInt64();
   c.owned_since = q.getColumn(18).getInt64();
+  c.last_contact_at = q.getColumn(19).getInt64();
+  c.lost_at = q.getColumn(20).getInt64();
+  c.lifecycle_changes_at = q.getColumn(21).getInt64();
   return c;
 }
 
@@ -66,6 +69,9 @@ void BindCustomer(SQLite::Statement& q, const Customer& c) {
   q.bind(":paid", static_cast<int64_t>(c.paid_total));
   q.bind(":planned", static_cast<int64_t>(c.planned_follow_up_at));
   q.bind(":owned", static_cast<int64_t>(c.owned_since));
+  q.bind(":contact", static_cast<int64_t>(c.last_contact_at));
+  q.bind(":lost", static_cast<int64_t>(c.lost_at));
+  q.bind(":changes", static_cast<int64_t>(c.lifecycle_changes_at));
 }
 
 constexpr const char* kDealColumns =
@@ -233,10 +239,11 @@ std::int64_t InsertCustomer(Connection& c, const Customer& customer) {
       c,
       "INSERT INTO customers (external_userid, name, company, remark, owner, tier, tier_manual, "
       "lifecycle, channel, is_large, deleted_rep, created_at, last_follow_up_at, "
-      "next_follow_up_at, won_at, paid_total, planned_follow_up_at, owned_since, added_by) VALUES "
+      "next_follow_up_at, won_at, paid_total, planned_follow_up_at, owned_since, last_contact_at, "
+      "lost_at, lifecycle_changes_at, added_by) VALUES "
       "(:ext, :name, :company, :remark, :owner, :tier, :tier_manual, :lifecycle, :channel, "
       ":is_large, :deleted_rep, :created_at, :last, :next, :won, :paid, :planned, :owned, "
-      ":owner)");  // added by the first owner
+      ":contact, :lost, :changes, :owner)");  // added by the first owner
   BindCustomer(*q, customer);
   q->exec();
   return c.db.getLastInsertRowid();
@@ -249,7 +256,8 @@ void UpdateCustomer(Connection& c, const Customer& customer) {
         "lifecycle = :lifecycle, channel = :channel, is_large = :is_large, "
         "deleted_rep = :deleted_rep, created_at = :created_at, last_follow_up_at = :last, "
         "next_follow_up_at = :next, won_at = :won, paid_total = :paid, "
-        "planned_follow_up_at = :planned, owned_since = :owned WHERE id = :id");
+        "planned_follow_up_at = :planned, owned_since = :owned, last_contact_at = :contact, "
+        "lost_at = :lost, lifecycle_changes_at = :changes WHERE id = :id");
   BindCustomer(*q, customer);
   q->bind(":id", static_cast<int64_t>(customer.id));
   q->exec();
@@ -319,7 +327,11 @@ void MarkDeletedRep(Connection& c, std::int64_t id, std::int64_t at) {
 }
 
 void MarkCustomerRemoved(Connection& c, std::int64_t id, std::int64_t at) {
-  Use q(c, "UPDATE customers SET removed_at = :at WHERE id = :id");
+  // A removed customer's lifecycle is no longer kept up to date (a refresh
+  // after they come back sets the time again).
+  Use q(c,
+        "UPDATE customers SET removed_at = :at, lifecycle_changes_at = CASE WHEN :at > 0 THEN 0 "
+        "ELSE lifecycle_changes_at END WHERE id = :id");
   q->bind(":at", static_cast<int64_t>(at));
   q->bind(":id", static_cast<int64_t>(id));
   q->exec();
@@ -563,6 +575,18 @@ std::vector<Customer> DueBetween(Connection& c, std::int64_t after, std::int64_t
   Use q(c, sql.c_str());
   q->bind(":after", static_cast<int64_t>(after));
   q->bind(":until", static_cast<int64_t>(until));
+  return All<Customer>(*q, ReadCustomer);
+}
+
+std::vector<Customer> LifecycleDue(Connection& c, std::int64_t now, int limit) {
+  // "lifecycle_changes_at > 0" as written lets SQLite use the partial index.
+  static const std::string sql =
+      Select(kCustomerColumns,
+             "customers WHERE lifecycle_changes_at > 0 AND lifecycle_changes_at <= :now "
+             "AND removed_at = 0 ORDER BY lifecycle_changes_at LIMIT :limit");
+  Use q(c, sql.c_str());
+  q->bind(":now", static_cast<int64_t>(now));
+  q->bind(":limit", limit);
   return All<Customer>(*q, ReadCustomer);
 }
 

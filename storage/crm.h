@@ -108,6 +108,10 @@ void SetLastReminderScan(Connection& c, std::int64_t at);
 // Customers whose follow-up became due in (after, until], earliest first.
 std::vector<domain::Customer> DueBetween(Connection& c, std::int64_t after, std::int64_t until);
 
+// Customers (not removed) whose lifecycle time alone has changed by `now`
+// (lifecycle_changes_at), the earliest first, at most `limit`.
+std::vector<domain::Customer> LifecycleDue(Connection& c, std::int64_t now, int limit);
+
 struct StuckDeal {
   std::int64_t customer_id = 0;
   std::string customer_name;

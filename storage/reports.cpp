@@ -88,26 +88,31 @@ std::map<std::string, int> OverdueByRep(Connection& c, const Owners& reps, std::
   return out;
 }
 
-Risks AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before, int limit) {
+Risks AtRisk(Connection& c, const Owners& reps, const RiskRules& rules, int limit) {
+  // The lifecycle's rule (domain::ClassifyLifecycle) at `rules.at`, over the
+  // stored facts: not churned, and the rep deleted, a deal lost lately or a
+  // long silence.
+  static const std::string quiet =
+      "max(last_contact_at, last_follow_up_at, created_at, owned_since, won_at)";
   static const std::string sql =
-      std::string(
-          "SELECT id, name, owner, deleted_rep, count(*) OVER () FROM customers WHERE "
-          "removed_at = 0 AND (deleted_rep = 1 OR max(last_follow_up_at, created_at, owned_since, "
-          "won_at) < "
-          ":silent) AND owner") +
-      kInReps +
-      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, max(last_follow_up_at, created_at, "
-      "owned_since, won_at) "
-      "DESC, id DESC LIMIT :limit";
+      "SELECT id, name, owner, deleted_rep, lost_at, count(*) OVER () FROM customers WHERE "
+      "removed_at = 0 AND " +
+      quiet + " >= :churned AND (deleted_rep = 1 OR lost_at >= :lost_after OR " + quiet +
+      " < :silent) AND owner" + kInReps +
+      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, lost_at DESC, " + quiet +
+      " DESC, id DESC LIMIT :limit";
   Use q(c, sql.c_str());
   q->bind(":reps", JsonList(reps));
-  q->bind(":silent", static_cast<int64_t>(silent_before));
+  q->bind(":churned", static_cast<int64_t>(rules.at - std::int64_t{rules.churned_days} * 86400));
+  q->bind(":silent", static_cast<int64_t>(rules.at - std::int64_t{rules.at_risk_days} * 86400));
+  q->bind(":lost_after", static_cast<int64_t>(rules.at - std::int64_t{rules.at_risk_days} * 86400));
   q->bind(":limit", limit);
   Risks out;
   while (q->executeStep()) {
     out.listed.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getString(),
-                          q->getColumn(2).getString(), q->getColumn(3).getInt() != 0});
-    out.total = q->getColumn(4).getInt();
+                          q->getColumn(2).getString(), q->getColumn(3).getInt() != 0,
+                          q->getColumn(4).getInt64()});
+    out.total = q->getColumn(5).getInt();
   }
   return out;
 }

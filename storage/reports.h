@@ -37,16 +37,24 @@ struct RiskyCustomer {
   std::string name;
   std::string owner;
   bool deleted_rep = false;
+  std::int64_t lost_at = 0;  // a deal lost, none opened since; 0: none
 };
 struct Risks {
   std::vector<RiskyCustomer> listed;
   int total = 0;  // all of them, listed or not
 };
-// Customers of `reps` at risk: they deleted the rep, or nothing happened
-// with them since `silent_before`. At most `limit`: those who deleted the
-// rep, the latest first, then those who fell silent, the latest first
-// (the ones a manager can still act on).
-Risks AtRisk(Connection& c, const Owners& reps, std::int64_t silent_before, int limit);
+struct RiskRules {
+  std::int64_t at = 0;  // as of this moment
+  int at_risk_days = 30;
+  int churned_days = 90;
+};
+// Customers of `reps` at risk at `rules.at` by what is stored of them (the
+// lifecycle's rule: not silent past churned_days, and they deleted the rep,
+// lost a deal within at_risk_days, or fell silent past it). At most
+// `limit`: those who deleted the rep, the latest first, then those who lost
+// a deal, then those who fell silent, the latest first (the ones a manager
+// can still act on).
+Risks AtRisk(Connection& c, const Owners& reps, const RiskRules& rules, int limit);
 
 struct Quote {
   std::int64_t id = 0;

@@ -213,7 +213,8 @@ TEST_CASE("malformed and unknown commands get a hint and change nothing", "[crm]
   f.Reply("zhangsan", "输单 王总 预算不够");
   CHECK(Has(f.Reply("zhangsan", "分级 王总 a"), "A 类客户"));
   CHECK(storage::CustomerById(f.conn(), id)->tier_manual);
-  CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now + kDay);  // first contact
+  // The rep dealt with the customer and lost the deal: a win-back in 3 days.
+  CHECK(storage::CustomerById(f.conn(), id)->next_follow_up_at == f.now + 3 * kDay);
 }
 
 TEST_CASE("a stage named with full-width characters is found typed either way", "[crm]") {
@@ -1010,4 +1011,45 @@ TEST_CASE("reminders: batched per rep, in working hours, each once", "[crm][remi
   CHECK_FALSE(bot::InWorkingHours(f.now + 3 * kDay, f.config));  // Saturday
   f.config.reminders.weekends = true;
   CHECK(bot::InWorkingHours(f.now + 3 * kDay, f.config));
+}
+
+TEST_CASE("a customer gone quiet is planned a win-back by time alone, and nothing once churned",
+          "[crm][reminders]") {
+  test::CrmFixture f;
+  f.config.schedule.timezone = "Asia/Shanghai";
+  const std::int64_t start = f.now;  // a Tuesday, 09:00 local
+  auto quiet = AddCustomer(f, "zhangsan", "王总");
+  auto paying = AddCustomer(f, "zhangsan", "钱总");
+  f.Reply("zhangsan", "跟进 王总 电话沟通");
+  f.Reply("zhangsan", "跟进 钱总 电话沟通");
+  f.now = start + 20 * kDay;
+  f.Reply("zhangsan", "报价 钱总 1万");
+  f.now = start + 25 * kDay;
+  f.Reply("zhangsan", "回款 钱总 5000");
+  f.now = start + 29 * kDay;
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());  // nothing due yet
+  // Five weeks without a word: at risk, and reminded to win them back now
+  // (not of the routine follow-up that fell due on the way).
+  f.now = start + 35 * kDay + 3600;
+  REQUIRE(bot::InWorkingHours(f.now, f.config));
+  auto out = bot::ReminderMessages(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  std::string text = test::ContentOf(out[0].body);
+  CHECK(Has(text, "流失挽回：王总"));
+  CHECK_FALSE(Has(text, "例行跟进"));
+  CHECK_FALSE(Has(text, "钱总"));  // paid ten days ago: not quiet
+  CHECK(storage::CustomerById(f.conn(), quiet)->lifecycle == domain::Lifecycle::kAtRisk);
+  CHECK(storage::CustomerById(f.conn(), paying)->lifecycle != domain::Lifecycle::kAtRisk);
+  CHECK(bot::ReminderMessages(f.conn(), f.Context()).empty());  // once
+  // Thirteen weeks: churned, no follow-up planned, off the to-do list.
+  f.now = start + 91 * kDay + 3600;
+  REQUIRE(bot::InWorkingHours(f.now, f.config));
+  for (const auto& m : bot::ReminderMessages(f.conn(), f.Context())) {
+    CHECK_FALSE(Has(test::ContentOf(m.body), "王总"));
+  }
+  auto churned = storage::CustomerById(f.conn(), quiet);
+  CHECK(churned->lifecycle == domain::Lifecycle::kChurned);
+  CHECK(churned->next_follow_up_at == 0);
+  CHECK(churned->lifecycle_changes_at == 0);
+  CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "王总"));
 }

@@ -308,22 +308,27 @@ TEST_CASE("a rep's own 日报 is titled with the rep's name", "[digest]") {
 }
 
 TEST_CASE(
-    "the churn list: who deleted the rep, newest first, then the latest silent; the rest "
-    "counted",
+    "the churn list: who deleted the rep, newest first, then lost deals, then the latest silent; "
+    "the rest counted, the churned left out",
     "[digest]") {
   test::CrmFixture f;
   Team(f);
   f.now = kShanghai0900;
-  // Twelve customers silent for a long time, the first the longest.
+  // Twelve customers silent for 40 to 51 days, the first the longest.
   for (int i = 0; i < 12; ++i) {
     domain::Customer c;
     c.owner = "zhangsan";
     c.name = "沉默" + std::to_string(i);
     c.external_userid = "wmS" + std::to_string(i);
-    c.created_at = f.now - (200 - i) * 86400;
+    c.created_at = f.now - (51 - i) * 86400;
     storage::InsertCustomer(f.conn(), c);
   }
-  // Two of them deleted the rep, the older one long ago, the other yesterday.
+  domain::Customer gone;  // silent for 200 days: churned, not at risk
+  gone.owner = "zhangsan";
+  gone.name = "久远";
+  gone.created_at = f.now - 200 * 86400;
+  storage::InsertCustomer(f.conn(), gone);
+  // Two of them deleted the rep, one 20 days ago, the other yesterday.
   auto left = [&](const std::string& external, std::int64_t at) {
     wecom::ExternalContactEvent e;
     e.change = wecom::ExternalContactChange::kDelFollowUser;
@@ -332,20 +337,37 @@ TEST_CASE(
     f.now = at;
     bot::HandleContactEvent(f.conn(), e, f.Context());
   };
-  left("wmS5", kShanghai0900 - 100 * 86400);
+  left("wmS5", kShanghai0900 - 20 * 86400);
   left("wmS3", kShanghai0900 - 86400);
+  // A customer followed up two days ago whose deal was lost then.
+  f.now = kShanghai0900 - 2 * 86400;
+  domain::Customer lost;
+  lost.owner = "zhangsan";
+  lost.name = "丢单";
+  lost.created_at = f.now - 86400;
+  storage::InsertCustomer(f.conn(), lost);
+  f.Reply("zhangsan", "跟进 丢单 谈价格");
+  f.Reply("zhangsan", "阶段 丢单 需求调研");
+  f.Reply("zhangsan", "输单 丢单 预算不够");
   f.now = kShanghai0900;
   std::string text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
   std::size_t s3 = text.find("沉默3 #");
   std::size_t s5 = text.find("沉默5 #");
+  std::size_t deal = text.find("丢单 #");
   std::size_t s11 = text.find("沉默11 #");
   REQUIRE(s3 != std::string::npos);
   REQUIRE(s5 != std::string::npos);
+  REQUIRE(deal != std::string::npos);
   REQUIRE(s11 != std::string::npos);
-  CHECK(s3 < s5);                     // deleted the rep yesterday, before the one long ago
-  CHECK(s5 < s11);                    // then the silent ones, the latest to fall silent first
+  CHECK(s3 < s5);     // deleted the rep yesterday, before the one 20 days ago
+  CHECK(s5 < deal);   // then a deal lost
+  CHECK(deal < s11);  // then the silent ones, the latest to fall silent first
+  CHECK(Has(text, "丢单 #14（zhangsan）：近期输单"));
+  CHECK(Has(text, "沉默3 #4（zhangsan）：删除了销售"));
+  CHECK(Has(text, "沉默11 #12（zhangsan）：长期未跟进"));
   CHECK_FALSE(Has(text, "沉默0 #"));  // the longest silent are not listed
-  CHECK(Has(text, "另有 2 位客户有流失风险，未列出"));
+  CHECK_FALSE(Has(text, "久远"));     // churned: no longer a risk to act on
+  CHECK(Has(text, "另有 3 位客户有流失风险，未列出"));
 }
 
 TEST_CASE("团队 shows each member's open deals and overdue follow-ups", "[digest]") {

@@ -79,6 +79,68 @@ TEST_CASE("lifecycle: new, active, at risk, churned", "[tiering]") {
   CHECK(ClassifyLifecycle(c, kT0 + 26 * kDay, rules) == Lifecycle::kActive);  // won: not new
 }
 
+TEST_CASE("any dealing with the customer ends a silence; a lost deal is a churn signal for a while",
+          "[tiering]") {
+  TieringRules rules;
+  Customer c;
+  c.created_at = kT0;
+  c.last_follow_up_at = kT0 + kDay;
+  c.won_at = kT0 + 2 * kDay;
+  CHECK(ClassifyLifecycle(c, kT0 + 40 * kDay, rules) == Lifecycle::kAtRisk);
+  c.last_contact_at = kT0 + 30 * kDay;  // a quote, a payment or a stage move
+  CHECK(QuietSince(c) == kT0 + 30 * kDay);
+  CHECK(ClassifyLifecycle(c, kT0 + 40 * kDay, rules) == Lifecycle::kActive);
+  c.lost_at = kT0 + 35 * kDay;  // a deal lost after it
+  CHECK(ClassifyLifecycle(c, kT0 + 40 * kDay, rules) == Lifecycle::kAtRisk);
+  CHECK(ClassifyLifecycle(c, kT0 + 59 * kDay, rules) == Lifecycle::kAtRisk);
+  c.lost_at = kT0 + 20 * kDay;  // lost before the rep's last dealing
+  CHECK(ClassifyLifecycle(c, kT0 + 50 * kDay, rules) == Lifecycle::kAtRisk);  // 30 days since
+  CHECK(ClassifyLifecycle(c, kT0 + 51 * kDay, rules) == Lifecycle::kActive);
+  CadenceRules cadence;
+  c.lifecycle = Lifecycle::kAtRisk;
+  CHECK(NextFollowUp(c, cadence) == kT0 + 33 * kDay);  // 3 days after the last dealing
+  // Anything on record but a follow-up is contact too: no first-contact plan.
+  Customer quoted;
+  quoted.created_at = kT0;
+  quoted.last_contact_at = kT0 + kDay;
+  CHECK(NextFollowUpKind(quoted) == FollowUpKind::kRoutine);
+  CHECK(NextFollowUp(quoted, cadence) == kT0 + 31 * kDay);
+}
+
+TEST_CASE("when time alone changes a customer's lifecycle", "[tiering]") {
+  TieringRules rules;  // new 30 days, at risk after 30 silent, churned after 90
+  Customer c;
+  c.created_at = kT0;
+  c.last_follow_up_at = kT0 + 10 * kDay;
+  // New until 30 days after being added, then active, at risk 30 days after
+  // the follow-up, churned 90 days after it; then never again.
+  CHECK(LifecycleChangesAt(c, kT0, rules) == kT0 + 30 * kDay + 1);
+  CHECK(LifecycleChangesAt(c, kT0 + 30 * kDay + 1, rules) == kT0 + 40 * kDay + 1);
+  CHECK(ClassifyLifecycle(c, kT0 + 40 * kDay + 1, rules) == Lifecycle::kAtRisk);
+  CHECK(LifecycleChangesAt(c, kT0 + 40 * kDay + 1, rules) == kT0 + 100 * kDay + 1);
+  CHECK(ClassifyLifecycle(c, kT0 + 100 * kDay + 1, rules) == Lifecycle::kChurned);
+  CHECK(LifecycleChangesAt(c, kT0 + 100 * kDay + 1, rules) == 0);
+  // At risk because the customer deleted the rep: the next change is churn,
+  // the silence threshold on the way changes nothing.
+  c.deleted_rep = true;
+  CHECK(LifecycleChangesAt(c, kT0 + 11 * kDay, rules) == kT0 + 100 * kDay + 1);
+  // A lost deal and a follow-up after it: at risk for 30 days from the
+  // loss, then active until 30 days after the follow-up.
+  Customer lost;
+  lost.created_at = kT0;
+  lost.won_at = kT0 + kDay;
+  lost.lost_at = kT0 + 50 * kDay;
+  lost.last_contact_at = kT0 + 60 * kDay;
+  CHECK(ClassifyLifecycle(lost, kT0 + 61 * kDay, rules) == Lifecycle::kAtRisk);
+  CHECK(LifecycleChangesAt(lost, kT0 + 61 * kDay, rules) == kT0 + 80 * kDay + 1);
+  CHECK(ClassifyLifecycle(lost, kT0 + 80 * kDay + 1, rules) == Lifecycle::kActive);
+  CHECK(LifecycleChangesAt(lost, kT0 + 80 * kDay + 1, rules) == kT0 + 90 * kDay + 1);
+  // Lost with nothing after it: the loss's 30 days end as the silence's
+  // begin, so the next change is churn.
+  lost.last_contact_at = kT0 + 50 * kDay;
+  CHECK(LifecycleChangesAt(lost, kT0 + 51 * kDay, rules) == kT0 + 140 * kDay + 1);
+}
+
 TEST_CASE("follow-up cadence: first contact, after a win, by tier", "[cadence]") {
   CadenceRules rules;
   Customer c;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "storage/connection.h"
@@ -138,4 +139,46 @@ TEST_CASE("CHECK rules hold without a temporary table per write", "[migrate]") {
     }
   }
   CHECK(sql.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+TEST_CASE("migration 025 dates each customer's last dealing and a lost deal from the records",
+          "[migrate]") {
+  auto db = storage::Db::Open({":memory:"});
+  REQUIRE(db);
+  auto& sql = (*db)->connection().db;
+  for (const auto& m : storage::Migrations()) {
+    if (m.version >= 25) break;
+    sql.exec(m.sql);
+  }
+  sql.exec("PRAGMA user_version = 24");
+  // #1: followed up at 100, quoted at 300, paid at 400 by its owner; a stage
+  // moved at 500 by someone else; its only deal lost at 450.
+  // #2: handed to lisi at 1000, after zhangsan's quote at 900; removed.
+  sql.exec(
+      "INSERT INTO customers (id, owner, created_at, last_follow_up_at) VALUES (1, 'zhangsan', "
+      "10, 100);"
+      "INSERT INTO customers (id, owner, created_at, owned_since, removed_at) VALUES (2, 'lisi', "
+      "10, 1000, 2000);"
+      "INSERT INTO deals (id, customer_id, owner, stage, created_at, stage_entered_at, closed_at, "
+      "lost_reason) VALUES (1, 1, 'zhangsan', '输单', 50, 450, 450, '太贵');"
+      "INSERT INTO deals (id, customer_id, owner, stage, created_at, stage_entered_at) VALUES "
+      "(2, 2, 'lisi', '线索', 50, 50);"
+      "INSERT INTO quotes (deal_id, customer_id, rep, list_amount, discount_bp, amount, at) "
+      "VALUES (1, 1, 'zhangsan', 1, 0, 1, 300), (2, 2, 'zhangsan', 1, 0, 1, 900);"
+      "INSERT INTO payments (deal_id, customer_id, rep, amount, at) VALUES "
+      "(1, 1, 'zhangsan', 1, 400);"
+      "INSERT INTO stage_history (deal_id, from_stage, to_stage, at, by_user) VALUES "
+      "(1, '线索', '需求调研', 500, 'boss'), (1, '需求调研', '输单', 450, 'zhangsan');");
+  REQUIRE(*storage::Migrate(**db, 1700000000) == 1);
+  auto row = [&](int id) {
+    SQLite::Statement q(sql,
+                        "SELECT last_contact_at, lost_at, lifecycle_changes_at FROM customers "
+                        "WHERE id = ?");
+    q.bind(1, id);
+    REQUIRE(q.executeStep());
+    return std::tuple{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
+                      q.getColumn(2).getInt64()};
+  };
+  CHECK(row(1) == std::tuple<std::int64_t, std::int64_t, std::int64_t>{450, 450, 1});
+  CHECK(row(2) == std::tuple<std::int64_t, std::int64_t, std::int64_t>{0, 0, 0});
 }
