@@ -63,6 +63,8 @@ constexpr int kMaxBusyTries = 8;
 constexpr double kMinute = 61;               // rate-limit windows: WeCom's minute and hour,
 constexpr double kHour = 3601;               // and a second (see the limiters)
 constexpr std::size_t kDispatchPerJob = 32;  // rows handled per writer job
+// Batches a row may fail for the database's sake before it is skipped.
+constexpr int kTransientTries = 5;
 
 // Whether an outbox recipient is a group robot (its calls go by webhook key,
 // without an access token).
@@ -250,8 +252,11 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
     storage::Writer::Job outcome;  // set when WeCom took the call
   };
   std::map<std::int64_t, Unrecorded> unrecorded;
-  std::int64_t inbox_after = -1;          // dispatch cursor; -1 until read
-  bool caught_up = false;                 // rows after the cursor arrive by hand-over
+  std::int64_t inbox_after = -1;  // dispatch cursor; -1 until read
+  bool caught_up = false;         // rows after the cursor arrive by hand-over
+  // Failures of the database while handling a row, by inbox row id (used
+  // on the writer thread only).
+  std::map<std::int64_t, int> transient_tries;
   bool drained = false;                   // the inbox stored before the start is handled
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
@@ -314,6 +319,9 @@ int ApplyAfterMark(storage::Connection& c, std::int64_t id, const std::function<
   } catch (const std::exception& e) {
     run("ROLLBACK TO reply");
     run("RELEASE reply");
+    // A busy database or a full disk: the whole outcome is written again
+    // later (the call is not made again), the answer applied then.
+    if (storage::IsTransient(e)) throw;
     spdlog::error("outbox {} is recorded, but applying what WeCom answered failed: {}", id,
                   e.what());
     return -1;
@@ -501,7 +509,9 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
 
 // Dispatches one row inside the batch's transaction. A row whose handling
 // fails is rolled back on its own and logged, so one bad row cannot block
-// the inbox; it is not tried again.
+// the inbox; it is not tried again. A failure of the database rather than
+// of the row (busy, an I/O error, a full disk) fails the whole batch, whose
+// rows are read again, up to kTransientTries times for one row.
 int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow& row,
                                 const CrmContext& ctx) {
   c.db.exec("SAVEPOINT dispatch_row");
@@ -509,10 +519,17 @@ int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow&
     Messages messages = Dispatch(c, row, ctx);
     for (const auto& m : messages) storage::EnqueueOutbox(c, m, ctx.now);
     c.db.exec("RELEASE dispatch_row");
+    if (!transient_tries.empty()) transient_tries.erase(row.id);
     return static_cast<int>(messages.size());
   } catch (const std::exception& e) {
     c.db.exec("ROLLBACK TO dispatch_row");
     c.db.exec("RELEASE dispatch_row");
+    if (storage::IsTransient(e) && ++transient_tries[row.id] < kTransientTries) {
+      spdlog::warn("inbox row {} ({}) could not be handled for now, tried again: {}", row.id,
+                   row.record.kind, e.what());
+      throw;
+    }
+    transient_tries.erase(row.id);
     metrics.DispatchFailed();
     spdlog::error("inbox row {} ({}) could not be handled and was skipped: {}", row.id,
                   row.record.kind, e.what());

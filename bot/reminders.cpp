@@ -12,7 +12,7 @@ namespace {
 constexpr std::size_t kListed = 10;  // items listed per section of one rep's reminder
 // Customers whose lifecycle a scan brings up to date, at most: a few
 // milliseconds of the writer's time; the rest wait for the next scan.
-constexpr int kLifecyclesPerScan = 500;
+constexpr int kLifecyclesPerScan = 2000;
 
 std::string KindName(domain::FollowUpKind kind) {
   switch (kind) {

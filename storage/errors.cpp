@@ -1,5 +1,9 @@
 #include "storage/errors.h"
 
+#include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
+
+#include <new>
 #include <string>
 
 namespace scrm::storage {
@@ -28,6 +32,24 @@ class Category final : public boost::system::error_category {
 };
 
 }  // namespace
+
+bool IsTransient(const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) return true;
+  const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
+  if (sql == nullptr) return false;
+  switch (sql->getErrorCode() & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_NOMEM:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_INTERRUPT:
+    case SQLITE_PROTOCOL:
+      return true;
+    default:
+      return false;
+  }
+}
 
 const boost::system::error_category& StorageCategory() {
   static const Category category;

@@ -4,6 +4,7 @@
 
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
+#include <exception>
 #include <type_traits>
 
 namespace scrm::storage {
@@ -25,6 +26,11 @@ inline boost::system::error_code make_error_code(Errc e) {
 
 template <class T>
 using Result = boost::system::result<T>;
+
+// Whether a failure inside a writer job says nothing about the job itself
+// (a busy or locked database, an I/O error, a full disk, no memory), so
+// that the same job may well succeed later.
+bool IsTransient(const std::exception& e);
 
 }  // namespace scrm::storage
 

@@ -1,5 +1,7 @@
 #include "wecom/http_client.h"
 
+#include <poll.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -177,20 +179,32 @@ struct HttpClient::Impl {
   template <class Stream>
   net::awaitable<boost::system::error_code> Exchange(Stream& stream, beast::flat_buffer& buffer,
                                                      http::request<http::string_body>& req,
-                                                     HttpResponse& out, bool& keep_alive);
+                                                     HttpResponse& out, bool& keep_alive,
+                                                     bool& sent);
 
   // The most recently used idle connection, unless idle for max_idle or
-  // more; older ones are closed.
+  // more; older ones are closed, and so are those the server has closed or
+  // written to meanwhile (readable while idle: a FIN, a reset, a TLS alert).
   std::unique_ptr<Connection> TakeIdle(const std::string& key) {
     auto it = idle.find(key);
     if (it == idle.end()) return nullptr;
     auto& list = it->second;
     auto now = std::chrono::steady_clock::now();
     std::erase_if(list, [&](const auto& c) { return now - c->idle_since >= options.max_idle; });
-    if (list.empty()) return nullptr;
-    auto conn = std::move(list.back());
-    list.pop_back();
-    return conn;
+    while (!list.empty()) {
+      auto conn = std::move(list.back());
+      list.pop_back();
+      if (!ClosedByPeer(*conn)) return conn;
+    }
+    return nullptr;
+  }
+
+  static bool ClosedByPeer(Connection& conn) {
+    int fd = std::visit(
+        [](auto& stream) { return beast::get_lowest_layer(*stream).socket().native_handle(); },
+        conn.stream);
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) != 0;
   }
 
   void ReturnIdle(const std::string& key, std::unique_ptr<Connection> conn) {
@@ -238,10 +252,11 @@ net::awaitable<Result<std::unique_ptr<Connection>>> HttpClient::Impl::Connect(co
 template <class Stream>
 net::awaitable<boost::system::error_code> HttpClient::Impl::Exchange(
     Stream& stream, beast::flat_buffer& buffer, http::request<http::string_body>& req,
-    HttpResponse& out, bool& keep_alive) {
+    HttpResponse& out, bool& keep_alive, bool& sent) {
   beast::get_lowest_layer(stream).expires_after(options.read_timeout);
   auto [wec, written] = co_await http::async_write(stream, req, kNoThrow);
   if (wec) co_return wec;
+  sent = true;
   http::response_parser<http::string_body> parser;
   parser.body_limit(options.max_response_bytes);
   auto [rec, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
@@ -288,14 +303,21 @@ net::awaitable<Result<HttpResponse>> HttpClient::Request(std::string url, std::s
     }
     HttpResponse out;
     bool keep_alive = false;
+    bool sent = false;
     boost::system::error_code ec;
     if (auto* plain = std::get_if<std::unique_ptr<PlainStream>>(&conn->stream)) {
-      ec = co_await impl->Exchange(**plain, conn->buffer, req, out, keep_alive);
+      ec = co_await impl->Exchange(**plain, conn->buffer, req, out, keep_alive, sent);
     } else {
       auto& tls = std::get<std::unique_ptr<TlsStream>>(conn->stream);
-      ec = co_await impl->Exchange(*tls, conn->buffer, req, out, keep_alive);
+      ec = co_await impl->Exchange(*tls, conn->buffer, req, out, keep_alive, sent);
     }
-    if (ec && reused && IsStale(ec)) continue;  // the server closed an idle connection
+    // The server closed an idle connection: tried once more on a new one if
+    // the request cannot have been taken (it was not written, or it is a
+    // GET). A POST written out may have been acted on before the connection
+    // dropped: the caller decides (the outbox tries it again later, counted
+    // against WeCom's limits).
+    bool replay = !sent || req.method() == http::verb::get;
+    if (ec && reused && IsStale(ec) && replay) continue;
     if (ec) co_return Classify(ec);
     if (keep_alive) impl->ReturnIdle(key, std::move(conn));
     co_return out;

@@ -303,7 +303,8 @@ TEST_CASE("an approval submitted twice because its answer was lost is applied on
   // WeCom files the approval, but its answer never reaches the bot, which
   // submits it again after a pause: the manager sees two.
   app.wecom.LoseAnswerNext("/cgi-bin/oa/applyevent", 1);
-  CHECK(Has(Ask(app, "zhangsan", "报价 周总 6万 折扣 10"), "已提交 boss 审批"));
+  int acked = app.wecom.count(kSend);
+  Post(app, test::TextMessageXml("zhangsan", "报价 周总 6万 折扣 10", "5901"));
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 1));
   // Past the retry's backoff (again, should the bot set it after a move).
   for (int i = 0; i < 12000 && app.wecom.count("/cgi-bin/oa/applyevent") < 2; ++i) {
@@ -311,6 +312,8 @@ TEST_CASE("an approval submitted twice because its answer was lost is applied on
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   REQUIRE(app.wecom.WaitForCount("/cgi-bin/oa/applyevent", 2));
+  REQUIRE(app.wecom.WaitForCount(kSend, acked + 1));  // the rep's answer
+  CHECK(Has(test::ContentOf(app.wecom.calls(kSend)[acked].body), "已提交 boss 审批"));
   std::string recorded = WaitForSpNo(config, 1);
   REQUIRE_FALSE(recorded.empty());
   auto approvals = app.wecom.approvals();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -428,4 +429,30 @@ TEST_CASE("the writer copies the last frames itself and the WAL starts over", "[
   REQUIRE(probe);
   CHECK(WalFrames(**probe).first < storage::kFinishFrames);
   CHECK((*probe)->connection().db.execAndGet("SELECT count(*) FROM bulk").getInt() == 30013);
+}
+
+TEST_CASE("a full disk, a busy database or no memory is a passing failure; a broken rule is not",
+          "[writer]") {
+  auto db = storage::Db::Open({":memory:"});
+  REQUIRE(db);
+  auto& sql = (*db)->connection().db;
+  sql.exec("CREATE TABLE t (x TEXT UNIQUE)");
+  sql.exec("INSERT INTO t VALUES ('a')");
+  auto failure = [&](const char* statement) -> std::string {
+    try {
+      sql.exec(statement);
+    } catch (const std::exception& e) {
+      return storage::IsTransient(e) ? "transient" : "lasting";
+    }
+    return "none";
+  };
+  CHECK(failure("INSERT INTO t VALUES ('a')") == "lasting");  // a duplicate
+  CHECK(failure("SELECT nothing FROM t") == "lasting");       // a wrong statement
+  // The database may not grow past its pages: SQLITE_FULL, as a full disk.
+  sql.exec("PRAGMA max_page_count = " +
+           std::to_string(sql.execAndGet("PRAGMA page_count").getInt()));
+  CHECK(failure("INSERT INTO t SELECT hex(randomblob(4000)) FROM (VALUES (1), (2), (3))") ==
+        "transient");
+  CHECK(storage::IsTransient(std::bad_alloc()));
+  CHECK_FALSE(storage::IsTransient(std::runtime_error("a bad row")));
 }

@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -68,6 +69,7 @@ struct FakeWeCom::Impl {
   std::chrono::milliseconds delay{0};                // guarded by mu
   bool down = false;                                 // guarded by mu
   FakeState state;                                   // guarded by mu
+  std::set<beast::tcp_stream*> waiting;              // sessions between requests (io thread only)
 };
 
 Answer FakeWeCom::Impl::Success(const std::string& path, const std::string& query,
@@ -144,7 +146,9 @@ net::awaitable<void> FakeWeCom::Impl::Session(beast::tcp_stream stream) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request<http::string_body> req;
+    waiting.insert(&stream);
     auto [ec, n] = co_await http::async_read(stream, buffer, req, kNoThrow);
+    waiting.erase(&stream);
     if (ec) break;
     std::chrono::milliseconds wait;
     bool is_down;
@@ -253,6 +257,18 @@ void FakeWeCom::DropNext(const std::string& path, int n) {
 void FakeWeCom::LoseAnswerNext(const std::string& path, int n) {
   std::lock_guard lock(impl_->mu);
   for (int i = 0; i < n; ++i) impl_->faults[path].push_back({0, 0, false, true});
+}
+
+void FakeWeCom::CloseIdleConnections() {
+  std::promise<void> closed;
+  net::post(impl_->ioc, [impl = impl_, &closed] {
+    for (beast::tcp_stream* stream : impl->waiting) {
+      boost::system::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
+    closed.set_value();
+  });
+  closed.get_future().wait();
 }
 
 void FakeWeCom::SetDelay(std::chrono::milliseconds delay) {

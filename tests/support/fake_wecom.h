@@ -55,6 +55,9 @@ class FakeWeCom {
   // The next `n` calls to `path` are carried out, then the connection is
   // closed without the answer (the caller cannot know it worked).
   void LoseAnswerNext(const std::string& path, int n);
+  // Closes every connection that waits for its next request, as a server
+  // ends idle keep-alive connections; returns once they are closed.
+  void CloseIdleConnections();
   // Every answer waits this long first.
   void SetDelay(std::chrono::milliseconds delay);
   // While down, every connection is closed as soon as a request arrives.
