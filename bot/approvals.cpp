@@ -26,7 +26,9 @@ std::string CustomerName(storage::Connection& c, std::int64_t id) {
 }
 
 View QuoteView(storage::Connection& c, const storage::Quote& q, const CrmContext& ctx) {
+  auto deal = storage::DealById(c, q.deal_id);
   return {{{"rep", ctx.org.NameOf(q.rep)},
+           {"priced", deal && deal->amount > 0 ? "1" : ""},
            {"name", CustomerName(c, q.customer_id)},
            {"id", std::to_string(q.customer_id)},
            {"amount", FormatYuan(q.amount)},

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "domain/utf8.h"
+#include "wecom/cards.h"
 
 namespace scrm::bot {
 namespace {
@@ -309,8 +310,11 @@ std::optional<Amount> FindAmount(const Args& w) {
   return std::nullopt;
 }
 
+// What the rep typed, quoted back in an error: at most 20 characters.
+std::string Echo(const std::string& typed) { return wecom::TruncateChars(typed, 20); }
+
 std::string AmountProblem(const std::string& typed) {
-  return "金额“" + typed + "”看不懂，可以写 12000、1.2万 或 12,000";
+  return "金额“" + Echo(typed) + "”看不懂，可以写 12000、1.2万 或 12,000";
 }
 
 // After the amount: nothing, "折扣 5", "折扣5%" or "95折".
@@ -342,7 +346,7 @@ Command ParseQuote(const Spec& spec, const Args& w) {
   } else {
     return Bad(spec, "金额后面只能跟“折扣 <百分比>”或“<N>折”");
   }
-  if (!bp) return Bad(spec, "折扣“" + typed + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
+  if (!bp) return Bad(spec, "折扣“" + Echo(typed) + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
   q.discount_bp = *bp;
   return q;
 }
@@ -409,7 +413,7 @@ Command ParseArgs(const Spec& spec, const Args& w) {
       if (!amount) return Bad(spec, AmountProblem(w[w.size() - 1]));
       if (amount->at + 1 != w.size()) {
         // A note after the amount ("2万 首期"): the amount was understood.
-        return Bad(spec, "金额后面不能再写别的（“" + w.Rest(amount->at + 1) +
+        return Bad(spec, "金额后面不能再写别的（“" + Echo(w.Rest(amount->at + 1)) +
                              "”）；回款只记客户和金额，说明可以另发「跟进」");
       }
       return cmd::Paid{Ref(w.Slice(0, amount->at)), amount->fen};

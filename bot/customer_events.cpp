@@ -112,7 +112,8 @@ Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e
   std::string manager = ctx.org.ManagerOf(e.user_id);
   std::string text = ctx.templates.Render("churn_alert", {{"rep", ctx.org.NameOf(e.user_id)},
                                                           {"name", Label(*customer)},
-                                                          {"id", std::to_string(customer->id)}});
+                                                          {"id", std::to_string(customer->id)},
+                                                          {"yours", manager.empty() ? "1" : ""}});
   Messages out = AnswerTo(manager.empty() ? e.user_id : manager, ctx.config.wecom.agent_id, text);
   out.push_back(Fetch(e.external_user_id));  // another rep who still has them takes over
   return out;
@@ -121,13 +122,15 @@ Messages DeletedRep(storage::Connection& c, const wecom::ExternalContactEvent& e
 Messages TransferFailed(storage::Connection& c, const wecom::ExternalContactEvent& e,
                         const CrmContext& ctx) {
   auto customer = storage::CustomerByExternalId(c, e.external_user_id);
+  // Reasons WeCom may add later are shown as it gives them.
   std::string reason = e.fail_reason == "customer_refused"        ? "客户拒绝了转接"
                        : e.fail_reason == "customer_limit_exceed" ? "接替成员的客户数已达上限"
+                       : e.fail_reason.empty()                    ? "企业微信未说明原因"
                                                                   : e.fail_reason;
-  std::string text = ctx.templates.Render("transfer_failed",
-                                          {{"name", customer ? Label(*customer) : DisplayName("")},
-                                           {"id", customer ? std::to_string(customer->id) : ""},
-                                           {"reason", reason}});
+  std::string text =
+      ctx.templates.Render("transfer_failed", {{"name", customer ? Label(*customer) : ""},
+                                               {"id", customer ? std::to_string(customer->id) : ""},
+                                               {"reason", reason}});
   // The event names the member who was to take over; the customer stays
   // with its owner, who is the one to act (and who can open #id).
   std::string to = customer && !customer->owner.empty() ? customer->owner : e.user_id;

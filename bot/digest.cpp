@@ -7,6 +7,7 @@
 
 #include "bot/app.h"
 #include "bot/dispatch.h"
+#include "bot/local_time.h"
 #include "domain/schedule.h"
 #include "storage/connection.h"
 #include "storage/db.h"
@@ -19,6 +20,16 @@ namespace scrm::bot {
 namespace {
 
 constexpr int kRisksListed = 10;
+
+// "2026年第47周（11-16～11-22）" for the ISO week labelled "2026-W47".
+std::string WeekTitle(const domain::Range& week, const std::string& zone) {
+  std::string year = week.label.substr(0, week.label.find('-'));
+  std::string number = week.label.substr(week.label.find('W') + 1);
+  if (number.size() == 2 && number[0] == '0') number.erase(0, 1);
+  return year + "年第" + number + "周（" + LocalDate(week.from, zone).substr(5) + "～" +
+         LocalDate(week.to - 1, zone).substr(5) + "）";
+}
+constexpr std::size_t kReasonsListed = 5;  // loss reasons in the weekly review; the rest: 其他
 // Customers whose lifecycle is brought up to date before the day's digests.
 constexpr int kLifecyclesBeforeDigests = 5000;
 constexpr std::int64_t kOnTimeSeconds = 300;
@@ -186,7 +197,7 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
   auto b = Total(storage::Activity(c, team, before.from, before.to, ctx.funnel.names()));
   View view;
   view.vars["team"] = TitleOf(manager, ctx);
-  view.vars["week"] = week.label;
+  view.vars["week"] = WeekTitle(week, zone);
   view.lists["compare"] = {Compare("新客户", a.new_customers, b.new_customers, false),
                            Compare("跟进", a.follow_ups, b.follow_ups, false),
                            Compare("报价", a.quotes, b.quotes, false),
@@ -207,10 +218,18 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
   char cycle[32];
   std::snprintf(cycle, sizeof cycle, "%.1f", funnel.average_cycle_days);
   view.vars["cycle"] = funnel.won > 0 ? cycle : "";
+  int other = 0;  // deals lost for reasons past the listed ones
   for (const auto& [reason, n] : funnel.lost_reasons) {
+    if (view.lists["lost"].size() == kReasonsListed) {
+      other += n;
+      continue;
+    }
     view.lists["lost"].push_back(
-        {{"reason", reason.empty() ? "未填写" : reason}, {"count", std::to_string(n)}});
+        {{"reason", reason.empty() ? "未填写" : wecom::TruncateChars(reason, 20)},
+         {"count", std::to_string(n)}});
   }
+  if (other > 0)
+    view.lists["lost"].push_back({{"reason", "其他"}, {"count", std::to_string(other)}});
   view.vars["has_lost"] = view.lists["lost"].empty() ? "" : "1";
   std::vector<std::pair<std::string, storage::RepActivity>> board(now_by_rep.begin(),
                                                                   now_by_rep.end());

@@ -12,8 +12,59 @@ namespace scrm::bot {
 
 // Templates are compiled once at start; render() mutates kainjow's internal
 // state, hence the single-thread rule in the header.
+namespace {
+
+// kainjow leaves the line of a section tag (or a comment) standing alone
+// when the section is not shown: an empty section left a blank line in the
+// message. Such lines get this mark before their line break, and the mark
+// with its line break is taken out of the rendered text, shown or not.
+constexpr char kStandalone = '\x01';
+
+bool IsStandaloneTag(std::string_view line) {
+  auto first = line.find_first_not_of(" \t");
+  auto last = line.find_last_not_of(" \t\r");
+  if (first == std::string_view::npos) return false;
+  line = line.substr(first, last - first + 1);
+  if (line.size() < 5 || !line.starts_with("{{") || !line.ends_with("}}")) return false;
+  if (line.find("}}") != line.size() - 2) return false;  // one tag only
+  char kind = line[2];
+  return kind == '#' || kind == '^' || kind == '/' || kind == '!';
+}
+
+std::string MarkStandaloneTags(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    std::string_view line(text.data() + begin,
+                          (end == std::string::npos ? text.size() : end) - begin);
+    out += line;
+    if (IsStandaloneTag(line)) out += kStandalone;
+    if (end == std::string::npos) break;
+    out += '\n';
+    begin = end + 1;
+  }
+  return out;
+}
+
+std::string WithoutMarks(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != kStandalone) {
+      out += text[i];
+    } else if (i + 1 < text.size() && text[i + 1] == '\n') {
+      ++i;  // the mark's line break goes with it
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 struct Templates::Parsed {
-  explicit Parsed(const std::string& text) : tmpl(text) {}
+  explicit Parsed(const std::string& text) : tmpl(MarkStandaloneTags(text)) {}
   kainjow::mustache::mustache tmpl;
 };
 
@@ -22,7 +73,10 @@ namespace {
 // An empty string is false, so {{#key}}...{{/key}} shows only what is set.
 kainjow::mustache::data Value(const std::string& text) {
   if (text.empty()) return kainjow::mustache::data(false);
-  return kainjow::mustache::data(text);
+  if (text.find(kStandalone) == std::string::npos) return kainjow::mustache::data(text);
+  std::string clean = text;  // a value never carries the mark
+  std::erase(clean, kStandalone);
+  return kainjow::mustache::data(clean);
 }
 
 // Markdown's active characters in a value, as their full-width forms (WeCom
@@ -167,7 +221,7 @@ std::string Templates::RenderView(const std::string& name, const View& view) con
     }
     data.set(key, list);
   }
-  std::string text = it->second->tmpl.render(data);
+  std::string text = WithoutMarks(it->second->tmpl.render(data));
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   size_t first = text.find_first_not_of("\n ");
   return first == std::string::npos ? std::string() : text.substr(first);

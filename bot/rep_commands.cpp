@@ -145,11 +145,12 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
   }
   if (found.size() == 1) return found[0];
   if (found.empty()) {
-    Say("customer_not_found", {{{"query", ref}}, {}});
+    Say("customer_not_found", {{{"query", wecom::TruncateChars(ref, 20)}}, {}});
     return std::nullopt;
   }
   storage::PendingChoice choice{command, {}, ctx_.now};
-  View view{{{"query", ref}, {"more", found.size() > kListed ? "1" : ""}}, {}};
+  View view{{{"query", wecom::TruncateChars(ref, 20)}, {"more", found.size() > kListed ? "1" : ""}},
+            {}};
   if (found.size() > kListed) found.resize(kListed);
   for (std::size_t i = 0; i < found.size(); ++i) {
     choice.candidates.push_back(found[i].id);
@@ -216,7 +217,7 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
                          {"stage", deal ? deal->stage : "暂无商机"},
                          {"amount", deal && deal->amount > 0 ? FormatYuan(deal->amount) : ""},
                          {"last_follow_up", last ? When(last->at) : "暂无"},
-                         {"last_content", last ? last->content : ""},
+                         {"last_content", last ? wecom::TruncateChars(last->content, 40) : ""},
                          {"next_follow_up", When(customer->next_follow_up_at)}},
                         {}});
 }
@@ -278,7 +279,7 @@ void Run::Stage(const cmd::MoveStage& typed) {
     return Say("command_error",
                {{{"command", "阶段"},
                  {"problem", DisplayName(customer->name) + " 的商机还没有报价，不能直接成交"},
-                 {"usage", "先发「报价 " + DisplayName(customer->name) + " <金额>」"}},
+                 {"hint", "先发「报价 " + DisplayName(customer->name) + " <金额>」"}},
                 {}});
   }
   if (cmd.stage == ctx_.funnel.lost()) {
@@ -338,12 +339,10 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
   if (beyond && !approver && !ctx_.org.IsManager(rep_)) {
     // Beyond the rep's authority and nobody to approve it (a manager at the
     // top decides alone): nothing changes.
-    return Say(
-        "command_error",
-        {{{"command", "报价"},
-          {"problem", "超出折扣权限，且没有配置审批主管（[[teams]] 或组织架构同步），报价未记录"},
-          {"usage", Usage("报价")}},
-         {}});
+    return Say("command_error", {{{"command", "报价"},
+                                  {"problem", "超出你的折扣权限，且没有可以审批的主管，报价未记录"},
+                                  {"hint", "在权限内重新报价，或请管理员为你的团队设置主管"}},
+                                 {}});
   }
   Deal deal = OpenOrNewDeal(*customer);
   if (deal.paid > 0 && domain::ApplyDiscount(cmd.amount, cmd.discount_bp) < deal.paid) {
@@ -395,7 +394,7 @@ void Run::Payment(const cmd::Paid& cmd) {
     return Say("command_error",
                {{{"command", "回款"},
                  {"problem", DisplayName(customer->name) + " 没有已报价、待回款的商机，回款未记录"},
-                 {"usage", "先发「报价 <客户> <金额>」，再记录回款"}},
+                 {"hint", "先发「报价 <客户> <金额>」，再记录回款"}},
                 {}});
   }
   Deal deal = *payable;
@@ -406,7 +405,7 @@ void Run::Payment(const cmd::Paid& cmd) {
                {{{"command", "回款"},
                  {"problem", "¥" + FormatYuan(cmd.amount) + " 超过 " + DisplayName(customer->name) +
                                  " 的待回款 ¥" + FormatYuan(owed) + "，回款未记录"},
-                 {"usage", "核对金额后重新发送；报价变了请先发「报价 <客户> <金额>」"}},
+                 {"hint", "核对金额后重新发送；报价变了请先发「报价 <客户> <金额>」"}},
                 {}});
   }
   bool was_won = deal.stage == ctx_.funnel.won();
@@ -446,8 +445,27 @@ std::optional<Deal> Run::PayableDeal(std::int64_t customer_id, domain::Fen amoun
   return std::nullopt;
 }
 
+// Text without the punctuation and spaces it ends with ("预算不够。" is
+// "预算不够"), so that a reason reads well in a sentence and counts as one
+// in the weekly review however it was ended.
+std::string WithoutEndPunctuation(std::string text) {
+  static const char* const kEnds[] = {"。", "！", "；", "，", "、", "：", "…",  "？", " ", "　",
+                                      ".",  "!",  ";",  ",",  ":",  "?",  "\t", "\n", "\r"};
+  for (bool cut = true; cut;) {
+    cut = false;
+    for (std::string_view end : kEnds) {
+      if (text.ends_with(end)) {
+        text.resize(text.size() - end.size());
+        cut = true;
+      }
+    }
+  }
+  return text;
+}
+
 void Run::Lose(const cmd::Lost& typed) {
-  auto [ref, reason] = Split(typed.customer, typed.reason, typed.longer);
+  auto [ref, typed_reason] = Split(typed.customer, typed.reason, typed.longer);
+  std::string reason = WithoutEndPunctuation(typed_reason);
   if (reason.empty()) {
     return Say(
         "command_error",
@@ -533,6 +551,7 @@ void Run::Funnel() {
              {"count", std::to_string(count)},
              {"amount", FormatYuan(total)}},
             {}};
+  if (count == 0) view.vars["empty"] = "1";
   for (const auto& stage : ctx_.funnel.stages()) {
     if (stage.name == ctx_.funnel.won()) continue;  // open deals only
     auto [n, amount] = by_stage[stage.name];
@@ -552,7 +571,7 @@ void Run::Choose(const cmd::Choose& cmd, int depth) {
                {{{"command", number},
                  {"problem", "没有待选择的客户列表（列表 " +
                                  std::to_string(ctx_.config.crm.choice_minutes) + " 分钟内有效）"},
-                 {"usage", "重新发送命令，再按列表回复序号"}},
+                 {"hint", "重新发送命令，再按列表回复序号"}},
                 {}});
   }
   auto count = static_cast<int>(choice->candidates.size());
@@ -560,7 +579,7 @@ void Run::Choose(const cmd::Choose& cmd, int depth) {
     storage::SavePendingChoice(c_, rep_, *choice);  // the list stays for another try
     return Say("command_error", {{{"command", number},
                                   {"problem", "序号超出范围"},
-                                  {"usage", "回复 1 到 " + std::to_string(count) + " 之间的序号"}},
+                                  {"hint", "回复 1 到 " + std::to_string(count) + " 之间的序号"}},
                                  {}});
   }
   std::string text = choice->command;
@@ -610,10 +629,11 @@ void Run::Handle(const Command& command, int depth) {
           Say("command_error",
               {{{"command", c.command}, {"problem", c.problem}, {"usage", Usage(c.command)}}, {}});
         } else {
-          Say("unknown_command", {{{"text", wecom::TruncateBytes(c.text, kQuoted)},
-                                   {"closest", c.closest},
-                                   {"usage", Usage(c.closest)}},
-                                  {}});
+          Say("unknown_command",
+              {{{"text", wecom::TruncateBytes(c.text, kQuoted)},
+                {"closest", c.closest},
+                {"usage", Usage(c.closest) == c.closest ? "" : Usage(c.closest)}},
+               {}});
         }
       },
       command);

@@ -336,12 +336,14 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
                                        "SELECT lost_reason, count(*) FROM deals WHERE closed_at > "
                                        "0 AND closed_at >= :from AND "
                                        "closed_at < :to AND stage = :lost AND owner") +
-                                   kInReps + "GROUP BY lost_reason ORDER BY count(*) DESC";
+                                   kInReps +
+                                   "GROUP BY lost_reason ORDER BY count(*) DESC, lost_reason";
     Use q(c, sql.c_str());
     BindPeriod(*q, list, from, to);
     q->bind(":lost", lost_stage);
-    while (q->executeStep())
-      out.lost_reasons[q->getColumn(0).getString()] = q->getColumn(1).getInt();
+    while (q->executeStep()) {
+      out.lost_reasons.emplace_back(q->getColumn(0).getString(), q->getColumn(1).getInt());
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain/money.h"
@@ -110,8 +111,9 @@ struct FunnelWeek {
   std::map<std::string, StageFlow> stages;  // by stage name
   int won = 0;
   domain::Fen won_amount = 0;
-  double average_cycle_days = 0;            // created → won, of the deals won
-  std::map<std::string, int> lost_reasons;  // reason → deals lost
+  double average_cycle_days = 0;  // created → won, of the deals won
+  // Reasons deals were lost for, the most frequent first: (reason, deals).
+  std::vector<std::pair<std::string, int>> lost_reasons;
 };
 // `order`: the funnel's stages, the first (where a deal starts) to the won
 // one; "later" is by this order, and the lost stage is never later.

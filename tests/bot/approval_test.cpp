@@ -63,7 +63,7 @@ TEST_CASE("an over-authority quote from a rep without a manager is refused", "[a
   auto id = storage::InsertCustomer(f.conn(), c);
   f.Reply("loner", "报价 李总 1万");
   std::string reply = f.Reply("loner", "报价 李总 10万 折扣 50");
-  CHECK(Has(reply, "超出折扣权限"));
+  CHECK(Has(reply, "超出你的折扣权限"));
   CHECK(Has(reply, "报价未记录"));
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);  // unchanged
   CHECK(storage::PendingQuotes(f.conn(), {"loner"}).empty());
@@ -148,7 +148,7 @@ TEST_CASE("an approval decided after payments: paid off wins, paid past it is no
           2);  // 3万, waits for boss
   auto decided = DecideByCard(f, true);
   REQUIRE(decided.size() == 2);
-  CHECK(Has(test::ContentOf(decided[0].body), "已全部回款，商机成交"));
+  CHECK(Has(test::ContentOf(decided[0].body), "款项已结清，商机成交"));
   auto deal = storage::LatestDeal(f.conn(), id);
   CHECK(deal->amount == 3'000'000);
   CHECK(deal->stage == "成交");
@@ -269,6 +269,7 @@ TEST_CASE("with an approval template the quote goes through OA", "[approval]") {
   auto rejected = bot::HandleApprovalChange(f.conn(), Approval("202611270001", 3), f.Context());
   REQUIRE(rejected.size() == 1);
   CHECK(Has(test::ContentOf(rejected[0].body), "驳回"));
+  CHECK(Has(test::ContentOf(rejected[0].body), "商机暂无报价"));  // there was none to keep
   CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611270001", 2), f.Context()).empty());
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 0);  // rejected stays rejected: no price yet
   CHECK(storage::QuoteBySpNo(f.conn(), "202611270001")->status == "rejected");

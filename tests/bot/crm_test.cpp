@@ -118,7 +118,7 @@ TEST_CASE("a rep cannot see another rep's customers; a manager sees the team's",
   std::string own = f.Reply("zhangsan", "客户 王总");
   CHECK(Has(own, "请回复序号"));
   CHECK_FALSE(Has(own, " · "));  // only their own: no names
-  CHECK(Has(f.Reply("outsider", "漏斗"), "我的商机漏斗（共 0 个"));
+  CHECK(Has(f.Reply("outsider", "漏斗"), "我目前没有进行中的商机"));
 }
 
 TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
@@ -337,7 +337,8 @@ TEST_CASE("todo and funnel", "[crm]") {
   CHECK(Has(todo, "卡点：赵总 #" + std::to_string(old) + " 在「方案报价」已 16 天"));
   storage::MarkCustomerRemoved(f.conn(), old, f.now);  // the rep deleted 赵总 in WeCom
   CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "赵总"));
-  CHECK(Has(f.Reply("zhangsan", "漏斗"), "共 0 个"));  // the deal left with the customer
+  CHECK(
+      Has(f.Reply("zhangsan", "漏斗"), "目前没有进行中的商机"));  // the deal left with the customer
   CHECK(storage::OpenDeals(f.conn(), {}).empty());
   storage::MarkCustomerRemoved(f.conn(), old, 0);
   std::string funnel = f.Reply("zhangsan", "漏斗");
@@ -863,6 +864,21 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   CHECK(storage::CustomerRemoved(f.conn(), id));
   CHECK(Has(f.Reply("zhangsan", "客户 #" + std::to_string(id)), "【"));  // by id still
   CHECK(Has(f.Reply("zhangsan", "客户 wmC"), "没有找到"));
+
+  // A rep nobody manages is told themselves, in the second person; a
+  // transfer of a customer not on record, with no reason given, says so.
+  bot::HandleContactEvent(
+      f.conn(), ContactEvent(wecom::ExternalContactChange::kAdd, "wangwu", "wmW"), f.Context());
+  auto own = bot::HandleContactEvent(
+      f.conn(), ContactEvent(wecom::ExternalContactChange::kDelFollowUser, "wangwu", "wmW"),
+      f.Context());
+  REQUIRE(own.size() == 2);
+  CHECK(own[0].recipient == "user:wangwu");
+  CHECK(Has(test::ContentOf(own[0].body), "删除了你。"));
+  auto unknown = ContactEvent(wecom::ExternalContactChange::kTransferFail, "lisi", "wmNobody");
+  auto silent = bot::HandleContactEvent(f.conn(), unknown, f.Context());
+  REQUIRE(silent.size() == 1);
+  CHECK(test::ContentOf(silent[0].body) == "一位客户转接失败：企业微信未说明原因。");
 }
 
 TEST_CASE("a follow-up that falls due in the second of a reminder scan is in the next one",
@@ -1052,4 +1068,17 @@ TEST_CASE("a customer gone quiet is planned a win-back by time alone, and nothin
   CHECK(churned->next_follow_up_at == 0);
   CHECK(churned->lifecycle_changes_at == 0);
   CHECK_FALSE(Has(f.Reply("zhangsan", "待办"), "王总"));
+}
+
+TEST_CASE("what a rep typed is quoted back short, and a hint does not repeat itself", "[crm]") {
+  test::CrmFixture f;
+  std::string long_name(60, 'x');
+  std::string missing = f.Reply("zhangsan", "客户 " + long_name);
+  CHECK(Has(missing, "没有找到客户「" + std::string(19, 'x') + "…」"));
+  CHECK_FALSE(Has(missing, std::string(20, 'x')));
+  std::string typo = f.Reply("zhangsan", "帮主");
+  CHECK(Has(typo, "没有识别「帮主」。你是不是想用「帮助」？发送「帮助」查看全部命令。"));
+  CHECK_FALSE(Has(typo, "用法"));
+  std::string note = f.Reply("zhangsan", "回款 王总 2万 " + long_name);
+  CHECK(Has(note, "（“" + std::string(19, 'x') + "…”）"));
 }

@@ -64,7 +64,7 @@ TEST_CASE("the daily digest: yesterday per rep, stuck deals, risks", "[digest]")
   f.now += 40 * 86400;  // the deal has waited in 回款跟进 past its 30 days
   text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
   CHECK(Has(text, "卡点商机"));
-  CHECK(Has(text, "- 回款跟进（30 天）：1 个，¥60,000.00"));
+  CHECK(Has(text, "- 回款跟进（时限 30 天）：1 个，¥60,000.00"));
   CHECK(Has(text, "流失预警"));  // 40 days without a follow-up
   auto asked = bot::RunRepMessage(f.conn(), "boss", "日报", f.Context());  // on demand
   REQUIRE(asked.size() == 1);
@@ -221,7 +221,7 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
   f.Reply("lisi", "输单 李总 预算砍掉");
   std::int64_t monday = kShanghai0900 + 3 * 86400;  // 2026-11-30 09:00
   std::string text = bot::WeeklyReview(f.conn(), "boss", monday, f.Context());
-  CHECK(Has(text, "**华东销售 周报 · 2026-W48**"));
+  CHECK(Has(text, "**华东销售 周报 · 2026年第48周（11-23～11-29）**"));
   CHECK(Has(text, "- 新客户：1（前一周 0，新增）"));
   CHECK(Has(text, "- 回款：¥20,000.00（前一周 ¥0.00，新增）"));
   // Of the deals in each stage during the week, those that moved on (a
@@ -240,7 +240,7 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
   f.now = monday;
   auto out = bot::RunScheduledJobs(f.conn(), f.Context());
   REQUIRE(out.size() == 2);  // Monday's daily digest and the weekly review
-  CHECK(Has(ContentOf(out[1]), "周报 · 2026-W48"));
+  CHECK(Has(ContentOf(out[1]), "周报 · 2026年第48周"));
   CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
 
   // The weekly review at a time of its own: not with the 09:00 digest.
@@ -254,7 +254,7 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
   f.now += 1;
   auto ten = bot::RunScheduledJobs(f.conn(), f.Context());
   REQUIRE(ten.size() == 1);
-  CHECK(Has(ContentOf(ten[0]), "周报 · 2026-W49"));
+  CHECK(Has(ContentOf(ten[0]), "周报 · 2026年第49周"));
 }
 
 TEST_CASE("a quote counts once the customer has it, and for the rep who made it", "[digest]") {
@@ -402,4 +402,32 @@ TEST_CASE("in America/New_York the digest follows 09:00 across the DST switch",
   auto asked = bot::RunRepMessage(f.conn(), "boss", "日报", f.Context());
   REQUIRE(asked.size() == 1);
   CHECK(Has(ContentOf(asked[0]), "日报 · 2026-03-08"));
+}
+
+TEST_CASE("the weekly review's loss reasons: the most frequent first, five, then 其他",
+          "[digest][weekly]") {
+  test::CrmFixture f;
+  Team(f);
+  f.now = kShanghai0900;  // Friday 2026-11-27, in ISO week 48
+  // Reasons lost 1, 2, ... 7 times, ended with or without a full stop.
+  const std::vector<std::string> reasons = {"甲", "乙", "丙", "丁", "戊", "己", "庚"};
+  int n = 0;
+  for (std::size_t r = 0; r < reasons.size(); ++r) {
+    for (std::size_t i = 0; i <= r; ++i) {
+      domain::Customer c;
+      c.owner = "zhangsan";
+      c.name = "客户" + std::to_string(++n);
+      c.created_at = f.now;
+      storage::InsertCustomer(f.conn(), c);
+      f.Reply("zhangsan", "阶段 " + c.name + " 需求调研");
+      CHECK(Has(f.Reply("zhangsan", "输单 " + c.name + " " + reasons[r] + (i % 2 ? "。" : "")),
+                "原因：" + reasons[r] + "。"));
+    }
+  }
+  std::string text = bot::WeeklyReview(f.conn(), "boss", kShanghai0900 + 3 * 86400, f.Context());
+  std::size_t at = text.find("**输单原因**");
+  REQUIRE(at != std::string::npos);
+  CHECK(
+      text.substr(at, text.find("**排行榜", at) - at) ==
+      "**输单原因**\n- 庚：7 单\n- 己：6 单\n- 戊：5 单\n- 丁：4 单\n- 丙：3 单\n- 其他：3 单\n\n");
 }

@@ -114,3 +114,35 @@ TEST_CASE("templates are checked when loaded", "[render]") {
   CHECK(t->Render("help", std::map<std::string, std::string>{{"name", "张三"}}) == "hi 张三");
   CHECK(t->Render("nope").empty());
 }
+
+TEST_CASE("a section left out leaves no blank line; a blank line inside a shown one stays",
+          "[render]") {
+  test::TempDir dir;
+  std::ofstream(dir.File("help.mustache")) << "{{! a note for whoever edits this }}\n"
+                                              "提醒：\n"
+                                              "{{#due}}\n"
+                                              "· {{name}}\n"
+                                              "{{/due}}\n"
+                                              "{{#more}}\n"
+                                              "· 另有 {{more}} 位\n"
+                                              "{{/more}}\n"
+                                              "{{^due}}\n"
+                                              "没有\n"
+                                              "{{/due}}\n"
+                                              "{{#heading}}\n"
+                                              "\n"
+                                              "**{{heading}}**\n"
+                                              "{{/heading}}\n"
+                                              "完。";
+  std::string error;
+  auto t = bot::Templates::Load(dir.path().string(), {"help"}, error);
+  REQUIRE(t);
+  bot::View two{{{"more", ""}, {"heading", ""}},
+                {{"due", {{{"name", "王总"}}, {{"name", "赵总"}}}}}};
+  CHECK(t->RenderView("help", two) == "提醒：\n· 王总\n· 赵总\n完。");
+  bot::View none{{{"more", "3"}, {"heading", "卡点"}}, {{"due", {}}}};
+  CHECK(t->RenderView("help", none) == "提醒：\n· 另有 3 位\n没有\n\n**卡点**\n完。");
+  // A value cannot take a line break out of the text around it.
+  bot::View marked{{{"more", "\x01"}, {"heading", ""}}, {{"due", {{{"name", "王\x01总"}}}}}};
+  CHECK(t->RenderView("help", marked) == "提醒：\n· 王总\n· 另有  位\n完。");
+}
