@@ -289,7 +289,8 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
   int count = storage::CountActiveCustomers(c, e.user_id);
   std::string manager = ctx.org.ManagerOf(e.user_id);
   if (count == 0 || manager.empty()) return {};
-  return TextTo(manager, ctx.config.wecom.agent_id,
+  // News each time (two reps leaving with as many customers read the same).
+  return AnswerTo(manager, ctx.config.wecom.agent_id,
                 ctx.templates.Render("rep_left", {{"rep", ctx.org.NameOf(e.user_id)},
                                                   {"count", std::to_string(count)}}));
 }

@@ -598,7 +598,10 @@ TEST_CASE("a departed rep's customers pass to the rep who adds them next", "[crm
   wecom::ContactChangeEvent left;
   left.change_type = "delete_user";
   left.user_id = "zhangsan";
-  REQUIRE(bot::HandleDirectoryChange(f.conn(), left, f.Context()).size() == 1);  // boss is told
+  auto told = bot::HandleDirectoryChange(f.conn(), left, f.Context());
+  REQUIRE(told.size() == 1);  // boss is told, without WeCom's duplicate check
+  CHECK(told[0].recipient == "user:boss");
+  CHECK_FALSE(Has(told[0].body, "\"enable_duplicate_check\":1"));
   // The manager hands the customer over (离职继承): lisi's add takes it.
   bot::HandleContactEvent(f.conn(), ContactEvent(Change::kAdd, "lisi", "wmX"), f.Context());
   CHECK(storage::CustomerByExternalId(f.conn(), "wmX")->owner == "lisi");
