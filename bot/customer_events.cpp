@@ -51,6 +51,7 @@ void StartWith(storage::Connection& c, Customer& customer, const std::string& re
     storage::ReassignOpenDeals(c, customer.id, rep);
     storage::SetCustomerTags(c, customer.id, {});
     customer.tier_manual = false;
+    customer.tier_from_tag = false;
   }
   customer.owner = rep;
   customer.owned_since = now;      // created_at stays: counted as a new customer once
@@ -200,13 +201,18 @@ void ApplyTags(storage::Connection& c, Customer& customer, const storage::Tags& 
   std::set<std::string> names;
   for (const auto& tag : tags) names.insert(tag.second);
   customer.is_large = names.count("大客户") > 0;
-  // Tier tags count when they change: put on or taken off in WeCom, they
-  // set the tier (the highest of those left) or hand it back to the value;
-  // tags that did not change leave a 分级 made since alone.
+  // Tier tags count when they change: put on in WeCom, they set the tier
+  // (the highest of those on); all taken off, they hand a tier they set
+  // back to the value. Tags that did not change, or went after the rep's
+  // own 分级, leave the 分级 alone.
   std::set<char> now = tier_tags(names);
   if (now != tier_tags(storage::CustomerTagNames(c, customer.id))) {
-    customer.tier_manual = !now.empty();
-    if (!now.empty()) customer.tier = *now.begin();  // 'A' < 'B' < 'C'
+    if (!now.empty()) {
+      customer.tier = *now.begin();  // 'A' < 'B' < 'C'
+      customer.tier_manual = customer.tier_from_tag = true;
+    } else if (customer.tier_from_tag) {
+      customer.tier_manual = customer.tier_from_tag = false;
+    }
   }
   storage::SetCustomerTags(c, customer.id, tags);
 }
@@ -291,8 +297,8 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
   if (count == 0 || manager.empty()) return {};
   // News each time (two reps leaving with as many customers read the same).
   return AnswerTo(manager, ctx.config.wecom.agent_id,
-                ctx.templates.Render("rep_left", {{"rep", ctx.org.NameOf(e.user_id)},
-                                                  {"count", std::to_string(count)}}));
+                  ctx.templates.Render("rep_left", {{"rep", ctx.org.NameOf(e.user_id)},
+                                                    {"count", std::to_string(count)}}));
 }
 
 Messages ApplyRefusal(storage::Connection& c, const std::string& on_reply, int errcode,

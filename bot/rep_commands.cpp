@@ -497,6 +497,7 @@ void Run::Tier(const cmd::SetTier& cmd) {
   if (!customer) return;
   customer->tier = cmd.tier;
   customer->tier_manual = true;
+  customer->tier_from_tag = false;
   Refresh(*customer);
   Say("tier_set", {{{"name", DisplayName(customer->name)},
                     {"id", std::to_string(customer->id)},

@@ -28,6 +28,7 @@ struct Customer {
   std::string owner;   // the rep's userid
   char tier = 'C';     // 'A', 'B' or 'C'
   bool tier_manual = false;
+  bool tier_from_tag = false;  // the manual tier came from a WeCom tag, not the rep
   Lifecycle lifecycle = Lifecycle::kNew;
   std::string channel;  // the contact-way state that brought the customer
   std::vector<std::string> tags;

@@ -27,7 +27,9 @@ Customer ReadCustomer(SQLite::Statement& q) {
   c.owner = q.getColumn(5).getString();
   std::string tier = q.getColumn(6).getString();
   c.tier = tier.empty() ? 'C' : tier[0];
+  // tier_manual: 0 by value, 1 set by the rep, 2 set by a WeCom tag.
   c.tier_manual = q.getColumn(7).getInt() != 0;
+  c.tier_from_tag = q.getColumn(7).getInt() == 2;
   c.lifecycle =
       domain::ParseLifecycle(q.getColumn(8).getString()).value_or(domain::Lifecycle::kNew);
   c.channel = q.getColumn(9).getString();
@@ -57,7 +59,7 @@ void BindCustomer(SQLite::Statement& q, const Customer& c) {
   q.bind(":remark", c.remark);
   q.bind(":owner", c.owner);
   q.bind(":tier", std::string(1, c.tier));
-  q.bind(":tier_manual", c.tier_manual ? 1 : 0);
+  q.bind(":tier_manual", !c.tier_manual ? 0 : c.tier_from_tag ? 2 : 1);
   q.bind(":lifecycle", std::string(domain::LifecycleKey(c.lifecycle)));
   q.bind(":channel", c.channel);
   q.bind(":is_large", c.is_large ? 1 : 0);

@@ -704,7 +704,7 @@ TEST_CASE("a transfer moves the customer, whichever event comes first", "[crm][e
 
 TEST_CASE(
     "tier tags: a new one sets the tier, an old one does not undo 分级, a removed one "
-    "hands the tier back",
+    "hands back the tier it set",
     "[crm][events]") {
   test::CrmFixture f;
   f.config.crm.tag_tiers["B类客户"] = 'B';
@@ -721,9 +721,17 @@ TEST_CASE(
   // An edit elsewhere fetches again with the same tags: the 分级 stands.
   c = fetch(Follow("zhangsan", Tag("t1", "B类客户") + "," + Tag("t2", "大客户")));
   CHECK(c.tier == 'C');
-  // Both tags removed in WeCom: not 大客户, and the tier follows the value again.
+  // Both tags removed in WeCom: not 大客户; the rep's 分级 came after the
+  // tag and stays.
   c = fetch(Follow("zhangsan", ""));
   CHECK_FALSE(c.is_large);
+  CHECK(c.tier_manual);
+  CHECK(c.tier == 'C');
+  // A tier tag put on again sets the tier; taken off, the tier follows the
+  // value again.
+  c = fetch(Follow("zhangsan", Tag("t1", "B类客户")));
+  CHECK(c.tier == 'B');
+  c = fetch(Follow("zhangsan", ""));
   CHECK_FALSE(c.tier_manual);
   // Two tier tags: the highest counts; the higher one taken off leaves the other's.
   f.config.crm.tag_tiers["A类客户"] = 'A';
