@@ -165,7 +165,9 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   std::int64_t Now() const { return clock.Now().time_since_epoch().count(); }
 
   net::awaitable<void> Loop();
-  void CountEarlierSends();
+  // Counts the sends of the last hour against the limits; false when they
+  // cannot be read.
+  bool CountEarlierSends();
   net::awaitable<void> ProcessInbox();
   int DispatchOne(storage::Connection& c, const storage::InboxRow& row, const CrmContext& ctx);
   // Inside a writer job: runs `handler` with the CRM context at `now` and
@@ -257,6 +259,7 @@ struct Delivery::Impl : std::enable_shared_from_this<Delivery::Impl> {
   // Failures of the database while handling a row, by inbox row id (used
   // on the writer thread only).
   std::map<std::int64_t, int> transient_tries;
+  bool earlier_sends_failed = false;      // told once until they can be read
   bool drained = false;                   // the inbox stored before the start is handled
   std::deque<storage::InboxRow> backlog;  // read, not yet dispatched, in id order
   std::int64_t counted_at = 0;            // when the outbox counts were last read
@@ -359,23 +362,30 @@ void Delivery::Stop() {
 // The rate limits look back an hour: calls sent before a restart count, or
 // a restart would let a member's limit be exceeded (and WeCom would drop
 // the excess without an error).
-void Delivery::Impl::CountEarlierSends() {
+bool Delivery::Impl::CountEarlierSends() {
   auto sent = storage::SentSince(*db, Now() - 3600);
   if (!sent) {
-    spdlog::error("cannot read the messages sent in the last hour: {}; rate limits start empty",
-                  sent.error().message());
-    return;
+    // Nothing is sent until they are counted: WeCom drops what goes past a
+    // member's limit without a word.
+    if (!earlier_sends_failed) {
+      spdlog::error("cannot read the messages sent in the last hour: {}; sending waits",
+                    sent.error().message());
+    }
+    earlier_sends_failed = true;
+    return false;
   }
   for (const auto& call : *sent) {
     auto at = static_cast<double>(call.sent_at);
     RecipientLimiter(call.recipient).Record(call.recipient, at);
     api_limiter.Record(std::string(PathOf(call.api)), at);
   }
+  if (earlier_sends_failed) spdlog::info("messages sent in the last hour counted; sending starts");
+  return true;
 }
 
 net::awaitable<void> Delivery::Impl::Loop() {
   auto self = shared_from_this();
-  CountEarlierSends();
+  bool counted = CountEarlierSends();
   while (!stopping) {
     woken = false;
     wake_posted = false;
@@ -394,7 +404,8 @@ net::awaitable<void> Delivery::Impl::Loop() {
     // nothing would keep the outbox from being read: it is read once its
     // wait has passed, wake-ups or not.
     if (Now() >= send_due_at) send_needed = true;
-    if (send_needed) {
+    if (!counted) counted = CountEarlierSends();
+    if (send_needed && counted) {
       send_needed = false;
       next_wait = co_await SendDue();
       send_due_at =
