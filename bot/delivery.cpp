@@ -320,10 +320,12 @@ int ApplyAfterMark(storage::Connection& c, std::int64_t id, const std::function<
     run("RELEASE reply");
     return result;
   } catch (const std::exception& e) {
+    // A busy database or a full disk: the whole outcome is written again
+    // later and the answer applied then (a call WeCom took is not made
+    // again; a refused one may be tried once more).
+    if (!storage::InTransaction(c)) throw;  // SQLite ended the transaction
     run("ROLLBACK TO reply");
     run("RELEASE reply");
-    // A busy database or a full disk: the whole outcome is written again
-    // later (the call is not made again), the answer applied then.
     if (storage::IsTransient(e)) throw;
     spdlog::error("outbox {} is recorded, but applying what WeCom answered failed: {}", id,
                   e.what());
@@ -521,10 +523,19 @@ net::awaitable<void> Delivery::Impl::ProcessInbox() {
 // Dispatches one row inside the batch's transaction. A row whose handling
 // fails is rolled back on its own and logged, so one bad row cannot block
 // the inbox; it is not tried again. A failure of the database rather than
-// of the row (busy, an I/O error, a full disk) fails the whole batch, whose
-// rows are read again, up to kTransientTries times for one row.
+// of the row (busy, an I/O error, a full disk, or any error after which
+// SQLite ended the transaction) fails the whole batch, whose rows are read
+// again; a row that failed so kTransientTries times is then skipped.
 int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow& row,
                                 const CrmContext& ctx) {
+  if (auto tried = transient_tries.find(row.id);
+      tried != transient_tries.end() && tried->second >= kTransientTries) {
+    transient_tries.erase(tried);
+    metrics.DispatchFailed();
+    spdlog::error("inbox row {} ({}) failed {} times and was skipped", row.id, row.record.kind,
+                  kTransientTries);
+    return 0;
+  }
   c.db.exec("SAVEPOINT dispatch_row");
   try {
     Messages messages = Dispatch(c, row, ctx);
@@ -533,13 +544,19 @@ int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow&
     if (!transient_tries.empty()) transient_tries.erase(row.id);
     return static_cast<int>(messages.size());
   } catch (const std::exception& e) {
-    c.db.exec("ROLLBACK TO dispatch_row");
-    c.db.exec("RELEASE dispatch_row");
-    if (storage::IsTransient(e) && ++transient_tries[row.id] < kTransientTries) {
+    bool ended = !storage::InTransaction(c);
+    if (ended || storage::IsTransient(e)) {
+      ++transient_tries[row.id];
+      if (!ended) {
+        c.db.exec("ROLLBACK TO dispatch_row");
+        c.db.exec("RELEASE dispatch_row");
+      }
       spdlog::warn("inbox row {} ({}) could not be handled for now, tried again: {}", row.id,
                    row.record.kind, e.what());
       throw;
     }
+    c.db.exec("ROLLBACK TO dispatch_row");
+    c.db.exec("RELEASE dispatch_row");
     transient_tries.erase(row.id);
     metrics.DispatchFailed();
     spdlog::error("inbox row {} ({}) could not be handled and was skipped: {}", row.id,

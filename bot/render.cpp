@@ -20,15 +20,17 @@ namespace {
 // with its line break is taken out of the rendered text, shown or not.
 constexpr char kStandalone = '\x01';
 
-bool IsStandaloneTag(std::string_view line) {
+// The tag a line holds alone (around it only spaces, tabs, a CR), or empty.
+std::string_view StandaloneTag(std::string_view line) {
   auto first = line.find_first_not_of(" \t");
   auto last = line.find_last_not_of(" \t\r");
-  if (first == std::string_view::npos) return false;
+  if (first == std::string_view::npos) return {};
   line = line.substr(first, last - first + 1);
-  if (line.size() < 5 || !line.starts_with("{{") || !line.ends_with("}}")) return false;
-  if (line.find("}}") != line.size() - 2) return false;  // one tag only
+  if (line.size() < 5 || !line.starts_with("{{") || !line.ends_with("}}")) return {};
+  if (line.find("}}") != line.size() - 2) return {};  // one tag only
   char kind = line[2];
-  return kind == '#' || kind == '^' || kind == '/' || kind == '!';
+  bool section = kind == '#' || kind == '^' || kind == '/' || kind == '!';
+  return section ? line : std::string_view();
 }
 
 std::string MarkStandaloneTags(const std::string& text) {
@@ -39,8 +41,13 @@ std::string MarkStandaloneTags(const std::string& text) {
     std::size_t end = text.find('\n', begin);
     std::string_view line(text.data() + begin,
                           (end == std::string::npos ? text.size() : end) - begin);
-    out += line;
-    if (IsStandaloneTag(line)) out += kStandalone;
+    std::string_view tag = StandaloneTag(line);
+    if (tag.empty()) {
+      out += line;
+    } else {
+      out += tag;  // without the spaces and CR around it, which would stay
+      out += kStandalone;
+    }
     if (end == std::string::npos) break;
     out += '\n';
     begin = end + 1;

@@ -355,7 +355,8 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
                 {}});
   }
   if (beyond && approver) {
-    Store(deal);  // the deal keeps its current quote until the manager decides
+    Store(deal);       // the deal keeps its current quote until the manager decides
+    Touch(*customer);  // the rep is dealing with them (and a new deal ends a loss)
     Deal proposed = deal;
     proposed.list_amount = cmd.amount;
     proposed.discount_bp = cmd.discount_bp;

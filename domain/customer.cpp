@@ -88,12 +88,8 @@ std::int64_t LifecycleChangesAt(const Customer& c, std::int64_t now, const Tieri
 FollowUpKind NextFollowUpKind(const Customer& c) {
   // A win is news after any follow-up, none recorded included (a win under
   // an earlier owner is not this owner's to revisit).
-  // Dealing with the customer after the win (a new quote) is past the
-  // revisit too; the win's own moment is not.
-  if (c.won_at > c.last_follow_up_at && c.won_at >= c.last_contact_at &&
-      c.won_at >= OwnedSince(c)) {
-    return FollowUpKind::kRevisit;
-  }
+  // (Only a follow-up is the revisit: the balance paid after the win is not.)
+  if (c.won_at > c.last_follow_up_at && c.won_at >= OwnedSince(c)) return FollowUpKind::kRevisit;
   if (c.last_follow_up_at == 0 && c.last_contact_at == 0) return FollowUpKind::kFirst;
   return c.lifecycle == Lifecycle::kAtRisk ? FollowUpKind::kAtRisk : FollowUpKind::kRoutine;
 }

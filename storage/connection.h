@@ -36,6 +36,10 @@ class Connection {
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
+// Whether a transaction is open on `c` (SQLite ends one by itself after
+// some errors: an I/O error, a full disk, no memory).
+bool InTransaction(Connection& c);
+
 // A cached statement for one use: reset, with its bindings cleared, however
 // the use ends (so a failed step does not hold a read snapshot open).
 class Use {

@@ -259,7 +259,8 @@ void UpdateCustomer(Connection& c, const Customer& customer) {
         "deleted_rep = :deleted_rep, created_at = :created_at, last_follow_up_at = :last, "
         "next_follow_up_at = :next, won_at = :won, paid_total = :paid, "
         "planned_follow_up_at = :planned, owned_since = :owned, last_contact_at = :contact, "
-        "lost_at = :lost, lifecycle_changes_at = :changes WHERE id = :id");
+        "lost_at = :lost, lifecycle_changes_at = CASE WHEN removed_at > 0 THEN 0 ELSE :changes "
+        "END WHERE id = :id");  // a removed customer's lifecycle is not kept up to date
   BindCustomer(*q, customer);
   q->bind(":id", static_cast<int64_t>(customer.id));
   q->exec();

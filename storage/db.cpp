@@ -10,6 +10,8 @@
 #include "storage/wal_gather.h"
 
 namespace scrm::storage {
+
+bool InTransaction(Connection& c) { return sqlite3_get_autocommit(c.db.getHandle()) == 0; }
 namespace {
 
 // Process-wide settings, before SQLite is first used (if something

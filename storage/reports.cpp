@@ -99,8 +99,10 @@ Risks AtRisk(Connection& c, const Owners& reps, const RiskRules& rules, int limi
       "removed_at = 0 AND " +
       quiet + " >= :churned AND (deleted_rep = 1 OR lost_at >= :lost_after OR " + quiet +
       " < :silent) AND owner" + kInReps +
-      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, lost_at DESC, " + quiet +
-      " DESC, id DESC LIMIT :limit";
+      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, CASE WHEN lost_at >= :lost_after THEN "
+      "lost_at "
+      "ELSE 0 END DESC, " +
+      quiet + " DESC, id DESC LIMIT :limit";
   Use q(c, sql.c_str());
   q->bind(":reps", JsonList(reps));
   q->bind(":churned", static_cast<int64_t>(rules.at - std::int64_t{rules.churned_days} * 86400));

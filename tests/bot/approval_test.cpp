@@ -444,3 +444,19 @@ TEST_CASE("a request that waited in the outbox is reminded a day after it arrive
   f.now += 24 * 3600 + 1;
   CHECK(bot::ApprovalReminders(f.conn(), f.Context()).size() == 1);
 }
+
+TEST_CASE("a quote sent for approval after a lost deal opens a new one: no longer a loss",
+          "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  f.Reply("zhangsan", "阶段 王总 需求调研");
+  f.Reply("zhangsan", "输单 王总 预算不够");
+  CHECK(storage::CustomerById(f.conn(), id)->lifecycle == domain::Lifecycle::kAtRisk);
+  f.now += 86400;
+  auto asked = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 8万 折扣 12", f.Context());
+  CHECK(asked.size() == 2);  // beyond authority: to the manager, and the rep told
+  auto customer = storage::CustomerById(f.conn(), id);
+  CHECK(customer->lost_at == 0);
+  CHECK(customer->last_contact_at == f.now);
+  CHECK(customer->lifecycle != domain::Lifecycle::kAtRisk);
+}

@@ -349,6 +349,15 @@ TEST_CASE(
   f.Reply("zhangsan", "跟进 丢单 谈价格");
   f.Reply("zhangsan", "阶段 丢单 需求调研");
   f.Reply("zhangsan", "输单 丢单 预算不够");
+  // One lost long ago and silent since: among the silent, by its silence.
+  f.now = kShanghai0900 - 46 * 86400 - 43200;
+  domain::Customer old;
+  old.owner = "zhangsan";
+  old.name = "旧丢单";
+  old.created_at = f.now - 86400;
+  storage::InsertCustomer(f.conn(), old);
+  f.Reply("zhangsan", "阶段 旧丢单 需求调研");
+  f.Reply("zhangsan", "输单 旧丢单 换了供应商");
   f.now = kShanghai0900;
   std::string text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
   std::size_t s3 = text.find("沉默3 #");
@@ -362,12 +371,18 @@ TEST_CASE(
   CHECK(s3 < s5);     // deleted the rep yesterday, before the one 20 days ago
   CHECK(s5 < deal);   // then a deal lost
   CHECK(deal < s11);  // then the silent ones, the latest to fall silent first
+  std::size_t s6 = text.find("沉默6 #");
+  std::size_t gone_quiet = text.find("旧丢单 #");
+  REQUIRE(s6 != std::string::npos);
+  REQUIRE(gone_quiet != std::string::npos);
+  CHECK(s6 < gone_quiet);  // silent 45 days, before the one silent 46.5
+  CHECK(Has(text, "旧丢单 #15（zhangsan）：长期未跟进"));
   CHECK(Has(text, "丢单 #14（zhangsan）：近期输单"));
   CHECK(Has(text, "沉默3 #4（zhangsan）：删除了销售"));
   CHECK(Has(text, "沉默11 #12（zhangsan）：长期未跟进"));
   CHECK_FALSE(Has(text, "沉默0 #"));  // the longest silent are not listed
   CHECK_FALSE(Has(text, "久远"));     // churned: no longer a risk to act on
-  CHECK(Has(text, "另有 3 位客户有流失风险，未列出"));
+  CHECK(Has(text, "另有 4 位客户有流失风险，未列出"));
 }
 
 TEST_CASE("团队 shows each member's open deals and overdue follow-ups", "[digest]") {

@@ -120,7 +120,7 @@ TEST_CASE("a section left out leaves no blank line; a blank line inside a shown 
   test::TempDir dir;
   std::ofstream(dir.File("help.mustache")) << "{{! a note for whoever edits this }}\n"
                                               "提醒：\n"
-                                              "{{#due}}\n"
+                                              "  {{#due}} \r\n"
                                               "· {{name}}\n"
                                               "{{/due}}\n"
                                               "{{#more}}\n"

@@ -84,8 +84,8 @@ TEST_CASE("any dealing with the customer ends a silence; a lost deal is a churn 
   TieringRules rules;
   Customer c;
   c.created_at = kT0;
-  c.last_follow_up_at = kT0 + kDay;
-  c.won_at = kT0 + 2 * kDay;
+  c.won_at = kT0 + kDay;
+  c.last_follow_up_at = kT0 + 2 * kDay;  // the revisit
   CHECK(ClassifyLifecycle(c, kT0 + 40 * kDay, rules) == Lifecycle::kAtRisk);
   c.last_contact_at = kT0 + 30 * kDay;  // a quote, a payment or a stage move
   CHECK(QuietSince(c) == kT0 + 30 * kDay);
@@ -105,6 +105,13 @@ TEST_CASE("any dealing with the customer ends a silence; a lost deal is a churn 
   quoted.last_contact_at = kT0 + kDay;
   CHECK(NextFollowUpKind(quoted) == FollowUpKind::kRoutine);
   CHECK(NextFollowUp(quoted, cadence) == kT0 + 31 * kDay);
+  // The balance paid the day after a win: the revisit is still planned.
+  Customer won;
+  won.created_at = kT0;
+  won.won_at = kT0 + kDay;
+  won.last_contact_at = kT0 + 2 * kDay;
+  CHECK(NextFollowUpKind(won) == FollowUpKind::kRevisit);
+  CHECK(NextFollowUp(won, cadence) == kT0 + 8 * kDay);
 }
 
 TEST_CASE("when time alone changes a customer's lifecycle", "[tiering]") {
