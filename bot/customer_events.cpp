@@ -20,10 +20,12 @@ std::string CustomerRecipient(const std::string& external_userid) {
   return "customer:" + external_userid;
 }
 
-storage::OutboxMessage Fetch(const std::string& external_userid) {
+// externalcontact/get for the customer; `cursor` for the next page of
+// their followers (500 a page).
+storage::OutboxMessage Fetch(const std::string& external_userid, const std::string& cursor = "") {
   return {CustomerRecipient(external_userid),
           std::string(wecom::kExternalContactGetPath) + "?" +
-              wecom::ExternalContactQuery(external_userid),
+              wecom::ExternalContactQuery(external_userid, cursor),
           "", kCustomerDetail};
 }
 
@@ -327,6 +329,12 @@ Messages CustomerDetailRead(storage::Connection& c, const std::string& body,
                                                              : detail->contact.corp_full_name;
   auto owner = std::find_if(detail->follow_users.begin(), detail->follow_users.end(),
                             [&](const auto& f) { return f.userid == customer->owner; });
+  if (owner == detail->follow_users.end() && !detail->next_cursor.empty()) {
+    // More than 500 members follow the customer and the owner is not on
+    // this page: the next one is read (the name and company are news now).
+    RefreshCustomer(c, *customer, ctx);
+    return {Fetch(customer->external_userid, detail->next_cursor)};
+  }
   if (owner == detail->follow_users.end() && Ended(c, *customer) && !detail->follow_users.empty()) {
     // The owner's relationship ended and other reps still have the customer
     // (a transfer to a rep who was a friend already sends no add event, and

@@ -1093,3 +1093,28 @@ TEST_CASE("what a rep typed is quoted back short, and a hint does not repeat its
   std::string note = f.Reply("zhangsan", "回款 王总 2万 " + long_name);
   CHECK(Has(note, "（“" + std::string(19, 'x') + "…”）"));
 }
+
+TEST_CASE("a customer followed by more than 500 members is read page by page to its owner",
+          "[crm][events]") {
+  test::CrmFixture f;
+  f.config.crm.tag_tiers["B类客户"] = 'B';
+  auto id = AddedInWeCom(f);
+  // The first page lists others only, and a cursor: the next page is read.
+  std::string first = Detail(Follow("lisi", Tag("t1", "B类客户")));
+  first.insert(first.size() - 1, R"(,"next_cursor":"PAGE2")");
+  auto more = bot::ApplyReply(f.conn(), bot::kCustomerDetail, first, f.Context());
+  REQUIRE(more.size() == 1);
+  CHECK(more[0].api == "/cgi-bin/externalcontact/get?external_userid=wmX&cursor=PAGE2");
+  CHECK(more[0].on_reply == bot::kCustomerDetail);
+  auto customer = storage::CustomerById(f.conn(), id);
+  CHECK(customer->name == "钱总");
+  CHECK(customer->owner == "zhangsan");   // not handed to lisi
+  CHECK(customer->tier_manual == false);  // lisi's tags are not the owner's
+  // The owner's page: their remark and tags.
+  CHECK(bot::ApplyReply(f.conn(), bot::kCustomerDetail,
+                        Detail(Follow("zhangsan", Tag("t1", "B类客户"))), f.Context())
+            .empty());
+  customer = storage::CustomerById(f.conn(), id);
+  CHECK(customer->tier == 'B');
+  CHECK(customer->remark == "钱总");
+}
