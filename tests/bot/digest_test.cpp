@@ -339,25 +339,20 @@ TEST_CASE(
   };
   left("wmS5", kShanghai0900 - 20 * 86400);
   left("wmS3", kShanghai0900 - 86400);
-  // A customer followed up two days ago whose deal was lost then.
-  f.now = kShanghai0900 - 2 * 86400;
-  domain::Customer lost;
-  lost.owner = "zhangsan";
-  lost.name = "丢单";
-  lost.created_at = f.now - 86400;
-  storage::InsertCustomer(f.conn(), lost);
-  f.Reply("zhangsan", "跟进 丢单 谈价格");
-  f.Reply("zhangsan", "阶段 丢单 需求调研");
-  f.Reply("zhangsan", "输单 丢单 预算不够");
+  // A customer added the day before `at`, whose deal is lost at `at`.
+  auto lose = [&](const std::string& name, std::int64_t at) {
+    f.now = at;
+    domain::Customer c;
+    c.owner = "zhangsan";
+    c.name = name;
+    c.created_at = at - 86400;
+    storage::InsertCustomer(f.conn(), c);
+    f.Reply("zhangsan", "阶段 " + name + " 需求调研");
+    f.Reply("zhangsan", "输单 " + name + " 预算不够");
+  };
+  lose("丢单", kShanghai0900 - 2 * 86400);  // lately
   // One lost long ago and silent since: among the silent, by its silence.
-  f.now = kShanghai0900 - 46 * 86400 - 43200;
-  domain::Customer old;
-  old.owner = "zhangsan";
-  old.name = "旧丢单";
-  old.created_at = f.now - 86400;
-  storage::InsertCustomer(f.conn(), old);
-  f.Reply("zhangsan", "阶段 旧丢单 需求调研");
-  f.Reply("zhangsan", "输单 旧丢单 换了供应商");
+  lose("旧丢单", kShanghai0900 - 46 * 86400 - 43200);
   f.now = kShanghai0900;
   std::string text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
   std::size_t s3 = text.find("沉默3 #");
