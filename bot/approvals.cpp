@@ -116,7 +116,10 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
 Messages Withdrawn(storage::Connection& c, const storage::Quote& q, int sp_status,
                    const CrmContext& ctx) {
   using Status = wecom::ApprovalStatus;
-  bool after_approval = sp_status == static_cast<int>(Status::kRevokedAfterApproval);
+  // Revoked after it passed, its approval not seen yet (its callback comes
+  // later, or never): ended like any withdrawal, before it could apply.
+  bool after_approval =
+      sp_status == static_cast<int>(Status::kRevokedAfterApproval) && q.status != "pending";
   bool changed = after_approval ? storage::WithdrawApprovedQuote(c, q.id, ctx.now)
                                 : storage::DecideQuote(c, q.id, "withdrawn", ctx.now);
   if (!changed) return {};
@@ -187,11 +190,16 @@ bool Agrees(const wecom::ApplyValue& v, const storage::Quote& q, const std::stri
   return true;
 }
 
-// The applicant's pending quotes that the form describes.
+// The applicant's pending quotes that the form describes. A quote whose
+// own approval is on record takes only an approval from another one (the
+// manager approved the copy filed twice); a rejection or a withdrawal of
+// the copy is the manager clearing it away.
 std::vector<storage::Quote> QuotesOfForm(storage::Connection& c, const wecom::ApprovalState& form,
                                          const CrmContext& ctx) {
   std::vector<storage::Quote> fit;
+  bool approved = form.status == static_cast<int>(wecom::ApprovalStatus::kApproved);
   for (auto& q : storage::PendingQuotes(c, {form.applicant})) {
+    if (!q.sp_no.empty() && q.sp_no != form.sp_no && !approved) continue;
     std::string customer = CustomerName(c, q.customer_id);
     if (std::all_of(form.values.begin(), form.values.end(),
                     [&](const auto& v) { return Agrees(v, q, customer, ctx.config.approval); })) {
@@ -199,6 +207,20 @@ std::vector<storage::Quote> QuotesOfForm(storage::Connection& c, const wecom::Ap
     }
   }
   return fit;
+}
+
+// Whether the quote's manager made the form's decision: an approval the
+// rep filed by hand and had someone else (or themselves) approve does not
+// decide a quote. (Revoked or deleted: the applicant's own doing.)
+bool DecidedByManager(const wecom::ApprovalState& form, const storage::Quote& q) {
+  using Status = wecom::ApprovalStatus;
+  if (form.status != static_cast<int>(Status::kApproved) &&
+      form.status != static_cast<int>(Status::kRejected)) {
+    return true;
+  }
+  return std::any_of(form.decisions.begin(), form.decisions.end(), [&](const auto& d) {
+    return d.approver == q.manager && d.status == form.status;
+  });
 }
 
 // The quote id after `prefix` in an outbox row's on_reply.
@@ -234,6 +256,12 @@ Messages RequestApproval(storage::Connection& c, const std::string& rep,
   for (const auto& q : storage::PendingQuotes(c, {rep})) {
     if (q.deal_id != deal.id || q.list_amount != deal.list_amount ||
         q.discount_bp != deal.discount_bp) {
+      continue;
+    }
+    if (storage::NewerQuote(c, q.deal_id, q.id)) {
+      // Quoted otherwise since: an approval of it would no longer apply.
+      // It gives way to a new request.
+      storage::DecideQuote(c, q.id, "overtaken", ctx.now);
       continue;
     }
     // Sent again (no answer seen yet): the manager is not asked twice.
@@ -279,6 +307,11 @@ Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
     return {};
   }
   const storage::Quote& quote = quotes.front();
+  if (!DecidedByManager(*form, quote)) {
+    spdlog::warn("approval {} of {} fits quote {} but was not decided by {}: not applied",
+                 form->sp_no, form->applicant, quote.id, quote.manager);
+    return {};
+  }
   if (quote.sp_no.empty()) storage::SetQuoteSpNo(c, quote.id, form->sp_no);
   return Settle(c, quote, form->status, ctx);
 }

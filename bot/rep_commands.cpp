@@ -344,6 +344,12 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
                                   {"hint", "在权限内重新报价，或请管理员为你的团队设置主管"}},
                                  {}});
   }
+  if (domain::ApplyDiscount(cmd.amount, cmd.discount_bp) <= 0) {
+    return Say("command_error", {{{"command", "报价"},
+                                  {"problem", "折后金额为 ¥0.00，报价未记录"},
+                                  {"usage", Usage("报价")}},
+                                 {}});
+  }
   Deal deal = OpenOrNewDeal(*customer);
   if (deal.paid > 0 && domain::ApplyDiscount(cmd.amount, cmd.discount_bp) < deal.paid) {
     // Less than has been paid: the deal could never be paid off or won.

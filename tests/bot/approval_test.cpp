@@ -224,6 +224,49 @@ TEST_CASE("an approval revoked or deleted in WeCom ends its quote; the rep can a
   CHECK(Has(test::ContentOf(told[0].body), "在通过后被撤销。商机的报价没有自动改回"));
   CHECK(storage::QuoteById(f.conn(), quote)->status == "withdrawn");
   CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611280099", 6), f.Context()).empty());
+  // Revoked after it passed, the approval's own callback not seen yet (it
+  // comes later, or never): the quote ends unapplied, the late approval
+  // changes nothing.
+  quote = submit("202611280100");
+  auto early = bot::HandleApprovalChange(f.conn(), Approval("202611280100", 6), f.Context());
+  REQUIRE(early.size() == 1);
+  CHECK(Has(test::ContentOf(early[0].body), "的审批已撤销，报价未生效"));
+  CHECK(storage::QuoteById(f.conn(), quote)->status == "withdrawn");
+  CHECK(bot::HandleApprovalChange(f.conn(), Approval("202611280100", 2), f.Context()).empty());
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 7'040'000);  // as before it
+}
+
+TEST_CASE("asked again after a quote within authority, a waiting request is asked anew",
+          "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  auto first = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 4万 折扣 10", f.Context());
+  REQUIRE(first.size() == 2);
+  auto waiting = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  f.Reply("zhangsan", "报价 王总 4万 折扣 5");  // within authority: recorded
+  // The same request as the first: a new one, since an approval of the
+  // first would no longer apply.
+  auto again = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 4万 折扣 10", f.Context());
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].recipient == "user:boss");
+  CHECK(storage::QuoteById(f.conn(), waiting.id)->status == "overtaken");
+  auto now_waiting = storage::PendingQuotes(f.conn(), {"zhangsan"});
+  REQUIRE(now_waiting.size() == 1);
+  CHECK(now_waiting[0].id != waiting.id);
+  // The manager approves the new one: it applies.
+  wecom::TemplateCardEvent click;
+  click.header.from_user = "boss";
+  click.event_key = "approve:" + std::to_string(now_waiting[0].id);
+  REQUIRE_FALSE(bot::HandleCardClick(f.conn(), click, f.Context()).empty());
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 3'600'000);
+}
+
+TEST_CASE("a quote whose discount leaves nothing is refused", "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  CHECK(Has(f.Reply("zhangsan", "报价 王总 0.01 折扣 60"), "折后金额为 ¥0.00，报价未记录"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
 }
 
 TEST_CASE("an approval that arrives after a newer quote or the deal's end changes nothing",
@@ -285,13 +328,18 @@ wecom::ApprovalChangeEvent OurApproval(const std::string& sp_no, int status) {
   return e;
 }
 
-// oa/getapprovaldetail's answer for an approval of tpl-1 by zhangsan.
+// oa/getapprovaldetail's answer for an approval of tpl-1 by zhangsan,
+// decided (as `status` says) by `approver`.
 std::string Detail(const std::string& sp_no, int status, const std::string& contents,
-                   const std::string& template_id = "tpl-1") {
+                   const std::string& template_id = "tpl-1", const std::string& approver = "boss") {
+  std::string s = std::to_string(status);
   return R"({"errcode":0,"errmsg":"ok","info":{"sp_no":")" + sp_no +
-         R"(","sp_name":"折扣审批","sp_status":)" + std::to_string(status) + R"(,"template_id":")" +
-         template_id +
+         R"(","sp_name":"折扣审批","sp_status":)" + s + R"(,"template_id":")" + template_id +
          R"(","apply_time":1700000000,"applyer":{"userid":"zhangsan","partyid":"1"},)"
+         R"("sp_record":[{"sp_status":)" +
+         s + R"(,"approverattr":1,"details":[{"approver":{"userid":")" + approver +
+         R"("},"speech":"","sp_status":)" + s +
+         R"(,"sptime":1700000100}]}],)"
          R"("apply_data":{"contents":[)" +
          contents + "]}}}";
 }
@@ -339,6 +387,21 @@ TEST_CASE("a decision on an approval whose sp_no was lost is matched by its form
             .empty());
   CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 1, Form("王总")), f.Context()).empty());
   CHECK(bot::ApprovalDetailRead(f.conn(), "{\"errcode\":0}", f.Context()).empty());
+  // The rep's own approval, filed by hand with the same form and approved
+  // by a colleague (or by the rep): not the manager's decision.
+  for (const char* approver : {"lisi", "zhangsan"}) {
+    CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-8", 2, Form("王总"), "tpl-1", approver),
+                                  f.Context())
+              .empty());
+  }
+  // 李总's request was filed twice (its first answer lost, the second kept):
+  // the manager rejecting the unknown copy is clearing it away.
+  auto li_quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(1);
+  REQUIRE(li_quote.customer_id == li_id);
+  storage::SetQuoteSpNo(f.conn(), li_quote.id, "SP-LI");
+  CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-7", 3, Form("李总")), f.Context()).empty());
+  CHECK(storage::QuoteById(f.conn(), li_quote.id)->status == "pending");
+  CHECK(storage::QuoteById(f.conn(), li_quote.id)->sp_no == "SP-LI");
   CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).size() == 2);
 
   auto told = bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 2, Form("王总")), f.Context());
