@@ -84,8 +84,10 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
   // Not when the deal has ended, or was quoted again while this waited (the
   // approval must not bring back an older price), or has been paid more
   // than this price meanwhile.
-  bool current =
-      deal && customer && deal->id == q.deal_id && !storage::NewerQuote(c, q.deal_id, q.id);
+  // Nor when the customer has passed to someone the quoting rep does not
+  // see (another team's rep): the deal is no longer theirs to price.
+  bool current = deal && customer && deal->id == q.deal_id && ctx.org.CanSee(q.rep, deal->owner) &&
+                 !storage::NewerQuote(c, q.deal_id, q.id);
   bool below_paid = current && q.amount < deal->paid;
   bool applied = current && !below_paid;
   std::string status = !approved ? "rejected" : applied ? "approved" : "overtaken";

@@ -8,6 +8,7 @@
 
 #include "bot/approvals.h"
 #include "storage/crm.h"
+#include "storage/reports.h"
 #include "wecom/contacts.h"
 
 namespace scrm::bot {
@@ -51,6 +52,7 @@ void StartWith(storage::Connection& c, Customer& customer, const std::string& re
                std::int64_t now) {
   if (customer.owner != rep) {
     storage::ReassignOpenDeals(c, customer.id, rep);
+    storage::OvertakeQuotesOf(c, customer.id, rep, now);  // approvals of them would not apply
     storage::SetCustomerTags(c, customer.id, {});
     customer.tier_manual = false;
     customer.tier_from_tag = false;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "bot/app.h"
 #include "bot/dispatch.h"
@@ -41,6 +42,18 @@ const TeamConfig* TeamOf(const std::string& manager, const Config& config) {
     if (team.manager == manager) return &team;
   }
   return nullptr;
+}
+
+// Whose work a manager's digest covers: everyone the manager sees, or,
+// when the team's digests go to its group robot or chat, the configured
+// team alone (a manager who also leads a department in WeCom sees people
+// that group does not include).
+storage::Owners DigestOwners(const std::string& manager, const CrmContext& ctx) {
+  const TeamConfig* team = TeamOf(manager, ctx.config);
+  if (!team || (team->robot.empty() && team->chat_id.empty())) return ctx.org.Visible(manager);
+  std::set<std::string> owners(team->members.begin(), team->members.end());
+  owners.insert(manager);
+  return storage::Owners(owners.begin(), owners.end());
 }
 
 // What a digest is titled with: the configured team's name, "<manager>的团队",
@@ -102,7 +115,7 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
                         const CrmContext& ctx) {
   const std::string& zone = ctx.config.schedule.timezone;
   domain::Range range = domain::DayOf(day, zone);
-  storage::Owners team = ctx.org.Visible(manager);
+  storage::Owners team = DigestOwners(manager, ctx);
   auto activity = storage::Activity(c, team, range.from, range.to, ctx.funnel.names());
   auto overdue = storage::OverdueByRep(c, team, range.to);
   View view;
@@ -191,7 +204,7 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
   const std::string& zone = ctx.config.schedule.timezone;
   domain::Range week = domain::PreviousWeek(t, zone);
   domain::Range before = domain::WeekBefore(week, zone);
-  storage::Owners team = ctx.org.Visible(manager);
+  storage::Owners team = DigestOwners(manager, ctx);
   auto now_by_rep = storage::Activity(c, team, week.from, week.to, ctx.funnel.names());
   auto a = Total(now_by_rep);
   auto b = Total(storage::Activity(c, team, before.from, before.to, ctx.funnel.names()));

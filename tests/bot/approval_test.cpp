@@ -523,3 +523,54 @@ TEST_CASE("a quote sent for approval after a lost deal opens a new one: no longe
   CHECK(customer->last_contact_at == f.now);
   CHECK(customer->lifecycle != domain::Lifecycle::kAtRisk);
 }
+
+TEST_CASE("a quote whose customer passed to another team's rep meanwhile is not applied",
+          "[approval]") {
+  test::CrmFixture f;
+  auto id = Setup(f);
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 4万 折扣 10", f.Context()).size() ==
+          2);
+  auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  // Handed over to wangwu, whom zhangsan does not see.
+  storage::ReassignOpenDeals(f.conn(), id, "wangwu");
+  auto customer = *storage::CustomerById(f.conn(), id);
+  customer.owner = "wangwu";
+  storage::UpdateCustomer(f.conn(), customer);
+  wecom::TemplateCardEvent click;
+  click.header.from_user = "boss";
+  click.event_key = "approve:" + std::to_string(quote.id);
+  auto told = bot::HandleCardClick(f.conn(), click, f.Context());
+  REQUIRE_FALSE(told.empty());
+  CHECK(Has(test::ContentOf(told[0].body), "已转给他人，未按此报价更改"));
+  CHECK(storage::QuoteById(f.conn(), quote.id)->status == "overtaken");
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 0);
+}
+
+TEST_CASE("a transfer ends the previous owner's waiting quotes", "[approval]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  using Change = wecom::ExternalContactChange;
+  auto event = [&](Change change, const std::string& rep) {
+    wecom::ExternalContactEvent e;
+    e.change = change;
+    e.user_id = rep;
+    e.external_user_id = "wmT";
+    return bot::HandleContactEvent(f.conn(), e, f.Context());
+  };
+  event(Change::kAdd, "zhangsan");
+  auto id = storage::CustomerByExternalId(f.conn(), "wmT")->id;
+  std::string ref = "#" + std::to_string(id);
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 " + ref + " 4万 折扣 10", f.Context())
+              .size() == 2);
+  auto quote = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  wecom::ExternalContactEvent moved;
+  moved.change = Change::kDelete;
+  moved.user_id = "zhangsan";
+  moved.external_user_id = "wmT";
+  moved.source = "DELETE_BY_TRANSFER";
+  bot::HandleContactEvent(f.conn(), moved, f.Context());
+  event(Change::kAdd, "wangwu");
+  REQUIRE(storage::CustomerById(f.conn(), id)->owner == "wangwu");
+  CHECK(storage::QuoteById(f.conn(), quote.id)->status == "overtaken");
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());  // not in boss's digest
+}

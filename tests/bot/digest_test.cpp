@@ -158,11 +158,26 @@ TEST_CASE("a team with a robot gets its digest there", "[digest]") {
   Team(f);
   f.config.robots["east"] = "KEY";
   f.config.teams[0].robot = "east";
+  // boss also leads wangwu in WeCom's directory, outside the team the robot
+  // speaks to.
+  storage::ReplaceOrgMembers(f.conn(), {{"wangwu", "王五", "boss"}}, f.now);
+  domain::Customer outside;
+  outside.owner = "wangwu";
+  outside.name = "外部客户";
+  outside.created_at = kShanghai0900 - 40 * 86400;  // silent: at risk
+  storage::InsertCustomer(f.conn(), outside);
   f.now = kShanghai0900;
   auto out = bot::RunScheduledJobs(f.conn(), f.Context());
   REQUIRE(out.size() == 1);
   CHECK(out[0].recipient == "robot:east");
   CHECK(out[0].api == "/cgi-bin/webhook/send");
+  std::string shared = ContentOf(out[0]);
+  CHECK(Has(shared, "**华东销售 日报"));
+  CHECK_FALSE(Has(shared, "外部客户"));  // the group reads only its own team's
+  CHECK_FALSE(Has(shared, "王五"));
+  // To boss alone, the digest covers everyone boss sees.
+  f.config.teams[0].robot.clear();
+  CHECK(Has(bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context()), "外部客户"));
 }
 
 TEST_CASE("scrm-bot digest --dry-run prints a manager's digest", "[digest][cli]") {
