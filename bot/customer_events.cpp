@@ -295,7 +295,7 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
   // whoever reported to them reports to their manager (approvals, alerts and
   // digests do not go to someone who is gone).
   storage::SetRepDeparted(c, e.user_id, ctx.now);
-  storage::RemoveOrgMember(c, e.user_id);
+  storage::PassReportsOf(c, e.user_id);
   int count = storage::CountActiveCustomers(c, e.user_id);
   std::string manager = ctx.org.ManagerOf(e.user_id);
   if (count == 0 || manager.empty()) return {};

@@ -663,15 +663,12 @@ void ReplaceOrgMembers(Connection& c, const std::vector<OrgMember>& members, std
   }
 }
 
-void RemoveOrgMember(Connection& c, const std::string& userid) {
+void PassReportsOf(Connection& c, const std::string& userid) {
   Use up(c,
          "UPDATE org_members SET manager = coalesce((SELECT manager FROM org_members "
          "WHERE userid = :u), '') WHERE manager = :u");
   up->bind(":u", userid);
   up->exec();
-  Use gone(c, "DELETE FROM org_members WHERE userid = :u");
-  gone->bind(":u", userid);
-  gone->exec();
 }
 
 std::vector<OrgMember> OrgMembers(Connection& c) {

@@ -139,8 +139,9 @@ struct OrgMember {
 };
 void ReplaceOrgMembers(Connection& c, const std::vector<OrgMember>& members, std::int64_t at);
 std::vector<OrgMember> OrgMembers(Connection& c);
-// A member who left: gone from the synced directory until the next sync,
-// those who reported to them now report to their manager.
-void RemoveOrgMember(Connection& c, const std::string& userid);
+// A member who left: those who reported to them report to their manager
+// now. The member stays under that manager (until the next sync), who so
+// still sees the customers waiting to be handed over.
+void PassReportsOf(Connection& c, const std::string& userid);
 
 }  // namespace scrm::storage

@@ -535,8 +535,10 @@ TEST_CASE("a rep's new userid takes the customers along; a rep who left is repor
   CHECK(bot::NeedsDispatch("event:change_contact"));
 }
 
-TEST_CASE("those who reported to a member who left report to that member's manager",
-          "[crm][events]") {
+TEST_CASE(
+    "those who reported to a member who left report to that member's manager, who sees the "
+    "member's customers",
+    "[crm][events]") {
   test::CrmFixture f;
   storage::ReplaceOrgMembers(
       f.conn(), {{"ceo", "老板", ""}, {"boss", "主管", "ceo"}, {"zhangsan", "张三", "boss"}},
@@ -547,8 +549,11 @@ TEST_CASE("those who reported to a member who left report to that member's manag
   left.user_id = "boss";
   bot::HandleDirectoryChange(f.conn(), left, f.Context());
   CHECK(f.Context().org.ManagerOf("zhangsan") == "ceo");
-  CHECK(f.Context().org.KnownNameOf("boss").empty());
-  CHECK(storage::OrgMembers(f.conn()).size() == 2);
+  // The member who left stays under their manager, who so still sees the
+  // customers waiting to be handed over (离职继承).
+  CHECK(f.Context().org.ManagerOf("boss") == "ceo");
+  CHECK(f.Context().org.CanSee("ceo", "boss"));
+  CHECK(f.Context().org.reports().count("boss") == 0);  // nobody reports to them
   left.user_id = "ceo";  // at the top: those below have no manager now
   bot::HandleDirectoryChange(f.conn(), left, f.Context());
   CHECK(f.Context().org.ManagerOf("zhangsan").empty());
