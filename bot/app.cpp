@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "bot/callback_service.h"
@@ -16,6 +17,7 @@
 #include "bot/render.h"
 #include "bot/server.h"
 #include "storage/connection.h"
+#include "storage/crm.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "storage/migrate.h"
@@ -77,6 +79,30 @@ std::string OpenProblem(const std::string& path) {
   return "";
 }
 
+// [[teams]] naming a userid WeCom has changed since works (the team is
+// read with the new one), but the configuration should say so.
+void WarnOfRenamedTeamMembers(storage::Db& db, const Config& config) {
+  std::map<std::string, std::string> renamed;
+  try {
+    renamed = storage::RenamedReps(db.connection());
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot read the renamed userids: {}", e.what());
+    return;
+  }
+  for (const auto& team : config.teams) {
+    std::vector<std::string> ids = team.members;
+    ids.push_back(team.manager);
+    for (const auto& id : ids) {
+      if (auto it = renamed.find(id); it != renamed.end()) {
+        spdlog::warn(
+            "[[teams]] {}: {} is {} in WeCom now; the team is read with {}, "
+            "update the configuration",
+            team.name, id, it->second, it->second);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::variant<int, std::string> RunMigrations(const Config& config, const domain::Clock& clock) {
@@ -108,6 +134,7 @@ std::variant<std::unique_ptr<App>, std::string> App::Create(const Config& config
   checkpoint_options.cache_kib = storage::kReaderCacheKib;
   auto checkpoint_db = storage::Db::Open(checkpoint_options);
   if (!checkpoint_db) return "storage.sqlite_path: " + checkpoint_db.error().message();
+  WarnOfRenamedTeamMembers(**db, config);
   auto rows = storage::CountInbox(**db);
   auto impl = std::make_unique<Impl>(config, std::move(*crypt), std::move(*db),
                                      std::move(*checkpoint_db), clock, std::move(*templates));

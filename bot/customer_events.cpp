@@ -286,7 +286,7 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
   if (e.user_id.empty()) return {};
   if (e.change_type == "update_user" && !e.new_user_id.empty() && e.new_user_id != e.user_id) {
     spdlog::info("member {} is now {}: their customers follow", e.user_id, e.new_user_id);
-    storage::RenameRep(c, e.user_id, e.new_user_id);
+    storage::RenameRep(c, e.user_id, e.new_user_id, ctx.now);
     return {};
   }
   if (e.change_type == "create_user") storage::SetRepDeparted(c, e.user_id, 0);

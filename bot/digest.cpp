@@ -21,6 +21,12 @@ namespace scrm::bot {
 namespace {
 
 constexpr int kRisksListed = 10;
+constexpr std::size_t kReasonsListed = 5;  // loss reasons in the weekly review; the rest: 其他
+// Customers whose lifecycle is brought up to date before the day's digests.
+constexpr int kLifecyclesBeforeDigests = 5000;
+constexpr std::int64_t kOnTimeSeconds = 300;
+
+using domain::FormatYuan;
 
 // "2026年第47周（11-16～11-22）" for the ISO week labelled "2026-W47".
 std::string WeekTitle(const domain::Range& week, const std::string& zone) {
@@ -30,26 +36,13 @@ std::string WeekTitle(const domain::Range& week, const std::string& zone) {
   return year + "年第" + number + "周（" + LocalDate(week.from, zone).substr(5) + "～" +
          LocalDate(week.to - 1, zone).substr(5) + "）";
 }
-constexpr std::size_t kReasonsListed = 5;  // loss reasons in the weekly review; the rest: 其他
-// Customers whose lifecycle is brought up to date before the day's digests.
-constexpr int kLifecyclesBeforeDigests = 5000;
-constexpr std::int64_t kOnTimeSeconds = 300;
-
-using domain::FormatYuan;
-
-const TeamConfig* TeamOf(const std::string& manager, const Config& config) {
-  for (const auto& team : config.teams) {
-    if (team.manager == manager) return &team;
-  }
-  return nullptr;
-}
 
 // Whose work a manager's digest covers: everyone the manager sees, or,
 // when the team's digests go to its group robot or chat, the configured
 // team alone (a manager who also leads a department in WeCom sees people
 // that group does not include).
 storage::Owners DigestOwners(const std::string& manager, const CrmContext& ctx) {
-  const TeamConfig* team = TeamOf(manager, ctx.config);
+  const TeamConfig* team = ctx.org.TeamOf(manager);
   if (!team || (team->robot.empty() && team->chat_id.empty())) return ctx.org.Visible(manager);
   std::set<std::string> owners(team->members.begin(), team->members.end());
   owners.insert(manager);
@@ -59,7 +52,7 @@ storage::Owners DigestOwners(const std::string& manager, const CrmContext& ctx) 
 // What a digest is titled with: the configured team's name, "<manager>的团队",
 // or only the person's name when they see nobody else's work.
 std::string TitleOf(const std::string& manager, const CrmContext& ctx) {
-  if (const TeamConfig* configured = TeamOf(manager, ctx.config)) return configured->name;
+  if (const TeamConfig* configured = ctx.org.TeamOf(manager)) return configured->name;
   std::string name = ctx.org.NameOf(manager);
   return ctx.org.Visible(manager).size() > 1 ? name + "的团队" : name;
 }
@@ -89,12 +82,11 @@ std::vector<View::Row> StuckByStage(storage::Connection& c, const storage::Owner
 // configured team does; one the directory sync found (every department
 // leader) only when the team has customers, so HR's leader gets nothing.
 bool Sells(storage::Connection& c, const std::string& manager, const CrmContext& ctx) {
-  return TeamOf(manager, ctx.config) != nullptr ||
-         storage::AnyCustomers(c, ctx.org.Visible(manager));
+  return ctx.org.TeamOf(manager) != nullptr || storage::AnyCustomers(c, ctx.org.Visible(manager));
 }
 
 Messages Address(const std::string& manager, const std::string& text, const CrmContext& ctx) {
-  const TeamConfig* team = TeamOf(manager, ctx.config);
+  const TeamConfig* team = ctx.org.TeamOf(manager);
   if (team && !team->robot.empty()) return RobotMarkdownMessages(team->robot, text);
   Messages out;
   if (team && !team->chat_id.empty()) {

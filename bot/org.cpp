@@ -2,7 +2,8 @@
 
 namespace scrm::bot {
 
-Org::Org(const std::vector<TeamConfig>& teams, const std::vector<storage::OrgMember>& synced) {
+Org::Org(const std::vector<TeamConfig>& teams, const std::vector<storage::OrgMember>& synced)
+    : teams_(teams) {
   // The configuration wins over the synced directory.
   for (const auto& m : synced) {
     if (!m.name.empty()) names_[m.userid] = m.name;
@@ -24,7 +25,24 @@ Org::Org(const std::vector<TeamConfig>& teams, const std::vector<storage::OrgMem
 }
 
 Org Org::Load(storage::Connection& c, const std::vector<TeamConfig>& teams) {
-  return Org(teams, storage::OrgMembers(c));
+  auto renamed = storage::RenamedReps(c);
+  if (renamed.empty()) return Org(teams, storage::OrgMembers(c));
+  auto now = [&](std::string& id) {
+    if (auto it = renamed.find(id); it != renamed.end()) id = it->second;
+  };
+  std::vector<TeamConfig> current = teams;
+  for (auto& team : current) {
+    now(team.manager);
+    for (auto& member : team.members) now(member);
+  }
+  return Org(current, storage::OrgMembers(c));
+}
+
+const TeamConfig* Org::TeamOf(const std::string& manager) const {
+  for (const auto& team : teams_) {
+    if (team.manager == manager) return &team;
+  }
+  return nullptr;
 }
 
 storage::Owners Org::Visible(const std::string& user) const {

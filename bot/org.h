@@ -17,6 +17,8 @@ class Org {
  public:
   Org() = default;
   Org(const std::vector<TeamConfig>& teams, const std::vector<storage::OrgMember>& synced);
+  // The configured teams, their userids as WeCom has them now (a member
+  // renamed since the configuration was written keeps their place).
   static Org Load(storage::Connection& c, const std::vector<TeamConfig>& teams);
 
   // `user` and everyone they manage, sorted.
@@ -30,11 +32,14 @@ class Org {
   bool IsManager(const std::string& user) const { return reports_.count(user) > 0; }
   // Managers and their members.
   const std::map<std::string, std::set<std::string>>& reports() const { return reports_; }
+  // The configured team `manager` leads, or null.
+  const TeamConfig* TeamOf(const std::string& manager) const;
 
  private:
   std::map<std::string, std::set<std::string>> reports_;  // manager → members
   std::map<std::string, std::string> manager_of_;
   std::map<std::string, std::string> names_;
+  std::vector<TeamConfig> teams_;
 };
 
 }  // namespace scrm::bot

@@ -272,7 +272,7 @@ int CountActiveCustomers(Connection& c, const std::string& owner) {
   return q->executeStep() ? q->getColumn(0).getInt() : 0;
 }
 
-void RenameRep(Connection& c, const std::string& from, const std::string& to) {
+void RenameRep(Connection& c, const std::string& from, const std::string& to, std::int64_t at) {
   // The history moves too, so that reports count the rep's past work under
   // the id they have now.
   for (const char* sql : {"UPDATE customers SET owner = :to WHERE owner = :from",
@@ -291,12 +291,29 @@ void RenameRep(Connection& c, const std::string& from, const std::string& to) {
                           "DELETE FROM org_members WHERE userid = :from AND EXISTS (SELECT 1 "
                           "FROM org_members WHERE userid = :to)",
                           "UPDATE org_members SET userid = :to WHERE userid = :from",
-                          "UPDATE org_members SET manager = :to WHERE manager = :from"}) {
+                          "UPDATE org_members SET manager = :to WHERE manager = :from",
+                          // Every earlier id leads to the one now; none to itself.
+                          "UPDATE renamed_reps SET new_userid = :to WHERE new_userid = :from",
+                          "DELETE FROM renamed_reps WHERE old_userid = :to AND :from != ''"}) {
     Use q(c, sql);
     q->bind(":to", to);
     q->bind(":from", from);
     q->exec();
   }
+  Use record(c,
+             "INSERT OR REPLACE INTO renamed_reps (old_userid, new_userid, at) VALUES (:from, :to, "
+             ":at)");
+  record->bind(":from", from);
+  record->bind(":to", to);
+  record->bind(":at", static_cast<int64_t>(at));
+  record->exec();
+}
+
+std::map<std::string, std::string> RenamedReps(Connection& c) {
+  Use q(c, "SELECT old_userid, new_userid FROM renamed_reps");
+  std::map<std::string, std::string> out;
+  while (q->executeStep()) out[q->getColumn(0).getString()] = q->getColumn(1).getString();
+  return out;
 }
 
 void SetRepDeparted(Connection& c, const std::string& userid, std::int64_t at) {

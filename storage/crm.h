@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -46,8 +47,10 @@ void UpdateCustomer(Connection& c, const domain::Customer& customer);
 int CountActiveCustomers(Connection& c, const std::string& owner);
 // A member's userid changed in WeCom: their customers, deals, quotes, the
 // history of their follow-ups, payments and stage moves, and their place in
-// the synced team follow.
-void RenameRep(Connection& c, const std::string& from, const std::string& to);
+// the synced team follow; the rename is recorded (RenamedReps).
+void RenameRep(Connection& c, const std::string& from, const std::string& to, std::int64_t at);
+// Every userid WeCom changed, to the one it has now.
+std::map<std::string, std::string> RenamedReps(Connection& c);
 // Whether any of `owners` has a customer (a sales team; not, say, the
 // finance department a directory sync also found a leader for).
 bool AnyCustomers(Connection& c, const Owners& owners);

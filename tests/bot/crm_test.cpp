@@ -1123,3 +1123,30 @@ TEST_CASE("a customer followed by more than 500 members is read page by page to 
   CHECK(customer->tier == 'B');
   CHECK(customer->remark == "钱总");
 }
+
+TEST_CASE("a configured team follows its members' and manager's new userids", "[crm][events]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  // In WeCom's directory zhangsan is under another leader; the configuration wins.
+  storage::ReplaceOrgMembers(f.conn(), {{"zhangsan", "张三", "leader"}}, f.now);
+  REQUIRE(f.Context().org.ManagerOf("zhangsan") == "boss");
+  auto rename = [&](const std::string& from, const std::string& to) {
+    wecom::ContactChangeEvent renamed;
+    renamed.change_type = "update_user";
+    renamed.user_id = from;
+    renamed.new_user_id = to;
+    bot::HandleDirectoryChange(f.conn(), renamed, f.Context());
+  };
+  rename("zhangsan", "zhangsan2");
+  rename("zhangsan2", "zhangsan3");  // twice: the configuration's id still leads to it
+  rename("boss", "boss2");
+  auto org = f.Context().org;
+  CHECK(org.ManagerOf("zhangsan3") == "boss2");  // not the directory's leader
+  CHECK_FALSE(org.CanSee("leader", "zhangsan3"));
+  REQUIRE(org.TeamOf("boss2") != nullptr);
+  CHECK(org.TeamOf("boss2")->name == "华东");
+  CHECK(org.TeamOf("boss") == nullptr);
+  rename("zhangsan3", "zhangsan");  // and back: no id leads to itself
+  CHECK(f.Context().org.ManagerOf("zhangsan") == "boss2");
+  CHECK(storage::RenamedReps(f.conn()).count("zhangsan") == 0);
+}
