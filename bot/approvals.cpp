@@ -211,17 +211,20 @@ std::vector<storage::Quote> QuotesOfForm(storage::Connection& c, const wecom::Ap
   return fit;
 }
 
-// Whether the quote's manager made the form's decision: an approval the
-// rep filed by hand and had someone else (or themselves) approve does not
-// decide a quote. (Revoked or deleted: the applicant's own doing.)
+// Whether the quote's manager made the form's decision, or handed it to
+// someone who did (转审): an approval the rep filed by hand and had someone
+// else (or themselves) approve does not decide a quote. (Revoked or
+// deleted: the applicant's own doing.)
 bool DecidedByManager(const wecom::ApprovalState& form, const storage::Quote& q) {
   using Status = wecom::ApprovalStatus;
-  if (form.status != static_cast<int>(Status::kApproved) &&
-      form.status != static_cast<int>(Status::kRejected)) {
-    return true;
-  }
+  bool approved = form.status == static_cast<int>(Status::kApproved);
+  if (!approved && form.status != static_cast<int>(Status::kRejected)) return true;
+  // A line's own codes: 2 approved, 3 rejected, 4 transferred, 13
+  // approved with another signer added.
   return std::any_of(form.decisions.begin(), form.decisions.end(), [&](const auto& d) {
-    return d.approver == q.manager && d.status == form.status;
+    if (d.approver != q.manager) return false;
+    if (d.status == 4) return true;
+    return approved ? d.status == 2 || d.status == 13 : d.status == 3;
   });
 }
 

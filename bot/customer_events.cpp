@@ -52,7 +52,6 @@ void StartWith(storage::Connection& c, Customer& customer, const std::string& re
                std::int64_t now) {
   if (customer.owner != rep) {
     storage::ReassignOpenDeals(c, customer.id, rep);
-    storage::OvertakeQuotesOf(c, customer.id, rep, now);  // approvals of them would not apply
     storage::SetCustomerTags(c, customer.id, {});
     customer.tier_manual = false;
     customer.tier_from_tag = false;
@@ -289,7 +288,10 @@ Messages HandleDirectoryChange(storage::Connection& c, const wecom::ContactChang
     storage::RenameRep(c, e.user_id, e.new_user_id, ctx.now);
     return {};
   }
-  if (e.change_type == "create_user") storage::SetRepDeparted(c, e.user_id, 0);
+  if (e.change_type == "create_user") {
+    storage::SetRepDeparted(c, e.user_id, 0);
+    storage::ForgetRename(c, e.user_id);  // a new member of that id, not the renamed one
+  }
   if (e.change_type != "delete_user") return {};
   // Their customers pass to the rep who adds them next (离职继承), and
   // whoever reported to them reports to their manager (approvals, alerts and

@@ -1,5 +1,7 @@
 #include "bot/org.h"
 
+#include <algorithm>
+
 namespace scrm::bot {
 
 Org::Org(const std::vector<TeamConfig>& teams, const std::vector<storage::OrgMember>& synced)
@@ -25,17 +27,33 @@ Org::Org(const std::vector<TeamConfig>& teams, const std::vector<storage::OrgMem
 }
 
 Org Org::Load(storage::Connection& c, const std::vector<TeamConfig>& teams) {
+  auto synced = storage::OrgMembers(c);
   auto renamed = storage::RenamedReps(c);
-  if (renamed.empty()) return Org(teams, storage::OrgMembers(c));
   auto now = [&](std::string& id) {
     if (auto it = renamed.find(id); it != renamed.end()) id = it->second;
   };
-  std::vector<TeamConfig> current = teams;
-  for (auto& team : current) {
+  std::vector<TeamConfig> current;
+  for (TeamConfig team : teams) {
     now(team.manager);
     for (auto& member : team.members) now(member);
+    if (storage::RepDeparted(c, team.manager)) {
+      // The manager left: the team reports to whoever they reported to in
+      // the directory, or falls back to it when nobody is known.
+      auto up = std::find_if(synced.begin(), synced.end(),
+                             [&](const auto& m) { return m.userid == team.manager; });
+      if (up == synced.end() || up->manager.empty()) continue;
+      team.manager = up->manager;
+    }
+    // Two entries whose managers turned out to be one person: one team.
+    auto same = std::find_if(current.begin(), current.end(),
+                             [&](const auto& t) { return t.manager == team.manager; });
+    if (same == current.end()) {
+      current.push_back(std::move(team));
+    } else {
+      same->members.insert(same->members.end(), team.members.begin(), team.members.end());
+    }
   }
-  return Org(current, storage::OrgMembers(c));
+  return Org(current, synced);
 }
 
 const TeamConfig* Org::TeamOf(const std::string& manager) const {

@@ -334,6 +334,12 @@ void Run::Stage(const cmd::MoveStage& typed) {
 void Run::QuoteDeal(const cmd::Quote& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
   if (!customer) return;
+  if (domain::ApplyDiscount(cmd.amount, cmd.discount_bp) <= 0) {
+    return Say("command_error", {{{"command", "报价"},
+                                  {"problem", "折后金额为 ¥0.00，报价未记录"},
+                                  {"usage", Usage("报价")}},
+                                 {}});
+  }
   bool beyond = domain::NeedsApproval(cmd.amount, cmd.discount_bp, ctx_.config.crm.authority);
   bool approver = !ctx_.org.ManagerOf(rep_).empty();
   if (beyond && !approver && !ctx_.org.IsManager(rep_)) {
@@ -342,12 +348,6 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
     return Say("command_error", {{{"command", "报价"},
                                   {"problem", "超出你的折扣权限，且没有可以审批的主管，报价未记录"},
                                   {"hint", "在权限内重新报价，或请管理员为你的团队设置主管"}},
-                                 {}});
-  }
-  if (domain::ApplyDiscount(cmd.amount, cmd.discount_bp) <= 0) {
-    return Say("command_error", {{{"command", "报价"},
-                                  {"problem", "折后金额为 ¥0.00，报价未记录"},
-                                  {"usage", Usage("报价")}},
                                  {}});
   }
   Deal deal = OpenOrNewDeal(*customer);

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "bot/app.h"
 #include "storage/connection.h"
@@ -75,6 +76,18 @@ std::string ManagerOf(const wecom::Member& m, const Directory& directory,
   return {};
 }
 
+// Members who left and still have customers waiting to be handed over
+// (离职继承) stay under their manager: the directory no longer lists them,
+// and their manager still needs to see those customers.
+void KeepDeparted(storage::Connection& c, std::vector<storage::OrgMember>& members) {
+  std::set<std::string> listed;
+  for (const auto& m : members) listed.insert(m.userid);
+  for (auto& m : storage::OrgMembers(c)) {
+    if (listed.count(m.userid) || !storage::RepDeparted(c, m.userid)) continue;
+    if (storage::CountActiveCustomers(c, m.userid) > 0) members.push_back(std::move(m));
+  }
+}
+
 }  // namespace
 
 int SyncOrgCommand(const Config& config, const domain::Clock& clock) {
@@ -111,6 +124,7 @@ int SyncOrgCommand(const Config& config, const domain::Clock& clock) {
   }
   try {
     SQLite::Transaction tx((*db)->connection().db);
+    KeepDeparted((*db)->connection(), members);
     storage::ReplaceOrgMembers((*db)->connection(), members, now());
     tx.commit();
   } catch (const std::exception& e) {

@@ -309,6 +309,12 @@ void RenameRep(Connection& c, const std::string& from, const std::string& to, st
   record->exec();
 }
 
+void ForgetRename(Connection& c, const std::string& userid) {
+  Use q(c, "DELETE FROM renamed_reps WHERE old_userid = :u");
+  q->bind(":u", userid);
+  q->exec();
+}
+
 std::map<std::string, std::string> RenamedReps(Connection& c) {
   Use q(c, "SELECT old_userid, new_userid FROM renamed_reps");
   std::map<std::string, std::string> out;

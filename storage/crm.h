@@ -49,6 +49,9 @@ int CountActiveCustomers(Connection& c, const std::string& owner);
 // history of their follow-ups, payments and stage moves, and their place in
 // the synced team follow; the rename is recorded (RenamedReps).
 void RenameRep(Connection& c, const std::string& from, const std::string& to, std::int64_t at);
+// `userid` is a member's own again (created anew): no longer read as the
+// id it was renamed to.
+void ForgetRename(Connection& c, const std::string& userid);
 // Every userid WeCom changed, to the one it has now.
 std::map<std::string, std::string> RenamedReps(Connection& c);
 // Whether any of `owners` has a customer (a sales team; not, say, the

@@ -210,17 +210,6 @@ bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std:
   return MoveQuote(c, id, "pending", status, at);
 }
 
-int OvertakeQuotesOf(Connection& c, std::int64_t customer_id, const std::string& rep,
-                     std::int64_t at) {
-  Use q(c,
-        "UPDATE quotes SET status = 'overtaken', decided_at = :at WHERE customer_id = :c AND "
-        "status = 'pending' AND rep != :rep");
-  q->bind(":at", static_cast<int64_t>(at));
-  q->bind(":c", static_cast<int64_t>(customer_id));
-  q->bind(":rep", rep);
-  return q->exec();
-}
-
 bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at) {
   return MoveQuote(c, id, "approved", "withdrawn", at);
 }

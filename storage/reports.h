@@ -85,11 +85,6 @@ bool NewerQuote(Connection& c, std::int64_t deal_id, std::int64_t quote_id);
 // Moves a pending quote to `status` (approved, rejected or failed); false
 // when it was not pending (the decision was applied before).
 bool DecideQuote(Connection& c, std::int64_t id, const std::string& status, std::int64_t at);
-// The customer's pending quotes by anyone but `rep` become 'overtaken' (the
-// customer passed to `rep`: an approval of them would no longer apply);
-// how many.
-int OvertakeQuotesOf(Connection& c, std::int64_t customer_id, const std::string& rep,
-                     std::int64_t at);
 // An approved quote whose approval was revoked afterwards: 'withdrawn'.
 // False when it was not approved.
 bool WithdrawApprovedQuote(Connection& c, std::int64_t id, std::int64_t at);

@@ -1149,4 +1149,39 @@ TEST_CASE("a configured team follows its members' and manager's new userids", "[
   rename("zhangsan3", "zhangsan");  // and back: no id leads to itself
   CHECK(f.Context().org.ManagerOf("zhangsan") == "boss2");
   CHECK(storage::RenamedReps(f.conn()).count("zhangsan") == 0);
+  // Another entry led by boss2 all along: one team of both.
+  f.config.teams.push_back({"华南", "boss2", {"lisi"}, "", ""});
+  REQUIRE(f.Context().org.TeamOf("boss2") != nullptr);
+  CHECK(f.Context().org.TeamOf("boss2")->members == std::vector<std::string>{"zhangsan", "lisi"});
+  CHECK(f.Context().org.ManagerOf("lisi") == "boss2");
+  // A new member created with the old id "boss" is someone else.
+  wecom::ContactChangeEvent created;
+  created.change_type = "create_user";
+  created.user_id = "boss";
+  bot::HandleDirectoryChange(f.conn(), created, f.Context());
+  CHECK(storage::RenamedReps(f.conn()).count("boss") == 0);
+  CHECK(f.Context().org.ManagerOf("zhangsan") == "boss");
+}
+
+TEST_CASE("a configured team whose manager left reports to that manager's own manager",
+          "[crm][events]") {
+  test::CrmFixture f;
+  f.config.teams.push_back({"华东", "boss", {"zhangsan"}, "", ""});
+  storage::ReplaceOrgMembers(f.conn(), {{"boss", "主管", "ceo"}, {"ceo", "老板", ""}}, f.now);
+  REQUIRE(f.Context().org.ManagerOf("zhangsan") == "boss");
+  wecom::ContactChangeEvent left;
+  left.change_type = "delete_user";
+  left.user_id = "boss";
+  bot::HandleDirectoryChange(f.conn(), left, f.Context());
+  auto org = f.Context().org;
+  CHECK(org.ManagerOf("zhangsan") == "ceo");  // approvals and alerts go to someone present
+  CHECK(org.TeamOf("boss") == nullptr);
+  REQUIRE(org.TeamOf("ceo") != nullptr);
+  CHECK(org.TeamOf("ceo")->name == "华东");
+  // Back again (create_user): the team is theirs again.
+  wecom::ContactChangeEvent back;
+  back.change_type = "create_user";
+  back.user_id = "boss";
+  bot::HandleDirectoryChange(f.conn(), back, f.Context());
+  CHECK(f.Context().org.ManagerOf("zhangsan") == "boss");
 }

@@ -90,4 +90,26 @@ TEST_CASE("sync-org reads departments, leaders and direct leaders from WeCom", "
   CHECK(manager["qianqi"] == "boss");
   CHECK(manager["sunba"] == "boss");
   CHECK(manager["zhoujiu"] == "qianqi");  // the first leader
+
+  // A member who left with customers not handed over yet stays under their
+  // manager; once they are handed over, the next sync drops them.
+  fake.AddMember({"zhangsan", "张三", {2}, {}, 5});
+  {
+    auto& c = (*db)->connection();
+    domain::Customer customer;
+    customer.owner = "zhangsan";
+    customer.name = "王总";
+    customer.created_at = 1700000000;
+    auto id = storage::InsertCustomer(c, customer);
+    storage::SetRepDeparted(c, "zhangsan", 1700000000);
+    REQUIRE(bot::SyncOrgCommand(config, clock) == 0);
+    manager.clear();
+    for (const auto& m : storage::OrgMembers(c)) manager[m.userid] = m.manager;
+    CHECK(manager["zhangsan"] == "boss");
+    storage::MarkCustomerRemoved(c, id, 1700000100);  // handed over (or deleted)
+    REQUIRE(bot::SyncOrgCommand(config, clock) == 0);
+    manager.clear();
+    for (const auto& m : storage::OrgMembers(c)) manager[m.userid] = m.manager;
+    CHECK(manager.count("zhangsan") == 0);
+  }
 }
