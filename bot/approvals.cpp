@@ -330,7 +330,15 @@ Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent&
   auto quote = storage::QuoteById(c, *id);
   if (!quote || quote->manager != event.header.from_user) return {};  // not theirs to decide
   Messages out = Decide(c, *quote, approve, ctx);
-  if (out.empty()) return {};  // decided before: the card was updated then
+  if (out.empty()) {
+    // Decided by an earlier click, whose card was updated then; or ended
+    // otherwise (asked anew, refused, withdrawn): the buttons say so now.
+    bool clicked_before = quote->status == "approved" || quote->status == "rejected";
+    if (event.response_code.empty() || clicked_before) return {};
+    return {{UserRecipient(quote->manager), wecom::kUpdateTemplateCardPath,
+             wecom::UpdateCardButtonBody({quote->manager}, ctx.config.wecom.agent_id,
+                                         event.response_code, "已失效")}};
+  }
   if (!event.response_code.empty()) {
     out.push_back(
         {UserRecipient(quote->manager), wecom::kUpdateTemplateCardPath,

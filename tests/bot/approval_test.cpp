@@ -250,6 +250,16 @@ TEST_CASE("asked again after a quote within authority, a waiting request is aske
   REQUIRE(again.size() == 2);
   CHECK(again[0].recipient == "user:boss");
   CHECK(storage::QuoteById(f.conn(), waiting.id)->status == "overtaken");
+  // The first request's card, clicked now: its buttons say it no longer applies.
+  wecom::TemplateCardEvent stale;
+  stale.header.from_user = "boss";
+  stale.event_key = "approve:" + std::to_string(waiting.id);
+  stale.response_code = "RC-OLD";
+  auto greyed = bot::HandleCardClick(f.conn(), stale, f.Context());
+  REQUIRE(greyed.size() == 1);
+  CHECK(greyed[0].api == "/cgi-bin/message/update_template_card");
+  CHECK(Has(greyed[0].body, "已失效"));
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 3'800'000);  // the quote within authority
   auto now_waiting = storage::PendingQuotes(f.conn(), {"zhangsan"});
   REQUIRE(now_waiting.size() == 1);
   CHECK(now_waiting[0].id != waiting.id);
@@ -448,12 +458,16 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
   CHECK(storage::QuoteById(f.conn(), quote.id)->status == "failed");
   CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
   CHECK(storage::OpenDeal(f.conn(), id)->amount == 1'000'000);
-  // Nothing waits any more: no reminder, and a late click changes nothing.
+  // Nothing waits any more: no reminder, and a late click changes nothing
+  // but the card, whose buttons now say so.
   f.now += 48 * 3600;
   CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
-  CHECK(bot::HandleCardClick(f.conn(), Click("boss", "approve:" + std::to_string(quote.id)),
-                             f.Context())
-            .empty());
+  auto late = bot::HandleCardClick(f.conn(), Click("boss", "approve:" + std::to_string(quote.id)),
+                                   f.Context());
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].api == "/cgi-bin/message/update_template_card");
+  CHECK(Has(late[0].body, "已失效"));
+  CHECK(storage::QuoteById(f.conn(), quote.id)->status == "failed");
   CHECK(bot::ApplyRefusal(f.conn(), out[0].on_reply, 81013, "again", f.Context()).empty());
   // The dead card sent again once the setup is fixed (`outbox retry`): the
   // quote waits again, the rep is told, and the manager's click counts.
