@@ -544,19 +544,17 @@ int Delivery::Impl::DispatchOne(storage::Connection& c, const storage::InboxRow&
     if (!transient_tries.empty()) transient_tries.erase(row.id);
     return static_cast<int>(messages.size());
   } catch (const std::exception& e) {
-    bool ended = !storage::InTransaction(c);
+    bool ended = !storage::InTransaction(c);  // SQLite ended the whole transaction
+    if (!ended) {
+      c.db.exec("ROLLBACK TO dispatch_row");
+      c.db.exec("RELEASE dispatch_row");
+    }
     if (ended || storage::IsTransient(e)) {
       ++transient_tries[row.id];
-      if (!ended) {
-        c.db.exec("ROLLBACK TO dispatch_row");
-        c.db.exec("RELEASE dispatch_row");
-      }
       spdlog::warn("inbox row {} ({}) could not be handled for now, tried again: {}", row.id,
                    row.record.kind, e.what());
       throw;
     }
-    c.db.exec("ROLLBACK TO dispatch_row");
-    c.db.exec("RELEASE dispatch_row");
     transient_tries.erase(row.id);
     metrics.DispatchFailed();
     spdlog::error("inbox row {} ({}) could not be handled and was skipped: {}", row.id,

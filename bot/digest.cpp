@@ -22,8 +22,6 @@ namespace {
 
 constexpr int kRisksListed = 10;
 constexpr std::size_t kReasonsListed = 5;  // loss reasons in the weekly review; the rest: 其他
-// Customers whose lifecycle is brought up to date before the day's digests.
-constexpr int kLifecyclesBeforeDigests = 5000;
 constexpr std::int64_t kOnTimeSeconds = 300;
 
 using domain::FormatYuan;
@@ -310,7 +308,6 @@ Messages RunJob(storage::Connection& c, const CrmContext& ctx, const char* job,
 
 Messages RunScheduledJobs(storage::Connection& c, const CrmContext& ctx) {
   const ScheduleConfig& s = ctx.config.schedule;
-  RefreshLifecycles(c, ctx, kLifecyclesBeforeDigests);  // the 流失预警 lists read them
   Messages out =
       RunJob(c, ctx, "daily_digest", {domain::Schedule::Every::kDay, s.daily_digest_minute, 1, 1},
              [&](const CrmContext& at) { return DailyDigestMessages(c, at); });

@@ -10,8 +10,6 @@
 
 namespace scrm::bot {
 
-// Templates are compiled once at start; render() mutates kainjow's internal
-// state, hence the single-thread rule in the header.
 namespace {
 
 // kainjow leaves the line of a section tag (or a comment) standing alone
@@ -55,7 +53,7 @@ std::string MarkStandaloneTags(const std::string& text) {
   return out;
 }
 
-std::string WithoutMarks(std::string text) {
+std::string WithoutMarks(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -70,6 +68,8 @@ std::string WithoutMarks(std::string text) {
 
 }  // namespace
 
+// Templates are compiled once at start; render() mutates kainjow's internal
+// state, hence the single-thread rule in the header.
 struct Templates::Parsed {
   explicit Parsed(const std::string& text) : tmpl(MarkStandaloneTags(text)) {}
   kainjow::mustache::mustache tmpl;

@@ -86,9 +86,9 @@ std::int64_t LifecycleChangesAt(const Customer& c, std::int64_t now, const Tieri
 }
 
 FollowUpKind NextFollowUpKind(const Customer& c) {
-  // A win is news after any follow-up, none recorded included (a win under
-  // an earlier owner is not this owner's to revisit).
-  // (Only a follow-up is the revisit: the balance paid after the win is not.)
+  // A win is news after any follow-up, none recorded included; only a
+  // follow-up is the revisit (the balance paid after the win is not), and a
+  // win under an earlier owner is not this owner's to revisit.
   if (c.won_at > c.last_follow_up_at && c.won_at >= OwnedSince(c)) return FollowUpKind::kRevisit;
   if (c.last_follow_up_at == 0 && c.last_contact_at == 0) return FollowUpKind::kFirst;
   return c.lifecycle == Lifecycle::kAtRisk ? FollowUpKind::kAtRisk : FollowUpKind::kRoutine;

@@ -292,14 +292,14 @@ void RenameRep(Connection& c, const std::string& from, const std::string& to, st
                           "FROM org_members WHERE userid = :to)",
                           "UPDATE org_members SET userid = :to WHERE userid = :from",
                           "UPDATE org_members SET manager = :to WHERE manager = :from",
-                          // Every earlier id leads to the one now; none to itself.
-                          "UPDATE renamed_reps SET new_userid = :to WHERE new_userid = :from",
-                          "DELETE FROM renamed_reps WHERE old_userid = :to AND :from != ''"}) {
+                          // Every earlier id leads to the one now.
+                          "UPDATE renamed_reps SET new_userid = :to WHERE new_userid = :from"}) {
     Use q(c, sql);
     q->bind(":to", to);
     q->bind(":from", from);
     q->exec();
   }
+  ForgetRename(c, to);  // none leads to itself
   Use record(c,
              "INSERT OR REPLACE INTO renamed_reps (old_userid, new_userid, at) VALUES (:from, :to, "
              ":at)");

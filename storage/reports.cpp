@@ -97,17 +97,17 @@ Risks AtRisk(Connection& c, const Owners& reps, const RiskRules& rules, int limi
   static const std::string sql =
       "SELECT id, name, owner, deleted_rep, lost_at, count(*) OVER () FROM customers WHERE "
       "removed_at = 0 AND " +
-      quiet + " >= :churned AND (deleted_rep = 1 OR lost_at >= :lost_after OR " + quiet +
-      " < :silent) AND owner" + kInReps +
-      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, CASE WHEN lost_at >= :lost_after THEN "
+      quiet + " >= :churned AND (deleted_rep = 1 OR lost_at >= :lately OR " + quiet +
+      " < :lately) AND owner" + kInReps +
+      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, CASE WHEN lost_at >= :lately THEN "
       "lost_at "
       "ELSE 0 END DESC, " +
       quiet + " DESC, id DESC LIMIT :limit";
   Use q(c, sql.c_str());
   q->bind(":reps", JsonList(reps));
   q->bind(":churned", static_cast<int64_t>(rules.at - std::int64_t{rules.churned_days} * 86400));
-  q->bind(":silent", static_cast<int64_t>(rules.at - std::int64_t{rules.at_risk_days} * 86400));
-  q->bind(":lost_after", static_cast<int64_t>(rules.at - std::int64_t{rules.at_risk_days} * 86400));
+  // Silent since before it, or a deal lost after it.
+  q->bind(":lately", static_cast<int64_t>(rules.at - std::int64_t{rules.at_risk_days} * 86400));
   q->bind(":limit", limit);
   Risks out;
   while (q->executeStep()) {
