@@ -137,6 +137,19 @@ void TokenCache::Invalidate(const std::string& token) {
   if (token_ && token_->value == token) token_.reset();
 }
 
+bool TokenCache::Refuse(const std::string& token, const ApiReply& refusal) {
+  if (!token_ || token_->value != token) return false;  // already replaced
+  token_.reset();
+  Pause();
+  last_fetch_ = refusal;
+  return true;
+}
+
+void TokenCache::Pause() {
+  pause_ = pause_ == 0 ? kConfigPauseSeconds : std::min(pause_ * 2, kMaxConfigPauseSeconds);
+  paused_until_ = now_() + pause_;
+}
+
 net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
   for (;;) {
     if (Fresh()) {
@@ -213,8 +226,7 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
   bool config =
       reply.error == Errc::kApiError && ClassifyErrcode(reply.errcode) == ErrorClass::kConfig;
   if (config) {
-    pause_ = pause_ == 0 ? kConfigPauseSeconds : std::min(pause_ * 2, kMaxConfigPauseSeconds);
-    paused_until_ = now_() + pause_;
+    Pause();
   } else if (reply.ok()) {
     pause_ = 0;
   }
@@ -248,8 +260,13 @@ net::awaitable<ApiReply> Api::Call(const std::string& path, const std::string& q
     reply = co_await Exchange(client_, std::move(url), json);
     if (reply.error == Errc::kApiError &&
         ClassifyErrcode(reply.errcode) == ErrorClass::kRefreshToken) {
-      tokens_.Invalidate(token);
-      continue;  // once: a second refresh failure is reported as it is
+      if (attempt == 0) {
+        tokens_.Invalidate(token);
+        continue;
+      }
+      // The new token refused as well: asking for another at every call
+      // would not help, and is what WeCom blocks.
+      if (tokens_.Refuse(token, reply)) reply.from_token = true;
     }
     break;
   }

@@ -32,8 +32,10 @@ struct ApiReply {
   std::string errmsg;
   std::string body;  // the raw JSON answer
   int http_status = 0;
-  // The call never reached its API: fetching the access token failed (the
-  // error above is gettoken's). Nothing about the call itself was wrong.
+  // The token failed, not the call: fetching it failed (the error above is
+  // gettoken's, and the call never reached its API), or WeCom refused a
+  // token it had just issued (the error is the call's 40014 or 42001).
+  // Nothing about the call itself was wrong.
   bool from_token = false;
 
   bool ok() const { return !error; }
@@ -79,6 +81,10 @@ class TokenCache {
   boost::asio::awaitable<ApiReply> Get(std::string& token);
   // Forgets `token` if it is the cached one (after 40014/42001).
   void Invalidate(const std::string& token);
+  // After `refusal` (40014/42001) of a token fetched to replace a refused
+  // one: forgets it, and calls get `refusal` for kConfigPauseSeconds rather
+  // than a gettoken each. False if `token` was already replaced.
+  bool Refuse(const std::string& token, const ApiReply& refusal);
   std::uint64_t fetches() const { return fetches_; }
   // Until when (epoch seconds) calls get no token after a configuration
   // error (gettoken is not asked again before); in the past when they may,
@@ -90,6 +96,7 @@ class TokenCache {
   boost::asio::awaitable<ApiReply> Fetch();
   bool Fresh() const;   // before the refresh point
   bool Usable() const;  // before the expiry
+  void Pause();         // no gettoken for a growing while
 
   HttpClient& client_;
   std::string api_base_;

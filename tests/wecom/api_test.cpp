@@ -279,6 +279,33 @@ TEST_CASE("after a wrong secret, gettoken waits a growing pause before asking ag
   CHECK(f.fake.count(kSend) == 0);
 }
 
+TEST_CASE("a refreshed token refused again pauses calls rather than fetching at each", "[api]") {
+  Fixture f;
+  CHECK(f.SendOne().ok());
+  f.fake.FailNext(kSend, 4, 40014);  // WeCom refuses the next four calls' tokens
+  auto refused = f.SendOne();
+  CHECK(refused.errcode == 40014);
+  CHECK(refused.from_token);  // the token, not the call
+  CHECK_FALSE(refused.retryable());
+  CHECK(f.fake.count(kToken) == 2);  // the old token refused: one refresh
+  CHECK(f.fake.count(kSend) == 3);
+  CHECK(f.tokens.paused_until() == f.now + wecom::kConfigPauseSeconds);
+  // Within the pause every call gets the refusal without asking WeCom.
+  auto replies = f.SendMany(20);
+  for (const auto& r : replies) CHECK(r.errcode == 40014);
+  CHECK(f.fake.count(kToken) == 2);
+  CHECK(f.fake.count(kSend) == 3);
+  // After it, the same again: a token, refused, another, refused, a pause.
+  f.now += wecom::kConfigPauseSeconds;
+  CHECK(f.SendOne().errcode == 40014);
+  CHECK(f.fake.count(kToken) == 4);
+  CHECK(f.fake.count(kSend) == 5);
+  CHECK(f.tokens.paused_until() == f.now + wecom::kConfigPauseSeconds);
+  // Once WeCom takes tokens again, calls go through.
+  f.now += wecom::kConfigPauseSeconds;
+  CHECK(f.SendOne().ok());
+}
+
 TEST_CASE("gettoken failing for other reasons is asked again at once", "[api]") {
   Fixture f;
   f.fake.FailNext(kToken, 1, -1);
