@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "bot/approvals.h"
 #include "storage/crm.h"
@@ -21,13 +23,31 @@ std::string CustomerRecipient(const std::string& external_userid) {
   return "customer:" + external_userid;
 }
 
-// externalcontact/get for the customer; `cursor` for the next page of
-// their followers (500 a page).
-storage::OutboxMessage Fetch(const std::string& external_userid, const std::string& cursor = "") {
+// externalcontact/get for the customer; `cursor` for page `page` of their
+// followers (500 a page).
+storage::OutboxMessage Fetch(const std::string& external_userid, const std::string& cursor = "",
+                             int page = 1) {
+  std::string on_reply = kCustomerDetail;
+  if (page > 1) on_reply += ":" + std::to_string(page);
   return {CustomerRecipient(external_userid),
           std::string(wecom::kExternalContactGetPath) + "?" +
               wecom::ExternalContactQuery(external_userid, cursor),
-          "", kCustomerDetail};
+          "", std::move(on_reply)};
+}
+
+// The page an externalcontact/get row reads (see Fetch), or 0 if `on_reply`
+// is not one.
+int DetailPage(std::string_view on_reply) {
+  std::string_view first = kCustomerDetail;
+  if (on_reply == first) return 1;
+  if (!on_reply.starts_with(first) || on_reply.size() <= first.size() + 1 ||
+      on_reply[first.size()] != ':') {
+    return 0;
+  }
+  int page = 0;
+  std::string_view digits = on_reply.substr(first.size() + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), page);
+  return ec == std::errc() && end == digits.data() + digits.size() && page > 1 ? page : 0;
 }
 
 std::string Label(const Customer& c) { return DisplayName(c.name); }
@@ -319,7 +339,7 @@ namespace {
 
 // The answer of externalcontact/get: the customer's name, company, the
 // owner's remark and tags, and who owns the customer now.
-Messages CustomerDetailRead(storage::Connection& c, const std::string& body,
+Messages CustomerDetailRead(storage::Connection& c, const std::string& body, int page,
                             const CrmContext& ctx) {
   auto detail = wecom::ParseExternalContactDetail(body);
   if (!detail) {
@@ -335,9 +355,15 @@ Messages CustomerDetailRead(storage::Connection& c, const std::string& body,
                             [&](const auto& f) { return f.userid == customer->owner; });
   if (owner == detail->follow_users.end() && !detail->next_cursor.empty()) {
     // More than 500 members follow the customer and the owner is not on
-    // this page: the next one is read (the name and company are news now).
+    // this page: the next one is read (the name and company are news now),
+    // up to a limit, should the cursors never end.
     RefreshCustomer(c, *customer, ctx);
-    return {Fetch(customer->external_userid, detail->next_cursor)};
+    if (page < kMaxFollowerPages) {
+      return {Fetch(customer->external_userid, detail->next_cursor, page + 1)};
+    }
+    spdlog::warn("customer #{}: owner {} not among the first {} pages of followers", customer->id,
+                 customer->owner, kMaxFollowerPages);
+    return {};
   }
   if (owner == detail->follow_users.end() && Ended(c, *customer) && !detail->follow_users.empty()) {
     // The owner's relationship ended and other reps still have the customer
@@ -397,7 +423,7 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
   if (on_reply.starts_with(kApprovalCard)) return ApprovalCardDelivered(c, on_reply, ctx);
   if (on_reply == kApprovalDetail) return ApprovalDetailRead(c, body, ctx);
   if (on_reply == kCorpTags) return ReconcileTags(c, body, ctx);
-  if (on_reply == kCustomerDetail) return CustomerDetailRead(c, body, ctx);
+  if (int page = DetailPage(on_reply); page > 0) return CustomerDetailRead(c, body, page, ctx);
   return {};
 }
 

@@ -9,8 +9,12 @@
 
 namespace scrm::bot {
 
-// on_reply of an externalcontact/get row.
+// on_reply of an externalcontact/get row (its first page; a later page's
+// is followed by ":" and the page's number).
 inline constexpr const char* kCustomerDetail = "customer_detail";
+// Pages of a customer's followers read at most to find their owner (500
+// members a page).
+inline constexpr int kMaxFollowerPages = 20;
 // on_reply of a get_corp_tag_list row.
 inline constexpr const char* kCorpTags = "corp_tags";
 

@@ -1110,7 +1110,7 @@ TEST_CASE("a customer followed by more than 500 members is read page by page to 
   auto more = bot::ApplyReply(f.conn(), bot::kCustomerDetail, first, f.Context());
   REQUIRE(more.size() == 1);
   CHECK(more[0].api == "/cgi-bin/externalcontact/get?external_userid=wmX&cursor=PAGE2");
-  CHECK(more[0].on_reply == bot::kCustomerDetail);
+  CHECK(more[0].on_reply == std::string(bot::kCustomerDetail) + ":2");
   auto customer = storage::CustomerById(f.conn(), id);
   CHECK(customer->name == "钱总");
   CHECK(customer->owner == "zhangsan");   // not handed to lisi
@@ -1122,6 +1122,29 @@ TEST_CASE("a customer followed by more than 500 members is read page by page to 
   customer = storage::CustomerById(f.conn(), id);
   CHECK(customer->tier == 'B');
   CHECK(customer->remark == "钱总");
+}
+
+TEST_CASE("pages of a customer's followers are read up to a limit", "[crm][events]") {
+  test::CrmFixture f;
+  AddedInWeCom(f);
+  std::string page = Detail(Follow("lisi", Tag("t1", "B类客户")));
+  page.insert(page.size() - 1, R"(,"next_cursor":"SAME")");  // a cursor that never ends
+  std::string on_reply = bot::kCustomerDetail;
+  int fetched = 1;
+  for (;;) {
+    auto more = bot::ApplyReply(f.conn(), on_reply, page, f.Context());
+    if (more.empty()) break;
+    REQUIRE(more.size() == 1);
+    REQUIRE(fetched < 100);
+    ++fetched;
+    CHECK(more[0].on_reply == std::string(bot::kCustomerDetail) + ":" + std::to_string(fetched));
+    on_reply = more[0].on_reply;
+  }
+  CHECK(fetched == bot::kMaxFollowerPages);
+  // Malformed page marks are not detail rows.
+  for (std::string bad : {":", ":x", ":1", ":-2", ":2x"}) {
+    CHECK(bot::ApplyReply(f.conn(), bot::kCustomerDetail + bad, page, f.Context()).empty());
+  }
 }
 
 TEST_CASE("a configured team follows its members' and manager's new userids", "[crm][events]") {
