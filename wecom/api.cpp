@@ -42,7 +42,10 @@ ErrorClass ClassifyErrcode(std::int64_t errcode) {
 bool ApiReply::retryable() const {
   if (!error) return false;
   if (error == Errc::kApiError) return ClassifyErrcode(errcode) == ErrorClass::kRetry;
-  if (error == Errc::kHttpStatus) return http_status >= 500 || http_status == 429;
+  // A proxy or gateway in between timed out, throttled or failed.
+  if (error == Errc::kHttpStatus) {
+    return http_status >= 500 || http_status == 429 || http_status == 408;
+  }
   // An answer that is not WeCom's JSON came from something in between.
   return error == Errc::kNetwork || error == Errc::kTimeout || error == Errc::kBadJson;
 }

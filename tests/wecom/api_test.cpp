@@ -370,6 +370,13 @@ TEST_CASE("busy, rate-limited and failing servers are retryable; others are not"
   CHECK(bad_gateway.error == wecom::Errc::kHttpStatus);
   CHECK(bad_gateway.http_status == 502);
   CHECK(bad_gateway.retryable());
+  // A proxy's timeout or throttling is retried; its refusal is not.
+  for (int status : {408, 429}) {
+    f.fake.HttpErrorNext(kSend, 1, status);
+    CHECK(f.SendOne().retryable());
+  }
+  f.fake.HttpErrorNext(kSend, 1, 403);
+  CHECK_FALSE(f.SendOne().retryable());
   f.fake.FailNext(kSend, 1, 81013);
   auto permanent = f.SendOne();
   CHECK(permanent.errcode == 81013);
