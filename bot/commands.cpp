@@ -173,16 +173,17 @@ std::size_t BytesOf(std::string_view s, std::size_t n) {
 }
 
 // The command word at the start of the first word, normalised ("跟进",
-// "跟进张三", "跟进:张三"; "客户：张三" becomes "客户:张三"), and how many of
-// its code points the command takes (with the colon); the rest is the first
-// argument.
+// "跟进张三", "跟进:张三", "跟进,张三"; "客户：张三" becomes "客户:张三"), and
+// how many of its code points the command takes (with the colon or comma);
+// the rest is the first argument.
 std::pair<std::string, std::size_t> CommandWord(const std::string& first) {
   auto count = [](std::string_view s) { return CodePoints(s).size(); };
   if (FindSpec(first)) return {first, count(first)};
   for (const auto& spec : Specs()) {
     std::string_view name = spec.name;
     if (first.size() > name.size() && first.starts_with(name)) {
-      return {std::string(name), count(name) + (first[name.size()] == ':' ? 1 : 0)};
+      bool separator = first[name.size()] == ':' || first[name.size()] == ',';
+      return {std::string(name), count(name) + (separator ? 1 : 0)};
     }
   }
   if (auto colon = first.find(':');
@@ -251,8 +252,7 @@ std::string Ref(const std::string& typed) {
 // "5", "5%", "5.5", "0" → basis points in [0, 10000); a closing "。" is
 // the end of the rep's sentence.
 std::optional<int> ParsePercent(std::string text) {
-  static constexpr std::string_view kStop = "。";
-  if (text.ends_with(kStop)) text.resize(text.size() - kStop.size());
+  text = WithoutStop(std::move(text));
   if (!text.empty() && text.back() == '%') text.pop_back();
   if (text.empty() || text.size() > 8 || text.find_first_of("0123456789") == std::string::npos) {
     return std::nullopt;
@@ -296,18 +296,58 @@ cmd::Malformed Bad(const Spec& spec, std::string problem) {
   return {spec.name, std::move(problem)};
 }
 
-// The first word after the first one that reads as an amount, and the
-// amount: the customer is every word before it ("报价 Tom Lee 6万").
+// An amount in the words from `at` to before `end`: one word ("2万",
+// "¥20000"), or a currency sign or a unit typed apart ("¥ 20000",
+// "20000 元", "2 万").
 struct Amount {
   std::size_t at = 0;
+  std::size_t end = 0;
   domain::Fen fen = 0;
 };
-std::optional<Amount> FindAmount(const Args& w) {
-  for (std::size_t i = 1; i < w.size(); ++i) {
-    auto fen = domain::ParseAmount(w.Norm(i));
-    if (fen && *fen > 0) return Amount{i, *fen};
+
+bool IsCurrency(std::string_view word) {
+  return word == "¥" || word == "￥" || word == "RMB" || word == "rmb";
+}
+
+bool IsUnit(std::string_view word) {
+  for (std::string_view unit : {"元", "块", "块钱", "万", "万元", "千", "w", "W", "k", "K"}) {
+    if (word == unit) return true;
   }
+  return false;
+}
+
+std::optional<Amount> AmountAt(const Args& w, std::size_t i) {
+  std::string text = w.Norm(i);
+  std::size_t end = i + 1;
+  if (IsCurrency(text) && end < w.size()) text += w.Norm(end++);
+  if (end < w.size() && IsUnit(w.Norm(end))) {
+    auto fen = domain::ParseAmount(text + w.Norm(end));
+    if (fen && *fen > 0) return Amount{i, end + 1, *fen};
+  }
+  auto fen = domain::ParseAmount(text);
+  if (fen && *fen > 0) return Amount{i, end, *fen};
   return std::nullopt;
+}
+
+// The first amount after the first word whose following words `fits`: the
+// customer is every word before it ("报价 Tom Lee 6万", "回款 Room 101 2万").
+// A name may hold a plain number, never a sum ("1万", "¥500"): past one,
+// and without an amount that fits, the first amount (what the rep's error
+// is about).
+template <class Fits>
+std::optional<Amount> FindAmount(const Args& w, Fits fits) {
+  std::optional<Amount> first;
+  for (std::size_t i = 1; i < w.size(); ++i) {
+    auto amount = AmountAt(w, i);
+    if (!amount) continue;
+    if (fits(amount->end)) return amount;
+    if (!first) first = amount;
+    std::string typed = w.Slice(amount->at, amount->end);
+    bool plain =
+        std::all_of(typed.begin(), typed.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!plain) break;
+  }
+  return first;
 }
 
 // What the rep typed, quoted back in an error: at most 20 characters.
@@ -317,38 +357,49 @@ std::string AmountProblem(const std::string& typed) {
   return "金额“" + Echo(typed) + "”看不懂，可以写 12000、1.2万 或 12,000";
 }
 
-// After the amount: nothing, "折扣 5", "折扣5%" or "95折".
-Command ParseQuote(const Spec& spec, const Args& w) {
-  if (w.size() < 2) return Bad(spec, "请写明客户和金额");
-  auto amount = FindAmount(w);
-  if (!amount) return Bad(spec, AmountProblem(w[w.size() - 1]));
-  cmd::Quote q{Ref(w.Slice(0, amount->at)), amount->fen, 0};
-  std::size_t k = amount->at + 1;  // the first word after the amount
-  std::size_t after = w.size() - k;
-  if (after == 0) return q;
-  std::string key = Lower(w.Norm(k));
-  std::string typed;  // the discount as written, for the error
+// A quote's discount, written in the words from `k` on: nothing, "折扣 5",
+// "折扣5%", "折扣：5%" or "95折". `form` is false when the words are none of
+// these; `bp` is empty when the percent is not one (`typed` is what it was).
+struct Discount {
+  bool form = false;
   std::optional<int> bp;
+  std::string typed;
+};
+
+Discount ReadDiscount(const Args& w, std::size_t k) {
+  std::size_t after = w.size() - k;
+  if (after == 0) return {true, 0, ""};
+  std::string key = Lower(w.Norm(k));
   std::string glued;  // what follows 折扣 or discount in the same word
   for (std::string_view word : {"折扣", "discount"}) {
-    if (key.size() > word.size() && key.starts_with(word)) {
-      glued = key.substr(word.size());
-    }
+    if (key.size() > word.size() && key.starts_with(word)) glued = key.substr(word.size());
   }
+  if (glued == ":") {  // "折扣： 5%"
+    key.pop_back();
+    glued.clear();
+  }
+  if (glued.starts_with(':')) glued.erase(0, 1);
   if (after == 2 && (key == "折扣" || key == "discount")) {
-    typed = w[k + 1];
-    bp = ParsePercent(w.Norm(k + 1));
-  } else if (after == 1 && !glued.empty()) {  // 折扣5%
-    typed = glued;
-    bp = ParsePercent(glued);
-  } else if (after == 1 && (bp = ParseZhe(key))) {  // 95折
-    typed = w[k];
-  } else {
-    return Bad(spec, "金额后面只能跟“折扣 <百分比>”或“<N>折”");
+    return {true, ParsePercent(w.Norm(k + 1)), w[k + 1]};
   }
-  if (!bp) return Bad(spec, "折扣“" + Echo(typed) + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
-  q.discount_bp = *bp;
-  return q;
+  if (after == 1 && !glued.empty()) return {true, ParsePercent(glued), glued};  // 折扣5%
+  if (after == 1) {
+    if (auto bp = ParseZhe(key)) return {true, bp, w[k]};  // 95折
+  }
+  return {};
+}
+
+// After the amount: nothing, or a discount (ReadDiscount).
+Command ParseQuote(const Spec& spec, const Args& w) {
+  if (w.size() < 2) return Bad(spec, "请写明客户和金额");
+  auto amount = FindAmount(w, [&](std::size_t end) { return ReadDiscount(w, end).form; });
+  if (!amount) return Bad(spec, AmountProblem(w[w.size() - 1]));
+  Discount discount = ReadDiscount(w, amount->end);
+  if (!discount.form) return Bad(spec, "金额后面只能跟“折扣 <百分比>”或“<N>折”");
+  if (!discount.bp) {
+    return Bad(spec, "折扣“" + Echo(discount.typed) + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
+  }
+  return cmd::Quote{Ref(w.Slice(0, amount->at)), amount->fen, *discount.bp};
 }
 
 // A customer named in up to three words ("Tom Lee"), with the text after
@@ -409,11 +460,11 @@ Command ParseArgs(const Spec& spec, const Args& w) {
       return ParseQuote(spec, w);
     case Kind::kPaid: {
       if (auto bad = need(2, "请写明客户和金额")) return *bad;
-      auto amount = FindAmount(w);
+      auto amount = FindAmount(w, [&](std::size_t end) { return end == w.size(); });
       if (!amount) return Bad(spec, AmountProblem(w[w.size() - 1]));
-      if (amount->at + 1 != w.size()) {
+      if (amount->end != w.size()) {
         // A note after the amount ("2万 首期"): the amount was understood.
-        return Bad(spec, "金额后面不能再写别的（“" + Echo(w.Rest(amount->at + 1)) +
+        return Bad(spec, "金额后面不能再写别的（“" + Echo(w.Rest(amount->end)) +
                              "”）；回款只记客户和金额，说明可以另发「跟进」");
       }
       return cmd::Paid{Ref(w.Slice(0, amount->at)), amount->fen};

@@ -136,6 +136,45 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(As<cmd::Paid>("回款 张三 2万。").amount == 2000000);
 }
 
+TEST_CASE("amounts with a sign or unit typed apart, names holding a number", "[commands]") {
+  // A currency sign or unit as a word of its own belongs to the amount.
+  CHECK(As<cmd::Paid>("回款 王总 ￥ 20000").customer == "王总");
+  CHECK(As<cmd::Paid>("回款 王总 ¥ 20000").amount == 2'000'000);
+  CHECK(As<cmd::Paid>("回款 王总 RMB 20000").amount == 2'000'000);
+  CHECK(As<cmd::Paid>("回款 王总 20000 元").amount == 2'000'000);
+  CHECK(As<cmd::Paid>("回款 王总 2 万").amount == 2'000'000);
+  auto q = As<cmd::Quote>("报价 王总 6 万 95折");
+  CHECK(q.customer == "王总");
+  CHECK(q.amount == 6'000'000);
+  CHECK(q.discount_bp == 500);
+  CHECK(As<cmd::Quote>("报价 王总 ¥ 6万 折扣 5").discount_bp == 500);
+  // A plain number in a name: the amount is the one the rest fits.
+  auto room = As<cmd::Quote>("报价 Room 101 1万");
+  CHECK(room.customer == "Room 101");
+  CHECK(room.amount == 1'000'000);
+  auto lucy = As<cmd::Paid>("回款 Lucy 520 2万");
+  CHECK(lucy.customer == "Lucy 520");
+  CHECK(lucy.amount == 2'000'000);
+  auto discounted = As<cmd::Quote>("报价 Lucy 520 2万 95折");
+  CHECK(discounted.customer == "Lucy 520");
+  CHECK(discounted.discount_bp == 500);
+  // A sum is never part of a name: what follows it is the rep's mistake.
+  CHECK(As<cmd::Malformed>("回款 王总 2万 6").problem.starts_with("金额后面不能再写别的（“6”）"));
+  CHECK(As<cmd::Malformed>("报价 张三 1万 折扣5 6").problem ==
+        "金额后面只能跟“折扣 <百分比>”或“<N>折”");
+  // A discount after a colon, or with the sentence's full stop.
+  CHECK(As<cmd::Quote>("报价 王总 6万 折扣：5%").discount_bp == 500);
+  CHECK(As<cmd::Quote>("报价 王总 6万 折扣： 5%").discount_bp == 500);
+  CHECK(As<cmd::Quote>("报价 王总 6万 折扣 5%.").discount_bp == 500);
+  // A comma right after the command word, as after the customer.
+  auto follow = As<cmd::Follow>("跟进，王总 电话");
+  CHECK(follow.customer == "王总");
+  CHECK(follow.content == "电话");
+  auto paid = As<cmd::Paid>("回款，王总，2万");
+  CHECK(paid.customer == "王总");
+  CHECK(paid.amount == 2'000'000);
+}
+
 TEST_CASE("paid, lost, tier, todo, funnel, a numbered choice", "[commands]") {
   CHECK(As<cmd::Paid>("回款 张三 3万").amount == 3000000);
   CHECK(As<cmd::Malformed>("回款 张三 2万 首期").problem ==
