@@ -52,6 +52,7 @@ class Run {
   void Refresh(Customer& customer);
   void Touch(Customer& customer);
   Deal OpenOrNewDeal(const Customer& customer);
+  std::string EndedBefore(const Deal& deal);
   void Store(Deal& deal);
   // 输单 or 成交 for a customer without an open deal: says so, changes
   // nothing.
@@ -81,8 +82,9 @@ class Run {
 
 // The command as text with {} where the customer goes, to run again once the
 // rep picks one of several customers.
+constexpr const char* kShowPattern = "客户 {}";  // the one that changes nothing
 struct PatternOf {
-  std::string operator()(const cmd::ShowCustomer&) const { return "客户 {}"; }
+  std::string operator()(const cmd::ShowCustomer&) const { return kShowPattern; }
   std::string operator()(const cmd::Follow& c) const { return "跟进 {} " + c.content; }
   std::string operator()(const cmd::MoveStage& c) const { return "阶段 {} " + c.stage; }
   std::string operator()(const cmd::Quote& c) const {
@@ -107,11 +109,20 @@ constexpr std::size_t kListed = 10;
 // How many due customers the list of what is due shows.
 constexpr std::size_t kDueListed = 50;
 
+// A name as compared when the typed one finds nothing: full-width letters
+// and brackets as half-width, spaces single, Latin letters in lower case.
+std::string Folded(std::string_view text) {
+  std::string out = NormalizeText(text);
+  for (char& ch : out) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return out;
+}
+
 // The customers `ref` names: those it names exactly (name or remark), else
 // those whose name, remark or company contains it; either compared as typed
-// or with both sides folded to half-width (full-width letters or brackets,
-// two spaces), so that "ABC" finds "ABC科技" and "ＡＢＣ贸易" alike. At most
-// `limit`.
+// or with both sides folded (Folded), so that "ABC" finds "ABC科技" and
+// "ＡＢＣ贸易" alike, and "tom lee" finds "Tom Lee". At most `limit`.
 std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& owners,
                                  const std::string& ref, int limit) {
   auto found = storage::FindCustomers(c, owners, ref, limit);
@@ -119,10 +130,10 @@ std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& 
   // Several already make the rep choose; one or none might hide another
   // that only matches folded (a scan of every visible customer).
   if (found.size() >= 2) return found;
-  std::string folded_ref = NormalizeText(ref);
-  auto folded = storage::FindFolded(c, owners, folded_ref, NormalizeText, limit);
-  bool exact = !folded.empty() && (NormalizeText(folded[0].name) == folded_ref ||
-                                   NormalizeText(folded[0].remark) == folded_ref);
+  std::string folded_ref = Folded(ref);
+  auto folded = storage::FindFolded(c, owners, folded_ref, Folded, limit);
+  bool exact = !folded.empty() &&
+               (Folded(folded[0].name) == folded_ref || Folded(folded[0].remark) == folded_ref);
   if (exact) return folded;
   for (auto& x : folded) {
     bool known = std::any_of(found.begin(), found.end(), [&](auto& y) { return y.id == x.id; });
@@ -131,6 +142,18 @@ std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& 
   std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.id < b.id; });
   if (found.size() > static_cast<std::size_t>(limit)) found.resize(limit);
   return found;
+}
+
+// Whether `found`, the one customer `ref` matched, is only a guess: one
+// character that is part of their name, remark or company ("了" in
+// "输单了，王总预算砍了" is not a customer to mark lost without asking; a
+// card to look at may be shown).
+bool OnlyGuessed(const std::string& ref, const Customer& found) {
+  std::string folded = Folded(ref);
+  auto chars = std::count_if(folded.begin(), folded.end(), [](char ch) {
+    return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  });
+  return chars == 1 && Folded(found.name) != folded && Folded(found.remark) != folded;
 }
 
 std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& command) {
@@ -143,13 +166,17 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
     // One more than are listed, to know whether there are more.
     found = FindByName(c_, ctx_.org.Visible(rep_), ref, static_cast<int>(kListed) + 1);
   }
-  if (found.size() == 1) return found[0];
+  if (found.size() == 1 && (command == kShowPattern || !OnlyGuessed(ref, found[0]))) {
+    return found[0];
+  }
   if (found.empty()) {
     Say("customer_not_found", {{{"query", wecom::TruncateChars(ref, 20)}}, {}});
     return std::nullopt;
   }
   storage::PendingChoice choice{command, {}, ctx_.now};
-  View view{{{"query", wecom::TruncateChars(ref, 20)}, {"more", found.size() > kListed ? "1" : ""}},
+  View view{{{"query", wecom::TruncateChars(ref, 20)},
+             {"more", found.size() > kListed ? "1" : ""},
+             {"single", found.size() == 1 ? "1" : ""}},
             {}};
   if (found.size() > kListed) found.resize(kListed);
   for (std::size_t i = 0; i < found.size(); ++i) {
@@ -190,6 +217,15 @@ Deal Run::OpenOrNewDeal(const Customer& customer) {
   return deal;
 }
 
+// For a new deal (not stored yet): how the customer's last one ended, 已成交
+// or 已输单; empty for their first deal and for one that exists.
+std::string Run::EndedBefore(const Deal& deal) {
+  if (deal.id != 0) return "";
+  auto latest = storage::LatestDeal(c_, deal.customer_id);
+  if (!latest) return "";
+  return latest->stage == ctx_.funnel.won() ? "已成交" : "已输单";
+}
+
 void Run::Store(Deal& deal) {
   if (deal.id == 0) {
     deal.id = storage::InsertDeal(c_, deal);
@@ -199,7 +235,7 @@ void Run::Store(Deal& deal) {
 }
 
 void Run::Card(const cmd::ShowCustomer& cmd) {
-  auto customer = Resolve(cmd.customer, "客户 {}");
+  auto customer = Resolve(cmd.customer, kShowPattern);
   if (!customer) return;
   auto deal = storage::OpenDeal(c_, customer->id);
   if (!deal) deal = storage::LatestDeal(c_, customer->id);
@@ -227,9 +263,18 @@ std::pair<std::string, std::string> Run::Split(const std::string& first, const s
   auto owners = ctx_.org.Visible(rep_);
   for (const auto& [name, text] : longer) {
     if (!storage::FindExactly(c_, owners, name, 1).empty()) return {name, text};
-    // Typed with a full-width space, two spaces or full-width letters.
-    std::string half = NormalizeText(name);
-    if (half != name && !storage::FindExactly(c_, owners, half, 1).empty()) return {half, text};
+    // Typed with a full-width space, two spaces, full-width letters, or
+    // Latin letters in another case: compared folded (a scan of every
+    // visible customer, so only for such names).
+    bool latin = std::any_of(name.begin(), name.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    });
+    if (!latin && NormalizeText(name) == name) continue;
+    std::string folded = Folded(name);
+    auto found = storage::FindFolded(c_, owners, folded, Folded, 1);
+    if (!found.empty() && (Folded(found[0].name) == folded || Folded(found[0].remark) == folded)) {
+      return {name, text};
+    }
   }
   return {first, rest};
 }
@@ -293,10 +338,7 @@ void Run::Stage(const cmd::MoveStage& typed) {
   // No open deal: the move starts a new one (repeat business, or the rep
   // thinks a closed deal is still going), and the answer says so.
   bool fresh = deal.id == 0;
-  std::string previous;
-  if (auto latest = fresh ? storage::LatestDeal(c_, customer->id) : std::nullopt) {
-    previous = latest->stage == ctx_.funnel.won() ? "已成交" : "已输单";
-  }
+  std::string previous = EndedBefore(deal);
   std::string from = deal.stage;
   if (fresh && cmd.stage == deal.stage) {  // a new deal at the first stage
     Store(deal);
@@ -371,6 +413,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
     out_.insert(out_.end(), asked.begin(), asked.end());
     return;
   }
+  std::string previous = EndedBefore(deal);
   deal.list_amount = cmd.amount;
   deal.discount_bp = cmd.discount_bp;
   deal.amount = domain::ApplyDiscount(cmd.amount, cmd.discount_bp);
@@ -387,6 +430,7 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
         {"list_amount", FormatYuan(deal.list_amount)},
         {"discount", cmd.discount_bp ? domain::FormatPercent(cmd.discount_bp) : ""},
         {"stage", deal.stage},
+        {"previous", previous},
         {"won", won ? "1" : ""}},
        {}});
 }

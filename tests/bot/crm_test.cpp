@@ -87,6 +87,13 @@ TEST_CASE("a rep records a follow-up, moves the stage, quotes, gets paid", "[crm
       "已为 王总（#" + std::to_string(id) + "）新建商机（上一个商机已成交）：线索 → 需求调研。"));
   CHECK(storage::OpenDeal(f.conn(), id)->id != deal->id);
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 方案报价"), "的商机：需求调研 → 方案报价。"));
+  // A quote after the deal is lost starts another, and says so too.
+  CHECK(Has(f.Reply("zhangsan", "输单 王总 预算取消"), "输单"));
+  std::string again = f.Reply("zhangsan", "报价 王总 3万");
+  CHECK(Has(again, "报价 ¥30,000.00，上一个商机已输单，已新建商机，商机阶段：方案报价。"));
+  CHECK(storage::OpenDeal(f.conn(), id)->amount == 3'000'000);
+  // A quote on the open deal does not.
+  CHECK_FALSE(Has(f.Reply("zhangsan", "报价 王总 4万"), "新建商机"));
 }
 
 TEST_CASE("a stage move for a customer without any deal starts one, also at the first stage",
@@ -177,6 +184,28 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(Has(both, "XYZ科技"));
   CHECK(Has(f.Reply("zhangsan", "客户 XYZ科技"), "【XYZ科技】"));  // exact as typed wins
   CHECK(Has(f.Reply("zhangsan", "客户 李"), "【李雷】"));          // by part of the name
+  // Latin letters in any case.
+  CHECK(Has(f.Reply("zhangsan", "跟进 tom lee 又通了电话"), "已记录对 Tom Lee"));
+  CHECK(storage::LastFollowUp(f.conn(), tom)->content == "又通了电话");
+  CHECK(Has(f.Reply("zhangsan", "客户 TOM HANKS"), "【Tom Hanks】"));
+}
+
+TEST_CASE("one character that is part of one name is asked about before a change", "[crm]") {
+  test::CrmFixture f;
+  auto id = AddCustomer(f, "zhangsan", "了然科技王总");
+  f.Reply("zhangsan", "报价 了然科技王总 2万");
+  // A sentence that starts like a command: 输单 with "了" for the customer.
+  std::string asked = f.Reply("zhangsan", "输单了，王总预算砍了");
+  CHECK(Has(asked, "「了」可能是这位客户，确认请回复序号："));
+  CHECK(Has(asked, "1. 了然科技王总"));
+  REQUIRE(storage::OpenDeal(f.conn(), id).has_value());  // not lost
+  // The rep confirms: then it is.
+  CHECK(Has(f.Reply("zhangsan", "1"), "输单"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id).has_value());
+  // The whole name of one character is no guess; a card to look at is shown.
+  AddCustomer(f, "zhangsan", "李");
+  CHECK(Has(f.Reply("zhangsan", "跟进 李 电话"), "已记录对 李"));
+  CHECK(Has(f.Reply("zhangsan", "客户 然"), "【了然科技王总】"));
 }
 
 TEST_CASE("more matches than a choice lists: ten are listed and the rest announced", "[crm]") {
