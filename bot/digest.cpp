@@ -283,25 +283,40 @@ Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
 
 namespace {
 
-// Runs `job` for its latest occurrence unless the ledger says it ran; a run
-// later than catch_up_hours is recorded and skipped.
+// Runs `job` for each occurrence the ledger does not have, oldest first:
+// the latest, and those missed since the job last ran that are within
+// catch_up_hours (a bot down for two days with catch_up_hours = 48 sends
+// both days' digests). A run later than that is recorded and skipped; the
+// first start runs the latest only.
 template <class Build>
 Messages RunJob(storage::Connection& c, const CrmContext& ctx, const char* job,
                 const domain::Schedule& schedule, Build build) {
   const ScheduleConfig& s = ctx.config.schedule;
-  domain::Occurrence due = domain::LatestOccurrence(schedule, ctx.now, s.timezone);
-  if (due.period.empty()) return {};
-  if (!storage::RecordJobRun(c, job, due.period, ctx.now)) return {};
   // A run minutes late is the punctual one (the scheduler looks about once
   // a second, after other work), even with catch_up_hours = 0.
-  if (ctx.now - due.at > std::int64_t{s.catch_up_hours} * 3600 + kOnTimeSeconds) {
-    spdlog::info("{} {} was due at {}, more than schedule.catch_up_hours ago; skipped", job,
-                 due.period, due.at);
-    return {};
+  const std::int64_t late = std::int64_t{s.catch_up_hours} * 3600 + kOnTimeSeconds;
+  domain::Occurrence latest = domain::LatestOccurrence(schedule, ctx.now, s.timezone);
+  if (latest.period.empty()) return {};
+  std::vector<domain::Occurrence> due;
+  if (std::int64_t last_run = storage::LastJobRunAt(c, job); last_run > 0) {
+    due = domain::OccurrencesBetween(schedule, std::max(last_run, ctx.now - late - 1), ctx.now,
+                                     s.timezone);
   }
-  CrmContext at_run = ctx;
-  at_run.now = due.at;  // a late run reports what the punctual one would have
-  return build(at_run);
+  if (due.empty() || due.back().period != latest.period) due.push_back(latest);
+  Messages out;
+  for (const domain::Occurrence& o : due) {
+    if (!storage::RecordJobRun(c, job, o.period, ctx.now)) continue;
+    if (ctx.now - o.at > late) {
+      spdlog::info("{} {} was due at {}, more than schedule.catch_up_hours ago; skipped", job,
+                   o.period, o.at);
+      continue;
+    }
+    CrmContext at_run = ctx;
+    at_run.now = o.at;  // a late run reports what the punctual one would have
+    Messages more = build(at_run);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <date/iso_week.h>
 #include <date/tz.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 
 namespace scrm::domain {
 namespace {
@@ -58,24 +60,46 @@ const date::time_zone* FindZone(const std::string& name) {
   return cached;
 }
 
+namespace {
+
+// The occurrence on local `day`, if the schedule has one that day.
+std::optional<Occurrence> OccurrenceOn(local_days day, const Schedule& s, const std::string& zone) {
+  date::year_month_day ymd{day};
+  bool matches = s.every == Schedule::Every::kDay ||
+                 (s.every == Schedule::Every::kWeek &&
+                  date::weekday{day}.c_encoding() == static_cast<unsigned>(s.weekday)) ||
+                 (s.every == Schedule::Every::kMonth &&
+                  static_cast<unsigned>(ymd.day()) == static_cast<unsigned>(s.day_of_month));
+  if (!matches) return std::nullopt;
+  std::string period = s.every == Schedule::Every::kDay    ? DayLabel(day)
+                       : s.every == Schedule::Every::kWeek ? WeekLabel(day)
+                                                           : DayLabel(day).substr(0, 7);
+  return At(day, s, zone, period);
+}
+
+}  // namespace
+
 Occurrence LatestOccurrence(const Schedule& s, std::int64_t now, const std::string& zone) {
   local_days today = date::floor<days>(ToLocal(now, zone));
   for (int back = 0; back < 62; ++back) {
-    local_days day = today - days{back};
-    date::year_month_day ymd{day};
-    bool matches = s.every == Schedule::Every::kDay ||
-                   (s.every == Schedule::Every::kWeek &&
-                    date::weekday{day}.c_encoding() == static_cast<unsigned>(s.weekday)) ||
-                   (s.every == Schedule::Every::kMonth &&
-                    static_cast<unsigned>(ymd.day()) == static_cast<unsigned>(s.day_of_month));
-    if (!matches) continue;
-    std::string period = s.every == Schedule::Every::kDay    ? DayLabel(day)
-                         : s.every == Schedule::Every::kWeek ? WeekLabel(day)
-                                                             : DayLabel(day).substr(0, 7);
-    Occurrence o = At(day, s, zone, period);
-    if (o.at <= now) return o;
+    auto o = OccurrenceOn(today - days{back}, s, zone);
+    if (o && o->at <= now) return *o;
   }
   return {};
+}
+
+std::vector<Occurrence> OccurrencesBetween(const Schedule& s, std::int64_t after, std::int64_t to,
+                                           const std::string& zone) {
+  std::vector<Occurrence> out;
+  local_days day = date::floor<days>(ToLocal(to, zone));
+  for (int back = 0; back < 62; ++back, day -= days{1}) {
+    auto o = OccurrenceOn(day, s, zone);
+    if (!o || o->at > to) continue;
+    if (o->at <= after) break;
+    out.push_back(std::move(*o));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 std::optional<int> ParseClockTime(const std::string& text) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace date {
 class time_zone;
@@ -36,6 +37,10 @@ struct Occurrence {
 // saving change skips runs at the first valid time after it; one that
 // happens twice runs at the first.
 Occurrence LatestOccurrence(const Schedule& schedule, std::int64_t now, const std::string& zone);
+// Every occurrence due after `after` and at or before `to`, oldest first
+// (those of the 62 local days up to `to` at most).
+std::vector<Occurrence> OccurrencesBetween(const Schedule& schedule, std::int64_t after,
+                                           std::int64_t to, const std::string& zone);
 
 // "HH:MM" → minutes after midnight.
 std::optional<int> ParseClockTime(const std::string& text);

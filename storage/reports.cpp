@@ -362,4 +362,10 @@ bool RecordJobRun(Connection& c, const std::string& job, const std::string& peri
   return changed == 1;
 }
 
+std::int64_t LastJobRunAt(Connection& c, const std::string& job) {
+  Use q(c, "SELECT coalesce(max(ran_at), 0) FROM job_runs WHERE job = :j");
+  q->bind(":j", job);
+  return q->executeStep() ? q->getColumn(0).getInt64() : 0;
+}
+
 }  // namespace scrm::storage

@@ -124,5 +124,7 @@ FunnelWeek FunnelStats(Connection& c, const Owners& reps, std::int64_t from, std
 // was recorded before (the run happened).
 bool RecordJobRun(Connection& c, const std::string& job, const std::string& period,
                   std::int64_t at);
+// When `job` last ran (or was recorded as skipped); 0 if it never did.
+std::int64_t LastJobRunAt(Connection& c, const std::string& job);
 
 }  // namespace scrm::storage

@@ -122,6 +122,38 @@ TEST_CASE("a run missed while down is made up once, inside the window", "[digest
   CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
 }
 
+TEST_CASE("every run missed while down is made up, oldest first, inside a long window",
+          "[digest][schedule]") {
+  test::CrmFixture f;
+  Team(f);
+  f.config.schedule.catch_up_hours = 48;
+  Work(f);
+  f.now = kShanghai0900;
+  REQUIRE(bot::RunScheduledJobs(f.conn(), f.Context()).size() == 1);  // 11-26's
+  // Down from 10:00 on 11-27 to 10:00 on 11-30: the runs of 11-29 and 11-30
+  // (the digests of 11-28 and 11-29) are within 48 hours, that of 11-28 not.
+  f.now = kShanghai0900 + 3 * 86400 + 3600;
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  std::vector<std::string> days;
+  for (const auto& m : out) {
+    std::string content = ContentOf(m);
+    if (Has(content, "日报")) days.push_back(content.substr(content.find("日报"), 20));
+  }
+  REQUIRE(days.size() == 2);
+  CHECK(Has(days[0], "2026-11-28"));
+  CHECK(Has(days[1], "2026-11-29"));
+  CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
+  // The first start of a bot runs the latest only, however long the window.
+  test::CrmFixture fresh;
+  Team(fresh);
+  fresh.config.schedule.catch_up_hours = 48;
+  Work(fresh);
+  fresh.now = kShanghai0900 + 2 * 86400 + 3600;
+  auto first = bot::RunScheduledJobs(fresh.conn(), fresh.Context());
+  REQUIRE(first.size() == 1);
+  CHECK(Has(ContentOf(first[0]), "2026-11-28"));
+}
+
 TEST_CASE("a department leader from the directory gets digests only for a team with customers",
           "[digest][schedule]") {
   test::CrmFixture f;

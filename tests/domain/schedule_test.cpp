@@ -20,6 +20,25 @@ TEST_CASE("a daily job at 09:00 Asia/Shanghai", "[schedule]") {
   CHECK(before.at == kShanghai0900 - 86400);
 }
 
+TEST_CASE("the occurrences between two times, oldest first", "[schedule]") {
+  Schedule daily{Schedule::Every::kDay, 9 * 60, 1, 1};
+  auto three =
+      OccurrencesBetween(daily, kShanghai0900 - 3 * 86400, kShanghai0900 + 1, "Asia/Shanghai");
+  REQUIRE(three.size() == 3);  // after the first bound, up to and with the second
+  CHECK(three[0].period == "2026-11-25");
+  CHECK(three[1].period == "2026-11-26");
+  CHECK(three[2].period == "2026-11-27");
+  CHECK(three[2].at == kShanghai0900);
+  CHECK(OccurrencesBetween(daily, kShanghai0900, kShanghai0900 + 3600, "Asia/Shanghai").empty());
+  CHECK(OccurrencesBetween(daily, kShanghai0900 - 1, kShanghai0900, "Asia/Shanghai").size() == 1);
+  Schedule weekly{Schedule::Every::kWeek, 9 * 60, 1, 1};  // Mondays (2026-11-23, 11-30)
+  auto mondays = OccurrencesBetween(weekly, kShanghai0900 - 14 * 86400, kShanghai0900 + 7 * 86400,
+                                    "Asia/Shanghai");
+  REQUIRE(mondays.size() == 3);
+  CHECK(mondays[0].period == "2026-W47");
+  CHECK(mondays[2].period == "2026-W49");
+}
+
 TEST_CASE("a daily job at 09:00 America/New_York across the DST switches", "[schedule]") {
   Schedule daily{Schedule::Every::kDay, 9 * 60, 1, 1};
   // 2026-03-08: clocks go from EST (UTC-5) to EDT (UTC-4) at 02:00.
