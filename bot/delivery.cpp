@@ -593,8 +593,14 @@ net::awaitable<void> Delivery::Impl::RunSchedule() {
 net::awaitable<void> Delivery::Impl::ScanReminders() {
   std::int64_t now = Now();
   if (now < next_scan_at) co_return;
+  // Outside working hours, looked at again in a minute: the first scan of
+  // a day comes as it starts, whatever scan_minutes is (a day's worth of
+  // them from a start at 20:00 would otherwise always fall at 20:00).
+  if (!InWorkingHours(now, config)) {
+    next_scan_at = now + 60;
+    co_return;
+  }
   next_scan_at = now + std::int64_t{config.reminders.scan_minutes} * 60;
-  if (!InWorkingHours(now, config)) co_return;
   storage::Writer::Job job = [this, now](storage::Connection& c) {
     return Handle(c, now, [&](const CrmContext& ctx) {
       Messages messages = ReminderMessages(c, ctx);

@@ -534,6 +534,41 @@ TEST_CASE("a directory change in a batch is seen by the rows after it", "[delive
   CHECK(calls[0].body.find("\"touser\":\"ceo\"") != std::string::npos);
 }
 
+TEST_CASE("the first reminder scan of a day comes at its start, whatever scan_minutes is",
+          "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.schedule.timezone = "Asia/Shanghai";
+  config.reminders.work_start_minute = 9 * 60;
+  config.reminders.work_end_minute = 18 * 60;
+  config.reminders.scan_minutes = 1440;  // once a day
+  {
+    auto db = test::MigratedDb(config.storage.sqlite_path);
+    domain::Customer customer;
+    customer.owner = "zhangsan";
+    customer.name = "王总";
+    customer.created_at = 1700000000 - 3 * 86400;  // the first contact is overdue
+    customer.next_follow_up_at = customer.created_at + 86400;
+    storage::InsertCustomer(db->connection(), customer);
+  }
+  // The bot starts on a Wednesday at 06:13 in Shanghai, before working
+  // hours. Once a rep's message is answered, its first pass (the reminder
+  // scan before the sending) is over.
+  test::RunningApp app(config);
+  SendText(app, "lisi", "帮助", "9001");
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  app.clock.Advance(3 * 3600);            // 09:13
+  SendText(app, "lisi", "帮助", "9002");  // a pass at the new time
+  REQUIRE(app.wecom.WaitForCount(kSend, 3, std::chrono::seconds(20)));
+  CHECK(app.Stop() == 0);
+  bool reminded = false;
+  for (const auto& call : app.wecom.calls(kSend)) {
+    reminded |= call.body.find("\"touser\":\"zhangsan\"") != std::string::npos &&
+                call.body.find("首次联系") != std::string::npos;
+  }
+  CHECK(reminded);
+}
+
 TEST_CASE("reminders wait until the callbacks stored before a restart are handled", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
