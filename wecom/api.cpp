@@ -140,12 +140,10 @@ void TokenCache::Invalidate(const std::string& token) {
   if (token_ && token_->value == token) token_.reset();
 }
 
-bool TokenCache::Refuse(const std::string& token, const ApiReply& refusal) {
-  if (!token_ || token_->value != token) return false;  // already replaced
-  token_.reset();
-  Pause();
+void TokenCache::Refuse(const std::string& token, const ApiReply& refusal) {
+  Invalidate(token);
+  if (now_() >= paused_until_) Pause();  // once for calls refused together
   last_fetch_ = refusal;
-  return true;
 }
 
 void TokenCache::Pause() {
@@ -268,8 +266,11 @@ net::awaitable<ApiReply> Api::Call(const std::string& path, const std::string& q
         continue;
       }
       // The new token refused as well: asking for another at every call
-      // would not help, and is what WeCom blocks.
-      if (tokens_.Refuse(token, reply)) reply.from_token = true;
+      // would not help, and is what WeCom blocks. (Whichever call meets
+      // this first pauses the others, even if the token it was refused
+      // had been replaced meanwhile.)
+      tokens_.Refuse(token, reply);
+      reply.from_token = true;
     }
     break;
   }

@@ -82,9 +82,9 @@ class TokenCache {
   // Forgets `token` if it is the cached one (after 40014/42001).
   void Invalidate(const std::string& token);
   // After `refusal` (40014/42001) of a token fetched to replace a refused
-  // one: forgets it, and calls get `refusal` for kConfigPauseSeconds rather
-  // than a gettoken each. False if `token` was already replaced.
-  bool Refuse(const std::string& token, const ApiReply& refusal);
+  // one: forgets it (if it is still the cached one), and calls get
+  // `refusal` for a configuration pause rather than a gettoken each.
+  void Refuse(const std::string& token, const ApiReply& refusal);
   std::uint64_t fetches() const { return fetches_; }
   // Until when (epoch seconds) calls get no token after a configuration
   // error (gettoken is not asked again before); in the past when they may,
@@ -96,7 +96,10 @@ class TokenCache {
   boost::asio::awaitable<ApiReply> Fetch();
   bool Fresh() const;   // before the refresh point
   bool Usable() const;  // before the expiry
-  void Pause();         // no gettoken for a growing while
+  // No gettoken for kConfigPauseSeconds, doubling while gettoken keeps
+  // failing for the configuration (a successful one starts again at the
+  // first pause).
+  void Pause();
 
   HttpClient& client_;
   std::string api_base_;

@@ -306,6 +306,24 @@ TEST_CASE("a refreshed token refused again pauses calls rather than fetching at 
   CHECK(f.SendOne().ok());
 }
 
+TEST_CASE("concurrent calls refused with the refreshed token all pause, with one gettoken",
+          "[api]") {
+  Fixture f;
+  CHECK(f.SendOne().ok());
+  f.fake.FailNext(kSend, 32, 40014);
+  auto replies = f.SendMany(16);
+  for (const auto& r : replies) {
+    CHECK(r.errcode == 40014);
+    CHECK(r.from_token);
+  }
+  CHECK(f.fake.count(kToken) == 2);  // the first token, and one refresh for all 16
+  CHECK(f.tokens.paused_until() == f.now + wecom::kConfigPauseSeconds);
+  int sends = f.fake.count(kSend);
+  f.SendMany(16);
+  CHECK(f.fake.count(kToken) == 2);
+  CHECK(f.fake.count(kSend) == sends);
+}
+
 TEST_CASE("gettoken failing for other reasons is asked again at once", "[api]") {
   Fixture f;
   f.fake.FailNext(kToken, 1, -1);
