@@ -306,46 +306,56 @@ struct Amount {
 };
 
 bool IsCurrency(std::string_view word) {
-  return word == "¥" || word == "￥" || word == "RMB" || word == "rmb";
+  return word == "¥" || word == "￥" || Lower(word) == "rmb";
 }
 
-bool IsUnit(std::string_view word) {
-  for (std::string_view unit : {"元", "块", "块钱", "万", "万元", "千", "w", "W", "k", "K"}) {
-    if (word == unit) return true;
+// What a unit typed as a word of its own adds to the number before it (the
+// yuan adds nothing), or nothing if `word` is not one.
+std::optional<std::string_view> UnitSuffix(std::string_view word) {
+  for (std::string_view yuan : {"元", "块", "块钱"}) {
+    if (word == yuan) return "";
   }
-  return false;
+  for (std::string_view unit : {"万", "万元", "千", "w", "W", "k", "K"}) {
+    if (word == unit) return unit;
+  }
+  return std::nullopt;
 }
 
 std::optional<Amount> AmountAt(const Args& w, std::size_t i) {
   std::string text = w.Norm(i);
   std::size_t end = i + 1;
-  if (IsCurrency(text) && end < w.size()) text += w.Norm(end++);
-  if (end < w.size() && IsUnit(w.Norm(end))) {
-    auto fen = domain::ParseAmount(text + w.Norm(end));
-    if (fen && *fen > 0) return Amount{i, end + 1, *fen};
+  if (IsCurrency(text) && end < w.size()) text = w.Norm(end++);
+  if (end < w.size()) {
+    if (auto unit = UnitSuffix(w.Norm(end))) {
+      auto fen = domain::ParseAmount(text + std::string(*unit));
+      if (fen && *fen > 0) return Amount{i, end + 1, *fen};
+    }
   }
   auto fen = domain::ParseAmount(text);
   if (fen && *fen > 0) return Amount{i, end, *fen};
   return std::nullopt;
 }
 
+// Digits only, as typed: a number that may be part of a name ("Room 101").
+bool Plain(const Args& w, const Amount& amount) {
+  std::string typed = w.Slice(amount.at, amount.end);
+  return std::all_of(typed.begin(), typed.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // The first amount after the first word whose following words `fits`: the
-// customer is every word before it ("报价 Tom Lee 6万", "回款 Room 101 2万").
-// A name may hold a plain number, never a sum ("1万", "¥500"): past one,
-// and without an amount that fits, the first amount (what the rep's error
-// is about).
+// customer is every word before it ("报价 Tom Lee 6万"). A name may hold
+// plain numbers when a sum with a unit, a sign or a separator follows them
+// ("回款 Room 101 2万", not "报价 王总 60000 5"). Without such an amount, the
+// first one (what the rep's error is about).
 template <class Fits>
 std::optional<Amount> FindAmount(const Args& w, Fits fits) {
   std::optional<Amount> first;
   for (std::size_t i = 1; i < w.size(); ++i) {
     auto amount = AmountAt(w, i);
     if (!amount) continue;
-    if (fits(amount->end)) return amount;
+    if (fits(amount->end) && (!first || !Plain(w, *amount))) return amount;
     if (!first) first = amount;
-    std::string typed = w.Slice(amount->at, amount->end);
-    bool plain =
-        std::all_of(typed.begin(), typed.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!plain) break;
+    if (!Plain(w, *amount)) break;
   }
   return first;
 }

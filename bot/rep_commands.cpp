@@ -263,9 +263,17 @@ std::pair<std::string, std::string> Run::Split(const std::string& first, const s
   auto owners = ctx_.org.Visible(rep_);
   for (const auto& [name, text] : longer) {
     if (!storage::FindExactly(c_, owners, name, 1).empty()) return {name, text};
-    // Typed with a full-width space, two spaces, full-width letters, or
-    // Latin letters in another case: compared folded (a scan of every
-    // visible customer, so only for such names).
+    // Typed with a full-width space or two spaces ("Tom　Lee").
+    std::string half = NormalizeText(name);
+    if (half != name && !storage::FindExactly(c_, owners, half, 1).empty()) return {half, text};
+  }
+  // The first word names one exactly ("跟进 王总 PPT 已发"): no need to look
+  // further.
+  if (!storage::FindExactly(c_, owners, first, 1).empty()) return {first, rest};
+  for (const auto& [name, text] : longer) {
+    // Typed with full-width letters or Latin letters in another case:
+    // compared folded (a scan of every visible customer, so only for such
+    // names).
     bool latin = std::any_of(name.begin(), name.end(), [](char ch) {
       return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
     });

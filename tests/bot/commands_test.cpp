@@ -143,6 +143,8 @@ TEST_CASE("amounts with a sign or unit typed apart, names holding a number", "[c
   CHECK(As<cmd::Paid>("回款 王总 RMB 20000").amount == 2'000'000);
   CHECK(As<cmd::Paid>("回款 王总 20000 元").amount == 2'000'000);
   CHECK(As<cmd::Paid>("回款 王总 2 万").amount == 2'000'000);
+  CHECK(As<cmd::Paid>("回款 王总 rmb 20000").customer == "王总");
+  CHECK(As<cmd::Paid>("回款 王总 2000 块钱").amount == 200'000);
   auto q = As<cmd::Quote>("报价 王总 6 万 95折");
   CHECK(q.customer == "王总");
   CHECK(q.amount == 6'000'000);
@@ -158,7 +160,12 @@ TEST_CASE("amounts with a sign or unit typed apart, names holding a number", "[c
   auto discounted = As<cmd::Quote>("报价 Lucy 520 2万 95折");
   CHECK(discounted.customer == "Lucy 520");
   CHECK(discounted.discount_bp == 500);
-  // A sum is never part of a name: what follows it is the rep's mistake.
+  // A plain number is part of a name only before a sum written as one: a
+  // plain number after it is the rep's mistake, as what follows a sum.
+  CHECK(As<cmd::Malformed>("报价 王总 60000 5").problem ==
+        "金额后面只能跟“折扣 <百分比>”或“<N>折”");
+  CHECK(
+      As<cmd::Malformed>("回款 王总 20000 尾款 5000").problem.starts_with("金额后面不能再写别的"));
   CHECK(As<cmd::Malformed>("回款 王总 2万 6").problem.starts_with("金额后面不能再写别的（“6”）"));
   CHECK(As<cmd::Malformed>("报价 张三 1万 折扣5 6").problem ==
         "金额后面只能跟“折扣 <百分比>”或“<N>折”");
