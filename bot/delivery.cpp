@@ -23,6 +23,7 @@
 #include "bot/customer_events.h"
 #include "bot/digest.h"
 #include "bot/dispatch.h"
+#include "bot/local_time.h"
 #include "bot/metrics.h"
 #include "bot/org.h"
 #include "bot/query.h"
@@ -600,7 +601,13 @@ net::awaitable<void> Delivery::Impl::ScanReminders() {
     next_scan_at = now + 60;
     co_return;
   }
-  next_scan_at = now + std::int64_t{config.reminders.scan_minutes} * 60;
+  // Nor past the end of working hours: the next day's first look is then
+  // at its start too.
+  std::int64_t to_end = std::int64_t{config.reminders.work_end_minute -
+                                     LocalMinuteOfDay(now, config.schedule.timezone)} *
+                        60;
+  next_scan_at =
+      now + std::clamp<std::int64_t>(to_end, 60, std::int64_t{config.reminders.scan_minutes} * 60);
   storage::Writer::Job job = [this, now](storage::Connection& c) {
     return Handle(c, now, [&](const CrmContext& ctx) {
       Messages messages = ReminderMessages(c, ctx);

@@ -569,6 +569,39 @@ TEST_CASE("the first reminder scan of a day comes at its start, whatever scan_mi
   CHECK(reminded);
 }
 
+TEST_CASE("a scan in working hours is not followed by one past their next start", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.schedule.timezone = "Asia/Shanghai";
+  config.reminders.work_start_minute = 9 * 60;
+  config.reminders.work_end_minute = 18 * 60;
+  config.reminders.scan_minutes = 1440;
+  {
+    auto db = test::MigratedDb(config.storage.sqlite_path);
+    domain::Customer customer;
+    customer.owner = "zhangsan";
+    customer.name = "王总";
+    customer.created_at = 1700000000 - 86400;
+    customer.next_follow_up_at = 1700000000 + 6 * 3600;  // Wednesday 12:13
+    storage::InsertCustomer(db->connection(), customer);
+  }
+  test::RunningApp app(config);  // Wednesday 06:13
+  SendText(app, "lisi", "帮助", "9101");
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  app.clock.Advance(4 * 3600);  // 10:13: a scan, nothing due yet
+  SendText(app, "lisi", "帮助", "9102");
+  REQUIRE(app.wecom.WaitForCount(kSend, 2));
+  app.clock.Advance(23 * 3600);  // Thursday 09:13, before a day after that scan
+  SendText(app, "lisi", "帮助", "9103");
+  REQUIRE(app.wecom.WaitForCount(kSend, 4, std::chrono::seconds(20)));
+  CHECK(app.Stop() == 0);
+  bool reminded = false;
+  for (const auto& call : app.wecom.calls(kSend)) {
+    reminded |= call.body.find("\"touser\":\"zhangsan\"") != std::string::npos;
+  }
+  CHECK(reminded);
+}
+
 TEST_CASE("reminders wait until the callbacks stored before a restart are handled", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
