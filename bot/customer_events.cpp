@@ -28,7 +28,10 @@ std::string CustomerRecipient(const std::string& external_userid) {
 storage::OutboxMessage Fetch(const std::string& external_userid, const std::string& cursor = "",
                              int page = 1) {
   std::string on_reply = kCustomerDetail;
-  if (page > 1) on_reply += ":" + std::to_string(page);
+  if (page > 1) {
+    on_reply += ':';
+    on_reply += std::to_string(page);
+  }
   return {CustomerRecipient(external_userid),
           std::string(wecom::kExternalContactGetPath) + "?" +
               wecom::ExternalContactQuery(external_userid, cursor),
