@@ -142,13 +142,13 @@ void TokenCache::Invalidate(const std::string& token) {
 
 void TokenCache::Refuse(const std::string& token, const ApiReply& refusal) {
   Invalidate(token);
-  if (now_() >= paused_until_) Pause();  // once for calls refused together
-  last_fetch_ = refusal;
+  if (now_() >= paused_until_) Pause(refusal);  // once for calls refused together
 }
 
-void TokenCache::Pause() {
+void TokenCache::Pause(const ApiReply& why) {
   pause_ = pause_ == 0 ? kConfigPauseSeconds : std::min(pause_ * 2, kMaxConfigPauseSeconds);
   paused_until_ = now_() + pause_;
+  paused_with_ = why;
 }
 
 net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
@@ -164,7 +164,7 @@ net::awaitable<ApiReply> TokenCache::Get(std::string& token) {
       token = token_->value;
       co_return ApiReply{};
     }
-    if (now_() < paused_until_) co_return last_fetch_;
+    if (now_() < paused_until_) co_return paused_with_;
     if (!fetching_) break;
     // Another caller is fetching: wait for it and share its outcome, so a
     // failing gettoken is not repeated by every waiter.
@@ -227,7 +227,7 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
   bool config =
       reply.error == Errc::kApiError && ClassifyErrcode(reply.errcode) == ErrorClass::kConfig;
   if (config) {
-    Pause();
+    Pause(reply);
   } else if (reply.ok()) {
     pause_ = 0;
   }

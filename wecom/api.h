@@ -99,7 +99,7 @@ class TokenCache {
   // No gettoken for kConfigPauseSeconds, doubling while gettoken keeps
   // failing for the configuration (a successful one starts again at the
   // first pause).
-  void Pause();
+  void Pause(const ApiReply& why);
 
   HttpClient& client_;
   std::string api_base_;
@@ -113,6 +113,7 @@ class TokenCache {
   bool fetching_ = false;
   std::uint64_t generation_ = 0;  // completed fetches
   ApiReply last_fetch_;
+  ApiReply paused_with_;  // what calls get while paused_until_ has not passed
   std::vector<boost::asio::steady_timer*> waiters_;
   std::uint64_t fetches_ = 0;
   std::int64_t paused_until_ = 0;      // no gettoken before this (a configuration error)
