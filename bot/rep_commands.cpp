@@ -263,21 +263,24 @@ std::pair<std::string, std::string> Run::Split(const std::string& first, const s
   auto owners = ctx_.org.Visible(rep_);
   for (const auto& [name, text] : longer) {
     if (!storage::FindExactly(c_, owners, name, 1).empty()) return {name, text};
-    // Typed with a full-width space or two spaces ("Tom　Lee").
+    // Typed with a full-width space or two spaces ("Tom　Lee"), or with
+    // Latin letters in another case ("tom lee").
     std::string half = NormalizeText(name);
     if (half != name && !storage::FindExactly(c_, owners, half, 1).empty()) return {half, text};
+    bool latin = std::any_of(half.begin(), half.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    });
+    if (latin && !storage::FindExactly(c_, owners, half, 1, storage::Case::kAny).empty()) {
+      return {half, text};
+    }
   }
   // The first word names one exactly ("跟进 王总 PPT 已发"): no need to look
   // further.
   if (!storage::FindExactly(c_, owners, first, 1).empty()) return {first, rest};
   for (const auto& [name, text] : longer) {
-    // Typed with full-width letters or Latin letters in another case:
-    // compared folded (a scan of every visible customer, so only for such
-    // names).
-    bool latin = std::any_of(name.begin(), name.end(), [](char ch) {
-      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-    });
-    if (!latin && NormalizeText(name) == name) continue;
+    // Full-width letters in another case: compared folded (a scan of every
+    // visible customer, so only for such names).
+    if (NormalizeText(name) == name) continue;
     std::string folded = Folded(name);
     auto found = storage::FindFolded(c_, owners, folded, Folded, 1);
     if (!found.empty() && (Folded(found[0].name) == folded || Folded(found[0].remark) == folded)) {

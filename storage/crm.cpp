@@ -175,16 +175,27 @@ std::vector<Customer> FindContaining(Connection& c, const Owners& owners, const 
 // with an OR and an owner list, which SQLite answers by reading every
 // customer of those owners and sorting through temporary tables.
 std::vector<Customer> FindExactly(Connection& c, const Owners& owners, const std::string& query,
-                                  int limit) {
+                                  int limit, Case letters) {
   static const std::string by_name =
       Select(kCustomerColumns,
              "customers WHERE owner = ? AND name = ? AND removed_at = 0 ORDER BY id LIMIT ?");
   static const std::string by_remark =
       Select(kCustomerColumns,
              "customers WHERE owner = ? AND remark = ? AND removed_at = 0 ORDER BY id LIMIT ?");
+  // The owner's part of the same indexes, each name compared in it.
+  static const std::string by_name_any_case =
+      Select(kCustomerColumns,
+             "customers WHERE owner = ? AND name = ? COLLATE NOCASE AND removed_at = 0 "
+             "ORDER BY id LIMIT ?");
+  static const std::string by_remark_any_case =
+      Select(kCustomerColumns,
+             "customers WHERE owner = ? AND remark = ? COLLATE NOCASE AND removed_at = 0 "
+             "ORDER BY id LIMIT ?");
+  bool exact = letters == Case::kExact;
   std::vector<Customer> found;
   for (const std::string& owner : owners) {
-    for (const std::string* sql : {&by_name, &by_remark}) {
+    for (const std::string* sql :
+         {exact ? &by_name : &by_name_any_case, exact ? &by_remark : &by_remark_any_case}) {
       Use q(c, sql->c_str());
       q->bind(1, owner);
       q->bind(2, query);

@@ -30,9 +30,12 @@ std::optional<domain::Customer> CustomerByExternalId(Connection& c, const std::s
 // those whose name, remark or company contains it. At most `limit`.
 std::vector<domain::Customer> FindCustomers(Connection& c, const Owners& owners,
                                             const std::string& query, int limit);
+// How FindExactly compares Latin letters: as typed, or A and a alike.
+enum class Case { kExact, kAny };
 // Only those whose name or remark equals `query`.
 std::vector<domain::Customer> FindExactly(Connection& c, const Owners& owners,
-                                          const std::string& query, int limit);
+                                          const std::string& query, int limit,
+                                          Case letters = Case::kExact);
 // As FindCustomers, comparing the texts after `fold` (full-width letters and
 // brackets to half-width, say) on both sides; `query` is folded already.
 // Reads every customer of the owners: for when nothing matched as typed.

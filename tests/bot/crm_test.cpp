@@ -326,6 +326,11 @@ TEST_CASE("a comma after the customer, a full-width space in a name, 分级 A类
   f.Reply("zhangsan", "阶段 Tom Lee 需求调研");
   CHECK(Has(f.Reply("zhangsan", "跟进 Tom　Lee 寄了样品"), "已记录对 Tom Lee"));
   CHECK(storage::LastFollowUp(f.conn(), tom_lee)->content == "寄了样品");
+  // In another case too, though "Tom" alone is a customer.
+  CHECK(Has(f.Reply("zhangsan", "跟进 Tom lee 回访"), "已记录对 Tom Lee"));
+  CHECK(storage::LastFollowUp(f.conn(), tom_lee)->content == "回访");
+  CHECK(Has(f.Reply("zhangsan", "跟进 tom LEE 又回访"), "已记录对 Tom Lee"));
+  CHECK(storage::LastFollowUp(f.conn(), tom_lee)->content == "又回访");
   CHECK(Has(f.Reply("zhangsan", "输单 Tom  Lee 预算砍掉"), "Tom Lee"));
   CHECK_FALSE(storage::OpenDeal(f.conn(), tom_lee));
   CHECK(storage::OpenDeal(f.conn(), tom));  // the other one is untouched
