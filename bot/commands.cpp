@@ -315,7 +315,7 @@ std::optional<std::string_view> UnitSuffix(std::string_view word) {
   for (std::string_view yuan : {"元", "块", "块钱"}) {
     if (word == yuan) return "";
   }
-  for (std::string_view unit : {"万", "万元", "千", "w", "W", "k", "K"}) {
+  for (std::string_view unit : {"万", "万元", "千", "千元", "w", "W", "k", "K"}) {
     if (word == unit) return unit;
   }
   return std::nullopt;

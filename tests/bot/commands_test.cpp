@@ -145,6 +145,7 @@ TEST_CASE("amounts with a sign or unit typed apart, names holding a number", "[c
   CHECK(As<cmd::Paid>("回款 王总 2 万").amount == 2'000'000);
   CHECK(As<cmd::Paid>("回款 王总 rmb 20000").customer == "王总");
   CHECK(As<cmd::Paid>("回款 王总 2000 块钱").amount == 200'000);
+  CHECK(As<cmd::Paid>("回款 王总 3 千元").amount == 300'000);
   auto q = As<cmd::Quote>("报价 王总 6 万 95折");
   CHECK(q.customer == "王总");
   CHECK(q.amount == 6'000'000);
