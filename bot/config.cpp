@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -71,11 +72,19 @@ bool IsAlnum(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c); });
 }
 
+// The value of environment variable `name`, unless unset or empty (a blank
+// line of an environment file does not wipe out the file's value).
+std::optional<std::string> FromEnv(const EnvLookup& env, const std::string& name) {
+  auto v = env(name);
+  if (!v || v->empty()) return std::nullopt;
+  return v;
+}
+
 void ApplyEnv(WeComConfig& w, const EnvLookup& env) {
-  if (auto v = env("SCRM_WECOM_CORP_ID")) w.corp_id = *v;
-  if (auto v = env("SCRM_WECOM_SECRET")) w.secret = *v;
-  if (auto v = env("SCRM_WECOM_TOKEN")) w.token = *v;
-  if (auto v = env("SCRM_WECOM_AES_KEY")) w.encoding_aes_key = *v;
+  if (auto v = FromEnv(env, "SCRM_WECOM_CORP_ID")) w.corp_id = *v;
+  if (auto v = FromEnv(env, "SCRM_WECOM_SECRET")) w.secret = *v;
+  if (auto v = FromEnv(env, "SCRM_WECOM_TOKEN")) w.token = *v;
+  if (auto v = FromEnv(env, "SCRM_WECOM_AES_KEY")) w.encoding_aes_key = *v;
 }
 
 void ReadWeCom(const toml::table* t, Config& c, const EnvLookup& env,
@@ -102,8 +111,13 @@ void ReadWeCom(const toml::table* t, Config& c, const EnvLookup& env,
   r.Require(w.encoding_aes_key.size() != 43 ||
                 wecom::MsgCrypt::Create("t", w.encoding_aes_key, "r").has_value(),
             "encoding_aes_key", "must be letters and digits that decode to a 32-byte key");
+  while (w.api_base.size() > 1 && w.api_base.back() == '/') w.api_base.pop_back();
   if (w.api_base.rfind("https://", 0) != 0 && w.api_base.rfind("http://", 0) != 0) {
     r.Error("api_base", "must start with https:// or http://");
+  } else if (auto url = wecom::ParseUrl(w.api_base + "/cgi-bin/gettoken");
+             !url || url->target != "/cgi-bin/gettoken") {
+    // As the HTTP client reads it: a host (and port), nothing after.
+    r.Error("api_base", "expected https://HOST or https://HOST:PORT, got \"" + w.api_base + "\"");
   }
   if (!w.ca_file.empty()) {
     // Loaded as the HTTPS client will: a directory or a file without a
@@ -199,7 +213,7 @@ void ReadRobots(const toml::table* t, Config& c, const EnvLookup& env,
       continue;
     }
     std::string key = v.is_string() ? v.as_string()->get() : "";
-    if (auto from_env = env(RobotEnvName(name))) key = *from_env;
+    if (auto from_env = FromEnv(env, RobotEnvName(name))) key = *from_env;
     if (!v.is_string() || key.empty()) {
       errors.push_back({"robots." + name, "expected the robot's webhook key as a string (or set " +
                                               RobotEnvName(name) + ")"});
@@ -262,6 +276,34 @@ EnvLookup ProcessEnv() {
   };
 }
 
+namespace {
+
+// Whether line `number` (from 1) of `text` sets a secret (a credential of
+// [wecom], or any key of [robots]): its text must not reach an error
+// message, as a TOML error would quote it ("token = 1234…" typed without
+// quotes).
+bool SetsSecret(std::string_view text, std::size_t number) {
+  std::string_view section;
+  for (std::size_t line = 1;; ++line) {
+    std::size_t end = text.find('\n');
+    std::string_view current = text.substr(0, end);
+    while (!current.empty() && (current.front() == ' ' || current.front() == '\t')) {
+      current.remove_prefix(1);
+    }
+    if (line == number) {
+      for (std::string_view key : {"secret", "token", "encoding_aes_key"}) {
+        if (current.starts_with(key)) return true;
+      }
+      return section == "[robots]" && current.find('=') != std::string_view::npos;
+    }
+    if (current.starts_with("[")) section = current.substr(0, current.find(']') + 1);
+    if (end == std::string_view::npos) return false;
+    text.remove_prefix(end + 1);
+  }
+}
+
+}  // namespace
+
 std::string ConfigError::ToString() const { return Printable(key) + ": " + Printable(message); }
 
 LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
@@ -272,7 +314,12 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   } catch (const toml::parse_error& e) {
     std::ostringstream where;
     where << "line " << e.source().begin.line << ", column " << e.source().begin.column;
-    result.errors.push_back({"toml", where.str() + ": " + std::string(e.description())});
+    std::size_t line = e.source().begin.line;
+    std::string what = SetsSecret(toml_text, line)
+                           ? "a value that is not valid TOML (a text, a secret say, goes in "
+                             "double quotes)"
+                           : std::string(e.description());
+    result.errors.push_back({"toml", where.str() + ": " + what});
     return result;
   }
   Config config;
@@ -301,14 +348,19 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
 }
 
 LoadResult LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  LoadResult result;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    result.errors.push_back({"--config", "\"" + path + "\" is a directory, not a file"});
+    return result;
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    LoadResult result;
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) {
     result.errors.push_back({"--config", "cannot read file \"" + path + "\""});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
   return LoadConfigText(text.str(), env);
 }
 

@@ -1,6 +1,7 @@
 // The CRM sections of the configuration: [funnel], [tiering], [cadence],
 // [reminders] and [[teams]].
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -145,6 +146,7 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
   }
   std::set<std::string> names;
   std::set<std::string> managers;
+  std::map<std::string, std::string> team_of;  // member → the team that lists them
   for (std::size_t i = 0; i < teams->size(); ++i) {
     std::string key = "teams[" + std::to_string(i) + "]";
     const toml::table* t = (*teams)[i].as_table();
@@ -169,6 +171,13 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
         }
       }
       if (!ok) r.Error("members", "expected a list of member userids");
+    }
+    for (const std::string& member : team.members) {
+      auto [at, added] = team_of.emplace(member, team.name);
+      if (!added && at->second != team.name) {
+        r.Error("members", member + " is already a member of team \"" + at->second +
+                               "\": one team per member, or they report to two managers");
+      }
     }
     r.RejectUnknown();
     // Digests go one per manager, titled and addressed by the team: a second

@@ -305,6 +305,40 @@ TEST_CASE("environment secrets override the file", "[config]") {
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].key == "robots.east-sales");
   CHECK(missing.errors[0].message.find("SCRM_ROBOT_EAST_SALES") != std::string::npos);
+  // An empty variable (a blank line of an environment file) overrides nothing.
+  auto blank = LoadConfigText(robots, Env({{"SCRM_WECOM_SECRET", ""},
+                                           {"SCRM_ROBOT_WEST", ""},
+                                           {"SCRM_ROBOT_EAST_SALES", "env-key"}}));
+  REQUIRE(blank.config);
+  CHECK(blank.config->wecom.secret == "s3cr3t-value");
+  CHECK(blank.config->robots.at("west") == "file-key");
+}
+
+TEST_CASE("a config path that is a directory, teams sharing a member, a bad api_base", "[config]") {
+  test::TempDir dir;
+  auto folder = LoadConfigFile(dir.path().string(), NoEnv());
+  REQUIRE(folder.errors.size() == 1);
+  CHECK(folder.errors[0].key == "--config");
+  CHECK(folder.errors[0].message.find("is a directory") != std::string::npos);
+  CHECK(LoadConfigFile((dir.path() / "missing.toml").string(), NoEnv())
+            .errors[0]
+            .message.find("cannot read file") != std::string::npos);
+  auto shared =
+      ErrorKeys(kCredentials +
+                "[[teams]]\nname = \"华东\"\nmanager = \"boss1\"\nmembers = [\"zhangsan\"]\n"
+                "[[teams]]\nname = \"华南\"\nmanager = \"boss2\"\nmembers = [\"lisi\", "
+                "\"zhangsan\"]\n");
+  CHECK(shared == std::vector<std::string>{"teams[1].members"});
+  for (const char* bad : {"https://", "https://host:99999", "https://a b", "https://host/path"}) {
+    INFO(bad);
+    CHECK(ErrorKeys(kCredentials + "api_base = \"" + bad + "\"\n") ==
+          std::vector<std::string>{"wecom.api_base"});
+  }
+  auto slash =
+      LoadConfigText(kCredentials + "api_base = \"https://qyapi.weixin.qq.com/\"\n", NoEnv());
+  REQUIRE(slash.config);
+  CHECK(slash.config->wecom.api_base == "https://qyapi.weixin.qq.com");
+  CHECK(ErrorKeys(kCredentials + "api_base = \"http://127.0.0.1:8081\"\n").empty());
 }
 
 TEST_CASE("malformed TOML is one clear error", "[config]") {
@@ -312,6 +346,18 @@ TEST_CASE("malformed TOML is one clear error", "[config]") {
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].key == "toml");
   CHECK(r.errors[0].message.find("line 1") != std::string::npos);
+  // A secret typed without quotes is not quoted back in the error.
+  for (std::string line : {"token = 123456789012345678901234", "secret = abc123secret",
+                           "  encoding_aes_key = 99999999999999999999"}) {
+    auto secret = LoadConfigText("[wecom]\n" + line + "\n", NoEnv());
+    REQUIRE(secret.errors.size() == 1);
+    INFO(secret.errors[0].message);
+    CHECK(secret.errors[0].message.find("line 2") != std::string::npos);
+    CHECK(secret.errors[0].message.find(line.substr(line.find('=') + 2, 6)) == std::string::npos);
+  }
+  auto robot = LoadConfigText("[robots]\neast = k3y-v4lue\n", NoEnv());
+  REQUIRE(robot.errors.size() == 1);
+  CHECK(robot.errors[0].message.find("k3y") == std::string::npos);
   for (const char* junk : {"\x01\x02\xff", "= = =", "[[wecom]]\n", "a = \"unterminated"}) {
     CHECK_FALSE(LoadConfigText(junk, NoEnv()).config.has_value());
   }
