@@ -116,6 +116,10 @@ Reply CallbackService::Stored(const storage::Result<int>& outcome) const {
   return Reply{200, ""};
 }
 
+Reply CallbackService::BadHttp(int status, std::string_view what) const {
+  return Rejected(Reject::kBadHttp, status, what);
+}
+
 Reply CallbackService::TooLarge() const {
   return Rejected(Reject::kTooLarge, 413, "body too large");
 }

@@ -41,6 +41,9 @@ class CallbackService {
 
   // A body larger than the configured limit.
   Reply TooLarge() const;
+  // A callback POST whose HTTP could not be read: malformed, or its header
+  // fields past the limit (status 400 or 431).
+  Reply BadHttp(int status, std::string_view what) const;
 
  private:
   Reply Rejected(Reject reason, int status, std::string_view what) const;

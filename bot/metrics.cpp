@@ -24,6 +24,8 @@ const char* RejectName(Reject reason) {
       return "bad_payload";
     case Reject::kTooLarge:
       return "too_large";
+    case Reject::kBadHttp:
+      return "bad_http";
     case Reject::kStorage:
       return "storage";
     case Reject::kCount:

@@ -20,6 +20,7 @@ enum class Reject {
   kWrongCorpId,   // -40005
   kBadPayload,    // decrypted XML malformed or with a DOCTYPE
   kTooLarge,      // body over max_body_bytes
+  kBadHttp,       // a malformed HTTP request, or header fields over their limit
   kStorage,       // the inbox write failed or timed out
   kCount,
 };

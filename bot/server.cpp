@@ -144,6 +144,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void SetDeadline(Connection& conn) const;
   net::awaitable<void> RunSession(tcp::socket socket);
   net::awaitable<bool> ServeOne(Connection& conn);
+  bool IsCallbackPost(const http::request_parser<http::string_body>& parser) const;
   net::awaitable<void> WriteFinal(Connection& conn, const Reply& reply);
   net::awaitable<Reply> Handle(const Request& req);
   net::awaitable<Reply> HandleCallbackPost(const Request& req);
@@ -305,6 +306,13 @@ net::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
   conn->socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+// Whether what the parser has read of a request is a POST to the callback
+// path (the request line is in the message once the parser got past it).
+bool Server::Impl::IsCallbackPost(const http::request_parser<http::string_body>& parser) const {
+  return parser.get().method() == http::verb::post &&
+         PathOf(parser.get().target()) == config.callback_path;
+}
+
 // Reads one request and answers it; false when the connection must close.
 net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   http::request_parser<http::string_body> parser;
@@ -316,14 +324,14 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   conn.state.parser = nullptr;
   boost::system::error_code ec = std::get<0>(read);
   if (ec == http::error::body_limit || ec == http::error::header_limit) {
-    // Only a callback's size is a rejected callback in the metrics. The
-    // request line is in the message once the parser got past it (a body
-    // limit is found at the end of the header at the earliest).
-    bool callback = parser.get().method() == http::verb::post &&
-                    PathOf(parser.get().target()) == config.callback_path;
-    Reply reply = ec == http::error::header_limit ? Reply{431, "request header fields too large\n"}
-                  : callback                      ? service.TooLarge()
-                                                  : Reply{413, "body too large\n"};
+    // Only a callback's is a rejected callback in the metrics (a body limit
+    // is found at the end of the header at the earliest).
+    bool callback = IsCallbackPost(parser);
+    const char* kHeaders = "request header fields too large";
+    Reply reply = ec == http::error::body_limit
+                      ? (callback ? service.TooLarge() : Reply{413, "body too large\n"})
+                  : callback ? service.BadHttp(431, kHeaders)
+                             : Reply{431, std::string(kHeaders) + "\n"};
     co_await WriteFinal(conn, reply);
     co_return false;
   }
@@ -335,7 +343,9 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
     if (!quiet && !conn.state.timed_out && parser.got_some()) {
       // Named, not a temporary in the co_await: GCC 12 destroys such a
       // temporary twice (a double free, found by the mutated-request test).
-      const Reply bad{400, "malformed HTTP request\n"};
+      const char* kMalformed = "malformed HTTP request";
+      const Reply bad = IsCallbackPost(parser) ? service.BadHttp(400, kMalformed)
+                                               : Reply{400, std::string(kMalformed) + "\n"};
       co_await WriteFinal(conn, bad);
     }
     co_return false;

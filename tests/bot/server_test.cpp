@@ -303,8 +303,20 @@ TEST_CASE("routes, methods and malformed HTTP", "[server]") {
     REQUIRE(res);
     CHECK(res->status == 413);
   }
+  // A callback whose HTTP cannot be read is a rejected callback too.
+  for (std::string bad :
+       {"POST /wecom/callback HTTP/1.1\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n",
+        std::string("POST /wecom/callback HTTP/1.1\r\nContent-Length: x\r\n\r\n")}) {
+    HttpConnection conn(app.port());
+    REQUIRE(conn.SendRaw(bad));
+    auto res = conn.ReadResponse();
+    REQUIRE(res);
+    CHECK((res->status == 431 || res->status == 400));
+  }
   std::string metrics = HttpRequest(app.port(), "GET", "/metrics")->body;
   CHECK(metrics.find("scrm_callback_rejections_total{reason=\"too_large\"} 2\n") !=
+        std::string::npos);
+  CHECK(metrics.find("scrm_callback_rejections_total{reason=\"bad_http\"} 2\n") !=
         std::string::npos);
   // Keep-alive: several requests on one connection.
   HttpConnection conn(app.port());
