@@ -199,6 +199,21 @@ std::string RobotEnvName(const std::string& name) {
 // [robots]: name = "webhook key". Names become outbox recipients
 // ("robot:NAME"), so they are restricted to [A-Za-z0-9_-]. A key is a
 // secret: SCRM_ROBOT_<NAME> overrides it (the file may then say "").
+// A robot's webhook key as given: the key itself, or the whole webhook URL
+// copied from the group's robot settings (its key= parameter is taken).
+// Empty if it is neither.
+std::string WebhookKey(std::string value) {
+  if (value.starts_with("http://") || value.starts_with("https://")) {
+    std::size_t at = value.find("key=");
+    if (at == std::string::npos) return "";
+    value = value.substr(at + 4, value.find('&', at) - at - 4);
+  }
+  bool plain = value.find_first_not_of(
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789_-") == std::string::npos;
+  return plain ? value : "";
+}
+
 void ReadRobots(const toml::table* t, Config& c, const EnvLookup& env,
                 std::vector<ConfigError>& errors) {
   if (!t) return;
@@ -217,8 +232,13 @@ void ReadRobots(const toml::table* t, Config& c, const EnvLookup& env,
     if (!v.is_string() || key.empty()) {
       errors.push_back({"robots." + name, "expected the robot's webhook key as a string (or set " +
                                               RobotEnvName(name) + ")"});
+    } else if (std::string webhook = WebhookKey(key); webhook.empty()) {
+      // Not echoed: it is a secret.
+      errors.push_back({"robots." + name,
+                        "not a webhook key: expected the key=… part of the robot's webhook URL "
+                        "(letters, digits and -), or that URL whole"});
     } else {
-      c.robots[name] = key;
+      c.robots[name] = webhook;
     }
   }
 }

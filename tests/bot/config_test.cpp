@@ -301,6 +301,19 @@ TEST_CASE("environment secrets override the file", "[config]") {
   REQUIRE(k.config);
   CHECK(k.config->robots.at("east-sales") == "env-key");
   CHECK(k.config->robots.at("west") == "file-key");
+  // The whole webhook URL pasted from the group's settings: its key.
+  auto pasted = LoadConfigText(
+      kCredentials +
+          "[robots]\nwest = \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7x\"\n",
+      NoEnv());
+  REQUIRE(pasted.config);
+  CHECK(pasted.config->robots.at("west") == "693a91f6-7x");
+  for (const char* bad : {"has space", "https://example.com/no-key", "k\\u0001"}) {
+    auto refused = LoadConfigText(kCredentials + "[robots]\nwest = \"" + bad + "\"\n", NoEnv());
+    REQUIRE(refused.errors.size() == 1);
+    CHECK(refused.errors[0].key == "robots.west");
+    CHECK(refused.errors[0].message.find("space") == std::string::npos);  // never echoed
+  }
   auto missing = LoadConfigText(robots, Env({}));
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].key == "robots.east-sales");
