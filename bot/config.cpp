@@ -4,9 +4,9 @@
 #include <date/tz.h>
 #include <toml++/toml.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -114,10 +114,9 @@ void ReadWeCom(const toml::table* t, Config& c, const EnvLookup& env,
   while (w.api_base.size() > 1 && w.api_base.back() == '/') w.api_base.pop_back();
   if (w.api_base.rfind("https://", 0) != 0 && w.api_base.rfind("http://", 0) != 0) {
     r.Error("api_base", "must start with https:// or http://");
-  } else if (auto url = wecom::ParseUrl(w.api_base + "/cgi-bin/gettoken");
-             !url || url->target != "/cgi-bin/gettoken") {
-    // As the HTTP client reads it: a host (and port), nothing after.
-    r.Error("api_base", "expected https://HOST or https://HOST:PORT, got \"" + w.api_base + "\"");
+  } else if (!wecom::ParseUrl(w.api_base + "/cgi-bin/gettoken")) {
+    // As the HTTP client reads it. Not echoed: it may carry a password.
+    r.Error("api_base", "expected https://HOST, https://HOST:PORT or either with a path");
   }
   if (!w.ca_file.empty()) {
     // Loaded as the HTTPS client will: a directory or a file without a
@@ -236,7 +235,7 @@ void ReadRobots(const toml::table* t, Config& c, const EnvLookup& env,
       // Not echoed: it is a secret.
       errors.push_back({"robots." + name,
                         "not a webhook key: expected the key=… part of the robot's webhook URL "
-                        "(letters, digits and -), or that URL whole"});
+                        "(letters, digits, _ and -), or that URL whole"});
     } else {
       c.robots[name] = webhook;
     }
@@ -298,25 +297,40 @@ EnvLookup ProcessEnv() {
 
 namespace {
 
+// Lower case, without spaces, tabs, quotes and brackets: "[ Robots ]" and
+// "\"token\" " read as "robots" and "token".
+std::string Bare(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == ' ' || ch == '\t' || ch == '"' || ch == '\'' || ch == '[' || ch == ']') continue;
+    out += (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+  }
+  return out;
+}
+
 // Whether line `number` (from 1) of `text` sets a secret (a credential of
-// [wecom], or any key of [robots]): its text must not reach an error
+// [wecom], or anything of [robots]): its text must not reach an error
 // message, as a TOML error would quote it ("token = 1234…" typed without
 // quotes).
 bool SetsSecret(std::string_view text, std::size_t number) {
-  std::string_view section;
+  std::string section;
   for (std::size_t line = 1;; ++line) {
     std::size_t end = text.find('\n');
     std::string_view current = text.substr(0, end);
-    while (!current.empty() && (current.front() == ' ' || current.front() == '\t')) {
-      current.remove_prefix(1);
-    }
+    std::size_t equals = current.find('=');
     if (line == number) {
-      for (std::string_view key : {"secret", "token", "encoding_aes_key"}) {
-        if (current.starts_with(key)) return true;
+      if (equals == std::string_view::npos) return false;
+      std::string key = Bare(current.substr(0, equals));
+      if (!section.empty()) key = section + "." + key;  // "wecom.token", "robots.east"
+      for (std::string_view secret : {"secret", "token", "encoding_aes_key"}) {
+        if (key == secret || key.ends_with("." + std::string(secret))) return true;
       }
-      return section == "[robots]" && current.find('=') != std::string_view::npos;
+      return key.starts_with("robots");
     }
-    if (current.starts_with("[")) section = current.substr(0, current.find(']') + 1);
+    std::string_view head = current.substr(0, current.find('#'));
+    if (equals == std::string_view::npos && head.find('[') != std::string_view::npos) {
+      section = Bare(head);
+    }
     if (end == std::string_view::npos) return false;
     text.remove_prefix(end + 1);
   }
@@ -374,14 +388,20 @@ LoadResult LoadConfigFile(const std::string& path, const EnvLookup& env) {
     result.errors.push_back({"--config", "\"" + path + "\" is a directory, not a file"});
     return result;
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (in) text << in.rdbuf();
-  if (!in || in.bad()) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  std::string text;
+  bool failed = file == nullptr;
+  if (file) {
+    char buffer[16384];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, file)) text.append(buffer, n);
+    failed = std::ferror(file) != 0;  // a read error is not the end of the file
+    std::fclose(file);
+  }
+  if (failed) {
     result.errors.push_back({"--config", "cannot read file \"" + path + "\""});
     return result;
   }
-  return LoadConfigText(text.str(), env);
+  return LoadConfigText(text, env);
 }
 
 }  // namespace scrm::bot

@@ -173,6 +173,7 @@ void ReadTeams(const toml::node* node, Config& c, std::vector<ConfigError>& erro
       if (!ok) r.Error("members", "expected a list of member userids");
     }
     for (const std::string& member : team.members) {
+      if (member == team.manager) continue;  // a manager listed in their own team reports elsewhere
       auto [at, added] = team_of.emplace(member, team.name);
       if (!added && at->second != team.name) {
         r.Error("members", member + " is already a member of team \"" + at->second +

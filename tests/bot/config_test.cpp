@@ -342,7 +342,7 @@ TEST_CASE("a config path that is a directory, teams sharing a member, a bad api_
                 "[[teams]]\nname = \"华南\"\nmanager = \"boss2\"\nmembers = [\"lisi\", "
                 "\"zhangsan\"]\n");
   CHECK(shared == std::vector<std::string>{"teams[1].members"});
-  for (const char* bad : {"https://", "https://host:99999", "https://a b", "https://host/path"}) {
+  for (const char* bad : {"https://", "https://host:99999", "https://a b", "https://u:p@host"}) {
     INFO(bad);
     CHECK(ErrorKeys(kCredentials + "api_base = \"" + bad + "\"\n") ==
           std::vector<std::string>{"wecom.api_base"});
@@ -352,6 +352,16 @@ TEST_CASE("a config path that is a directory, teams sharing a member, a bad api_
   REQUIRE(slash.config);
   CHECK(slash.config->wecom.api_base == "https://qyapi.weixin.qq.com");
   CHECK(ErrorKeys(kCredentials + "api_base = \"http://127.0.0.1:8081\"\n").empty());
+  CHECK(ErrorKeys(kCredentials + "api_base = \"http://[::1]:8081\"\n").empty());
+  CHECK(ErrorKeys(kCredentials + "api_base = \"https://gw.example.com/wecom\"\n").empty());
+  CHECK(LoadConfigText(kCredentials + "api_base = \"https://u:p4ss@host\"\n", NoEnv())
+            .errors[0]
+            .message.find("p4ss") == std::string::npos);
+  // A manager listed in their own team may be a member of another.
+  CHECK(ErrorKeys(kCredentials +
+                  "[[teams]]\nname = \"A\"\nmanager = \"alice\"\nmembers = [\"alice\", \"bob\"]\n"
+                  "[[teams]]\nname = \"B\"\nmanager = \"carol\"\nmembers = [\"alice\"]\n")
+            .empty());
 }
 
 TEST_CASE("malformed TOML is one clear error", "[config]") {
@@ -368,9 +378,20 @@ TEST_CASE("malformed TOML is one clear error", "[config]") {
     CHECK(secret.errors[0].message.find("line 2") != std::string::npos);
     CHECK(secret.errors[0].message.find(line.substr(line.find('=') + 2, 6)) == std::string::npos);
   }
-  auto robot = LoadConfigText("[robots]\neast = k3y-v4lue\n", NoEnv());
-  REQUIRE(robot.errors.size() == 1);
-  CHECK(robot.errors[0].message.find("k3y") == std::string::npos);
+  for (std::string text :
+       {std::string("[robots]\neast = k3y-v4lue\n"),
+        std::string("[ robots ]\n\"east\" = k3y-v4lue\n"),
+        std::string("robots = { east = k3y-v4lue }\n"), std::string("wecom.token = k3y-v4lue\n"),
+        std::string("[wecom]\n\"token\" = 123456789012345678901234k3y\n")}) {
+    auto robot = LoadConfigText(text, NoEnv());
+    REQUIRE(robot.errors.size() == 1);
+    INFO(robot.errors[0].message);
+    CHECK(robot.errors[0].message.find("k3y") == std::string::npos);
+  }
+  // Elsewhere the error says what is wrong.
+  auto other = LoadConfigText("[server]\nlisten = 127.0.0.1\n", NoEnv());
+  REQUIRE(other.errors.size() == 1);
+  CHECK(other.errors[0].message.find("double quotes") == std::string::npos);
   for (const char* junk : {"\x01\x02\xff", "= = =", "[[wecom]]\n", "a = \"unterminated"}) {
     CHECK_FALSE(LoadConfigText(junk, NoEnv()).config.has_value());
   }
