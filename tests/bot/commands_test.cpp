@@ -138,14 +138,16 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
 
 TEST_CASE("amounts with a sign or unit typed apart, names holding a number", "[commands]") {
   // A currency sign or unit as a word of its own belongs to the amount.
-  CHECK(As<cmd::Paid>("回款 王总 ￥ 20000").customer == "王总");
-  CHECK(As<cmd::Paid>("回款 王总 ¥ 20000").amount == 2'000'000);
-  CHECK(As<cmd::Paid>("回款 王总 RMB 20000").amount == 2'000'000);
-  CHECK(As<cmd::Paid>("回款 王总 20000 元").amount == 2'000'000);
-  CHECK(As<cmd::Paid>("回款 王总 2 万").amount == 2'000'000);
-  CHECK(As<cmd::Paid>("回款 王总 rmb 20000").customer == "王总");
-  CHECK(As<cmd::Paid>("回款 王总 2000 块钱").amount == 200'000);
-  CHECK(As<cmd::Paid>("回款 王总 3 千元").amount == 300'000);
+  const std::pair<const char*, long long> apart[] = {
+      {"回款 王总 ￥ 20000", 2'000'000},  {"回款 王总 ¥ 20000", 2'000'000},
+      {"回款 王总 RMB 20000", 2'000'000}, {"回款 王总 rmb 20000", 2'000'000},
+      {"回款 王总 20000 元", 2'000'000},  {"回款 王总 2000 块钱", 200'000},
+      {"回款 王总 2 万", 2'000'000},      {"回款 王总 3 千元", 300'000}};
+  for (const auto& [text, fen] : apart) {
+    auto paid = As<cmd::Paid>(text);
+    CHECK(paid.customer == "王总");
+    CHECK(paid.amount == fen);
+  }
   auto q = As<cmd::Quote>("报价 王总 6 万 95折");
   CHECK(q.customer == "王总");
   CHECK(q.amount == 6'000'000);
