@@ -228,6 +228,11 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
       reply.error == Errc::kApiError && ClassifyErrcode(reply.errcode) == ErrorClass::kConfig;
   if (config) {
     Pause(reply);
+  } else if (reply.error == Errc::kApiError && reply.errcode == 45009) {
+    // WeCom blocks gettoken for a minute past its limit: no call asks again
+    // before then (each would meet the same block).
+    paused_until_ = now_() + kBlockedSeconds;
+    paused_with_ = reply;
   } else if (reply.ok()) {
     pause_ = 0;
   }

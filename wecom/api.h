@@ -70,6 +70,9 @@ using NowFn = std::function<std::int64_t()>;  // UTC epoch seconds
 inline constexpr std::int64_t kConfigPauseSeconds = 60;
 inline constexpr std::int64_t kMaxConfigPauseSeconds = 3600;
 inline constexpr std::int64_t kRefreshRetrySeconds = 60;
+// How long WeCom blocks an API past its rate limit (45009): gettoken is not
+// asked again before.
+inline constexpr std::int64_t kBlockedSeconds = 60;
 
 class TokenCache {
  public:

@@ -324,6 +324,22 @@ TEST_CASE("concurrent calls refused with the refreshed token all pause, with one
   CHECK(f.fake.count(kSend) == sends);
 }
 
+TEST_CASE("gettoken past its rate limit is not asked again for a minute", "[api]") {
+  Fixture f;
+  f.fake.FailNext(kToken, 1, 45009);
+  auto blocked = f.SendOne();
+  CHECK(blocked.errcode == 45009);
+  CHECK(blocked.from_token);
+  CHECK(blocked.retryable());
+  CHECK(f.tokens.paused_until() == f.now + wecom::kBlockedSeconds);
+  f.now += wecom::kBlockedSeconds - 1;
+  CHECK(f.SendOne().errcode == 45009);  // every API waits, not only the one that met it
+  CHECK(f.fake.count(kToken) == 1);
+  f.now += 1;
+  CHECK(f.SendOne().ok());
+  CHECK(f.fake.count(kToken) == 2);
+}
+
 TEST_CASE("gettoken failing for other reasons is asked again at once", "[api]") {
   Fixture f;
   f.fake.FailNext(kToken, 1, -1);
