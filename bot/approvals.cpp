@@ -20,15 +20,19 @@ namespace {
 using domain::FormatPercent;
 using domain::FormatYuan;
 
+// The `priced` of a quote's answer to the rep: its deal has a price (a
+// rejected first quote leaves 商机暂无报价).
+std::string Priced(const std::optional<domain::Deal>& deal) {
+  return deal && deal->amount > 0 ? "1" : "";
+}
+
 std::string CustomerName(storage::Connection& c, std::int64_t id) {
   auto customer = storage::CustomerById(c, id);
   return customer ? DisplayName(customer->name) : "#" + std::to_string(id);
 }
 
 View QuoteView(storage::Connection& c, const storage::Quote& q, const CrmContext& ctx) {
-  auto deal = storage::DealById(c, q.deal_id);
   return {{{"rep", ctx.org.NameOf(q.rep)},
-           {"priced", deal && deal->amount > 0 ? "1" : ""},
            {"name", CustomerName(c, q.customer_id)},
            {"id", std::to_string(q.customer_id)},
            {"amount", FormatYuan(q.amount)},
@@ -103,6 +107,7 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
     RefreshCustomer(c, *customer, ctx);
   }
   View view = QuoteView(c, q, ctx);
+  view.vars["priced"] = Priced(storage::DealById(c, q.deal_id));
   view.vars["approved"] = approved ? "1" : "";
   view.vars["applied"] = applied ? "1" : "";
   view.vars["won"] = won ? "1" : "";
@@ -127,6 +132,7 @@ Messages Withdrawn(storage::Connection& c, const storage::Quote& q, int sp_statu
   if (!changed) return {};
   auto deal = storage::DealById(c, q.deal_id);
   View view = QuoteView(c, q, ctx);
+  view.vars["priced"] = Priced(deal);
   view.vars["after"] = after_approval ? "1" : "";
   view.vars["deleted"] = sp_status == static_cast<int>(Status::kDeleted) ? "1" : "";
   view.vars["closed"] = deal && deal->closed_at > 0 ? "1" : "";
@@ -399,6 +405,7 @@ Messages ApprovalNotDelivered(storage::Connection& c, const std::string& on_repl
   if (!quote || !storage::DecideQuote(c, quote->id, "failed", ctx.now)) return {};
   spdlog::warn("the approval request for quote {} was refused by WeCom: {}", quote->id, why);
   View view = QuoteView(c, *quote, ctx);
+  view.vars["priced"] = Priced(storage::DealById(c, quote->deal_id));
   view.vars["why"] = RefusalReason(errcode);
   view.vars["oa"] = oa ? "1" : "";
   // Without WeCom's duplicate check: the same refusal of the same quote

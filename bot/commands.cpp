@@ -51,12 +51,6 @@ const std::vector<Spec>& Specs() {
   return specs;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Invalid UTF-8 bytes become kRawByte + the byte, so they survive a round
 // trip unchanged.
 constexpr std::uint32_t kRawByte = 0x110000;
@@ -360,9 +354,6 @@ std::optional<Amount> FindAmount(const Args& w, Fits fits) {
   return first;
 }
 
-// What the rep typed, quoted back in an error: at most 20 characters.
-std::string Echo(const std::string& typed) { return wecom::TruncateChars(typed, 20); }
-
 std::string AmountProblem(const std::string& typed) {
   return "金额“" + Echo(typed) + "”看不懂，可以写 12000、1.2万 或 12,000";
 }
@@ -533,6 +524,16 @@ std::string NormalizeText(std::string_view text) {
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string Echo(const std::string& typed) { return wecom::TruncateChars(typed, 20); }
 
 std::string Usage(std::string_view command) {
   for (const auto& spec : Specs()) {

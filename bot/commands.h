@@ -82,6 +82,11 @@ Command ParseCommand(std::string_view text);
 // half-width forms; runs of white space become one space; the ends are
 // trimmed.
 std::string NormalizeText(std::string_view text);
+// ASCII letters in lower case; every other byte as it is.
+std::string Lower(std::string_view s);
+// What the rep typed, quoted back in a hint or an error: at most 20
+// characters.
+std::string Echo(const std::string& typed);
 
 // The usage line of a command, by its Chinese name ("报价 <客户> <金额> [折扣 <百分比>]").
 std::string Usage(std::string_view command);

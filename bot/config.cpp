@@ -195,9 +195,13 @@ std::string RobotEnvName(const std::string& name) {
   return out;
 }
 
-// [robots]: name = "webhook key". Names become outbox recipients
-// ("robot:NAME"), so they are restricted to [A-Za-z0-9_-]. A key is a
-// secret: SCRM_ROBOT_<NAME> overrides it (the file may then say "").
+// Only letters, digits, _ and -: a robot's name or webhook key.
+bool Plain(std::string_view text) {
+  return text.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+             "0123456789_-") == std::string_view::npos;
+}
+
 // A robot's webhook key as given: the key itself, or the whole webhook URL
 // copied from the group's robot settings (its key= parameter is taken).
 // Empty if it is neither.
@@ -207,22 +211,18 @@ std::string WebhookKey(std::string value) {
     if (at == std::string::npos) return "";
     value = value.substr(at + 4, value.find('&', at) - at - 4);
   }
-  bool plain = value.find_first_not_of(
-                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789_-") == std::string::npos;
-  return plain ? value : "";
+  return Plain(value) ? value : "";
 }
 
+// [robots]: name = "webhook key". Names become outbox recipients
+// ("robot:NAME"), so they are restricted to [A-Za-z0-9_-]. A key is a
+// secret: SCRM_ROBOT_<NAME> overrides it (the file may then say "").
 void ReadRobots(const toml::table* t, Config& c, const EnvLookup& env,
                 std::vector<ConfigError>& errors) {
   if (!t) return;
   for (auto&& [k, v] : *t) {
     std::string name(k.str());
-    bool plain = !name.empty() && name.size() <= 64 &&
-                 name.find_first_not_of(
-                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                     "0123456789_-") == std::string::npos;
-    if (!plain) {
+    if (name.empty() || name.size() > 64 || !Plain(name)) {
       errors.push_back({"robots." + name, "robot names use letters, digits, _ and - only"});
       continue;
     }

@@ -10,7 +10,6 @@
 
 #include "bot/approvals.h"
 #include "storage/crm.h"
-#include "storage/reports.h"
 #include "wecom/contacts.h"
 
 namespace scrm::bot {

@@ -388,7 +388,7 @@ bool Delivery::Impl::CountEarlierSends() {
 
 net::awaitable<void> Delivery::Impl::Loop() {
   auto self = shared_from_this();
-  bool counted = CountEarlierSends();
+  bool counted = false;  // the last hour's sends, read before anything goes out
   while (!stopping) {
     woken = false;
     wake_posted = false;

@@ -111,13 +111,7 @@ constexpr std::size_t kDueListed = 50;
 
 // A name as compared when the typed one finds nothing: full-width letters
 // and brackets as half-width, spaces single, Latin letters in lower case.
-std::string Folded(std::string_view text) {
-  std::string out = NormalizeText(text);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
+std::string Folded(std::string_view text) { return Lower(NormalizeText(text)); }
 
 // The customers `ref` names: those it names exactly (name or remark), else
 // those whose name, remark or company contains it; either compared as typed
@@ -170,11 +164,11 @@ std::optional<Customer> Run::Resolve(const std::string& ref, const std::string& 
     return found[0];
   }
   if (found.empty()) {
-    Say("customer_not_found", {{{"query", wecom::TruncateChars(ref, 20)}}, {}});
+    Say("customer_not_found", {{{"query", Echo(ref)}}, {}});
     return std::nullopt;
   }
   storage::PendingChoice choice{command, {}, ctx_.now};
-  View view{{{"query", wecom::TruncateChars(ref, 20)},
+  View view{{{"query", Echo(ref)},
              {"more", found.size() > kListed ? "1" : ""},
              {"single", found.size() == 1 ? "1" : ""}},
             {}};

@@ -172,7 +172,6 @@ void Writer::Run() {
 
 void Writer::CommitGroup(std::deque<Item>& group) {
   auto start = std::chrono::steady_clock::now();
-  SQLite::Database& sql = db_->connection().db;
   std::vector<Result<int>> results;
   results.reserve(group.size());
   bool committed = false;
@@ -195,7 +194,7 @@ void Writer::CommitGroup(std::deque<Item>& group) {
         // Some errors (an I/O error, a full disk, out of memory) make SQLite
         // roll the whole transaction back: the group's earlier jobs are
         // undone, and later ones would each commit on their own.
-        if (sqlite3_get_autocommit(sql.getHandle()) != 0) {
+        if (!InTransaction(conn)) {
           throw SQLite::Exception("the group's transaction was rolled back", SQLITE_ABORT);
         }
         if (savepoint) {
@@ -210,7 +209,7 @@ void Writer::CommitGroup(std::deque<Item>& group) {
   } catch (const SQLite::Exception&) {
     committed = false;
     // Undo whatever the group left open (a failed BEGIN opened nothing).
-    if (sqlite3_get_autocommit(sql.getHandle()) == 0) {
+    if (InTransaction(conn)) {
       try {
         run("ROLLBACK");
       } catch (const SQLite::Exception&) {

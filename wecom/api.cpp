@@ -147,7 +147,11 @@ void TokenCache::Refuse(const std::string& token, const ApiReply& refusal) {
 
 void TokenCache::Pause(const ApiReply& why) {
   pause_ = pause_ == 0 ? kConfigPauseSeconds : std::min(pause_ * 2, kMaxConfigPauseSeconds);
-  paused_until_ = now_() + pause_;
+  PauseFor(pause_, why);
+}
+
+void TokenCache::PauseFor(std::int64_t seconds, const ApiReply& why) {
+  paused_until_ = now_() + seconds;
   paused_with_ = why;
 }
 
@@ -231,8 +235,7 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
   } else if (reply.error == Errc::kApiError && reply.errcode == 45009) {
     // WeCom blocks gettoken for a minute past its limit: no call asks again
     // before then (each would meet the same block).
-    paused_until_ = now_() + kBlockedSeconds;
-    paused_with_ = reply;
+    PauseFor(kBlockedSeconds, reply);
   } else if (reply.ok()) {
     pause_ = 0;
   }

@@ -90,8 +90,9 @@ class TokenCache {
   void Refuse(const std::string& token, const ApiReply& refusal);
   std::uint64_t fetches() const { return fetches_; }
   // Until when (epoch seconds) calls get no token after a configuration
-  // error (gettoken is not asked again before); in the past when they may,
-  // as while the token from before still works.
+  // error, a refused new token or gettoken's rate limit (gettoken is not
+  // asked again before); in the past when they may, as while the token from
+  // before still works.
   std::int64_t paused_until() const { return Usable() ? 0 : paused_until_; }
 
  private:
@@ -103,6 +104,8 @@ class TokenCache {
   // failing for the configuration (a successful one starts again at the
   // first pause).
   void Pause(const ApiReply& why);
+  // No gettoken for `seconds`: calls get `why` meanwhile.
+  void PauseFor(std::int64_t seconds, const ApiReply& why);
 
   HttpClient& client_;
   std::string api_base_;
@@ -119,7 +122,7 @@ class TokenCache {
   ApiReply paused_with_;  // what calls get while paused_until_ has not passed
   std::vector<boost::asio::steady_timer*> waiters_;
   std::uint64_t fetches_ = 0;
-  std::int64_t paused_until_ = 0;      // no gettoken before this (a configuration error)
+  std::int64_t paused_until_ = 0;      // no gettoken before this (paused_with_ says why)
   std::int64_t pause_ = 0;             // the length of the last pause
   std::int64_t retry_refresh_at_ = 0;  // no refresh ahead before this (one failed)
 };
