@@ -839,8 +839,9 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   bool expired = PathOf(row.message.api) == wecom::kSendWelcomeMsgPath &&
                  now - row.created_at > kWelcomeSeconds;
   if (expired) why += " (the welcome code has expired)";
+  // A busy gettoken says nothing about this message: it does not count.
   bool busy_too_long = reply.error == wecom::Errc::kApiError && reply.errcode == -1 &&
-                       row.busy_tries + 1 >= kMaxBusyTries;
+                       !reply.from_token && row.busy_tries + 1 >= kMaxBusyTries;
   if (busy_too_long) why += " (still busy after " + std::to_string(kMaxBusyTries) + " tries)";
   if ((reply.retryable() || refresh || setup) && !expired && !busy_too_long) {
     int shift = std::min(row.attempts, 16);
@@ -866,8 +867,8 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
       spdlog::warn("outbox {} to {}: {}; retry in {} s", id, row.message.recipient, why,
                    next - now);
     }
-    return [id, next, code = reply.errcode, why](storage::Connection& c) {
-      storage::MarkOutboxRetry(c, id, next, code, why);
+    return [id, next, code = reply.errcode, why, token = reply.from_token](storage::Connection& c) {
+      storage::MarkOutboxRetry(c, id, next, code, why, token);
       return 0;
     };
   }
@@ -880,8 +881,8 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
                              : "");
   return [this, id, now, code = reply.errcode, why,
           on_reply = row.message.on_reply](storage::Connection& c) {
-    storage::MarkOutboxDead(c, id, code, why);
-    if (on_reply.empty()) return 0;
+    // Marked already (a late write of the same outcome): told once.
+    if (!storage::MarkOutboxDead(c, id, code, why) || on_reply.empty()) return 0;
     int queued = ApplyAfterMark(c, id, [&] {
       return Handle(
           c, now, [&](const CrmContext& ctx) { return ApplyRefusal(c, on_reply, code, why, ctx); });

@@ -71,12 +71,14 @@ bool MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now) {
 }
 
 void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attempt_at,
-                     std::int64_t errcode, const std::string& error) {
+                     std::int64_t errcode, const std::string& error, bool from_token) {
   SQLite::Statement& q = conn.Cached(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next, "
-      "busy_tries = CASE WHEN :code = -1 THEN busy_tries + 1 ELSE 0 END, "
+      "busy_tries = CASE WHEN :token THEN busy_tries WHEN :code = -1 THEN busy_tries + 1 "
+      "ELSE 0 END, "
       "last_errcode = :code, last_error = :error WHERE id = :id AND state = 'pending'");
   q.bind(":next", static_cast<int64_t>(next_attempt_at));
+  q.bind(":token", from_token ? 1 : 0);
   q.bind(":code", static_cast<int64_t>(errcode));
   q.bind(":error", error);
   q.bind(":id", static_cast<int64_t>(id));
@@ -84,7 +86,7 @@ void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attemp
   q.reset();
 }
 
-void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
+bool MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
                     const std::string& error) {
   SQLite::Statement& q = conn.Cached(
       "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_errcode = :code, "
@@ -92,8 +94,9 @@ void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
   q.bind(":code", static_cast<int64_t>(errcode));
   q.bind(":error", error);
   q.bind(":id", static_cast<int64_t>(id));
-  q.exec();
+  int changed = q.exec();
   q.reset();
+  return changed == 1;
 }
 
 bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now) {

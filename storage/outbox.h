@@ -63,9 +63,13 @@ struct OutboxCounts {
 std::int64_t EnqueueOutbox(Connection& conn, const OutboxMessage& message, std::int64_t now);
 // False when the row was not pending (already marked, or dead).
 bool MarkOutboxSent(Connection& conn, std::int64_t id, std::int64_t now);
+// `errcode` -1 ("busy") counts in busy_tries, any other resets it; an answer
+// about the access token rather than this message (`from_token`) leaves the
+// count as it is.
 void MarkOutboxRetry(Connection& conn, std::int64_t id, std::int64_t next_attempt_at,
-                     std::int64_t errcode, const std::string& error);
-void MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
+                     std::int64_t errcode, const std::string& error, bool from_token = false);
+// False when the row was not pending (already marked, or dead).
+bool MarkOutboxDead(Connection& conn, std::int64_t id, std::int64_t errcode,
                     const std::string& error);
 // Puts a dead row back in the queue; false if `id` is not a dead row.
 bool RetryDeadOutbox(Connection& conn, std::int64_t id, std::int64_t now);

@@ -238,6 +238,10 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
     PauseFor(kBlockedSeconds, reply);
   } else if (reply.ok()) {
     pause_ = 0;
+    fetch_pause_ = 0;
+  } else if (!Usable()) {
+    fetch_pause_ = fetch_pause_ == 0 ? 1 : std::min(fetch_pause_ * 2, kMaxFetchPauseSeconds);
+    PauseFor(fetch_pause_, reply);
   }
   last_fetch_ = reply;
   co_return reply;

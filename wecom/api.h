@@ -73,6 +73,12 @@ inline constexpr std::int64_t kRefreshRetrySeconds = 60;
 // How long WeCom blocks an API past its rate limit (45009): gettoken is not
 // asked again before.
 inline constexpr std::int64_t kBlockedSeconds = 60;
+// After any other failed gettoken (network, HTTP status, -1, a reply without
+// a token) with no token left that works, none is asked for 1 s, doubling
+// while they keep failing up to this: WeCom blocks servers that call
+// gettoken too often, and an outage would otherwise be met by one gettoken
+// per message retried.
+inline constexpr std::int64_t kMaxFetchPauseSeconds = 60;
 
 class TokenCache {
  public:
@@ -90,7 +96,8 @@ class TokenCache {
   void Refuse(const std::string& token, const ApiReply& refusal);
   std::uint64_t fetches() const { return fetches_; }
   // Until when (epoch seconds) calls get no token after a configuration
-  // error, a refused new token or gettoken's rate limit (gettoken is not
+  // error, a refused new token, gettoken's rate limit or a failed gettoken
+  // (kMaxFetchPauseSeconds; gettoken is not
   // asked again before); in the past when they may, as while the token from
   // before still works.
   std::int64_t paused_until() const { return Usable() ? 0 : paused_until_; }
@@ -124,6 +131,7 @@ class TokenCache {
   std::uint64_t fetches_ = 0;
   std::int64_t paused_until_ = 0;      // no gettoken before this (paused_with_ says why)
   std::int64_t pause_ = 0;             // the length of the last pause
+  std::int64_t fetch_pause_ = 0;       // the last pause after a failed gettoken (not setup)
   std::int64_t retry_refresh_at_ = 0;  // no refresh ahead before this (one failed)
 };
 

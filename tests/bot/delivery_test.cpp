@@ -374,6 +374,25 @@ TEST_CASE("a message WeCom answers busy 8 times in a row goes to the dead letter
   CHECK(app.wecom.succeeded(kSend) == 1);
 }
 
+TEST_CASE("a busy gettoken does not count towards a message's busy tries", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  // WeCom's gettoken busy for longer than 8 tries: the message itself was
+  // never answered, so it stays in the queue and goes once a token comes.
+  app.wecom.FailNext("/cgi-bin/gettoken", 10, -1);
+  SendText(app, "zhangsan", "帮助", "7211");
+  for (int attempt = 1; attempt <= 10; ++attempt) {
+    REQUIRE(WaitForAttempts(config, 1, attempt));
+    CHECK(Outbox(config, true).empty());
+    app.clock.Advance(3600);
+  }
+  REQUIRE(app.wecom.WaitForCount(kSend, 1));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.succeeded(kSend) == 1);
+  CHECK(Outbox(config, true).empty());
+}
+
 TEST_CASE("a permanent error lands in the dead letter and `outbox retry` sends it", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);

@@ -38,10 +38,15 @@ TEST_CASE("outbox rows move pending -> sent or dead, and back by retry", "[outbo
   CHECK(busy() == 1);
   storage::MarkOutboxRetry(c, d, 150, -1, "");
   CHECK(busy() == 2);
+  // An answer about the access token keeps the count as it was.
+  storage::MarkOutboxRetry(c, d, 150, -1, "", true);
+  storage::MarkOutboxRetry(c, d, 150, 40001, "", true);
+  CHECK(busy() == 2);
 
   storage::MarkOutboxSent(c, a, 170);
   storage::MarkOutboxSent(c, a, 180);  // a second mark changes nothing
-  storage::MarkOutboxDead(c, d, 81013, "errcode 81013: all invalid");
+  CHECK(storage::MarkOutboxDead(c, d, 81013, "errcode 81013: all invalid"));
+  CHECK_FALSE(storage::MarkOutboxDead(c, d, 81013, "again"));  // marked once
   auto counts = storage::CountOutbox(*db);
   REQUIRE(counts);
   CHECK(counts->pending == 1);

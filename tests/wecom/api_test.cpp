@@ -340,15 +340,41 @@ TEST_CASE("gettoken past its rate limit is not asked again for a minute", "[api]
   CHECK(f.fake.count(kToken) == 2);
 }
 
-TEST_CASE("gettoken failing for other reasons is asked again at once", "[api]") {
+TEST_CASE("gettoken failing for other reasons is asked again after a short pause", "[api]") {
   Fixture f;
   f.fake.FailNext(kToken, 1, -1);
   auto busy = f.SendOne();
   CHECK(busy.errcode == -1);
   CHECK(busy.from_token);
   CHECK(busy.retryable());
+  CHECK(f.tokens.paused_until() == f.now + 1);
+  // Within the pause calls get the failure without a gettoken each.
+  auto held = f.SendOne();
+  CHECK(held.errcode == -1);
+  CHECK(held.from_token);
+  CHECK(f.fake.count(kToken) == 1);
+  f.now += 1;
   CHECK(f.SendOne().ok());
   CHECK(f.fake.count(kToken) == 2);
+}
+
+TEST_CASE("a gettoken that keeps failing is asked less and less often", "[api]") {
+  Fixture f;
+  f.fake.FailNext(kToken, 8, -1);
+  std::vector<std::int64_t> pauses;
+  for (int i = 0; i < 8; ++i) {
+    CHECK(f.SendOne().errcode == -1);
+    pauses.push_back(f.tokens.paused_until() - f.now);
+    f.now = f.tokens.paused_until();
+  }
+  CHECK(pauses == std::vector<std::int64_t>{1, 2, 4, 8, 16, 32, 60, 60});
+  CHECK(f.fake.count(kToken) == 8);
+  CHECK(f.SendOne().ok());
+  // A success starts again at the shortest pause.
+  f.fake.FailNext(kToken, 1, -1);
+  f.now += 7200;
+  CHECK(f.SendOne().errcode == -1);
+  CHECK(f.tokens.paused_until() == f.now + 1);
 }
 
 TEST_CASE("past the refresh point a failing gettoken leaves calls on the valid token", "[api]") {
@@ -385,6 +411,7 @@ TEST_CASE("a token that has already expired is not a token", "[api]") {
   CHECK(none.error == wecom::Errc::kBadJson);
   CHECK(none.retryable());
   f.fake.SetTokenTtl(7200);
+  f.now += 1;  // the pause after a failed gettoken
   CHECK(f.SendOne().ok());
   CHECK(f.SendOne().ok());
   CHECK(f.fake.count(kToken) == 2);  // the good one is kept
@@ -562,6 +589,7 @@ TEST_CASE("a server that is down answers nothing", "[http]") {
   auto r = f.SendOne();
   CHECK(r.error == wecom::Errc::kNetwork);
   f.fake.SetDown(false);
+  f.now += 1;  // the pause after a failed gettoken
   CHECK(f.SendOne().ok());
 }
 
