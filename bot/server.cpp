@@ -33,6 +33,10 @@ constexpr std::size_t kFirstReadBytes = 4096;
 // After an error reply, what the client still sends is read and dropped, up
 // to this much (and the read deadline), before the connection closes.
 constexpr std::size_t kLingerBytes = 1 << 20;
+// What a connection's buffer may hold beyond the header limit. Bodies pass
+// through it as they are parsed; a chunk-size line or a trailer that never
+// ends stops here (the parser's limits do not reach them).
+constexpr std::size_t kBufferSlack = 64 * 1024;
 
 using Clock = std::chrono::steady_clock;
 
@@ -57,7 +61,8 @@ struct SessionState {
 
 // One connection's state. RunSession owns it; ServeOne handles one request.
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)) {
+  Connection(tcp::socket s, std::size_t max_header_bytes)
+      : socket(std::move(s)), buffer(max_header_bytes + kBufferSlack) {
     // Beast reads max(512, free capacity) bytes at a time and the parser
     // consumes as it goes, so a buffer left at 512 bytes takes two reads for
     // a typical callback (about 800 bytes). One page fits it in one.
@@ -294,7 +299,7 @@ void Server::Impl::SetDeadline(Connection& conn) const {
 
 net::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
   auto self = shared_from_this();
-  auto conn = std::make_unique<Connection>(std::move(socket));
+  auto conn = std::make_unique<Connection>(std::move(socket), config.max_header_bytes);
   conn->state.socket = &conn->socket;
   conn->state.buffer = &conn->buffer;
   Registered registered(*this, conn->state);
@@ -323,13 +328,14 @@ net::awaitable<bool> Server::Impl::ServeOne(Connection& conn) {
   auto read = co_await http::async_read(conn.socket, conn.buffer, parser, kNoThrow);
   conn.state.parser = nullptr;
   boost::system::error_code ec = std::get<0>(read);
-  if (ec == http::error::body_limit || ec == http::error::header_limit) {
+  bool too_large = ec == http::error::body_limit || ec == http::error::buffer_overflow;
+  if (too_large || ec == http::error::header_limit) {
     // Only a callback's is a rejected callback in the metrics (a body limit
-    // is found at the end of the header at the earliest).
+    // is found at the end of the header at the earliest, a full buffer in a
+    // chunked body).
     bool callback = IsCallbackPost(parser);
     const char* kHeaders = "request header fields too large";
-    Reply reply = ec == http::error::body_limit
-                      ? (callback ? service.TooLarge() : Reply{413, "body too large\n"})
+    Reply reply = too_large  ? (callback ? service.TooLarge() : Reply{413, "body too large\n"})
                   : callback ? service.BadHttp(431, kHeaders)
                              : Reply{431, std::string(kHeaders) + "\n"};
     co_await WriteFinal(conn, reply);
