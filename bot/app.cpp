@@ -29,6 +29,33 @@ namespace scrm::bot {
 
 namespace net = boost::asio;
 
+namespace {
+
+// Why writes fail, at most one line every 10 s: a full disk fails every
+// callback, each answered 503. On the writer thread only.
+storage::Writer::FailureLog StorageFailureLog() {
+  struct State {
+    std::chrono::steady_clock::time_point next{};
+    int skipped = 0;
+  };
+  return [state = std::make_shared<State>()](const std::string& why) {
+    auto now = std::chrono::steady_clock::now();
+    if (now < state->next) {
+      ++state->skipped;
+      return;
+    }
+    state->next = now + std::chrono::seconds(10);
+    if (state->skipped == 0) {
+      spdlog::error("storage: {}", why);
+    } else {
+      spdlog::error("storage: {} (and {} more failures since the last line)", why,
+                    std::exchange(state->skipped, 0));
+    }
+  };
+}
+
+}  // namespace
+
 struct App::Impl {
   Impl(const Config& cfg, wecom::MsgCrypt c, std::unique_ptr<storage::Db> db,
        std::unique_ptr<storage::Db> checkpoint_db, const domain::Clock& clock, Templates t)
@@ -36,7 +63,7 @@ struct App::Impl {
         crypt(std::move(c)),
         templates(std::move(t)),
         writer(std::move(db), static_cast<std::size_t>(cfg.storage.max_group),
-               std::move(checkpoint_db)),
+               std::move(checkpoint_db), StorageFailureLog()),
         service(crypt, metrics, clock),
         server(ioc, config.server, service, metrics, writer, [this](storage::InboxRow&& row) {
           if (delivery) delivery->Stored(std::move(row));

@@ -41,8 +41,11 @@ void AtGroupEnd(std::function<void()> notify) {
   }
 }
 
-Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group, std::unique_ptr<Db> checkpoint_db)
-    : db_(std::move(db)), max_group_(max_group == 0 ? 1 : max_group) {
+Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group, std::unique_ptr<Db> checkpoint_db,
+               FailureLog failure_log)
+    : db_(std::move(db)),
+      max_group_(max_group == 0 ? 1 : max_group),
+      failure_log_(std::move(failure_log)) {
   if (checkpoint_db) {
     checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_db));
     // Replaces SQLite's automatic checkpoint, which uses the same hook.
@@ -190,7 +193,8 @@ void Writer::CommitGroup(std::deque<Item>& group) {
         int value = item.job(conn);
         if (savepoint) run("RELEASE job");
         results.emplace_back(value);
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
+        if (failure_log_) failure_log_(std::string("a write failed: ") + e.what());
         // Some errors (an I/O error, a full disk, out of memory) make SQLite
         // roll the whole transaction back: the group's earlier jobs are
         // undone, and later ones would each commit on their own.
@@ -206,8 +210,15 @@ void Writer::CommitGroup(std::deque<Item>& group) {
     }
     run("COMMIT");
     committed = true;
-  } catch (const SQLite::Exception&) {
+  } catch (const SQLite::Exception& e) {
     committed = false;
+    if (failure_log_) {
+      std::string what = "a group of ";
+      what += std::to_string(group.size());
+      what += " writes was not committed: ";
+      what += e.what();
+      failure_log_(what);
+    }
     // Undo whatever the group left open (a failed BEGIN opened nothing).
     if (InTransaction(conn)) {
       try {

@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -86,11 +87,15 @@ class Writer {
   using Done = std::function<void(Result<int>)>;
   enum class Atomicity { kSavepoint, kSingleStatement };
 
+  // Why a job or a group's transaction failed (SQLite's message), on the
+  // writer thread: the jobs' callers get only kQueryFailed.
+  using FailureLog = std::function<void(const std::string&)>;
+
   // Takes ownership of `db`; at most `max_group` jobs per transaction.
   // `checkpoint_db`, a second connection to the same file, moves WAL
   // checkpoints off the writer's commits.
   explicit Writer(std::unique_ptr<Db> db, std::size_t max_group = 256,
-                  std::unique_ptr<Db> checkpoint_db = nullptr);
+                  std::unique_ptr<Db> checkpoint_db = nullptr, FailureLog failure_log = {});
   ~Writer();  // Stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -126,6 +131,7 @@ class Writer {
 
   std::unique_ptr<Db> db_;
   const std::size_t max_group_;
+  const FailureLog failure_log_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;  // guarded by mu_

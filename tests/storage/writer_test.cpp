@@ -144,8 +144,10 @@ TEST_CASE("a failing job is rolled back alone", "[writer]") {
   test::TempDir dir;
   std::string path = dir.File("f.db");
   Completions done;
+  std::vector<std::string> failures_logged;  // read once the writer is gone
   {
-    storage::Writer writer(test::MigratedDb(path));
+    storage::Writer writer(test::MigratedDb(path), 256, nullptr,
+                           [&](const std::string& why) { failures_logged.push_back(why); });
     writer.Submit(storage::InsertInboxJob(Record("a")), done.Callback());
     writer.Submit(
         [](storage::Connection& c) -> int {
@@ -162,6 +164,10 @@ TEST_CASE("a failing job is rolled back alone", "[writer]") {
   int failures = 0;
   for (auto& r : done.results) failures += r ? 0 : 1;
   CHECK(failures == 1);
+  // The caller gets kQueryFailed; the log gets SQLite's reason.
+  REQUIRE(failures_logged.size() == 1);
+  CHECK(failures_logged[0].find("a write failed: no such table: no_such_table") !=
+        std::string::npos);
   auto reader = storage::Db::Open({path});
   REQUIRE(reader);
   CHECK(*storage::CountInbox(**reader) == 2);
@@ -191,8 +197,10 @@ TEST_CASE("a group whose commit fails is undone whole and the writer goes on", "
   test::TempDir dir;
   std::string path = dir.File("c.db");
   Completions done;
+  std::vector<std::string> failures_logged;
   {
-    storage::Writer writer(test::MigratedDb(path));
+    storage::Writer writer(test::MigratedDb(path), 256, nullptr,
+                           [&](const std::string& why) { failures_logged.push_back(why); });
     // A deferred foreign key is checked only at COMMIT, so this group's
     // jobs all succeed and its COMMIT fails.
     std::vector<storage::Writer::Request> group;
@@ -215,6 +223,9 @@ TEST_CASE("a group whose commit fails is undone whole and the writer goes on", "
   CHECK_FALSE(done.results[0]);  // committed with the failed group: not stored
   CHECK_FALSE(done.results[1]);
   CHECK(done.results[2]);  // the next group starts a transaction of its own
+  REQUIRE(failures_logged.size() == 1);
+  CHECK(failures_logged[0].find("a group of 2 writes was not committed: FOREIGN KEY") !=
+        std::string::npos);
   auto reader = storage::Db::Open({path});
   REQUIRE(reader);
   CHECK(*storage::CountInbox(**reader) == 1);
