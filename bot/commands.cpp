@@ -404,7 +404,9 @@ Command ParseQuote(const Spec& spec, const Args& w) {
 }
 
 // A customer named in up to three words ("Tom Lee"), with the text after
-// it, longest first: tried before the first word alone.
+// it, longest first: tried before the first word alone. A name that is all
+// the words comes with no text ("输单 Tom Lee": the reason forgotten, not
+// "Lee").
 // Words up to a comma or colon in word `i` ("Tom Lee，电话沟通"), and the
 // text after it, when word `i` has one after its first character.
 std::optional<std::pair<std::string, std::string>> SplitAtSeparator(const Args& w, std::size_t i) {
@@ -425,6 +427,8 @@ cmd::LongerNames NameSplits(const Args& w) {
       out.push_back(*split);  // a name of k words ended by a comma
     } else if (w.size() > k) {
       out.emplace_back(w.Slice(0, k), w.Rest(k));
+    } else {
+      out.emplace_back(w.Slice(0, k), "");
     }
   }
   return out;

@@ -252,10 +252,31 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
                         {}});
 }
 
+// Text without the punctuation and spaces it ends with ("预算不够。" is
+// "预算不够"), so that a reason reads well in a sentence and counts as one
+// in the weekly review however it was ended.
+std::string WithoutEndPunctuation(std::string text) {
+  static const char* const kEnds[] = {"。", "！", "；", "，", "、", "：", "…",  "？", " ", "　",
+                                      ".",  "!",  ";",  ",",  ":",  "?",  "\t", "\n", "\r"};
+  for (bool cut = true; cut;) {
+    cut = false;
+    for (std::string_view end : kEnds) {
+      if (text.ends_with(end)) {
+        text.resize(text.size() - end.size());
+        cut = true;
+      }
+    }
+  }
+  return text;
+}
+
 std::pair<std::string, std::string> Run::Split(const std::string& first, const std::string& rest,
                                                const cmd::LongerNames& longer) {
   auto owners = ctx_.org.Visible(rep_);
-  for (const auto& [name, text] : longer) {
+  for (auto [name, text] : longer) {
+    // All the words, nothing after them ("输单 Tom Lee。"): the name as
+    // ended by its punctuation.
+    if (text.empty()) name = WithoutEndPunctuation(name);
     if (!storage::FindExactly(c_, owners, name, 1).empty()) return {name, text};
     // Typed with a full-width space or two spaces ("Tom　Lee"), or with
     // Latin letters in another case ("tom lee").
@@ -499,24 +520,6 @@ std::optional<Deal> Run::PayableDeal(std::int64_t customer_id, domain::Fen amoun
   if (owing && (amount <= owing->amount - owing->paid || !quoted)) return owing;
   if (quoted) return open;
   return std::nullopt;
-}
-
-// Text without the punctuation and spaces it ends with ("预算不够。" is
-// "预算不够"), so that a reason reads well in a sentence and counts as one
-// in the weekly review however it was ended.
-std::string WithoutEndPunctuation(std::string text) {
-  static const char* const kEnds[] = {"。", "！", "；", "，", "、", "：", "…",  "？", " ", "　",
-                                      ".",  "!",  ";",  ",",  ":",  "?",  "\t", "\n", "\r"};
-  for (bool cut = true; cut;) {
-    cut = false;
-    for (std::string_view end : kEnds) {
-      if (text.ends_with(end)) {
-        text.resize(text.size() - end.size());
-        cut = true;
-      }
-    }
-  }
-  return text;
 }
 
 void Run::Lose(const cmd::Lost& typed) {

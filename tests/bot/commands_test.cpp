@@ -104,6 +104,9 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   CHECK(several.longer.back() == cmd::LongerNames::value_type{"Tom Lee", "电话沟通 约下周"});
   auto spaced = As<cmd::Lost>("输单 Tom Lee： 预算砍掉");
   CHECK(spaced.longer.back() == cmd::LongerNames::value_type{"Tom Lee", "预算砍掉"});
+  // All the words may be the name, with nothing after it.
+  auto bare = As<cmd::Lost>("输单 Tom Lee");
+  CHECK(bare.longer.back() == cmd::LongerNames::value_type{"Tom Lee", ""});
   CHECK(As<cmd::MoveStage>("阶段 王总：需求调研").stage == "需求调研");
   CHECK(As<cmd::ShowCustomer>("客户 王总，").customer == "王总，");  // 客户 takes the whole name
   CHECK(As<cmd::SetTier>("分级 王总 A类").tier == 'A');

@@ -163,6 +163,11 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(storage::LastFollowUp(f.conn(), tom)->content == "电话沟通 约下周");
   f.Reply("zhangsan", "报价 Tom Lee 1万");
   CHECK(Has(f.Reply("zhangsan", "输单 Tom Lee："), "请写明客户和输单原因"));
+  // The name alone, the reason forgotten: "Lee" is not taken for it.
+  CHECK(Has(f.Reply("zhangsan", "输单 Tom Lee"), "请写明客户和输单原因"));
+  CHECK(Has(f.Reply("zhangsan", "输单 Tom Lee。"), "请写明客户和输单原因"));
+  CHECK(Has(f.Reply("zhangsan", "跟进 Tom Lee"), "请写明客户和跟进内容"));
+  CHECK(storage::LastFollowUp(f.conn(), tom)->content == "电话沟通 约下周");
   CHECK(storage::OpenDeal(f.conn(), tom).has_value());  // still open
   // Saved half-width, typed full-width: found all the same.
   AddCustomer(f, "zhangsan", "ABC公司");
