@@ -377,8 +377,9 @@ void Run::Stage(const cmd::MoveStage& typed) {
                                {}});
   }
   if (auto error = ctx_.funnel.CheckMove(deal.stage, cmd.stage)) {
-    View view{{{"name", DisplayName(customer->name)}, {"stage", cmd.stage}, {"has_stages", "1"}},
-              {}};
+    View view{
+        {{"name", DisplayName(customer->name)}, {"stage", Echo(cmd.stage)}, {"has_stages", "1"}},
+        {}};
     view.vars["reason"] = *error == domain::MoveError::kUnknownStage ? "没有这个阶段"
                           : *error == domain::MoveError::kSameStage  ? "已经在这个阶段"
                                                                      : "商机已经结束";

@@ -80,6 +80,14 @@ TEST_CASE("a rep records a follow-up, moves the stage, quotes, gets paid", "[crm
   CHECK(Has(card, "¥57,000.00"));
   CHECK(Has(card, "电话沟通"));
   CHECK(Has(f.Reply("zhangsan", "阶段 王总 签约"), "没有这个阶段"));
+  {
+    // What is quoted back of an unknown stage is cut short.
+    std::string stage;
+    for (int i = 0; i < 500; ++i) stage += "阶";
+    std::string reply = f.Reply("zhangsan", "阶段 王总 " + stage);
+    CHECK(Has(reply, "没有这个阶段"));
+    CHECK(reply.find(stage.substr(0, 100 * 3)) == std::string::npos);
+  }
   CHECK_FALSE(storage::OpenDeal(f.conn(), id));  // a refused move creates no deal
   // Repeat business: a new deal, and the answer says so.
   CHECK(Has(
