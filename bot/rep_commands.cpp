@@ -113,17 +113,18 @@ constexpr std::size_t kDueListed = 50;
 // and brackets as half-width, spaces single, Latin letters in lower case.
 std::string Folded(std::string_view text) { return Lower(NormalizeText(text)); }
 
-// The customers `ref` names: those it names exactly (name or remark), else
-// those whose name, remark or company contains it; either compared as typed
-// or with both sides folded (Folded), so that "ABC" finds "ABC科技" and
-// "ＡＢＣ贸易" alike, and "tom lee" finds "Tom Lee". At most `limit`.
+// The customers `ref` names: those it names exactly (name or remark) as
+// typed, else those it names exactly folded (Folded), else those whose name,
+// remark or company contains it as typed or folded, so that "ABC" finds
+// "ABC科技" and "ＡＢＣ贸易" alike, and "tom lee" finds "Tom Lee". At most
+// `limit`.
 std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& owners,
                                  const std::string& ref, int limit) {
   auto found = storage::FindCustomers(c, owners, ref, limit);
   if (!found.empty() && (found[0].name == ref || found[0].remark == ref)) return found;
-  // Several already make the rep choose; one or none might hide another
-  // that only matches folded (a scan of every visible customer).
-  if (found.size() >= 2) return found;
+  // Names that contain it as typed might hide one that it names exactly
+  // once folded ("lucy" for Lucy among "lucy介绍的张总" and others): a scan
+  // of every visible customer.
   std::string folded_ref = Folded(ref);
   auto folded = storage::FindFolded(c, owners, folded_ref, Folded, limit);
   bool exact = !folded.empty() &&

@@ -201,6 +201,18 @@ TEST_CASE("an ambiguous customer gets a numbered choice", "[crm]") {
   CHECK(Has(f.Reply("zhangsan", "跟进 tom lee 又通了电话"), "已记录对 Tom Lee"));
   CHECK(storage::LastFollowUp(f.conn(), tom)->content == "又通了电话");
   CHECK(Has(f.Reply("zhangsan", "客户 TOM HANKS"), "【Tom Hanks】"));
+  // Exact in another case or width beats names that only contain what was
+  // typed, however many of those there are.
+  auto lucy = AddCustomer(f, "zhangsan", "Lucy");
+  AddCustomer(f, "zhangsan", "lucy介绍的张总");
+  AddCustomer(f, "zhangsan", "lucy介绍的李总");
+  CHECK(Has(f.Reply("zhangsan", "跟进 lucy 电话"), "已记录对 Lucy"));
+  CHECK(storage::LastFollowUp(f.conn(), lucy)->content == "电话");
+  auto wide = AddCustomer(f, "zhangsan", "ＭＮＯ");
+  AddCustomer(f, "zhangsan", "MNO科技");
+  AddCustomer(f, "zhangsan", "MNO贸易");
+  CHECK(Has(f.Reply("zhangsan", "跟进 MNO 寄资料"), "已记录对 ＭＮＯ"));
+  CHECK(storage::LastFollowUp(f.conn(), wide)->content == "寄资料");
 }
 
 TEST_CASE("one character that is part of one name is asked about before a change", "[crm]") {
