@@ -149,7 +149,7 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
                                            : risk.lost_at >= lately ? "近期输单"
                                                                     : "长期未跟进"}});
   }
-  for (const auto& quote : storage::PendingQuotes(c, team)) {
+  for (const auto& quote : storage::QuotesAwaitingDecision(c, team)) {
     auto customer = storage::CustomerById(c, quote.customer_id);
     view.lists["approvals"].push_back({{"rep", ctx.org.NameOf(quote.rep)},
                                        {"name", DisplayName(customer ? customer->name : "")},

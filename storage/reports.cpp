@@ -230,10 +230,17 @@ void MarkQuoteAsked(Connection& c, std::int64_t id, std::int64_t at) {
   q->exec();
 }
 
+// A pending quote whose decision could still apply: its deal has not ended
+// and has not been quoted again since (an approval would then be overtaken).
+constexpr const char* kStillCurrent =
+    " AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.id = quotes.deal_id AND d.closed_at > 0)"
+    " AND NOT EXISTS (SELECT 1 FROM quotes n WHERE n.deal_id = quotes.deal_id"
+    " AND n.id > quotes.id AND (n.status = 'recorded' OR n.status = 'approved')) ";
+
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
   static const std::string sql =
       std::string(kQuoteSelect) +
-      "WHERE status = 'pending' AND max(at, asked_at) < :before AND reminded = 0";
+      "WHERE status = 'pending' AND max(at, asked_at) < :before AND reminded = 0" + kStillCurrent;
   Use q(c, sql.c_str());
   q->bind(":before", static_cast<int64_t>(before));
   auto rows = Quotes(*q);
@@ -248,6 +255,14 @@ std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before) {
 std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps) {
   static const std::string sql =
       std::string(kQuoteSelect) + "WHERE status = 'pending' AND rep" + kInReps + "ORDER BY at";
+  Use q(c, sql.c_str());
+  q->bind(":reps", JsonList(reps));
+  return Quotes(*q);
+}
+
+std::vector<Quote> QuotesAwaitingDecision(Connection& c, const Owners& reps) {
+  static const std::string sql = std::string(kQuoteSelect) + "WHERE status = 'pending' AND rep" +
+                                 kInReps + kStillCurrent + "ORDER BY at";
   Use q(c, sql.c_str());
   q->bind(":reps", JsonList(reps));
   return Quotes(*q);

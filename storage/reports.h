@@ -94,11 +94,16 @@ bool ReopenQuote(Connection& c, std::int64_t id, std::int64_t at);
 // The manager of a pending quote got its request at `at` (a request that
 // waited in the outbox): its reminder counts from then.
 void MarkQuoteAsked(Connection& c, std::int64_t id, std::int64_t at);
-// Pending quotes from before `before` whose manager was not reminded yet;
-// marks them reminded.
+// Pending quotes from before `before` whose manager was not reminded yet,
+// and whose decision could still apply (their deal open and not quoted again
+// since); marks them reminded.
 std::vector<Quote> TakeQuotesToRemind(Connection& c, std::int64_t before);
-// Pending quotes of `reps` (for the digest).
+// Pending quotes of `reps`, for matching the answers that come for them.
 std::vector<Quote> PendingQuotes(Connection& c, const Owners& reps);
+// Those of them whose decision could still apply, for the digest: a quote
+// whose deal has ended or been quoted again waits for nothing a manager
+// would decide (its answer, if any comes, changes nothing).
+std::vector<Quote> QuotesAwaitingDecision(Connection& c, const Owners& reps);
 
 // A week of the funnel for the weekly review.
 // A stage's week: the deals that were in it at some moment of the week,

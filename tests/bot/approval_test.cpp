@@ -515,6 +515,28 @@ TEST_CASE("an unanswered approval gets one reminder", "[approval]") {
   CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
 }
 
+TEST_CASE("a request whose deal ended or was quoted again is not reminded nor in the digest",
+          "[approval]") {
+  test::CrmFixture f;
+  Setup(f);
+  domain::Customer other;
+  other.owner = "zhangsan";
+  other.name = "李总";
+  other.created_at = f.now;
+  storage::InsertCustomer(f.conn(), other);
+  bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
+  bot::RunRepMessage(f.conn(), "zhangsan", "报价 李总 6万 折扣 10", f.Context());
+  REQUIRE(storage::QuotesAwaitingDecision(f.conn(), {"zhangsan"}).size() == 2);
+  // 王总 quoted again within the rep's authority; 李总's deal lost.
+  bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 5万", f.Context());
+  bot::RunRepMessage(f.conn(), "zhangsan", "输单 李总 预算砍掉", f.Context());
+  CHECK(storage::QuotesAwaitingDecision(f.conn(), {"zhangsan"}).empty());
+  // Still pending, so that an answer that comes for them is recognised.
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).size() == 2);
+  f.now += 25 * 3600;
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());
+}
+
 TEST_CASE("a request that waited in the outbox is reminded a day after it arrived", "[approval]") {
   test::CrmFixture f;
   Setup(f);
