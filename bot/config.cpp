@@ -55,6 +55,7 @@ void ReadServer(const toml::table* t, Config& c, std::vector<ConfigError>& error
   // WeCom gives up on a callback after 5 s: the 503 must come before that.
   r.Integer("handler_timeout_ms", s.handler_timeout_ms, 100, 4900);
   r.Integer("keep_alive_requests", s.keep_alive_requests, 1, 1000000);
+  r.Integer("max_connections", s.max_connections, 1, 1000000);
   r.RejectUnknown();
   if (!SplitListen(s.listen, s.host, s.port)) {
     r.Error("listen",

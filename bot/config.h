@@ -28,6 +28,7 @@ struct ServerConfig {
   int read_timeout_ms = 10000;          // per request, also the idle keep-alive limit
   int handler_timeout_ms = 4000;        // answer 503 before WeCom's 5 s limit
   int keep_alive_requests = 1000;       // requests per connection before it closes
+  int max_connections = 1000;           // open at once; past it the longest idle one closes
 };
 
 struct WeComConfig {

@@ -1,6 +1,7 @@
 // scrm-bot command line: serve, migrate, check-config.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -39,6 +40,27 @@ void LogAllocator() {
 #endif
 }
 
+// Lets the process open as many files as its hard limit allows (the soft
+// limit is often 1,024): each connection is one, and server.max_connections
+// should fit.
+void RaiseFileLimit(int max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  // Room for the database, the API connections and the log besides.
+  if (limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < static_cast<rlim_t>(max_connections) + 64) {
+    spdlog::warn(
+        "the process may open {} files, fewer than server.max_connections ({}) needs: raise "
+        "its limit (ulimit -n, LimitNOFILE=) or lower server.max_connections",
+        static_cast<unsigned long long>(limit.rlim_cur), max_connections);
+  }
+}
+
 // Loads the config or prints one line per bad key; nullopt means exit 2.
 std::optional<scrm::bot::Config> Load(const std::string& path) {
   auto loaded = scrm::bot::LoadConfigFile(path, scrm::bot::ProcessEnv());
@@ -64,6 +86,7 @@ int Serve(const std::string& path) {
   if (!config || !TemplatesLoad(*config)) return kUsageError;
   SetUpLogging(config->log.level);
   LogAllocator();
+  RaiseFileLimit(config->server.max_connections);
   scrm::domain::SystemClock clock;
   auto app = scrm::bot::App::Create(*config, clock);
   if (auto* error = std::get_if<std::string>(&app)) {

@@ -145,6 +145,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                                             std::chrono::milliseconds(cfg.handler_timeout_ms))) {}
 
   net::awaitable<void> AcceptLoop();
+  bool MakeRoom();
   net::awaitable<void> SweepLoop();
   void SetDeadline(Connection& conn) const;
   net::awaitable<void> RunSession(tcp::socket socket);
@@ -155,6 +156,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::awaitable<Reply> HandleCallbackPost(const Request& req);
   net::awaitable<storage::Result<int>> StoreInbox(std::shared_ptr<storage::InboxRow> row);
   void CloseIdle();
+  std::string ConnectionMetrics() const;
 
   // A session's entry in `sessions` for as long as it runs, however it ends
   // (an exception too: the sweep must never see a freed session, and
@@ -188,6 +190,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   OnStored on_stored;
   std::unordered_set<SessionState*> sessions;  // io thread only
   bool stopping = false;                       // io thread only
+  // Past server.max_connections (io thread only): idle connections closed
+  // to make room, and new ones closed for want of an idle one.
+  std::uint64_t closed_idle = 0;
+  std::uint64_t refused = 0;
 };
 
 Server::Server(net::io_context& ioc, const ServerConfig& config, const CallbackService& service,
@@ -258,12 +264,58 @@ net::awaitable<void> Server::Impl::AcceptLoop() {
     }
     if (failures > 0) spdlog::info("accepting again after {} failed tries", failures);
     failures = 0;
+    if (sessions.size() >= static_cast<std::size_t>(config.max_connections) && !MakeRoom()) {
+      // Every connection is in the middle of a request: this one waits
+      // for none of them (a client retries, as WeCom does).
+      if (refused++ == 0) {
+        spdlog::warn(
+            "{} connections open, each busy: new ones are closed at once "
+            "(server.max_connections)",
+            sessions.size());
+      }
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
     net::awaitable<void> session = RunSession(std::move(socket));
     net::co_spawn(ioc, std::move(session), [](std::exception_ptr e) {
       if (e) spdlog::error("session ended with an exception");
     });
   }
+}
+
+// At server.max_connections, closes the connection idle the longest (its
+// read began first) so that a new one can be served; false if none is idle.
+// Clients that keep connections open without using them cannot keep others
+// out.
+bool Server::Impl::MakeRoom() {
+  SessionState* oldest = nullptr;
+  for (SessionState* s : sessions) {
+    if (!s->Idle() || s->timed_out) continue;  // busy, or already closing
+    if (!oldest || s->deadline < oldest->deadline) oldest = s;
+  }
+  if (!oldest) return false;
+  oldest->deadline = Clock::time_point::max();
+  oldest->timed_out = true;
+  boost::system::error_code ignored;
+  oldest->socket->shutdown(tcp::socket::shutdown_both, ignored);
+  ++closed_idle;
+  return true;
+}
+
+std::string Server::Impl::ConnectionMetrics() const {
+  return "# HELP scrm_http_connections Connections open now.\n"
+         "# TYPE scrm_http_connections gauge\n"
+         "scrm_http_connections " +
+         std::to_string(sessions.size()) +
+         "\n"
+         "# HELP scrm_http_connection_limit_total Connections closed at server.max_connections: "
+         "idle ones to make room, new ones when none was idle.\n"
+         "# TYPE scrm_http_connection_limit_total counter\n"
+         "scrm_http_connection_limit_total{closed=\"idle\"} " +
+         std::to_string(closed_idle) + "\nscrm_http_connection_limit_total{closed=\"new\"} " +
+         std::to_string(refused) + "\n";
 }
 
 // Read and write deadlines for every connection, checked a few times per
@@ -408,7 +460,7 @@ net::awaitable<Reply> Server::Impl::Handle(const Request& req) {
   }
   if (path == "/metrics") {
     if (!get && !head) co_return NotAllowed("GET, HEAD");
-    co_return Reply{200, metrics.Render() + WriterMetrics(writer.stats()),
+    co_return Reply{200, metrics.Render() + WriterMetrics(writer.stats()) + ConnectionMetrics(),
                     "text/plain; version=0.0.4; charset=utf-8"};
   }
   co_return Reply{404, "not found\n"};

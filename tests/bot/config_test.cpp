@@ -75,6 +75,10 @@ TEST_CASE("every bad key is named", "[config]") {
   CHECK(ErrorKeys(kCredentials + "[server]\nhandler_timeout_ms = 5000\n") ==
         V{"server.handler_timeout_ms"});
   CHECK(ErrorKeys(kCredentials + "[server]\nhandler_timeout_ms = 4900\n").empty());
+  CHECK(ErrorKeys(kCredentials + "[server]\nmax_connections = 0\n") ==
+        V{"server.max_connections"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nmax_connections = \"many\"\n") ==
+        V{"server.max_connections"});
   CHECK(ErrorKeys(kCredentials + "[server]\ncallback_path = \"wecom\"\n") ==
         V{"server.callback_path"});
   CHECK(ErrorKeys(kCredentials + "[server]\nlisten_addr = \"x\"\n") == V{"server.listen_addr"});

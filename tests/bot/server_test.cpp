@@ -453,6 +453,32 @@ TEST_CASE("a callback that has begun to arrive at shutdown is read, stored and a
   CHECK(InboxCount(config) == 1);
 }
 
+TEST_CASE("past max_connections the connection idle the longest makes room", "[server]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  config.server.max_connections = 2;
+  config.server.read_timeout_ms = 3600000;  // no deadline closes them meanwhile
+  test::RunningApp app(config);
+  HttpConnection first(app.port());
+  REQUIRE(first.Request("GET", "/healthz"));
+  HttpConnection second(app.port());
+  REQUIRE(second.Request("GET", "/healthz"));
+  HttpConnection third(app.port());
+  auto res = third.Request("GET", "/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(first.PeerClosed());  // idle since before the second's request
+  res = second.Request("GET", "/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  std::string metrics = third.Request("GET", "/metrics")->body;
+  CHECK(metrics.find("scrm_http_connection_limit_total{closed=\"idle\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics.find("scrm_http_connection_limit_total{closed=\"new\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("scrm_http_connections 2\n") != std::string::npos);
+}
+
 TEST_CASE("connections that stall past the read deadline are closed; others are served",
           "[server]") {
   test::TempDir dir;
