@@ -810,6 +810,7 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   std::int64_t now = Now();
   std::int64_t id = row.id;
   if (reply.ok()) {
+    paused.Passed(PauseKey(row));
     metrics.OutboxSent(static_cast<double>(now - row.created_at));
     // What the reply leads to commits with the row's "sent" mark.
     return [this, id, now, on_reply = row.message.on_reply,

@@ -92,15 +92,18 @@ void RateLimiter::Recorded(double now) {
 }
 
 double Pauses::Pause(const std::string& key, double now, double seconds) {
-  double until = now + seconds;
-  double& at = until_[key];
-  at = std::max(at, until);
-  return at - now;
+  Entry& e = pauses_[key];
+  bool again = e.length > 0 && now >= e.until;
+  double length = again ? std::min(std::max(seconds, 2 * e.length), kMaxSeconds) : seconds;
+  if (now + length > e.until) e = {now + length, length};
+  return e.until - now;
 }
 
+void Pauses::Passed(const std::string& key) { pauses_.erase(key); }
+
 double Pauses::WaitSeconds(const std::string& key, double now) const {
-  auto it = until_.find(key);
-  return it == until_.end() || it->second <= now ? 0 : it->second - now;
+  auto it = pauses_.find(key);
+  return it == pauses_.end() || it->second.until <= now ? 0 : it->second.until - now;
 }
 
 }  // namespace scrm::domain

@@ -70,14 +70,25 @@ class RateLimiter {
 // failing again one after another.
 class Pauses {
  public:
+  // The longest pause: a day's limit is tried again each hour.
+  static constexpr double kMaxSeconds = 3600;
+
   // After a 45009 for `key` at `now`: paused for `seconds` from then (an
-  // earlier pause that ends later stays). Returns WaitSeconds(key, now).
+  // earlier pause that ends later stays). Refused again by a call made once
+  // the last pause had ended (an hour's or a day's limit, not a minute's):
+  // twice the last pause, up to kMaxSeconds. Returns WaitSeconds(key, now).
   double Pause(const std::string& key, double now, double seconds);
+  // A call to `key` went through: its next pause starts short again.
+  void Passed(const std::string& key);
   // Seconds from `now` until `key` may be called (0: now).
   double WaitSeconds(const std::string& key, double now) const;
 
  private:
-  std::map<std::string, double> until_;
+  struct Entry {
+    double until = 0;
+    double length = 0;  // of the pause that ends at `until`
+  };
+  std::map<std::string, Entry> pauses_;
 };
 
 }  // namespace scrm::domain

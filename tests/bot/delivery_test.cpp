@@ -2,6 +2,7 @@
 // sender, end to end through encrypted callbacks and the fake WeCom.
 #include "bot/delivery.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
@@ -55,20 +56,14 @@ bool WaitForAttempts(const bot::Config& config, std::int64_t id, int attempts) {
 
 // Waits (bounded) until `n` outbox rows exist and each was attempted at
 // least `attempts` times.
-bool WaitForAllAttempted(const std::string& sqlite_path, size_t n, int attempts) {
-  for (int i = 0; i < 12000; ++i) {
-    auto db = storage::Db::Open({sqlite_path, true});
-    if (db) {
-      auto rows = storage::ListOutbox(**db, false, 1000);
-      if (rows && rows->size() >= n) {
-        bool all = true;
-        for (const auto& row : *rows) all = all && row.attempts >= attempts;
-        if (all) return true;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
+// Whether at least `n` outbox rows exist and each was tried `attempts` times.
+bool AllAttempted(const std::string& sqlite_path, size_t n, int attempts) {
+  auto db = storage::Db::Open({sqlite_path, true});
+  if (!db) return false;
+  auto rows = storage::ListOutbox(**db, false, 1000);
+  if (!rows || rows->size() < n) return false;
+  return std::all_of(rows->begin(), rows->end(),
+                     [&](const storage::OutboxRow& row) { return row.attempts >= attempts; });
 }
 
 // Writer jobs that failed so far (scrm_storage_job_failures_total).
@@ -301,6 +296,28 @@ TEST_CASE("a 45009 holds every message to that API for a minute, and no other AP
   CHECK(app.wecom.succeeded(kSend) == 2);
 }
 
+TEST_CASE("a 45009 met again right after its block waits twice as long", "[delivery]") {
+  test::TempDir dir;
+  bot::Config config = test::TestConfig(dir);
+  test::RunningApp app(config);
+  const std::string get = "/cgi-bin/externalcontact/get";
+  app.wecom.FailNext(kSend, 2, 45009);  // an hour's limit, say: refused past the minute
+  SendText(app, "zhangsan", "帮助", "7311");
+  REQUIRE(WaitForAttempts(config, 1, 1));
+  app.clock.Advance(66);  // past the first block (60 s and up to 5 s)
+  REQUIRE(WaitForAttempts(config, 1, 2));
+  CHECK(app.wecom.count(kSend) == 2);
+  // The second block is twice the first: 66 s on, still held.
+  app.clock.Advance(66);
+  SendCustomerAdded(app, "lisi", "wmAgain1");
+  REQUIRE(app.wecom.WaitForCount(get, 1));
+  CHECK(app.wecom.count(kSend) == 2);
+  app.clock.Advance(66);
+  REQUIRE(app.wecom.WaitForCount(kSend, 3));
+  CHECK(app.Stop() == 0);
+  CHECK(app.wecom.succeeded(kSend) == 1);
+}
+
 TEST_CASE("a wrong secret keeps messages pending; they go out once gettoken works", "[delivery]") {
   test::TempDir dir;
   bot::Config config = test::TestConfig(dir);
@@ -441,10 +458,11 @@ TEST_CASE("WeCom down for a while: every message is delivered once when it is ba
   app.wecom.SetDown(true);
   for (int i = 0; i < 5; ++i)
     SendText(app, "rep" + std::to_string(i), "帮助", std::to_string(9100 + i));
-  // Every reply failed at least twice while the API was unreachable.
-  REQUIRE(WaitForAllAttempted(config.storage.sqlite_path, 5, 1));
-  app.clock.Advance(3600);
-  REQUIRE(WaitForAllAttempted(config.storage.sqlite_path, 5, 2));
+  // Every reply failed at least twice while the API was unreachable (the
+  // rows held meanwhile by the pause after each failed gettoken).
+  const std::string& path = config.storage.sqlite_path;
+  REQUIRE(AdvanceUntil(app, [&] { return AllAttempted(path, 5, 1); }));
+  REQUIRE(AdvanceUntil(app, [&] { return AllAttempted(path, 5, 2); }));
   CHECK(app.wecom.succeeded(kSend) == 0);
   app.wecom.SetDown(false);
   app.clock.Advance(3600);

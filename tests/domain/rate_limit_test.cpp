@@ -97,6 +97,26 @@ TEST_CASE("a 45009 pauses its key for the time asked, others go on", "[ratelimit
   CHECK(pauses.WaitSeconds("robot:west", 1119) == Approx(1));
 }
 
+TEST_CASE("refused again as soon as a pause ends, the next pause is twice as long", "[ratelimit]") {
+  Pauses pauses;
+  CHECK(pauses.Pause("k", 1000, 60) == Approx(60));
+  // A call made before the pause, refused during it: a minute from then.
+  CHECK(pauses.Pause("k", 1010, 60) == Approx(60));
+  std::vector<double> lengths;
+  double now = 1070;
+  for (int i = 0; i < 8; ++i) {
+    double wait = pauses.Pause("k", now, 60);  // the first call after the pause
+    lengths.push_back(wait);
+    now += wait;
+  }
+  CHECK(lengths == std::vector<double>{120, 240, 480, 960, 1920, 3600, 3600, 3600});
+  // Once a call goes through, the next 45009 is a minute's again.
+  pauses.Passed("k");
+  CHECK(pauses.WaitSeconds("k", now) == 0);
+  CHECK(pauses.Pause("k", now + 5, 60) == Approx(60));
+  CHECK(pauses.Pause("other", now, 62) == Approx(62));  // each key apart
+}
+
 TEST_CASE("windows of keys no limit looks at any more are dropped", "[rate_limit]") {
   RateLimiter limiter({{30, 60}, {1000, 3600}});
   for (int i = 0; i < 1000; ++i) limiter.Record("customer:" + std::to_string(i), 100);
