@@ -221,10 +221,23 @@ std::string WebhookKey(std::string value) {
 void ReadRobots(const toml::table* t, Config& c, const EnvLookup& env,
                 std::vector<ConfigError>& errors) {
   if (!t) return;
+  std::map<std::string, std::string> by_env;  // variable → the robot it belongs to
   for (auto&& [k, v] : *t) {
     std::string name(k.str());
     if (name.empty() || name.size() > 64 || !Plain(name)) {
       errors.push_back({"robots." + name, "robot names use letters, digits, _ and - only"});
+      continue;
+    }
+    // "east-sales" and "East_Sales" would share SCRM_ROBOT_EAST_SALES: one
+    // variable would set both keys.
+    auto [other, fresh] = by_env.emplace(RobotEnvName(name), name);
+    if (!fresh) {
+      std::string why = "shares its environment variable ";
+      why += other->first;
+      why += " with robot \"";
+      why += other->second;
+      why += "\": rename one of them";
+      errors.push_back({"robots." + name, why});
       continue;
     }
     std::string key = v.is_string() ? v.as_string()->get() : "";

@@ -1,4 +1,5 @@
-// scrm-bot command line: serve, migrate, check-config.
+// scrm-bot command line: serve, migrate, check-config, sync-org, digest and
+// outbox list/retry.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>

@@ -117,8 +117,12 @@ int SyncOrgCommand(const Config& config, const domain::Clock& clock) {
   for (const auto& d : directory.departments) by_id[d.id] = d;
   std::vector<storage::OrgMember> members;
   int managed = 0;
+  auto& conn = (*db)->connection();
   for (const auto& [id, m] : directory.members) {
-    if (Gone(m)) continue;
+    // Disabled or left, with customers still theirs (the directory change
+    // never seen, say): kept under their manager, who still needs to see
+    // those customers.
+    if (Gone(m) && storage::CountActiveCustomers(conn, m.userid) == 0) continue;
     members.push_back({m.userid, m.name, ManagerOf(m, directory, by_id)});
     managed += !members.back().manager.empty();
   }

@@ -13,7 +13,13 @@ scripts/install-deps.sh
 # clang only recommends.
 if ! command -v clang++ >/dev/null || ! dpkg-query -W libclang-rt-14-dev >/dev/null 2>&1; then
   sudo_cmd=""
-  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  if [[ $(id -u) -ne 0 ]]; then
+    if ! command -v sudo >/dev/null; then
+      echo "clang and libclang-rt-14-dev are missing: run as root, or install sudo" >&2
+      exit 1
+    fi
+    sudo_cmd="sudo"
+  fi
   $sudo_cmd apt-get update -qq
   $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     clang libclang-rt-14-dev
@@ -26,7 +32,11 @@ cmake --build build-fuzz --target scrm-fuzz
 
 corpus=build-fuzz/corpus
 mkdir -p "$corpus" build-fuzz/findings
-SCRM_FUZZ_SEEDS="$corpus" build-fuzz/tests/scrm-fuzz -runs=0 "$corpus" >/dev/null 2>&1
+if ! SCRM_FUZZ_SEEDS="$corpus" build-fuzz/tests/scrm-fuzz -runs=0 "$corpus" \
+  >build-fuzz/seeding.log 2>&1; then
+  echo "seeding the corpus failed; see build-fuzz/seeding.log" >&2
+  exit 1
+fi
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=tests/fuzz/ubsan.supp" \
   build-fuzz/tests/scrm-fuzz -max_total_time="$seconds" -max_len=8192 -timeout=10 \
   -artifact_prefix=build-fuzz/findings/ -print_final_stats=1 "$corpus"

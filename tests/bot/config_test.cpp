@@ -75,8 +75,7 @@ TEST_CASE("every bad key is named", "[config]") {
   CHECK(ErrorKeys(kCredentials + "[server]\nhandler_timeout_ms = 5000\n") ==
         V{"server.handler_timeout_ms"});
   CHECK(ErrorKeys(kCredentials + "[server]\nhandler_timeout_ms = 4900\n").empty());
-  CHECK(ErrorKeys(kCredentials + "[server]\nmax_connections = 0\n") ==
-        V{"server.max_connections"});
+  CHECK(ErrorKeys(kCredentials + "[server]\nmax_connections = 0\n") == V{"server.max_connections"});
   CHECK(ErrorKeys(kCredentials + "[server]\nmax_connections = \"many\"\n") ==
         V{"server.max_connections"});
   CHECK(ErrorKeys(kCredentials + "[server]\ncallback_path = \"wecom\"\n") ==
@@ -118,6 +117,9 @@ TEST_CASE("group robots and delivery limits", "[config]") {
   CHECK(ErrorKeys(kCredentials + "[robots]\n\"华东\" = \"K\"\n") == V{"robots.华东"});
   CHECK(ErrorKeys(kCredentials + "[robots]\neast = 1\n") == V{"robots.east"});
   CHECK(ErrorKeys(kCredentials + "[robots]\neast = \"\"\n") == V{"robots.east"});
+  // Two names that one environment variable would stand for.
+  CHECK(ErrorKeys(kCredentials + "[robots]\neast-sales = \"K1\"\nEast_Sales = \"K2\"\n").size() ==
+        1);
   CHECK(ErrorKeys(kCredentials + "robots = \"x\"\n[server]\n").size() == 1);
   CHECK(ErrorKeys(kCredentials + "[delivery]\nrobot_messages_per_minute = 0\n") ==
         V{"delivery.robot_messages_per_minute"});
@@ -255,8 +257,14 @@ discount_control = "Number-1"
   CHECK(ErrorKeys(kCredentials +
                   "[authority]\nladder = [{ max_amount_yuan = 1, max_discount = 100 }]\n") ==
         V{"authority.ladder"});
+  // Each missing control named; controls without a template refused.
   CHECK(ErrorKeys(kCredentials + "[approval]\ntemplate_id = \"tpl\"\n") ==
-        V{"approval.template_id"});
+        V{"approval.customer_control", "approval.amount_control", "approval.discount_control"});
+  CHECK(ErrorKeys(kCredentials +
+                  "[approval]\ntemplate_id = \"tpl\"\ncustomer_control = \"Text-1\"\n"
+                  "amount_control = \"Money-1\"\n") == V{"approval.discount_control"});
+  CHECK(ErrorKeys(kCredentials + "[approval]\namount_control = \"Money-1\"\n") ==
+        V{"approval.amount_control"});
   CHECK(ErrorKeys(kCredentials + "[[teams]]\nname = \"a\"\nmanager = \"m\"\nrobot = \"x\"\n") ==
         V{"teams[0].robot"});
   CHECK(ErrorKeys(kCredentials +

@@ -111,5 +111,17 @@ TEST_CASE("sync-org reads departments, leaders and direct leaders from WeCom", "
     manager.clear();
     for (const auto& m : storage::OrgMembers(c)) manager[m.userid] = m.manager;
     CHECK(manager.count("zhangsan") == 0);
+
+    // Listed as disabled while still owning customers, the directory change
+    // never seen: kept under their manager all the same.
+    customer.owner = "zhoujiu";
+    customer.name = "李总";
+    storage::InsertCustomer(c, customer);
+    fake.AddMember({"zhoujiu", "周九", {3}, {}, 2});
+    REQUIRE(bot::SyncOrgCommand(config, clock) == 0);
+    manager.clear();
+    for (const auto& m : storage::OrgMembers(c)) manager[m.userid] = m.manager;
+    CHECK(manager["zhoujiu"] == "qianqi");
+    CHECK(bot::Org::Load(c, {}).Visible("qianqi") == storage::Owners{"qianqi", "zhoujiu"});
   }
 }

@@ -6,12 +6,24 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 extern char** environ;
 
 namespace scrm::test {
 namespace {
+
+// The environment without SCRM_* variables: secrets exported for a real
+// bot (as the README suggests) would override the tests' configs.
+std::vector<char*> TestEnvironment() {
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "SCRM_", 5) != 0) env.push_back(*e);
+  }
+  env.push_back(nullptr);
+  return env;
+}
 
 pid_t Spawn(const std::vector<std::string>& args, int& out_fd, const std::string& cwd = "") {
   int fds[2];
@@ -26,7 +38,8 @@ pid_t Spawn(const std::vector<std::string>& args, int& out_fd, const std::string
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  std::vector<char*> env = TestEnvironment();
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
   if (rc != 0) {
