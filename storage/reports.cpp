@@ -282,11 +282,13 @@ void StageFlows(Connection& c, const std::string& reps, std::int64_t from, std::
     // Deals open at some moment of the week, with their stage when it began
     // (NULL: no move before it, so the first stage).
     // Open ones (by the partial index of open deals per owner), and those
-    // closed since the week began (by closing time).
+    // closed since the week began (by closing time). A deal whose customer
+    // the rep deleted in WeCom before the week left the funnel then.
     static const std::string stage =
         "SELECT d.id, (SELECT h.to_stage FROM stage_history h WHERE h.deal_id = d.id AND h.at < "
         ":from ORDER BY h.at DESC, h.rowid DESC LIMIT 1) FROM deals d WHERE d.created_at < :to "
-        "AND ";
+        "AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = d.customer_id "
+        "AND c.removed_at > 0 AND c.removed_at < :from) AND ";
     // ("closed_at > 0" lets SQLite use the partial index of closed deals.)
     static const std::string sql = stage + "d.closed_at = 0 AND d.owner" + kInReps + "UNION ALL " +
                                    stage + "d.closed_at > 0 AND d.closed_at >= :from AND d.owner" +

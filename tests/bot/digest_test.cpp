@@ -304,6 +304,31 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
   CHECK(Has(ContentOf(ten[0]), "周报 · 2026年第49周"));
 }
 
+TEST_CASE("a deal whose customer was removed before the week is not in its funnel",
+          "[digest][weekly]") {
+  test::CrmFixture f;
+  Team(f);
+  std::int64_t monday = kShanghai0900 + 3 * 86400;  // 2026-11-30 09:00, week 48 before it
+  std::vector<std::int64_t> ids;
+  for (const char* name : {"赵总", "钱总"}) {
+    domain::Customer c;
+    c.owner = "lisi";
+    c.name = name;
+    c.created_at = monday - 21 * 86400;
+    ids.push_back(storage::InsertCustomer(f.conn(), c));
+    f.now = monday - 14 * 86400;
+    f.Reply("lisi", std::string("阶段 ") + name + " 需求调研");
+  }
+  // The rep deleted 赵总 in WeCom before the week began, 钱总 during it.
+  storage::MarkCustomerRemoved(f.conn(), ids[0], monday - 10 * 86400);
+  storage::MarkCustomerRemoved(f.conn(), ids[1], monday - 3 * 86400);
+  std::string text = bot::WeeklyReview(f.conn(), "boss", monday, f.Context());
+  CHECK(Has(text, "- 需求调研：0 / 1（0%）"));
+  // Two weeks on, neither.
+  text = bot::WeeklyReview(f.conn(), "boss", monday + 7 * 86400, f.Context());
+  CHECK(Has(text, "- 需求调研：0 / 0（—）"));
+}
+
 TEST_CASE("a quote counts once the customer has it, and for the rep who made it", "[digest]") {
   test::CrmFixture f;
   Team(f);
