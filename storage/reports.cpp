@@ -99,9 +99,9 @@ Risks AtRisk(Connection& c, const Owners& reps, const RiskRules& rules, int limi
       "removed_at = 0 AND " +
       quiet + " >= :churned AND (deleted_rep = 1 OR lost_at >= :lately OR " + quiet +
       " < :lately) AND owner" + kInReps +
-      "ORDER BY deleted_rep DESC, deleted_rep_at DESC, CASE WHEN lost_at >= :lately THEN "
-      "lost_at "
-      "ELSE 0 END DESC, " +
+      // (deleted_rep_at stays from a deletion undone by an add since.)
+      "ORDER BY deleted_rep DESC, CASE WHEN deleted_rep = 1 THEN deleted_rep_at ELSE 0 END DESC, "
+      "CASE WHEN lost_at >= :lately THEN lost_at ELSE 0 END DESC, " +
       quiet + " DESC, id DESC LIMIT :limit";
   Use q(c, sql.c_str());
   q->bind(":reps", JsonList(reps));

@@ -425,6 +425,10 @@ TEST_CASE(
   lose("丢单", kShanghai0900 - 2 * 86400);  // lately
   // One lost long ago and silent since: among the silent, by its silence.
   lose("旧丢单", kShanghai0900 - 46 * 86400 - 43200);
+  // One that deleted the rep once and was added back since: among the
+  // silent, whatever its old deletion's time.
+  f.conn().db.exec("UPDATE customers SET deleted_rep_at = " +
+                   std::to_string(kShanghai0900 - 30 * 86400) + " WHERE name = '沉默7'");
   f.now = kShanghai0900;
   std::string text = bot::DailyDigest(f.conn(), "boss", f.now - 86400, f.Context());
   std::size_t s3 = text.find("沉默3 #");
@@ -438,6 +442,9 @@ TEST_CASE(
   CHECK(s3 < s5);     // deleted the rep yesterday, before the one 20 days ago
   CHECK(s5 < deal);   // then a deal lost
   CHECK(deal < s11);  // then the silent ones, the latest to fall silent first
+  std::size_t s7 = text.find("沉默7 #");
+  REQUIRE(s7 != std::string::npos);
+  CHECK(s11 < s7);
   std::size_t s6 = text.find("沉默6 #");
   std::size_t gone_quiet = text.find("旧丢单 #");
   REQUIRE(s6 != std::string::npos);
