@@ -83,7 +83,10 @@ bool Sells(storage::Connection& c, const std::string& manager, const CrmContext&
   return ctx.org.TeamOf(manager) != nullptr || storage::AnyCustomers(c, ctx.org.Visible(manager));
 }
 
-Messages Address(const std::string& manager, const std::string& text, const CrmContext& ctx) {
+// `repeats`: a scheduled digest sent again after a crash is dropped by WeCom;
+// one an operator asks for again (`scrm-bot digest`) is delivered.
+Messages Address(const std::string& manager, const std::string& text, const CrmContext& ctx,
+                 wecom::Repeats repeats = wecom::Repeats::kDropped) {
   const TeamConfig* team = ctx.org.TeamOf(manager);
   if (team && !team->robot.empty()) return RobotMarkdownMessages(team->robot, text);
   Messages out;
@@ -93,7 +96,8 @@ Messages Address(const std::string& manager, const std::string& text, const CrmC
     }
     return out;
   }
-  for (auto& body : wecom::MarkdownMessageBodies(manager, ctx.config.wecom.agent_id, text)) {
+  for (auto& body :
+       wecom::MarkdownMessageBodies(manager, ctx.config.wecom.agent_id, text, repeats)) {
     out.push_back({UserRecipient(manager), wecom::kMessageSendPath, std::move(body)});
   }
   return out;
@@ -388,7 +392,9 @@ int DigestCommand(const Config& config, const std::string& manager, const std::s
       return 0;
     }
     SQLite::Transaction tx(c.db);
-    for (const auto& m : Address(manager, text, ctx)) storage::EnqueueOutbox(c, m, now);
+    for (const auto& m : Address(manager, text, ctx, wecom::Repeats::kDelivered)) {
+      storage::EnqueueOutbox(c, m, now);
+    }
     tx.commit();
     std::printf("digest for %s queued\n", manager.c_str());
     return 0;

@@ -9,7 +9,10 @@
 #include "bot/approvals.h"
 #include "bot/customer_events.h"
 #include "storage/crm.h"
+#include "storage/db.h"
+#include "storage/outbox.h"
 #include "storage/reports.h"
+#include "tests/support/catch_result.h"
 #include "tests/support/crm_fixture.h"
 #include "tests/support/process.h"
 
@@ -237,6 +240,21 @@ TEST_CASE("scrm-bot digest --dry-run prints a manager's digest", "[digest][cli]"
       test::RunBot({"digest", "--config", config, "--manager", "bosss", "--date", "2026-11-26"});
   CHECK(nobody == 2);
   CHECK(Has(typo, "--manager: \"bosss\" manages no team"));
+  // Queued by hand: delivered even if the same digest went out minutes ago
+  // (WeCom's duplicate check would drop it).
+  auto [queued, said] =
+      test::RunBot({"digest", "--config", config, "--manager", "boss", "--date", "2026-11-26"});
+  CHECK(queued == 0);
+  CHECK(Has(said, "digest for boss queued"));
+  {
+    auto db = storage::Db::Open({dir.File("scrm.db"), true});
+    REQUIRE(db);
+    auto rows = storage::ListOutbox(**db, false, 10);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK(Has(rows->at(0).message.body, "日报 · 2026-11-26"));
+    CHECK_FALSE(Has(rows->at(0).message.body, "enable_duplicate_check"));
+  }
   // Templates that cannot be loaded are a configuration error, as for serve.
   std::string broken = dir.File("broken.toml");
   std::ifstream in(config);
@@ -288,6 +306,8 @@ TEST_CASE("the weekly review on Monday: against last week, conversion, leaderboa
   auto out = bot::RunScheduledJobs(f.conn(), f.Context());
   REQUIRE(out.size() == 2);  // Monday's daily digest and the weekly review
   CHECK(Has(ContentOf(out[1]), "周报 · 2026年第48周"));
+  // Sent again after a crash, WeCom drops the copy.
+  CHECK(Has(out[0].body, "\"enable_duplicate_check\":1"));
   CHECK(bot::RunScheduledJobs(f.conn(), f.Context()).empty());
 
   // The weekly review at a time of its own: not with the 09:00 digest.
