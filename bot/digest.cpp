@@ -274,6 +274,10 @@ std::string TeamView(storage::Connection& c, const std::string& manager, const C
 }
 
 Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
+  // Lifecycles that time alone has changed since the last reminder scan (at
+  // a weekend, or before working hours): a customer churned overnight is
+  // no longer an overdue follow-up.
+  RefreshLifecycles(c, ctx, kLifecyclesPerRefresh);
   Messages out;
   // A time of yesterday by the calendar: now - 24 h is not, across a DST change.
   std::int64_t yesterday = domain::PreviousDay(ctx.now, ctx.config.schedule.timezone).from;

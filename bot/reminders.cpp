@@ -10,10 +10,6 @@ namespace scrm::bot {
 namespace {
 
 constexpr std::size_t kListed = 10;  // items listed per section of one rep's reminder
-// Customers whose lifecycle a scan brings up to date, at most: 40-60 ms of
-// the writer's time when all are due (bench/crm.sh), as right after the
-// migration that dates them; the rest wait for the next scan.
-constexpr int kLifecyclesPerScan = 2000;
 
 std::string KindName(domain::FollowUpKind kind) {
   switch (kind) {
@@ -49,7 +45,7 @@ Messages ReminderMessages(storage::Connection& c, const CrmContext& ctx) {
   if (ctx.now <= since) return {};
   // Customers whom time alone has made at risk are planned a win-back now
   // (due in this scan), churned ones no follow-up at all.
-  RefreshLifecycles(c, ctx, kLifecyclesPerScan);
+  RefreshLifecycles(c, ctx, kLifecyclesPerRefresh);
   storage::SetLastReminderScan(c, ctx.now);
 
   for (const auto& due : storage::DueBetween(c, since, ctx.now)) {

@@ -349,6 +349,25 @@ TEST_CASE("a deal whose customer was removed before the week is not in its funne
   CHECK(Has(text, "- 需求调研：0 / 0（—）"));
 }
 
+TEST_CASE("a customer churned since the last reminder scan is not an overdue follow-up",
+          "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  domain::Customer c;
+  c.owner = "zhangsan";
+  c.name = "周总";
+  f.now = kShanghai0900 - 91 * 86400 - 3600;
+  c.created_at = f.now;
+  storage::InsertCustomer(f.conn(), c);
+  f.Reply("zhangsan", "跟进 周总 电话沟通");  // the next follow-up planned, then silence
+  // No reminder scan since (weekends, say): 91 days of silence is churned.
+  f.now = kShanghai0900;
+  auto out = bot::RunScheduledJobs(f.conn(), f.Context());
+  REQUIRE(out.size() == 1);
+  CHECK(Has(ContentOf(out[0]), "日报"));
+  CHECK_FALSE(Has(ContentOf(out[0]), "逾期"));
+}
+
 TEST_CASE("a quote counts once the customer has it, and for the rep who made it", "[digest]") {
   test::CrmFixture f;
   Team(f);
