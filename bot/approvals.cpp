@@ -198,15 +198,22 @@ bool Agrees(const wecom::ApplyValue& v, const storage::Quote& q, const std::stri
   return true;
 }
 
-// The applicant's pending quotes that the form describes. A quote whose
-// own approval is on record takes only an approval from another one (the
-// manager approved the copy filed twice); a rejection or a withdrawal of
-// the copy is the manager clearing it away.
+// How far WeCom's clock may be behind the bot's when it dates a request the
+// bot files right after recording its quote.
+constexpr std::int64_t kFiledSkewSeconds = 300;
+
+// The applicant's pending quotes that the form describes, made before it
+// was filed (an older approval of the same form, commented on today, does
+// not settle a newer quote). A quote whose own approval is on record takes
+// only an approval from another one (the manager approved the copy filed
+// twice); a rejection or a withdrawal of the copy is the manager clearing it
+// away.
 std::vector<storage::Quote> QuotesOfForm(storage::Connection& c, const wecom::ApprovalState& form,
                                          const CrmContext& ctx) {
   std::vector<storage::Quote> fit;
   bool approved = form.status == static_cast<int>(wecom::ApprovalStatus::kApproved);
   for (auto& q : storage::PendingQuotes(c, {form.applicant})) {
+    if (form.apply_time > 0 && q.at > form.apply_time + kFiledSkewSeconds) continue;
     if (!q.sp_no.empty() && q.sp_no != form.sp_no && !approved) continue;
     std::string customer = CustomerName(c, q.customer_id);
     if (std::all_of(form.values.begin(), form.values.end(),

@@ -338,16 +338,20 @@ wecom::ApprovalChangeEvent OurApproval(const std::string& sp_no, int status) {
   return e;
 }
 
-// oa/getapprovaldetail's answer for an approval of tpl-1 by zhangsan,
-// decided (as `status` says) by `approver`.
+// A minute after the fixture's quotes: when their requests were filed.
+constexpr std::int64_t kFiled = 1764032400 + 60;
+
+// oa/getapprovaldetail's answer for an approval of tpl-1 by zhangsan, filed
+// at `filed` and decided (as `status` says) by `approver`.
 std::string Detail(const std::string& sp_no, int status, const std::string& contents,
                    const std::string& template_id = "tpl-1", const std::string& approver = "boss",
-                   int line_status = 0) {
+                   int line_status = 0, std::int64_t filed = kFiled) {
   std::string s = std::to_string(status);
   std::string line = std::to_string(line_status ? line_status : status);
   return R"({"errcode":0,"errmsg":"ok","info":{"sp_no":")" + sp_no +
          R"(","sp_name":"折扣审批","sp_status":)" + s + R"(,"template_id":")" + template_id +
-         R"(","apply_time":1700000000,"applyer":{"userid":"zhangsan","partyid":"1"},)"
+         R"(","apply_time":)" + std::to_string(filed) +
+         R"(,"applyer":{"userid":"zhangsan","partyid":"1"},)"
          R"("sp_record":[{"sp_status":)" +
          s + R"(,"approverattr":1,"details":[{"approver":{"userid":")" + approver +
          R"("},"speech":"","sp_status":)" + line +
@@ -429,6 +433,13 @@ TEST_CASE("a decision on an approval whose sp_no was lost is matched by its form
   CHECK(waiting[0].customer_id == li_id);
   // The same decision read again changes nothing and tells nobody.
   CHECK(bot::ApprovalDetailRead(f.conn(), Detail("SP-9", 2, Form("王总")), f.Context()).empty());
+  // An approval of the same form filed well before 李总's quote (an old
+  // one, commented on today, say) does not settle it.
+  CHECK(bot::ApprovalDetailRead(
+            f.conn(), Detail("SP-OLD", 2, Form("李总"), "tpl-1", "boss", 0, f.now - 7 * 86400),
+            f.Context())
+            .empty());
+  CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).size() == 1);
   // Events of the approval now on record are applied as usual (already decided).
   CHECK(bot::HandleApprovalChange(f.conn(), OurApproval("SP-9", 2), f.Context()).empty());
 }
