@@ -233,19 +233,15 @@ void ReadApproval(const toml::table* t, Config& c, std::vector<ConfigError>& err
   r.String("discount_control", a.discount_control);
   r.Integer("remind_hours", a.remind_hours, 1, 720);
   r.RejectUnknown();
-  // The template's control ids: each needed with a template, none without.
+  // The template's control ids: each needed with a template (without one
+  // they are not used: the manager gets a card).
   const std::pair<const char*, const std::string&> controls[] = {
       {"customer_control", a.customer_control},
       {"amount_control", a.amount_control},
       {"discount_control", a.discount_control}};
   for (const auto& [key, value] : controls) {
-    if (!a.template_id.empty()) {
-      r.Require(!value.empty(), key, "needed with template_id: the id of the template's control");
-    } else {
-      r.Require(value.empty(), key,
-                "used only with template_id, which is not set (without one the manager gets a "
-                "card)");
-    }
+    r.Require(a.template_id.empty() || !value.empty(), key,
+              "needed with template_id: the id of the template's control");
   }
 }
 

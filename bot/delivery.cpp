@@ -810,7 +810,7 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   std::int64_t now = Now();
   std::int64_t id = row.id;
   if (reply.ok()) {
-    paused.Passed(PauseKey(row));
+    paused.Passed(PauseKey(row), static_cast<double>(now));
     metrics.OutboxSent(static_cast<double>(now - row.created_at));
     // What the reply leads to commits with the row's "sent" mark.
     return [this, id, now, on_reply = row.message.on_reply,
@@ -852,7 +852,8 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
     if (reply.error == wecom::Errc::kApiError && reply.errcode == 45009) {
       // WeCom blocks this API (or robot) for 60 s after a minute's limit,
       // to every row: they all wait, this one until then at the earliest.
-      // (After an hour's or a day's limit, each 45009 waits 60 s more.)
+      // (Refused again right after, an hour's or a day's limit: the next
+      // wait doubles, up to an hour.)
       double spread = std::uniform_real_distribution<double>(0, 5)(rng);
       double wait = paused.Pause(PauseKey(row), static_cast<double>(now), 60 + spread);
       next = std::max(next, now + static_cast<std::int64_t>(std::ceil(wait)));

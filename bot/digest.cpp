@@ -390,12 +390,15 @@ int DigestCommand(const Config& config, const std::string& manager, const std::s
     }
     domain::Funnel funnel = FunnelOf(config);
     CrmContext ctx{config, funnel, *templates, org, now};
+    // Counted as the scheduled digest counts, lifecycles brought up to date
+    // first (a dry run rolls that back with the transaction).
+    SQLite::Transaction tx(c.db);
+    RefreshLifecycles(c, ctx, kLifecyclesPerRefresh);
     std::string text = DailyDigest(c, manager, day, ctx);
     if (dry_run) {
       std::printf("%s\n", text.c_str());
       return 0;
     }
-    SQLite::Transaction tx(c.db);
     for (const auto& m : Address(manager, text, ctx, wecom::Repeats::kDelivered)) {
       storage::EnqueueOutbox(c, m, now);
     }

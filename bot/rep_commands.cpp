@@ -124,8 +124,13 @@ std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& 
   if (!found.empty() && (found[0].name == ref || found[0].remark == ref)) return found;
   // Names that contain it as typed might hide one that it names exactly
   // once folded ("lucy" for Lucy among "lucy介绍的张总" and others): a scan
-  // of every visible customer.
+  // of every visible customer. Not for a name that folding leaves as it is
+  // and that has no Latin letter ("王"): the scan would find the same.
   std::string folded_ref = Folded(ref);
+  bool latin = std::any_of(ref.begin(), ref.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+  });
+  if (found.size() >= 2 && folded_ref == ref && !latin) return found;
   auto folded = storage::FindFolded(c, owners, folded_ref, Folded, limit);
   bool exact = !folded.empty() &&
                (Folded(folded[0].name) == folded_ref || Folded(folded[0].remark) == folded_ref);
@@ -293,7 +298,8 @@ std::pair<std::string, std::string> Run::Split(const std::string& first, const s
   // The first word names one exactly ("跟进 王总 PPT 已发"): no need to look
   // further.
   if (!storage::FindExactly(c_, owners, first, 1).empty()) return {first, rest};
-  for (const auto& [name, text] : longer) {
+  for (auto [name, text] : longer) {
+    if (text.empty()) name = WithoutEndPunctuation(name);
     // Full-width letters in another case: compared folded (a scan of every
     // visible customer, so only for such names).
     if (NormalizeText(name) == name) continue;

@@ -52,6 +52,7 @@ struct SessionState {
   // Of the read or write in progress; none while the request is handled.
   Clock::time_point deadline = Clock::time_point::max();
   bool timed_out = false;  // the sweep shut the socket down
+  bool evicted = false;    // shut down to make room at server.max_connections
 
   // Between requests, with none of the next one received.
   bool Idle() const {
@@ -168,6 +169,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
     ~Registered() {
       impl_.sessions.erase(&state_);
+      if (state_.evicted) --impl_.evicting;
       if (impl_.stopping && impl_.sessions.empty()) impl_.sweep.cancel();
     }
     Registered(const Registered&) = delete;
@@ -194,6 +196,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // to make room, and new ones closed for want of an idle one.
   std::uint64_t closed_idle = 0;
   std::uint64_t refused = 0;
+  std::size_t evicting = 0;  // of `sessions`: closed by MakeRoom, not ended yet
 };
 
 Server::Server(net::io_context& ioc, const ServerConfig& config, const CallbackService& service,
@@ -264,7 +267,8 @@ net::awaitable<void> Server::Impl::AcceptLoop() {
     }
     if (failures > 0) spdlog::info("accepting again after {} failed tries", failures);
     failures = 0;
-    if (sessions.size() >= static_cast<std::size_t>(config.max_connections) && !MakeRoom()) {
+    if (sessions.size() - evicting >= static_cast<std::size_t>(config.max_connections) &&
+        !MakeRoom()) {
       // Every connection is in the middle of a request: this one waits
       // for none of them (a client retries, as WeCom does).
       if (refused++ == 0) {
@@ -293,11 +297,16 @@ bool Server::Impl::MakeRoom() {
   SessionState* oldest = nullptr;
   for (SessionState* s : sessions) {
     if (!s->Idle() || s->timed_out) continue;  // busy, or already closing
+    // A request already in the socket, not read yet: not idle.
+    boost::system::error_code ec;
+    if (s->socket->available(ec) > 0 || ec) continue;
     if (!oldest || s->deadline < oldest->deadline) oldest = s;
   }
   if (!oldest) return false;
   oldest->deadline = Clock::time_point::max();
   oldest->timed_out = true;
+  oldest->evicted = true;
+  ++evicting;
   boost::system::error_code ignored;
   oldest->socket->shutdown(tcp::socket::shutdown_both, ignored);
   ++closed_idle;

@@ -93,13 +93,16 @@ void RateLimiter::Recorded(double now) {
 
 double Pauses::Pause(const std::string& key, double now, double seconds) {
   Entry& e = pauses_[key];
-  bool again = e.length > 0 && now >= e.until;
+  bool again = e.length > 0 && now >= e.until && now - e.until < e.length;
   double length = again ? std::min(std::max(seconds, 2 * e.length), kMaxSeconds) : seconds;
   if (now + length > e.until) e = {now + length, length};
   return e.until - now;
 }
 
-void Pauses::Passed(const std::string& key) { pauses_.erase(key); }
+void Pauses::Passed(const std::string& key, double now) {
+  auto it = pauses_.find(key);
+  if (it != pauses_.end() && now >= it->second.until) pauses_.erase(it);
+}
 
 double Pauses::WaitSeconds(const std::string& key, double now) const {
   auto it = pauses_.find(key);

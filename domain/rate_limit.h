@@ -74,12 +74,15 @@ class Pauses {
   static constexpr double kMaxSeconds = 3600;
 
   // After a 45009 for `key` at `now`: paused for `seconds` from then (an
-  // earlier pause that ends later stays). Refused again by a call made once
-  // the last pause had ended (an hour's or a day's limit, not a minute's):
-  // twice the last pause, up to kMaxSeconds. Returns WaitSeconds(key, now).
+  // earlier pause that ends later stays). Refused again within one pause's
+  // length after the last pause ended (an hour's or a day's limit, not a
+  // minute's): twice the last pause, up to kMaxSeconds. Returns
+  // WaitSeconds(key, now).
   double Pause(const std::string& key, double now, double seconds);
-  // A call to `key` went through: its next pause starts short again.
-  void Passed(const std::string& key);
+  // A call to `key` went through at `now`: once its pause is over, the next
+  // one starts short again. (A call answered during a pause was counted by
+  // WeCom before the block: the pause stays.)
+  void Passed(const std::string& key, double now);
   // Seconds from `now` until `key` may be called (0: now).
   double WaitSeconds(const std::string& key, double now) const;
 

@@ -54,8 +54,6 @@ bool WaitForAttempts(const bot::Config& config, std::int64_t id, int attempts) {
   return false;
 }
 
-// Waits (bounded) until `n` outbox rows exist and each was attempted at
-// least `attempts` times.
 // Whether at least `n` outbox rows exist and each was tried `attempts` times.
 bool AllAttempted(const std::string& sqlite_path, size_t n, int attempts) {
   auto db = storage::Db::Open({sqlite_path, true});

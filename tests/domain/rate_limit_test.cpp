@@ -110,11 +110,16 @@ TEST_CASE("refused again as soon as a pause ends, the next pause is twice as lon
     now += wait;
   }
   CHECK(lengths == std::vector<double>{120, 240, 480, 960, 1920, 3600, 3600, 3600});
-  // Once a call goes through, the next 45009 is a minute's again.
-  pauses.Passed("k");
+  // A call answered during a pause (counted before the block) lifts nothing.
+  pauses.Passed("k", now - 10);
+  CHECK(pauses.WaitSeconds("k", now - 10) == Approx(10));
+  // Once a call goes through after it, the next 45009 is a minute's again.
+  pauses.Passed("k", now);
   CHECK(pauses.WaitSeconds("k", now) == 0);
   CHECK(pauses.Pause("k", now + 5, 60) == Approx(60));
   CHECK(pauses.Pause("other", now, 62) == Approx(62));  // each key apart
+  // A 45009 long after the last pause ended is a minute's again, too.
+  CHECK(pauses.Pause("other", now + 62 + 3600, 62) == Approx(62));
 }
 
 TEST_CASE("windows of keys no limit looks at any more are dropped", "[rate_limit]") {
