@@ -158,8 +158,14 @@ Messages TransferFailed(storage::Connection& c, const wecom::ExternalContactEven
                                                {"id", customer ? std::to_string(customer->id) : ""},
                                                {"reason", reason}});
   // The event names the member who was to take over; the customer stays
-  // with its owner, who is the one to act (and who can open #id).
+  // with its owner, who is the one to act (and who can open #id). An owner
+  // who left the company reads nothing: their manager, who hands their
+  // customers over (离职继承), is told.
   std::string to = customer && !customer->owner.empty() ? customer->owner : e.user_id;
+  if (customer && storage::RepDeparted(c, to)) {
+    std::string manager = ctx.org.ManagerOf(to);
+    to = manager.empty() ? e.user_id : manager;
+  }
   return AnswerTo(to, ctx.config.wecom.agent_id, text);
 }
 

@@ -931,6 +931,12 @@ TEST_CASE("churn and transfer events reach the right person", "[crm][events]") {
   CHECK(told[0].recipient == "user:zhangsan");
   CHECK(Has(test::ContentOf(told[0].body), "客户拒绝了转接"));
   CHECK_FALSE(Has(told[0].body, "\"enable_duplicate_check\":1"));
+  // The owner left the company (离职继承): their manager is told instead.
+  storage::SetRepDeparted(f.conn(), "zhangsan", f.now);
+  told = bot::HandleContactEvent(f.conn(), failed, f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].recipient == "user:boss");
+  storage::SetRepDeparted(f.conn(), "zhangsan", 0);
 
   auto removed = ContactEvent(wecom::ExternalContactChange::kDelete, "zhangsan", "wmC");
   auto fetched = bot::HandleContactEvent(f.conn(), removed, f.Context());
