@@ -276,9 +276,10 @@ Messages RequestApproval(storage::Connection& c, const std::string& rep,
         q.discount_bp != deal.discount_bp) {
       continue;
     }
-    if (storage::NewerQuote(c, q.deal_id, q.id)) {
+    if (storage::NewerQuote(c, q.deal_id, q.id) || q.manager != manager) {
       // Quoted otherwise since: an approval of it would no longer apply.
-      // It gives way to a new request.
+      // Or asked of a manager the rep no longer reports to (who left, say):
+      // only the current one may decide. It gives way to a new request.
       storage::DecideQuote(c, q.id, "overtaken", ctx.now);
       continue;
     }
@@ -425,6 +426,11 @@ Messages ApprovalReminders(storage::Connection& c, const CrmContext& ctx) {
   Messages out;
   std::int64_t before = ctx.now - std::int64_t{ctx.config.approval.remind_hours} * 3600;
   for (const auto& quote : storage::TakeQuotesToRemind(c, before)) {
+    if (storage::RepDeparted(c, quote.manager)) {
+      // Nobody to read it; the rep's quote sent again goes to their manager now.
+      spdlog::info("quote {} waits for {}, who has left: not reminded", quote.id, quote.manager);
+      continue;
+    }
     auto more = TextTo(quote.manager, ctx.config.wecom.agent_id,
                        ctx.templates.RenderView("approval_reminder", QuoteView(c, quote, ctx)));
     out.insert(out.end(), more.begin(), more.end());

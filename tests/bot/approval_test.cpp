@@ -512,6 +512,29 @@ TEST_CASE("an approval request WeCom refuses for good ends the quote and tells t
   CHECK(storage::PendingQuotes(f.conn(), {"zhangsan"}).empty());
 }
 
+TEST_CASE("a request asked of a manager who has left gives way to one for the new manager",
+          "[approval]") {
+  test::CrmFixture f;
+  Setup(f);
+  REQUIRE(bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context()).size() ==
+          2);
+  auto first = storage::PendingQuotes(f.conn(), {"zhangsan"}).at(0);
+  CHECK(first.manager == "boss");
+  // boss leaves; the team now reports to newboss.
+  storage::SetRepDeparted(f.conn(), "boss", f.now);
+  f.config.teams[0].manager = "newboss";
+  f.now += 25 * 3600;
+  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());  // nobody to read it
+  auto again = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].recipient == "user:newboss");
+  CHECK(Has(test::ContentOf(again[1].body), "已提交 newboss 审批"));
+  CHECK(storage::QuoteById(f.conn(), first.id)->status == "overtaken");
+  auto waiting = storage::PendingQuotes(f.conn(), {"zhangsan"});
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0].manager == "newboss");
+}
+
 TEST_CASE("an unanswered approval gets one reminder", "[approval]") {
   test::CrmFixture f;
   Setup(f);
