@@ -119,6 +119,13 @@ std::string Describe(const wecom::ApiReply& reply) {
 // licence. Each row has one recipient, so a name means no one got the
 // message: the reply becomes an 81013 ("all recipients invalid") and the row
 // goes to the dead letter instead of counting as sent.
+// A welcome message whose code has expired (kWelcomeSeconds after the
+// customer added the rep): WeCom would refuse it.
+bool WelcomeExpired(const storage::OutboxRow& row, std::int64_t now) {
+  return PathOf(row.message.api) == wecom::kSendWelcomeMsgPath &&
+         now - row.created_at > kWelcomeSeconds;
+}
+
 wecom::ApiReply Unreached(const storage::OutboxRow& row, wecom::ApiReply reply) {
   if (!reply.ok() || PathOf(row.message.api) != wecom::kMessageSendPath) return reply;
   auto sent = wecom::ParseSendReply(reply.body);
@@ -837,8 +844,7 @@ storage::Writer::Job Delivery::Impl::Outcome(const storage::OutboxRow& row,
   // as any other.)
   bool setup = (reply.from_token && !reply.retryable()) ||
                (reply.error == wecom::Errc::kApiError && reply.errcode == 60020);
-  bool expired = PathOf(row.message.api) == wecom::kSendWelcomeMsgPath &&
-                 now - row.created_at > kWelcomeSeconds;
+  bool expired = WelcomeExpired(row, now);
   if (expired) why += " (the welcome code has expired)";
   // A busy gettoken says nothing about this message: it does not count.
   bool busy_too_long = reply.error == wecom::Errc::kApiError && reply.errcode == -1 &&
@@ -898,7 +904,13 @@ net::awaitable<void> Delivery::Impl::SendOne(storage::OutboxRow row) {
   auto self = shared_from_this();
   wecom::ApiReply reply;
   try {
-    reply = co_await Call(row);
+    if (WelcomeExpired(row, Now())) {
+      // WeCom would refuse the code: the row goes to the dead letter
+      // without a call (Outcome says why).
+      reply.error = wecom::Errc::kNotSent;
+    } else {
+      reply = co_await Call(row);
+    }
   } catch (const std::exception& e) {
     // Out of memory, say: the call's outcome is unknown, as after a network
     // failure, and the row must not stay "in flight" for ever.

@@ -48,6 +48,8 @@ class Category final : public boost::system::error_category {
         return "malformed JSON response";
       case Errc::kApiError:
         return "WeCom API error";
+      case Errc::kNotSent:
+        return "not sent";
       case Errc::kBadPayload:
         return "malformed callback payload";
     }

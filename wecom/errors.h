@@ -31,6 +31,7 @@ enum class Errc {
   kHttpStatus = -41006,        // a non-200 HTTP status
   kBadJson = -41007,           // the response is not the JSON the API promises
   kApiError = -41008,          // WeCom answered errcode != 0 (see ApiError)
+  kNotSent = -41009,           // not called: what it carries had expired (a welcome code)
 };
 
 const boost::system::error_category& WeComCategory();

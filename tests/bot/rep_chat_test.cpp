@@ -149,6 +149,7 @@ TEST_CASE("a welcome WeCom cannot send yet is tried again within its 20 s, then 
   CHECK(dead->state == "dead");
   CHECK(dead->attempts == 3);  // the third try was past the 20 s, and the last
   CHECK(Has(dead->last_error, "the welcome code has expired"));
+  CHECK(app.wecom.count(welcome) == 2);  // the third was not sent: WeCom would refuse it
   CHECK(app.Stop() == 0);
 }
 
