@@ -553,11 +553,7 @@ TEST_CASE("a request whose deal ended or was quoted again is not reminded nor in
           "[approval]") {
   test::CrmFixture f;
   Setup(f);
-  domain::Customer other;
-  other.owner = "zhangsan";
-  other.name = "李总";
-  other.created_at = f.now;
-  storage::InsertCustomer(f.conn(), other);
+  f.AddCustomer("zhangsan", "李总", f.now);
   bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
   bot::RunRepMessage(f.conn(), "zhangsan", "报价 李总 6万 折扣 10", f.Context());
   REQUIRE(storage::QuotesAwaitingDecision(f.conn(), {"zhangsan"}).size() == 2);

@@ -331,11 +331,7 @@ TEST_CASE("a deal whose customer was removed before the week is not in its funne
   std::int64_t monday = kShanghai0900 + 3 * 86400;  // 2026-11-30 09:00, week 48 before it
   std::vector<std::int64_t> ids;
   for (const char* name : {"赵总", "钱总"}) {
-    domain::Customer c;
-    c.owner = "lisi";
-    c.name = name;
-    c.created_at = monday - 21 * 86400;
-    ids.push_back(storage::InsertCustomer(f.conn(), c));
+    ids.push_back(f.AddCustomer("lisi", name, monday - 21 * 86400));
     f.now = monday - 14 * 86400;
     f.Reply("lisi", std::string("阶段 ") + name + " 需求调研");
   }
@@ -353,12 +349,8 @@ TEST_CASE("a customer churned since the last reminder scan is not an overdue fol
           "[digest]") {
   test::CrmFixture f;
   Team(f);
-  domain::Customer c;
-  c.owner = "zhangsan";
-  c.name = "周总";
   f.now = kShanghai0900 - 91 * 86400 - 3600;
-  c.created_at = f.now;
-  storage::InsertCustomer(f.conn(), c);
+  f.AddCustomer("zhangsan", "周总", f.now);
   f.Reply("zhangsan", "跟进 周总 电话沟通");  // the next follow-up planned, then silence
   // No reminder scan since (weekends, say): 91 days of silence is churned.
   f.now = kShanghai0900;

@@ -11,6 +11,7 @@
 #include "bot/crm_context.h"
 #include "bot/rep_commands.h"
 #include "storage/connection.h"
+#include "storage/crm.h"
 #include "storage/db.h"
 #include "storage/migrate.h"
 #include "tests/support/temp_dir.h"
@@ -58,6 +59,15 @@ struct CrmFixture {
       out.push_back(ContentOf(m.body));
     }
     return out;
+  }
+  // A customer of `owner` named `name`, added at `created_at`; its id.
+  std::int64_t AddCustomer(const std::string& owner, const std::string& name,
+                           std::int64_t created_at) {
+    domain::Customer c;
+    c.owner = owner;
+    c.name = name;
+    c.created_at = created_at;
+    return storage::InsertCustomer(conn(), c);
   }
   // The single reply to `text`.
   std::string Reply(const std::string& rep, const std::string& text) {
