@@ -80,9 +80,10 @@ Messages CardRequest(storage::Connection& c, const storage::Quote& q, const CrmC
 }
 
 // Applies a decision once: the deal takes the quote when approved (and is
-// won when its payments reach it); the rep is told either way.
+// won when its payments reach it); the rep is told either way, and by whom
+// (`decider`: the manager, or whoever the manager handed it to).
 Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
-                const CrmContext& ctx) {
+                const std::string& decider, const CrmContext& ctx) {
   auto deal = approved ? storage::OpenDeal(c, q.customer_id) : std::nullopt;
   auto customer = storage::CustomerById(c, q.customer_id);
   // Not when the deal has ended, or was quoted again while this waited (the
@@ -107,6 +108,7 @@ Messages Decide(storage::Connection& c, const storage::Quote& q, bool approved,
     RefreshCustomer(c, *customer, ctx);
   }
   View view = QuoteView(c, q, ctx);
+  view.vars["manager"] = ctx.org.NameOf(decider);
   view.vars["priced"] = Priced(storage::DealById(c, q.deal_id));
   view.vars["approved"] = approved ? "1" : "";
   view.vars["applied"] = applied ? "1" : "";
@@ -154,15 +156,47 @@ bool Ended(int sp_status) {
   }
 }
 
-// What the approval's state means for its quote, applied once.
+// Who decided, by the approvers' own lines: the last one whose line is the
+// decision (a deputy after 转审, whose line is 4), else the quote's manager.
+// `lines` holds (approver, the approver's own sp_status) pairs.
+std::string Decider(const std::vector<std::pair<std::string, int>>& lines, bool approved,
+                    const storage::Quote& q) {
+  std::string who = q.manager;
+  for (const auto& [approver, status] : lines) {
+    bool decided = approved ? status == 2 || status == 13 : status == 3;
+    if (decided && !approver.empty()) who = approver;
+  }
+  return who;
+}
+
+std::vector<std::pair<std::string, int>> LinesOf(
+    const std::vector<wecom::ApprovalRecord>& records) {
+  std::vector<std::pair<std::string, int>> lines;
+  for (const auto& r : records) {
+    for (const auto& d : r.details) lines.emplace_back(d.approver, d.sp_status);
+  }
+  return lines;
+}
+
+std::vector<std::pair<std::string, int>> LinesOf(
+    const std::vector<wecom::ApprovalDecision>& decisions) {
+  std::vector<std::pair<std::string, int>> lines;
+  for (const auto& d : decisions) lines.emplace_back(d.approver, d.status);
+  return lines;
+}
+
+// What the approval's state means for its quote, applied once; `lines` as
+// for Decider.
 Messages Settle(storage::Connection& c, const storage::Quote& q, int sp_status,
-                const CrmContext& ctx) {
+                const std::vector<std::pair<std::string, int>>& lines, const CrmContext& ctx) {
   using Status = wecom::ApprovalStatus;
   switch (static_cast<Status>(sp_status)) {
     case Status::kApproved:
-    case Status::kRejected:
+    case Status::kRejected: {
       if (q.status != "pending") return {};
-      return Decide(c, q, sp_status == static_cast<int>(Status::kApproved), ctx);
+      bool approved = sp_status == static_cast<int>(Status::kApproved);
+      return Decide(c, q, approved, Decider(lines, approved, q), ctx);
+    }
     case Status::kRevoked:
     case Status::kDeleted:
     case Status::kRevokedAfterApproval:
@@ -306,7 +340,7 @@ Messages HandleApprovalChange(storage::Connection& c, const wecom::ApprovalChang
                               const CrmContext& ctx) {
   auto quote = storage::QuoteBySpNo(c, event.info.sp_no);
   if (!quote) return ReadUnknownApproval(event.info, ctx);
-  return Settle(c, *quote, event.info.sp_status, ctx);
+  return Settle(c, *quote, event.info.sp_status, LinesOf(event.info.records), ctx);
 }
 
 Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
@@ -332,7 +366,7 @@ Messages ApprovalDetailRead(storage::Connection& c, const std::string& body,
     return {};
   }
   if (quote.sp_no.empty()) storage::SetQuoteSpNo(c, quote.id, form->sp_no);
-  return Settle(c, quote, form->status, ctx);
+  return Settle(c, quote, form->status, LinesOf(form->decisions), ctx);
 }
 
 Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent& event,
@@ -343,7 +377,7 @@ Messages HandleCardClick(storage::Connection& c, const wecom::TemplateCardEvent&
   if (!id) return {};
   auto quote = storage::QuoteById(c, *id);
   if (!quote || quote->manager != event.header.from_user) return {};  // not theirs to decide
-  Messages out = Decide(c, *quote, approve, ctx);
+  Messages out = Decide(c, *quote, approve, quote->manager, ctx);
   if (out.empty()) {
     // Decided by an earlier click, whose card was updated then; or ended
     // otherwise (asked anew, refused, withdrawn): the buttons say so now.

@@ -535,6 +535,21 @@ TEST_CASE("a request asked of a manager who has left gives way to one for the ne
   CHECK(waiting[0].manager == "newboss");
 }
 
+TEST_CASE("a decision made after 转审 names who made it", "[approval]") {
+  test::CrmFixture f;
+  Setup(f);
+  f.config.approval = {"tpl-1", "Text-1", "Money-1", "Number-1", 24};
+  auto out = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 8万 折扣 12", f.Context());
+  REQUIRE(out.size() == 2);
+  bot::ApprovalSubmitted(f.conn(), out[0].on_reply, R"({"errcode":0,"sp_no":"SP-T"})", f.Context());
+  // boss handed it to wangwu (boss's line 4), who approved it.
+  auto e = Approval("SP-T", 2);
+  e.info.records = {{2, 1, {{"boss", "", 4, 0}}}, {2, 1, {{"wangwu", "", 2, 0}}}};
+  auto told = bot::HandleApprovalChange(f.conn(), e, f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(Has(test::ContentOf(told[0].body), "wangwu 已批准 王总"));
+}
+
 TEST_CASE("an unanswered approval gets one reminder", "[approval]") {
   test::CrmFixture f;
   Setup(f);
