@@ -255,6 +255,8 @@ std::string WeeklyReview(storage::Connection& c, const std::string& manager, std
 
 std::string TeamView(storage::Connection& c, const std::string& manager, const CrmContext& ctx) {
   storage::Owners team = ctx.org.Visible(manager);
+  // Counted as the digests count: lifecycles brought up to date first.
+  RefreshLifecycles(c, ctx, kLifecyclesPerRefresh);
   auto overdue = storage::OverdueByRep(c, team, ctx.now);
   std::map<std::string, std::pair<int, domain::Fen>> open;
   for (const auto& deal : storage::OpenDeals(c, team)) {

@@ -360,6 +360,18 @@ TEST_CASE("a customer churned since the last reminder scan is not an overdue fol
   CHECK_FALSE(Has(ContentOf(out[0]), "逾期"));
 }
 
+TEST_CASE("团队 does not count a customer churned since the last reminder scan as overdue",
+          "[digest]") {
+  test::CrmFixture f;
+  Team(f);
+  f.now = kShanghai0900 - 91 * 86400 - 3600;
+  f.AddCustomer("zhangsan", "周总", f.now);
+  f.Reply("zhangsan", "跟进 周总 电话沟通");  // the next follow-up planned, then silence
+  // No reminder scan since (weekends, say): 91 days of silence is churned.
+  f.now = kShanghai0900;
+  CHECK_FALSE(Has(f.Reply("boss", "团队"), "逾期"));
+}
+
 TEST_CASE("a quote counts once the customer has it, and for the rep who made it", "[digest]") {
   test::CrmFixture f;
   Team(f);
