@@ -156,17 +156,18 @@ bool Ended(int sp_status) {
   }
 }
 
-// Who decided, by the approvers' own lines: the last one whose line is the
-// decision (a deputy after 转审, whose line is 4), else the quote's manager.
-// `lines` holds (approver, the approver's own sp_status) pairs.
+// Who decided: the quote's manager, or, when the manager's line is 4 (转审),
+// the first approver after it whose own line is the decision. `lines` holds
+// (approver, the approver's own sp_status) pairs in the approval's order.
 std::string Decider(const std::vector<std::pair<std::string, int>>& lines, bool approved,
                     const storage::Quote& q) {
-  std::string who = q.manager;
+  bool handed = false;
   for (const auto& [approver, status] : lines) {
+    if (approver == q.manager) handed = status == 4;
     bool decided = approved ? status == 2 || status == 13 : status == 3;
-    if (decided && !approver.empty()) who = approver;
+    if (handed && decided && approver != q.manager && !approver.empty()) return approver;
   }
-  return who;
+  return q.manager;
 }
 
 std::vector<std::pair<std::string, int>> LinesOf(
@@ -460,9 +461,15 @@ Messages ApprovalReminders(storage::Connection& c, const CrmContext& ctx) {
   Messages out;
   std::int64_t before = ctx.now - std::int64_t{ctx.config.approval.remind_hours} * 3600;
   for (const auto& quote : storage::TakeQuotesToRemind(c, before)) {
-    if (storage::RepDeparted(c, quote.manager)) {
-      // Nobody to read it; the rep's quote sent again goes to their manager now.
-      spdlog::info("quote {} waits for {}, who has left: not reminded", quote.id, quote.manager);
+    std::string current = ctx.org.ManagerOf(quote.rep);
+    if (quote.manager != current) {
+      // Asked of a manager the rep no longer reports to (one who left, say):
+      // the rep is told to send it again, which asks the current one.
+      View view = QuoteView(c, quote, ctx);
+      view.vars["current"] = current.empty() ? "" : ctx.org.NameOf(current);
+      auto told = AnswerTo(quote.rep, ctx.config.wecom.agent_id,
+                           ctx.templates.RenderView("approval_manager_changed", view));
+      out.insert(out.end(), told.begin(), told.end());
       continue;
     }
     auto more = TextTo(quote.manager, ctx.config.wecom.agent_id,

@@ -110,6 +110,10 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
   const std::string& zone = ctx.config.schedule.timezone;
   domain::Range range = domain::DayOf(day, zone);
   storage::Owners team = DigestOwners(manager, ctx);
+  // Lifecycles that time alone has changed since the last reminder scan (at
+  // a weekend, or before working hours): a customer churned overnight is
+  // no longer an overdue follow-up.
+  RefreshLifecycles(c, ctx, kLifecyclesPerRefresh);
   auto activity = storage::Activity(c, team, range.from, range.to, ctx.funnel.names());
   auto overdue = storage::OverdueByRep(c, team, range.to);
   View view;
@@ -154,6 +158,9 @@ std::string DailyDigest(storage::Connection& c, const std::string& manager, std:
                                                                     : "长期未跟进"}});
   }
   for (const auto& quote : storage::QuotesAwaitingDecision(c, team)) {
+    // Asked of a manager who left or whom the rep no longer reports to:
+    // nobody here can decide it (the rep is told to send it again).
+    if (quote.manager != ctx.org.ManagerOf(quote.rep)) continue;
     auto customer = storage::CustomerById(c, quote.customer_id);
     view.lists["approvals"].push_back({{"rep", ctx.org.NameOf(quote.rep)},
                                        {"name", DisplayName(customer ? customer->name : "")},
@@ -276,10 +283,6 @@ std::string TeamView(storage::Connection& c, const std::string& manager, const C
 }
 
 Messages DailyDigestMessages(storage::Connection& c, const CrmContext& ctx) {
-  // Lifecycles that time alone has changed since the last reminder scan (at
-  // a weekend, or before working hours): a customer churned overnight is
-  // no longer an overdue follow-up.
-  RefreshLifecycles(c, ctx, kLifecyclesPerRefresh);
   Messages out;
   // A time of yesterday by the calendar: now - 24 h is not, across a DST change.
   std::int64_t yesterday = domain::PreviousDay(ctx.now, ctx.config.schedule.timezone).from;
@@ -392,10 +395,9 @@ int DigestCommand(const Config& config, const std::string& manager, const std::s
     }
     domain::Funnel funnel = FunnelOf(config);
     CrmContext ctx{config, funnel, *templates, org, now};
-    // Counted as the scheduled digest counts, lifecycles brought up to date
-    // first (a dry run rolls that back with the transaction).
+    // The digest brings lifecycles up to date first: a dry run rolls that
+    // back with the transaction.
     SQLite::Transaction tx(c.db);
-    RefreshLifecycles(c, ctx, kLifecyclesPerRefresh);
     std::string text = DailyDigest(c, manager, day, ctx);
     if (dry_run) {
       std::printf("%s\n", text.c_str());

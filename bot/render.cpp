@@ -156,6 +156,7 @@ const std::vector<std::string>& RequiredTemplates() {
                                                      "quote_decided",
                                                      "quote_withdrawn",
                                                      "approval_reminder",
+                                                     "approval_manager_changed",
                                                      "digest_weekly",
                                                      "team"};
   return kRequired;

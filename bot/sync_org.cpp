@@ -128,6 +128,14 @@ int SyncOrgCommand(const Config& config, const domain::Clock& clock) {
   }
   try {
     SQLite::Transaction tx((*db)->connection().db);
+    // Listed as gone from the company (5) while their delete_user event was
+    // never seen: departed, as that event would have made them (their
+    // customers' failed transfers go to their manager, say).
+    for (const auto& [id, m] : directory.members) {
+      if (m.status == 5 && !storage::RepDeparted(conn, m.userid)) {
+        storage::SetRepDeparted(conn, m.userid, now());
+      }
+    }
     KeepDeparted((*db)->connection(), members);
     storage::ReplaceOrgMembers((*db)->connection(), members, now());
     tx.commit();

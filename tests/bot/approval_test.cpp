@@ -4,6 +4,7 @@
 
 #include "bot/approvals.h"
 #include "bot/customer_events.h"
+#include "bot/digest.h"
 #include "storage/crm.h"
 #include "storage/reports.h"
 #include "tests/support/crm_fixture.h"
@@ -524,7 +525,14 @@ TEST_CASE("a request asked of a manager who has left gives way to one for the ne
   storage::SetRepDeparted(f.conn(), "boss", f.now);
   f.config.teams[0].manager = "newboss";
   f.now += 25 * 3600;
-  CHECK(bot::ApprovalReminders(f.conn(), f.Context()).empty());  // nobody to read it
+  // Not boss, who is gone: the rep, who is asked to send it again.
+  auto reminded = bot::ApprovalReminders(f.conn(), f.Context());
+  REQUIRE(reminded.size() == 1);
+  CHECK(reminded[0].recipient == "user:zhangsan");
+  CHECK(Has(test::ContentOf(reminded[0].body), "还在等 boss 审批，但 boss 已不是你的上级"));
+  CHECK(Has(test::ContentOf(reminded[0].body), "它会提交给 newboss 审批"));
+  // Nor in newboss's digest: nobody there can decide it.
+  CHECK_FALSE(Has(bot::DailyDigest(f.conn(), "newboss", f.now - 86400, f.Context()), "待审批报价"));
   auto again = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 6万 折扣 10", f.Context());
   REQUIRE(again.size() == 2);
   CHECK(again[0].recipient == "user:newboss");
@@ -548,6 +556,15 @@ TEST_CASE("a decision made after 转审 names who made it", "[approval]") {
   auto told = bot::HandleApprovalChange(f.conn(), e, f.Context());
   REQUIRE(told.size() == 1);
   CHECK(Has(test::ContentOf(told[0].body), "wangwu 已批准 王总"));
+  // Approved by boss, then by someone in a later step: boss decided.
+  out = bot::RunRepMessage(f.conn(), "zhangsan", "报价 王总 9万 折扣 12", f.Context());
+  REQUIRE(out.size() == 2);
+  bot::ApprovalSubmitted(f.conn(), out[0].on_reply, R"({"errcode":0,"sp_no":"SP-U"})", f.Context());
+  e = Approval("SP-U", 2);
+  e.info.records = {{2, 1, {{"boss", "", 2, 0}}}, {2, 1, {{"finance", "", 2, 0}}}};
+  told = bot::HandleApprovalChange(f.conn(), e, f.Context());
+  REQUIRE(told.size() == 1);
+  CHECK(Has(test::ContentOf(told[0].body), "boss 已批准 王总"));
 }
 
 TEST_CASE("an unanswered approval gets one reminder", "[approval]") {

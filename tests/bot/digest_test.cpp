@@ -360,16 +360,25 @@ TEST_CASE("a customer churned since the last reminder scan is not an overdue fol
   CHECK_FALSE(Has(ContentOf(out[0]), "逾期"));
 }
 
-TEST_CASE("团队 does not count a customer churned since the last reminder scan as overdue",
+TEST_CASE("团队 and 日报 do not count a customer churned since the last reminder scan as overdue",
           "[digest]") {
-  test::CrmFixture f;
-  Team(f);
-  f.now = kShanghai0900 - 91 * 86400 - 3600;
-  f.AddCustomer("zhangsan", "周总", f.now);
-  f.Reply("zhangsan", "跟进 周总 电话沟通");  // the next follow-up planned, then silence
-  // No reminder scan since (weekends, say): 91 days of silence is churned.
-  f.now = kShanghai0900;
-  CHECK_FALSE(Has(f.Reply("boss", "团队"), "逾期"));
+  for (const char* command : {"团队", "日报"}) {
+    INFO(command);
+    test::CrmFixture f;
+    Team(f);
+    f.now = kShanghai0900 - 91 * 86400 - 3600;
+    f.AddCustomer("zhangsan", "周总", f.now);
+    f.Reply("zhangsan", "跟进 周总 电话沟通");  // the next follow-up planned, then silence
+    // No reminder scan since (weekends, say): 91 days of silence is churned.
+    f.now = kShanghai0900;
+    f.Say("boss", command);
+    REQUIRE(f.last.size() == 1);
+    // 团队 is text, 日报 markdown.
+    std::string shown = test::ContentOf(f.last[0].body);
+    if (shown.empty()) shown = ContentOf(f.last[0]);
+    CHECK(Has(shown, "zhangsan"));
+    CHECK_FALSE(Has(shown, "逾期"));
+  }
 }
 
 TEST_CASE("a quote counts once the customer has it, and for the rep who made it", "[digest]") {

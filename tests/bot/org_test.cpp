@@ -123,5 +123,10 @@ TEST_CASE("sync-org reads departments, leaders and direct leaders from WeCom", "
     for (const auto& m : storage::OrgMembers(c)) manager[m.userid] = m.manager;
     CHECK(manager["zhoujiu"] == "qianqi");
     CHECK(bot::Org::Load(c, {}).Visible("qianqi") == storage::Owners{"qianqi", "zhoujiu"});
+    CHECK_FALSE(storage::RepDeparted(c, "zhoujiu"));  // disabled, not gone
+    // Listed as gone (5), the delete_user event never seen: departed.
+    fake.AddMember({"zhoujiu", "周九", {3}, {}, 5});
+    REQUIRE(bot::SyncOrgCommand(config, clock) == 0);
+    CHECK(storage::RepDeparted(c, "zhoujiu"));
   }
 }

@@ -472,10 +472,8 @@ TEST_CASE("past max_connections the connection idle the longest makes room", "[s
   REQUIRE(res);
   CHECK(res->status == 200);
   std::string metrics = third.Request("GET", "/metrics")->body;
-  CHECK(metrics.find("scrm_http_connection_limit_total{closed=\"idle\"} 1\n") !=
-        std::string::npos);
-  CHECK(metrics.find("scrm_http_connection_limit_total{closed=\"new\"} 0\n") !=
-        std::string::npos);
+  CHECK(metrics.find("scrm_http_connection_limit_total{closed=\"idle\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("scrm_http_connection_limit_total{closed=\"new\"} 0\n") != std::string::npos);
   CHECK(metrics.find("scrm_http_connections 2\n") != std::string::npos);
 }
 
