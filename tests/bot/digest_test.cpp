@@ -345,15 +345,25 @@ TEST_CASE("a deal whose customer was removed before the week is not in its funne
   CHECK(Has(text, "- 需求调研：0 / 0（—）"));
 }
 
-TEST_CASE("a customer churned since the last reminder scan is not an overdue follow-up",
-          "[digest]") {
-  test::CrmFixture f;
+namespace {
+
+// zhangsan's customer, followed up 91 days before 09:00 on 2026-11-27 (the
+// clock then) with no reminder scan since (weekends, say): churned, though
+// still planned for a follow-up long due.
+void ChurnedSinceLastScan(test::CrmFixture& f) {
   Team(f);
   f.now = kShanghai0900 - 91 * 86400 - 3600;
   f.AddCustomer("zhangsan", "周总", f.now);
-  f.Reply("zhangsan", "跟进 周总 电话沟通");  // the next follow-up planned, then silence
-  // No reminder scan since (weekends, say): 91 days of silence is churned.
+  f.Reply("zhangsan", "跟进 周总 电话沟通");
   f.now = kShanghai0900;
+}
+
+}  // namespace
+
+TEST_CASE("a customer churned since the last reminder scan is not an overdue follow-up",
+          "[digest]") {
+  test::CrmFixture f;
+  ChurnedSinceLastScan(f);
   auto out = bot::RunScheduledJobs(f.conn(), f.Context());
   REQUIRE(out.size() == 1);
   CHECK(Has(ContentOf(out[0]), "日报"));
@@ -365,12 +375,7 @@ TEST_CASE("团队 and 日报 do not count a customer churned since the last remi
   for (const char* command : {"团队", "日报"}) {
     INFO(command);
     test::CrmFixture f;
-    Team(f);
-    f.now = kShanghai0900 - 91 * 86400 - 3600;
-    f.AddCustomer("zhangsan", "周总", f.now);
-    f.Reply("zhangsan", "跟进 周总 电话沟通");  // the next follow-up planned, then silence
-    // No reminder scan since (weekends, say): 91 days of silence is churned.
-    f.now = kShanghai0900;
+    ChurnedSinceLastScan(f);
     f.Say("boss", command);
     REQUIRE(f.last.size() == 1);
     // 团队 is text, 日报 markdown.
