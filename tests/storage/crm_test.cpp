@@ -104,3 +104,13 @@ TEST_CASE("customers due by a time, soonest first, for one rep, several or every
   CHECK(not_yet > 0);
   CHECK(never > 0);
 }
+
+TEST_CASE("whether a deal was quoted again is looked up by the deal", "[crm]") {
+  auto db = test::MigratedDb(":memory:");
+  // As NewerQuote and the pending-quote lists ask it.
+  SQLite::Statement plan(db->connection().db,
+                         "EXPLAIN QUERY PLAN SELECT 1 FROM quotes WHERE deal_id = 7 AND id > 3 "
+                         "AND (status = 'recorded' OR status = 'approved') LIMIT 1");
+  REQUIRE(plan.executeStep());
+  CHECK(plan.getColumn(3).getString().find("quotes_deal") != std::string::npos);
+}
