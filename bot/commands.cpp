@@ -427,8 +427,8 @@ cmd::LongerNames NameSplits(const Args& w) {
       out.push_back(*split);  // a name of k words ended by a comma
     } else if (w.size() > k) {
       out.emplace_back(w.Slice(0, k), w.Rest(k));
-    } else {
-      out.emplace_back(w.Slice(0, k), "");
+    } else {  // ended by the sentence's punctuation, if any ("输单 Tom Lee。")
+      out.emplace_back(WithoutEndPunctuation(w.Slice(0, k)), "");
     }
   }
   return out;
@@ -538,6 +538,21 @@ std::string Lower(std::string_view s) {
 }
 
 std::string Echo(const std::string& typed) { return wecom::TruncateChars(typed, 20); }
+
+std::string WithoutEndPunctuation(std::string text) {
+  static const char* const kEnds[] = {"。", "！", "；", "，", "、", "：", "…",  "？", " ", "　",
+                                      ".",  "!",  ";",  ",",  ":",  "?",  "\t", "\n", "\r"};
+  for (bool cut = true; cut;) {
+    cut = false;
+    for (std::string_view end : kEnds) {
+      if (text.ends_with(end)) {
+        text.resize(text.size() - end.size());
+        cut = true;
+      }
+    }
+  }
+  return text;
+}
 
 std::string Usage(std::string_view command) {
   for (const auto& spec : Specs()) {

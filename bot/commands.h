@@ -87,6 +87,10 @@ std::string Lower(std::string_view s);
 // What the rep typed, quoted back in a hint or an error: at most 20
 // characters.
 std::string Echo(const std::string& typed);
+// Text without the punctuation and spaces it ends with ("预算不够。" is
+// "预算不够"), so that a reason reads well in a sentence and counts as one
+// in the weekly review however it was ended.
+std::string WithoutEndPunctuation(std::string text);
 
 // The usage line of a command, by its Chinese name ("报价 <客户> <金额> [折扣 <百分比>]").
 std::string Usage(std::string_view command);

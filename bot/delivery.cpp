@@ -114,11 +114,6 @@ std::string Describe(const wecom::ApiReply& reply) {
   return reply.error.message();
 }
 
-// message/send answers errcode 0 and names the members it did not reach:
-// unknown userids (when others were valid) and members without an interface
-// licence. Each row has one recipient, so a name means no one got the
-// message: the reply becomes an 81013 ("all recipients invalid") and the row
-// goes to the dead letter instead of counting as sent.
 // A welcome message whose code has expired (kWelcomeSeconds after the
 // customer added the rep): WeCom would refuse it.
 bool WelcomeExpired(const storage::OutboxRow& row, std::int64_t now) {
@@ -126,6 +121,11 @@ bool WelcomeExpired(const storage::OutboxRow& row, std::int64_t now) {
          now - row.created_at > kWelcomeSeconds;
 }
 
+// message/send answers errcode 0 and names the members it did not reach:
+// unknown userids (when others were valid) and members without an interface
+// licence. Each row has one recipient, so a name means no one got the
+// message: the reply becomes an 81013 ("all recipients invalid") and the row
+// goes to the dead letter instead of counting as sent.
 wecom::ApiReply Unreached(const storage::OutboxRow& row, wecom::ApiReply reply) {
   if (!reply.ok() || PathOf(row.message.api) != wecom::kMessageSendPath) return reply;
   auto sent = wecom::ParseSendReply(reply.body);

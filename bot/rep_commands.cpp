@@ -113,6 +113,11 @@ constexpr std::size_t kDueListed = 50;
 // and brackets as half-width, spaces single, Latin letters in lower case.
 std::string Folded(std::string_view text) { return Lower(NormalizeText(text)); }
 
+bool HasLatin(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); });
+}
+
 // The customers `ref` names: those it names exactly (name or remark) as
 // typed, else those it names exactly folded (Folded), else those whose name,
 // remark or company contains it as typed or folded, so that "ABC" finds
@@ -127,10 +132,7 @@ std::vector<Customer> FindByName(storage::Connection& c, const storage::Owners& 
   // of every visible customer. Not for a name that folding leaves as it is
   // and that has no Latin letter ("王"): the scan would find the same.
   std::string folded_ref = Folded(ref);
-  bool latin = std::any_of(ref.begin(), ref.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-  });
-  if (found.size() >= 2 && folded_ref == ref && !latin) return found;
+  if (found.size() >= 2 && folded_ref == ref && !HasLatin(ref)) return found;
   auto folded = storage::FindFolded(c, owners, folded_ref, Folded, limit);
   bool exact = !folded.empty() &&
                (Folded(folded[0].name) == folded_ref || Folded(folded[0].remark) == folded_ref);
@@ -258,48 +260,23 @@ void Run::Card(const cmd::ShowCustomer& cmd) {
                         {}});
 }
 
-// Text without the punctuation and spaces it ends with ("预算不够。" is
-// "预算不够"), so that a reason reads well in a sentence and counts as one
-// in the weekly review however it was ended.
-std::string WithoutEndPunctuation(std::string text) {
-  static const char* const kEnds[] = {"。", "！", "；", "，", "、", "：", "…",  "？", " ", "　",
-                                      ".",  "!",  ";",  ",",  ":",  "?",  "\t", "\n", "\r"};
-  for (bool cut = true; cut;) {
-    cut = false;
-    for (std::string_view end : kEnds) {
-      if (text.ends_with(end)) {
-        text.resize(text.size() - end.size());
-        cut = true;
-      }
-    }
-  }
-  return text;
-}
-
 std::pair<std::string, std::string> Run::Split(const std::string& first, const std::string& rest,
                                                const cmd::LongerNames& longer) {
   auto owners = ctx_.org.Visible(rep_);
-  for (auto [name, text] : longer) {
-    // All the words, nothing after them ("输单 Tom Lee。"): the name as
-    // ended by its punctuation.
-    if (text.empty()) name = WithoutEndPunctuation(name);
+  for (const auto& [name, text] : longer) {
     if (!storage::FindExactly(c_, owners, name, 1).empty()) return {name, text};
     // Typed with a full-width space or two spaces ("Tom　Lee"), or with
     // Latin letters in another case ("tom lee").
     std::string half = NormalizeText(name);
     if (half != name && !storage::FindExactly(c_, owners, half, 1).empty()) return {half, text};
-    bool latin = std::any_of(half.begin(), half.end(), [](char ch) {
-      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-    });
-    if (latin && !storage::FindExactly(c_, owners, half, 1, storage::Case::kAny).empty()) {
+    if (HasLatin(half) && !storage::FindExactly(c_, owners, half, 1, storage::Case::kAny).empty()) {
       return {half, text};
     }
   }
   // The first word names one exactly ("跟进 王总 PPT 已发"): no need to look
   // further.
   if (!storage::FindExactly(c_, owners, first, 1).empty()) return {first, rest};
-  for (auto [name, text] : longer) {
-    if (text.empty()) name = WithoutEndPunctuation(name);
+  for (const auto& [name, text] : longer) {
     // Full-width letters in another case: compared folded (a scan of every
     // visible customer, so only for such names).
     if (NormalizeText(name) == name) continue;

@@ -118,26 +118,23 @@ int SyncOrgCommand(const Config& config, const domain::Clock& clock) {
   std::vector<storage::OrgMember> members;
   int managed = 0;
   auto& conn = (*db)->connection();
-  for (const auto& [id, m] : directory.members) {
-    // Disabled or left, with customers still theirs (the directory change
-    // never seen, say): kept under their manager, who still needs to see
-    // those customers.
-    if (Gone(m) && storage::CountActiveCustomers(conn, m.userid) == 0) continue;
-    members.push_back({m.userid, m.name, ManagerOf(m, directory, by_id)});
-    managed += !members.back().manager.empty();
-  }
   try {
-    SQLite::Transaction tx((*db)->connection().db);
-    // Listed as gone from the company (5) while their delete_user event was
-    // never seen: departed, as that event would have made them (their
-    // customers' failed transfers go to their manager, say).
+    SQLite::Transaction tx(conn.db);
     for (const auto& [id, m] : directory.members) {
+      // Listed as gone from the company (5) while their delete_user event
+      // was never seen: departed, as that event would have made them (their
+      // customers' failed transfers go to their manager, say).
       if (m.status == 5 && !storage::RepDeparted(conn, m.userid)) {
         storage::SetRepDeparted(conn, m.userid, now());
       }
+      // Disabled or left, with customers still theirs: kept under their
+      // manager, who still needs to see those customers.
+      if (Gone(m) && storage::CountActiveCustomers(conn, m.userid) == 0) continue;
+      members.push_back({m.userid, m.name, ManagerOf(m, directory, by_id)});
+      managed += !members.back().manager.empty();
     }
-    KeepDeparted((*db)->connection(), members);
-    storage::ReplaceOrgMembers((*db)->connection(), members, now());
+    KeepDeparted(conn, members);
+    storage::ReplaceOrgMembers(conn, members, now());
     tx.commit();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cannot store the org: %s\n", e.what());

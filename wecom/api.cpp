@@ -145,8 +145,17 @@ void TokenCache::Refuse(const std::string& token, const ApiReply& refusal) {
   if (now_() >= paused_until_) Pause(refusal);  // once for calls refused together
 }
 
+namespace {
+
+// The next of a run of pauses: `first`, then twice the last, up to `most`.
+std::int64_t Doubled(std::int64_t last, std::int64_t first, std::int64_t most) {
+  return last == 0 ? first : std::min(last * 2, most);
+}
+
+}  // namespace
+
 void TokenCache::Pause(const ApiReply& why) {
-  pause_ = pause_ == 0 ? kConfigPauseSeconds : std::min(pause_ * 2, kMaxConfigPauseSeconds);
+  pause_ = Doubled(pause_, kConfigPauseSeconds, kMaxConfigPauseSeconds);
   PauseFor(pause_, why);
 }
 
@@ -240,7 +249,7 @@ net::awaitable<ApiReply> TokenCache::Fetch() {
     pause_ = 0;
     fetch_pause_ = 0;
   } else if (!Usable()) {
-    fetch_pause_ = fetch_pause_ == 0 ? 1 : std::min(fetch_pause_ * 2, kMaxFetchPauseSeconds);
+    fetch_pause_ = Doubled(fetch_pause_, 1, kMaxFetchPauseSeconds);
     PauseFor(fetch_pause_, reply);
   }
   last_fetch_ = reply;

@@ -95,11 +95,10 @@ class TokenCache {
   // `refusal` for a configuration pause rather than a gettoken each.
   void Refuse(const std::string& token, const ApiReply& refusal);
   std::uint64_t fetches() const { return fetches_; }
-  // Until when (epoch seconds) calls get no token after a configuration
-  // error, a refused new token, gettoken's rate limit or a failed gettoken
-  // (kMaxFetchPauseSeconds; gettoken is not
-  // asked again before); in the past when they may, as while the token from
-  // before still works.
+  // Until when (epoch seconds) calls get no token (gettoken is not asked
+  // again before): after a configuration error, a refused new token,
+  // gettoken's rate limit or another failed gettoken; in the past when they
+  // may, as while the token from before still works.
   std::int64_t paused_until() const { return Usable() ? 0 : paused_until_; }
 
  private:

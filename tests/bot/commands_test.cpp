@@ -107,6 +107,8 @@ TEST_CASE("quote with amounts in every form, and discounts", "[commands]") {
   // All the words may be the name, with nothing after it.
   auto bare = As<cmd::Lost>("输单 Tom Lee");
   CHECK(bare.longer.back() == cmd::LongerNames::value_type{"Tom Lee", ""});
+  CHECK(As<cmd::Lost>("输单 Tom Lee。").longer.back() ==
+        cmd::LongerNames::value_type{"Tom Lee", ""});
   CHECK(As<cmd::MoveStage>("阶段 王总：需求调研").stage == "需求调研");
   CHECK(As<cmd::ShowCustomer>("客户 王总，").customer == "王总，");  // 客户 takes the whole name
   CHECK(As<cmd::SetTier>("分级 王总 A类").tier == 'A');
