@@ -2,7 +2,11 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -12,6 +16,16 @@
 
 namespace scrm::storage {
 namespace {
+
+// Lowers the calling thread's priority by kWriterNice (on Linux the nice
+// value belongs to each thread). Left as it is if it cannot be read.
+void LowerPriority() {
+  const pid_t self = gettid();
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(self));
+  if (errno != 0) return;
+  setpriority(PRIO_PROCESS, static_cast<id_t>(self), std::min(nice + kWriterNice, 19));
+}
 
 // Set on the writer thread while a group's completions run.
 thread_local std::vector<std::function<void()>>* t_group_end = nullptr;
@@ -53,6 +67,7 @@ Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group, std::unique_ptr<Db
   }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "scrm-writer");
+    LowerPriority();
     Run();
   });
 }

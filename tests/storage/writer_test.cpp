@@ -1,8 +1,12 @@
 #include "storage/writer.h"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -75,6 +79,22 @@ TEST_CASE("the writer commits every job and reports duplicates", "[writer]") {
   auto reader = storage::Db::Open({path});
   REQUIRE(reader);
   CHECK(*storage::CountInbox(**reader) == 400);
+}
+
+TEST_CASE("the writer thread runs nicer than the thread that started it", "[writer]") {
+  test::TempDir dir;
+  errno = 0;
+  const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  REQUIRE(errno == 0);
+  Completions done;
+  storage::Writer writer(test::MigratedDb(dir.File("w.db")));
+  writer.Submit([](storage::Connection&) { return getpriority(PRIO_PROCESS, 0); }, done.Callback(),
+                storage::Writer::Atomicity::kSingleStatement);
+  done.WaitFor(1);
+  REQUIRE(done.results[0]);
+  CHECK(*done.results[0] == std::min(own + storage::kWriterNice, 19));
+  // The starting thread keeps its own.
+  CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == own);
 }
 
 TEST_CASE("jobs queued together share one transaction", "[writer]") {
