@@ -5,7 +5,7 @@
 // over C keep-alive connections from one io thread and reports throughput and
 // latency percentiles. Usage:
 //   scrm-loadgen --port P [--connections 32] [--requests 50000] [--path /wecom/callback]
-//                [--kind text|event]
+//                [--kind text|event] [--first-event-time UNIX_SECONDS]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -43,7 +43,13 @@ struct Options {
   // "text": rep messages (each one is answered by the bot); "event": app
   // events that need no answer (enter_agent), to measure intake alone.
   std::string kind = "text";
+  // CreateTime of the first event (default: now). Later ones follow at
+  // kEventsPerSecond.
+  long long first_event_time = 0;
 };
+
+// Events per second of event time.
+constexpr int kEventsPerSecond = 2000;
 
 struct Shared {
   std::vector<std::string> requests;  // complete HTTP/1.1 request bytes
@@ -64,15 +70,12 @@ std::string TextXml(const Options& o, const std::string& msg_id, int i) {
 
 // A rep opening the app (enter_agent). Events carry no MsgId: WeCom's
 // duplicates are recognised by their fields, so the sender differs per
-// event and per run. CreateTime moves on as in real traffic (2,000 events
-// per second of event time, starting now).
+// event and per run. CreateTime moves on as in real traffic, from
+// --first-event-time at kEventsPerSecond.
 std::string EventXml(const Options& o, const std::string& run, int i) {
-  static const auto start = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
   return "<xml><ToUserName><![CDATA[" + o.corp_id + "]]></ToUserName><FromUserName><![CDATA[rep" +
          run.substr(run.size() - 9) + "-" + std::to_string(i) + "]]></FromUserName><CreateTime>" +
-         std::to_string(start + i / 2000) +
+         std::to_string(o.first_event_time + i / kEventsPerSecond) +
          "</CreateTime><MsgType><![CDATA[event]]>"
          "</MsgType><Event><![CDATA[enter_agent]]></Event><EventKey><![CDATA[]]></EventKey>"
          "<AgentID>1000002</AgentID></xml>";
@@ -178,10 +181,17 @@ Options Parse(int argc, char** argv) {
       o.path = v;
     else if (k == "--kind" && (v == "text" || v == "event"))
       o.kind = v;
+    else if (k == "--first-event-time")
+      o.first_event_time = std::stoll(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       std::exit(2);
     }
+  }
+  if (o.first_event_time == 0) {
+    o.first_event_time = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   }
   if (o.port == 0 || o.connections < 1 || o.requests < 1) {
     std::fprintf(stderr, "usage: scrm-loadgen --port P [--connections C] [--requests N]\n");
