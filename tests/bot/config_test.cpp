@@ -7,6 +7,7 @@
 
 #include "bot/app.h"
 #include "bot/crm_context.h"
+#include "domain/authority.h"
 #include "tests/support/catch_result.h"
 #include "tests/support/manual_clock.h"
 #include "tests/support/process.h"
@@ -245,6 +246,12 @@ discount_control = "Number-1"
   REQUIRE(defaults.config);
   CHECK(defaults.config->crm.authority.size() == 1);
   CHECK(defaults.config->approval.remind_hours == 24);
+  // An empty ladder: no discount without the manager.
+  auto none = LoadConfigText(kCredentials + "[authority]\nladder = []\n", NoEnv());
+  REQUIRE(none.config);
+  CHECK(none.config->crm.authority.empty());
+  CHECK(domain::NeedsApproval(100, 1, none.config->crm.authority));
+  CHECK_FALSE(domain::NeedsApproval(100, 0, none.config->crm.authority));
 
   CHECK(ErrorKeys(kCredentials + "[schedule]\ndaily_digest = \"9am\"\n") ==
         V{"schedule.daily_digest"});
