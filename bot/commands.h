@@ -38,10 +38,12 @@ struct Quote {
   std::string customer;
   domain::Fen amount = 0;
   int discount_bp = 0;  // 折扣 5 → 500
+  std::string named;    // the customer and the amount, as typed ("Lucy 520")
 };
 struct Paid {
   std::string customer;
   domain::Fen amount = 0;
+  std::string named;  // as in Quote
 };
 struct Lost {
   std::string customer;

@@ -67,6 +67,7 @@ class Run {
   void Stage(const cmd::MoveStage& c);
   void QuoteDeal(const cmd::Quote& c);
   void Payment(const cmd::Paid& c);
+  bool AmountLeftOut(const Customer& customer, const std::string& named, const char* command);
   void Lose(const cmd::Lost& c);
   void Tier(const cmd::SetTier& c);
   void Todo();
@@ -386,7 +387,7 @@ void Run::Stage(const cmd::MoveStage& typed) {
 
 void Run::QuoteDeal(const cmd::Quote& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
-  if (!customer) return;
+  if (!customer || AmountLeftOut(*customer, cmd.named, "报价")) return;
   if (domain::ApplyDiscount(cmd.amount, cmd.discount_bp) <= 0) {
     return Say("command_error", {{{"command", "报价"},
                                   {"problem", "折后金额为 ¥0.00，报价未记录"},
@@ -446,9 +447,25 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
        {}});
 }
 
+// Whether `named`, the customer and the amount as the rep typed them, is the
+// whole name (or remark) of the customer found: "回款 Lucy 520" for the
+// customer "Lucy 520" is their name with the amount left out, not ¥520 for
+// "Lucy". Nothing is recorded then, and the rep is told.
+bool Run::AmountLeftOut(const Customer& customer, const std::string& named, const char* command) {
+  std::string folded = Folded(named);
+  if (Folded(customer.name) != folded && Folded(customer.remark) != folded) return false;
+  Say("command_error", {{{"command", command},
+                         {"problem", "“" + Echo(named) + "”就是客户 " + DisplayName(customer.name) +
+                                         " 的名字，金额像是漏写了，" + command + "未记录"},
+                         {"hint", "名字后面写上带单位的金额，如：" + std::string(command) + " " +
+                                      Echo(named) + " 2万"}},
+                        {}});
+  return true;
+}
+
 void Run::Payment(const cmd::Paid& cmd) {
   auto customer = Resolve(cmd.customer, Pattern(cmd));
-  if (!customer) return;
+  if (!customer || AmountLeftOut(*customer, cmd.named, "回款")) return;
   auto payable = PayableDeal(customer->id, cmd.amount);
   if (!payable) {
     // A payment against nothing quoted would make a deal that can never be

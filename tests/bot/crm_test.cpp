@@ -335,6 +335,29 @@ TEST_CASE("no win without a deal, no payment past what is owed", "[crm]") {
   CHECK(deals.getColumn(0).getInt() == 1);
 }
 
+TEST_CASE("a customer's name with the amount left out records nothing", "[crm]") {
+  test::CrmFixture f;
+  auto id = AddCustomer(f, "zhangsan", "Lucy 520");
+  // "Lucy" finds "Lucy 520", and 520 would be the amount: the name was typed
+  // whole and the amount forgotten.
+  std::string quote = f.Reply("zhangsan", "报价 Lucy 520");
+  CHECK(Has(quote, "“Lucy 520”就是客户 Lucy 520 的名字，金额像是漏写了，报价未记录"));
+  CHECK(Has(quote, "提示：名字后面写上带单位的金额，如：报价 Lucy 520 2万"));
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));
+  CHECK(Has(f.Reply("zhangsan", "报价 lucy 520 折扣 5"), "金额像是漏写了"));  // folded
+  CHECK_FALSE(storage::OpenDeal(f.conn(), id));
+  CHECK(Has(f.Reply("zhangsan", "报价 Lucy 520 6万"), "已记录"));
+  std::string paid = f.Reply("zhangsan", "回款 Lucy 520");
+  CHECK(Has(paid, "金额像是漏写了，回款未记录"));
+  CHECK(storage::OpenDeal(f.conn(), id)->paid == 0);
+  CHECK(Has(f.Reply("zhangsan", "回款 Lucy 520 520元"), "累计 ¥520.00"));
+  // A customer named without the number: the number is the amount.
+  auto tom = AddCustomer(f, "zhangsan", "Tom");
+  f.Reply("zhangsan", "报价 Tom 6万");
+  CHECK(Has(f.Reply("zhangsan", "回款 Tom 520"), "累计 ¥520.00"));
+  CHECK(storage::OpenDeal(f.conn(), tom)->paid == 52'000);
+}
+
 TEST_CASE("a comma after the customer, a full-width space in a name, 分级 A类", "[crm]") {
   test::CrmFixture f;
   auto wang = AddCustomer(f, "zhangsan", "王总");
