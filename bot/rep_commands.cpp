@@ -453,10 +453,12 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
 // "Lucy". Nothing is recorded then, and the rep is told.
 bool Run::AmountLeftOut(const Customer& customer, const std::string& named, const char* command) {
   std::string folded = Folded(named);
-  if (Folded(customer.name) != folded && Folded(customer.remark) != folded) return false;
+  bool name = Folded(customer.name) == folded;
+  if (!name && Folded(customer.remark) != folded) return false;
   Say("command_error", {{{"command", command},
                          {"problem", "“" + Echo(named) + "”就是客户 " + DisplayName(customer.name) +
-                                         " 的名字，金额像是漏写了，" + command + "未记录"},
+                                         (name ? " 的名字" : " 的备注名") + "，金额像是漏写了，" +
+                                         command + "未记录"},
                          {"hint", "名字后面写上带单位的金额，如：" + std::string(command) + " " +
                                       Echo(named) + " 2万"}},
                         {}});

@@ -356,6 +356,12 @@ TEST_CASE("a customer's name with the amount left out records nothing", "[crm]")
   f.Reply("zhangsan", "报价 Tom 6万");
   CHECK(Has(f.Reply("zhangsan", "回款 Tom 520"), "累计 ¥520.00"));
   CHECK(storage::OpenDeal(f.conn(), tom)->paid == 52'000);
+  // Or the remark the rep gave the customer.
+  auto lucy = AddCustomer(f, "zhangsan", "露西");
+  SQLite::Statement remark(f.conn().db, "UPDATE customers SET remark = 'Room 8' WHERE id = ?");
+  remark.bind(1, lucy);
+  remark.exec();
+  CHECK(Has(f.Reply("zhangsan", "回款 Room 8"), "“Room 8”就是客户 露西 的备注名，金额像是漏写了"));
 }
 
 TEST_CASE("a comma after the customer, a full-width space in a name, 分级 A类", "[crm]") {
