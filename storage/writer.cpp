@@ -27,6 +27,20 @@ void LowerPriority() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(self), std::min(nice + kWriterNice, 19));
 }
 
+// A job's savepoint keeps the pages it changes (its sub-journal, for a
+// rollback to it), and SQLite moves that copy to a temporary file past
+// 64 KiB: a job that dispatches a batch of callbacks passes it, and wrote
+// and grew such a file (from a quarter to two fifths of the writer's time
+// per rep message, more as the database grew; bench/RESULTS.md). In memory
+// it costs what the job changed. Only on the writer's connection: readers'
+// large sorts may still use files. Left as it is if refused.
+void KeepTemporariesInMemory(Db& db) {
+  try {
+    db.connection().db.exec("PRAGMA temp_store=MEMORY");
+  } catch (const SQLite::Exception&) {
+  }
+}
+
 // Set on the writer thread while a group's completions run.
 thread_local std::vector<std::function<void()>>* t_group_end = nullptr;
 
@@ -60,6 +74,7 @@ Writer::Writer(std::unique_ptr<Db> db, std::size_t max_group, std::unique_ptr<Db
     : db_(std::move(db)),
       max_group_(max_group == 0 ? 1 : max_group),
       failure_log_(std::move(failure_log)) {
+  KeepTemporariesInMemory(*db_);
   if (checkpoint_db) {
     checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_db));
     // Replaces SQLite's automatic checkpoint, which uses the same hook.

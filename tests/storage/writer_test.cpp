@@ -97,6 +97,21 @@ TEST_CASE("the writer thread runs nicer than the thread that started it", "[writ
   CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == own);
 }
 
+TEST_CASE("the writer keeps savepoint journals and temporaries in memory", "[writer]") {
+  test::TempDir dir;
+  Completions done;
+  storage::Writer writer(test::MigratedDb(dir.File("w.db")));
+  writer.Submit(
+      [](storage::Connection& c) {
+        SQLite::Statement q(c.db, "PRAGMA temp_store");
+        return q.executeStep() ? q.getColumn(0).getInt() : -1;
+      },
+      done.Callback());
+  done.WaitFor(1);
+  REQUIRE(done.results[0]);
+  CHECK(*done.results[0] == 2);  // MEMORY
+}
+
 TEST_CASE("jobs queued together share one transaction", "[writer]") {
   test::TempDir dir;
   Completions done;
