@@ -21,7 +21,7 @@ write_bot_config "$port"
 # Figures from a load generator line.
 rate_of() { sed -n 's/.* rate=\([0-9]*\)\/s.*/\1/p' <<<"$1"; }
 p99_of() { sed -n 's/.* p99=\([0-9.]*\)ms.*/\1/p' <<<"$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
 # The server under test, for one round: sets $pid and $port.
 start() { start_server target "$@"; }
