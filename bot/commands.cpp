@@ -401,7 +401,7 @@ Command ParseQuote(const Spec& spec, const Args& w) {
     return Bad(spec, "折扣“" + Echo(discount.typed) + "”应为 0 到 100 之间的百分比，例如 5 或 5%");
   }
   return cmd::Quote{Ref(w.Slice(0, amount->at)), amount->fen, *discount.bp,
-                    w.Slice(0, amount->end)};
+                    WithoutEndPunctuation(w.Slice(0, amount->end))};
 }
 
 // A customer named in up to three words ("Tom Lee"), with the text after
@@ -473,7 +473,8 @@ Command ParseArgs(const Spec& spec, const Args& w) {
         return Bad(spec, "金额后面不能再写别的（“" + Echo(w.Rest(amount->end)) +
                              "”）；回款只记客户和金额，说明可以另发「跟进」");
       }
-      return cmd::Paid{Ref(w.Slice(0, amount->at)), amount->fen, w.Slice(0, amount->end)};
+      return cmd::Paid{Ref(w.Slice(0, amount->at)), amount->fen,
+                       WithoutEndPunctuation(w.Slice(0, amount->end))};
     }
     case Kind::kLost:
       if (auto bad = need(2, "请写明客户和输单原因")) return *bad;

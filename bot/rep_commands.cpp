@@ -67,7 +67,8 @@ class Run {
   void Stage(const cmd::MoveStage& c);
   void QuoteDeal(const cmd::Quote& c);
   void Payment(const cmd::Paid& c);
-  bool AmountLeftOut(const Customer& customer, const std::string& named, const char* command);
+  std::optional<Customer> NamedWhole(const std::string& text);
+  bool AmountLeftOut(const std::string& named, const char* command);
   void Lose(const cmd::Lost& c);
   void Tier(const cmd::SetTier& c);
   void Todo();
@@ -386,8 +387,9 @@ void Run::Stage(const cmd::MoveStage& typed) {
 }
 
 void Run::QuoteDeal(const cmd::Quote& cmd) {
+  if (AmountLeftOut(cmd.named, "报价")) return;
   auto customer = Resolve(cmd.customer, Pattern(cmd));
-  if (!customer || AmountLeftOut(*customer, cmd.named, "报价")) return;
+  if (!customer) return;
   if (domain::ApplyDiscount(cmd.amount, cmd.discount_bp) <= 0) {
     return Say("command_error", {{{"command", "报价"},
                                   {"problem", "折后金额为 ¥0.00，报价未记录"},
@@ -447,27 +449,44 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
        {}});
 }
 
-// Whether `named`, the customer and the amount as the rep typed them, is the
-// whole name (or remark) of the customer found: "回款 Lucy 520" for the
-// customer "Lucy 520" is their name with the amount left out, not ¥520 for
-// "Lucy". Nothing is recorded then, and the rep is told.
-bool Run::AmountLeftOut(const Customer& customer, const std::string& named, const char* command) {
-  std::string folded = Folded(named);
-  bool name = Folded(customer.name) == folded;
-  if (!name && Folded(customer.remark) != folded) return false;
-  Say("command_error", {{{"command", command},
-                         {"problem", "“" + Echo(named) + "”就是客户 " + DisplayName(customer.name) +
-                                         (name ? " 的名字" : " 的备注名") + "，金额像是漏写了，" +
-                                         command + "未记录"},
-                         {"hint", "名字后面写上带单位的金额，如：" + std::string(command) + " " +
-                                      Echo(named) + " 2万"}},
-                        {}});
+// The rep's customer whose whole name or remark `text` is: as typed, with
+// full-width characters and spaces made plain, or Latin letters in any case.
+std::optional<Customer> Run::NamedWhole(const std::string& text) {
+  auto owners = ctx_.org.Visible(rep_);
+  auto found = storage::FindExactly(c_, owners, text, 1);
+  std::string half = NormalizeText(text);
+  if (found.empty() && half != text) found = storage::FindExactly(c_, owners, half, 1);
+  if (found.empty() && HasLatin(half)) {
+    found = storage::FindExactly(c_, owners, half, 1, storage::Case::kAny);
+  }
+  if (found.empty()) return std::nullopt;
+  return found[0];
+}
+
+// Whether `named`, the customer and the amount as the rep typed them, is a
+// customer's whole name or remark: "回款 Lucy 520" with a customer "Lucy
+// 520" is their name with the amount left out, as often as it is ¥520 for
+// "Lucy". Nothing is recorded then (nor a choice offered), and the rep is
+// told how to write either.
+bool Run::AmountLeftOut(const std::string& named, const char* command) {
+  auto customer = NamedWhole(named);
+  if (!customer) return false;
+  bool name = Folded(customer->name) == Folded(named);
+  Say("command_error",
+      {{{"command", command},
+        {"problem", "“" + Echo(named) + "”就是客户 " + DisplayName(customer->name) +
+                        (name ? " 的名字" : " 的备注名") + "，金额像是漏写了，" + command +
+                        "未记录"},
+        {"hint", "名字后面写上带单位的金额，如：" + std::string(command) + " " + Echo(named) +
+                     " 2万；数字本身就是金额的话，在它后面加“元”"}},
+       {}});
   return true;
 }
 
 void Run::Payment(const cmd::Paid& cmd) {
+  if (AmountLeftOut(cmd.named, "回款")) return;
   auto customer = Resolve(cmd.customer, Pattern(cmd));
-  if (!customer || AmountLeftOut(*customer, cmd.named, "回款")) return;
+  if (!customer) return;
   auto payable = PayableDeal(customer->id, cmd.amount);
   if (!payable) {
     // A payment against nothing quoted would make a deal that can never be

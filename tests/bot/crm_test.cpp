@@ -342,7 +342,9 @@ TEST_CASE("a customer's name with the amount left out records nothing", "[crm]")
   // whole and the amount forgotten.
   std::string quote = f.Reply("zhangsan", "报价 Lucy 520");
   CHECK(Has(quote, "“Lucy 520”就是客户 Lucy 520 的名字，金额像是漏写了，报价未记录"));
-  CHECK(Has(quote, "提示：名字后面写上带单位的金额，如：报价 Lucy 520 2万"));
+  CHECK(Has(quote,
+            "提示：名字后面写上带单位的金额，如：报价 Lucy 520 "
+            "2万；数字本身就是金额的话，在它后面加“元”"));
   CHECK_FALSE(storage::OpenDeal(f.conn(), id));
   CHECK(Has(f.Reply("zhangsan", "报价 lucy 520 折扣 5"), "金额像是漏写了"));  // folded
   CHECK_FALSE(storage::OpenDeal(f.conn(), id));
@@ -350,7 +352,16 @@ TEST_CASE("a customer's name with the amount left out records nothing", "[crm]")
   std::string paid = f.Reply("zhangsan", "回款 Lucy 520");
   CHECK(Has(paid, "金额像是漏写了，回款未记录"));
   CHECK(storage::OpenDeal(f.conn(), id)->paid == 0);
+  CHECK(Has(f.Reply("zhangsan", "回款 Lucy 520。"), "金额像是漏写了"));  // a full stop after it
   CHECK(Has(f.Reply("zhangsan", "回款 Lucy 520 520元"), "累计 ¥520.00"));
+  // With another "Lucy" the name is not a choice to make: the amount is
+  // asked for first, and "520元" is the amount.
+  auto chen = AddCustomer(f, "zhangsan", "Lucy Chen");
+  CHECK(Has(f.Reply("zhangsan", "回款 Lucy 520"), "金额像是漏写了"));
+  CHECK(storage::OpenDeal(f.conn(), id)->paid == 52'000);
+  CHECK(Has(f.Reply("zhangsan", "报价 Lucy Chen 1万"), "已记录"));
+  CHECK(Has(f.Reply("zhangsan", "回款 Lucy Chen 520元"), "累计 ¥520.00"));
+  CHECK(storage::OpenDeal(f.conn(), chen)->paid == 52'000);
   // A customer named without the number: the number is the amount.
   auto tom = AddCustomer(f, "zhangsan", "Tom");
   f.Reply("zhangsan", "报价 Tom 6万");
