@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -22,14 +23,32 @@ std::string CustomerRecipient(const std::string& external_userid) {
   return "customer:" + external_userid;
 }
 
-// externalcontact/get for the customer; `cursor` for page `page` of their
-// followers (500 a page).
+// Which page of a customer's followers an externalcontact/get row reads, and
+// the follower who added the customer last on the pages before it (none on
+// the first page): should the owner be on none of the pages, that follower
+// may take the customer over.
+struct DetailPage {
+  int page = 1;
+  std::int64_t last_added_at = 0;
+  std::string last_added_by;
+};
+
+// externalcontact/get for the customer; `cursor` for a page after the first
+// (500 followers a page). The row's on_reply is kCustomerDetail, then for a
+// later page ":<page>" and, with a follower from the pages before,
+// ":<createtime>:<userid>".
 storage::OutboxMessage Fetch(const std::string& external_userid, const std::string& cursor = "",
-                             int page = 1) {
+                             const DetailPage& at = {}) {
   std::string on_reply = kCustomerDetail;
-  if (page > 1) {
+  if (at.page > 1) {
     on_reply += ':';
-    on_reply += std::to_string(page);
+    on_reply += std::to_string(at.page);
+  }
+  if (at.page > 1 && !at.last_added_by.empty()) {
+    on_reply += ':';
+    on_reply += std::to_string(at.last_added_at);
+    on_reply += ':';
+    on_reply += at.last_added_by;
   }
   return {CustomerRecipient(external_userid),
           std::string(wecom::kExternalContactGetPath) + "?" +
@@ -37,19 +56,38 @@ storage::OutboxMessage Fetch(const std::string& external_userid, const std::stri
           "", std::move(on_reply)};
 }
 
-// The page an externalcontact/get row reads (see Fetch), or 0 if `on_reply`
-// is not one.
-int DetailPage(std::string_view on_reply) {
+// A whole number in `digits`, nothing else.
+template <class Int>
+std::optional<Int> WholeNumber(std::string_view digits) {
+  Int value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+// What an externalcontact/get row's on_reply says (see Fetch), or nothing if
+// it is not one.
+std::optional<DetailPage> ReadDetailPage(std::string_view on_reply) {
   std::string_view first = kCustomerDetail;
-  if (on_reply == first) return 1;
+  if (on_reply == first) return DetailPage{};
   if (!on_reply.starts_with(first) || on_reply.size() <= first.size() + 1 ||
       on_reply[first.size()] != ':') {
-    return 0;
+    return std::nullopt;
   }
-  int page = 0;
-  std::string_view digits = on_reply.substr(first.size() + 1);
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), page);
-  return ec == std::errc() && end == digits.data() + digits.size() && page > 1 ? page : 0;
+  std::string_view rest = on_reply.substr(first.size() + 1);
+  std::size_t colon = rest.find(':');
+  auto page = WholeNumber<int>(rest.substr(0, colon));
+  if (!page || *page <= 1) return std::nullopt;
+  DetailPage out{*page, 0, ""};
+  if (colon == std::string_view::npos) return out;
+  rest.remove_prefix(colon + 1);
+  colon = rest.find(':');
+  if (colon == std::string_view::npos || colon + 1 == rest.size()) return std::nullopt;
+  auto at = WholeNumber<std::int64_t>(rest.substr(0, colon));
+  if (!at) return std::nullopt;
+  out.last_added_at = *at;
+  out.last_added_by = std::string(rest.substr(colon + 1));  // a userid may hold anything
+  return out;
 }
 
 std::string Label(const Customer& c) { return DisplayName(c.name); }
@@ -347,7 +385,7 @@ namespace {
 
 // The answer of externalcontact/get: the customer's name, company, the
 // owner's remark and tags, and who owns the customer now.
-Messages CustomerDetailRead(storage::Connection& c, const std::string& body, int page,
+Messages CustomerDetailRead(storage::Connection& c, const std::string& body, const DetailPage& at,
                             const CrmContext& ctx) {
   auto detail = wecom::ParseExternalContactDetail(body);
   if (!detail) {
@@ -359,33 +397,51 @@ Messages CustomerDetailRead(storage::Connection& c, const std::string& body, int
   customer->name = detail->contact.name;
   customer->company = detail->contact.corp_full_name.empty() ? detail->contact.corp_name
                                                              : detail->contact.corp_full_name;
-  auto owner = std::find_if(detail->follow_users.begin(), detail->follow_users.end(),
+  auto& follow_users = detail->follow_users;
+  auto owner = std::find_if(follow_users.begin(), follow_users.end(),
                             [&](const auto& f) { return f.userid == customer->owner; });
-  if (owner == detail->follow_users.end() && !detail->next_cursor.empty()) {
+  auto last_added =
+      std::max_element(follow_users.begin(), follow_users.end(),
+                       [](const auto& a, const auto& b) { return a.createtime < b.createtime; });
+  // The one who added the customer last is on an earlier page.
+  bool earlier = !at.last_added_by.empty() &&
+                 (last_added == follow_users.end() || at.last_added_at > last_added->createtime);
+  if (owner == follow_users.end() && !detail->next_cursor.empty()) {
     // More than 500 members follow the customer and the owner is not on
     // this page: the next one is read (the name and company are news now),
     // up to a limit, should the cursors never end.
     RefreshCustomer(c, *customer, ctx);
-    if (page < kMaxFollowerPages) {
-      return {Fetch(customer->external_userid, detail->next_cursor, page + 1)};
+    if (at.page < kMaxFollowerPages) {
+      DetailPage next = at;
+      ++next.page;
+      if (!earlier && last_added != follow_users.end()) {
+        next.last_added_at = last_added->createtime;
+        next.last_added_by = last_added->userid;
+      }
+      return {Fetch(customer->external_userid, detail->next_cursor, next)};
     }
     spdlog::warn("customer #{}: owner {} not among the first {} pages of followers", customer->id,
                  customer->owner, kMaxFollowerPages);
     return {};
   }
-  if (owner == detail->follow_users.end() && Ended(c, *customer) && !detail->follow_users.empty()) {
+  if (owner == follow_users.end() && Ended(c, *customer) &&
+      (earlier || last_added != follow_users.end())) {
     // The owner's relationship ended and other reps still have the customer
     // (a transfer to a rep who was a friend already sends no add event, and
     // an add that came before the owner's delete was taken as a second
-    // rep's): the one who added the customer last takes over, as a transfer
-    // or a handover of a departed rep's customers makes it.
-    owner =
-        std::max_element(detail->follow_users.begin(), detail->follow_users.end(),
-                         [](const auto& a, const auto& b) { return a.createtime < b.createtime; });
-    spdlog::info("customer #{} passes from {} to {}", customer->id, customer->owner, owner->userid);
-    StartWith(c, *customer, owner->userid, ctx.now);
+    // rep's): the one who added the customer last, on any page, takes over,
+    // as a transfer or a handover of a departed rep's customers makes it.
+    const std::string& next_owner = earlier ? at.last_added_by : last_added->userid;
+    spdlog::info("customer #{} passes from {} to {}", customer->id, customer->owner, next_owner);
+    StartWith(c, *customer, next_owner, ctx.now);
+    if (earlier) {
+      // Their remark and tags are on their page: read from the first again.
+      RefreshCustomer(c, *customer, ctx);
+      return {Fetch(customer->external_userid)};
+    }
+    owner = last_added;
   }
-  if (owner == detail->follow_users.end()) {
+  if (owner == follow_users.end()) {
     // Not the owner's any more (or not yet): name and company only; the
     // owner's remark and tags stay as they were.
     RefreshCustomer(c, *customer, ctx);
@@ -431,7 +487,7 @@ Messages ApplyReply(storage::Connection& c, const std::string& on_reply, const s
   if (on_reply.starts_with(kApprovalCard)) return ApprovalCardDelivered(c, on_reply, ctx);
   if (on_reply == kApprovalDetail) return ApprovalDetailRead(c, body, ctx);
   if (on_reply == kCorpTags) return ReconcileTags(c, body, ctx);
-  if (int page = DetailPage(on_reply); page > 0) return CustomerDetailRead(c, body, page, ctx);
+  if (auto at = ReadDetailPage(on_reply)) return CustomerDetailRead(c, body, *at, ctx);
   return {};
 }
 

@@ -1215,7 +1215,8 @@ TEST_CASE("a customer followed by more than 500 members is read page by page to 
   auto more = bot::ApplyReply(f.conn(), bot::kCustomerDetail, first, f.Context());
   REQUIRE(more.size() == 1);
   CHECK(more[0].api == "/cgi-bin/externalcontact/get?external_userid=wmX&cursor=PAGE2");
-  CHECK(more[0].on_reply == std::string(bot::kCustomerDetail) + ":2");
+  // lisi, the one who added the customer last so far, goes with it.
+  CHECK(more[0].on_reply == std::string(bot::kCustomerDetail) + ":2:0:lisi");
   auto customer = storage::CustomerById(f.conn(), id);
   CHECK(customer->name == "钱总");
   CHECK(customer->owner == "zhangsan");   // not handed to lisi
@@ -1242,13 +1243,54 @@ TEST_CASE("pages of a customer's followers are read up to a limit", "[crm][event
     REQUIRE(more.size() == 1);
     REQUIRE(fetched < 100);
     ++fetched;
-    CHECK(more[0].on_reply == std::string(bot::kCustomerDetail) + ":" + std::to_string(fetched));
+    CHECK(more[0].on_reply ==
+          std::string(bot::kCustomerDetail) + ":" + std::to_string(fetched) + ":0:lisi");
     on_reply = more[0].on_reply;
   }
   CHECK(fetched == bot::kMaxFollowerPages);
   // Malformed page marks are not detail rows.
-  for (std::string bad : {":", ":x", ":1", ":-2", ":2x"}) {
+  for (std::string bad : {":", ":x", ":1", ":-2", ":2x", ":2:", ":2:5", ":2:5:", ":2:x:lisi"}) {
     CHECK(bot::ApplyReply(f.conn(), bot::kCustomerDetail + bad, page, f.Context()).empty());
+  }
+}
+
+TEST_CASE("when the owner is gone, the follower who added the customer last on any page takes over",
+          "[crm][events]") {
+  using Change = wecom::ExternalContactChange;
+  auto follower = [](const std::string& rep, std::int64_t added) {
+    return R"({"userid":")" + rep + R"(","remark":"钱总","createtime":)" + std::to_string(added) +
+           R"(,"tags":[]})";
+  };
+  auto paged = [](std::string detail, const std::string& cursor) {
+    detail.insert(detail.size() - 1, R"(,"next_cursor":")" + cursor + R"(")");
+    return detail;
+  };
+  // wangwu (page 1) added the customer after lisi (page 2), or before him.
+  for (std::int64_t wangwu_added : {1700000000, 1500000000}) {
+    INFO("wangwu added the customer at " << wangwu_added);
+    test::CrmFixture f;
+    auto id = AddedInWeCom(f);
+    bot::HandleContactEvent(f.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"),
+                            f.Context());
+    auto next = bot::ApplyReply(f.conn(), bot::kCustomerDetail,
+                                paged(Detail(follower("wangwu", wangwu_added)), "P2"), f.Context());
+    REQUIRE(next.size() == 1);
+    CHECK(next[0].on_reply ==
+          std::string(bot::kCustomerDetail) + ":2:" + std::to_string(wangwu_added) + ":wangwu");
+    CHECK(storage::CustomerById(f.conn(), id)->owner == "zhangsan");  // not before the last page
+    auto last = bot::ApplyReply(f.conn(), next[0].on_reply, Detail(follower("lisi", 1600000000)),
+                                f.Context());
+    if (wangwu_added > 1600000000) {
+      // The winner's page was read already: read again from the first, for
+      // their remark and tags.
+      CHECK(storage::CustomerById(f.conn(), id)->owner == "wangwu");
+      REQUIRE(last.size() == 1);
+      CHECK(last[0].on_reply == bot::kCustomerDetail);
+      CHECK(last[0].api == "/cgi-bin/externalcontact/get?external_userid=wmX");
+    } else {
+      CHECK(storage::CustomerById(f.conn(), id)->owner == "lisi");
+      CHECK(last.empty());
+    }
   }
 }
 
