@@ -69,6 +69,7 @@ class Run {
   void Payment(const cmd::Paid& c);
   std::optional<Customer> NamedWhole(const std::string& text);
   bool AmountLeftOut(const std::string& named, const char* command);
+  bool AmountLeftOut(const Customer& customer, const std::string& named, const char* command);
   void Lose(const cmd::Lost& c);
   void Tier(const cmd::SetTier& c);
   void Todo();
@@ -389,7 +390,7 @@ void Run::Stage(const cmd::MoveStage& typed) {
 void Run::QuoteDeal(const cmd::Quote& cmd) {
   if (AmountLeftOut(cmd.named, "报价")) return;
   auto customer = Resolve(cmd.customer, Pattern(cmd));
-  if (!customer) return;
+  if (!customer || AmountLeftOut(*customer, cmd.named, "报价")) return;
   if (domain::ApplyDiscount(cmd.amount, cmd.discount_bp) <= 0) {
     return Say("command_error", {{{"command", "报价"},
                                   {"problem", "折后金额为 ¥0.00，报价未记录"},
@@ -467,26 +468,32 @@ std::optional<Customer> Run::NamedWhole(const std::string& text) {
 // customer's whole name or remark: "回款 Lucy 520" with a customer "Lucy
 // 520" is their name with the amount left out, as often as it is ¥520 for
 // "Lucy". Nothing is recorded then (nor a choice offered), and the rep is
-// told how to write either.
+// told how to write either. Asked before the customer is looked up, with
+// the index; and of the customer found, whose name the index may hold in
+// another form ("Room　101" with a full-width space).
 bool Run::AmountLeftOut(const std::string& named, const char* command) {
   auto customer = NamedWhole(named);
-  if (!customer) return false;
-  bool name = Folded(customer->name) == Folded(named);
-  Say("command_error",
-      {{{"command", command},
-        {"problem", "“" + Echo(named) + "”就是客户 " + DisplayName(customer->name) +
-                        (name ? " 的名字" : " 的备注名") + "，金额像是漏写了，" + command +
-                        "未记录"},
-        {"hint", "名字后面写上带单位的金额，如：" + std::string(command) + " " + Echo(named) +
-                     " 2万；数字本身就是金额的话，在它后面加“元”"}},
-       {}});
+  return customer && AmountLeftOut(*customer, named, command);
+}
+
+bool Run::AmountLeftOut(const Customer& customer, const std::string& named, const char* command) {
+  std::string folded = Folded(named);
+  bool name = Folded(customer.name) == folded;
+  if (!name && Folded(customer.remark) != folded) return false;
+  Say("command_error", {{{"command", command},
+                         {"problem", "“" + Echo(named) + "”就是客户 " + DisplayName(customer.name) +
+                                         (name ? " 的名字" : " 的备注名") + "，金额像是漏写了，" +
+                                         command + "未记录"},
+                         {"hint", "名字后面写上带单位的金额，如：" + std::string(command) + " " +
+                                      Echo(named) + " 2万；数字本身就是金额的话，在它后面加“元”"}},
+                        {}});
   return true;
 }
 
 void Run::Payment(const cmd::Paid& cmd) {
   if (AmountLeftOut(cmd.named, "回款")) return;
   auto customer = Resolve(cmd.customer, Pattern(cmd));
-  if (!customer) return;
+  if (!customer || AmountLeftOut(*customer, cmd.named, "回款")) return;
   auto payable = PayableDeal(customer->id, cmd.amount);
   if (!payable) {
     // A payment against nothing quoted would make a deal that can never be

@@ -367,6 +367,11 @@ TEST_CASE("a customer's name with the amount left out records nothing", "[crm]")
   f.Reply("zhangsan", "报价 Tom 6万");
   CHECK(Has(f.Reply("zhangsan", "回款 Tom 520"), "累计 ¥520.00"));
   CHECK(storage::OpenDeal(f.conn(), tom)->paid == 52'000);
+  // A name saved with a full-width space, found folded.
+  auto room = AddCustomer(f, "zhangsan", "Room　101");
+  f.Reply("zhangsan", "报价 #" + std::to_string(room) + " 1万");
+  CHECK(Has(f.Reply("zhangsan", "回款 Room 101"), "金额像是漏写了"));
+  CHECK(storage::OpenDeal(f.conn(), room)->paid == 0);
   // Or the remark the rep gave the customer.
   auto lucy = AddCustomer(f, "zhangsan", "露西");
   SQLite::Statement remark(f.conn().db, "UPDATE customers SET remark = 'Room 8' WHERE id = ?");
