@@ -395,6 +395,23 @@ LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env) {
   return result;
 }
 
+std::vector<std::string> ConfigWarnings(const Config& config) {
+  std::vector<std::string> out;
+  // Plain http:// is for a local stand-in of the API (tests, a sandbox);
+  // to anything else it sends the app secret and every access token
+  // unencrypted.
+  auto url = wecom::ParseUrl(config.wecom.api_base + "/cgi-bin/gettoken");
+  if (url && !url->tls) {
+    const std::string& host = url->host;
+    bool local = host == "localhost" || host.starts_with("127.") || host == "::1";
+    if (!local) {
+      out.push_back("wecom.api_base: plain http:// to " + host +
+                    " sends the app secret and access tokens unencrypted; use https://");
+    }
+  }
+  return out;
+}
+
 LoadResult LoadConfigFile(const std::string& path, const EnvLookup& env) {
   LoadResult result;
   std::error_code ec;

@@ -163,4 +163,9 @@ struct LoadResult {
 LoadResult LoadConfigText(const std::string& toml_text, const EnvLookup& env);
 LoadResult LoadConfigFile(const std::string& path, const EnvLookup& env);
 
+// Settings that work but are likely a mistake, one line each, starting with
+// the key ("wecom.api_base: ..."): told at start and by check-config, which
+// still succeed.
+std::vector<std::string> ConfigWarnings(const Config& config);
+
 }  // namespace scrm::bot

@@ -68,6 +68,11 @@ std::optional<scrm::bot::Config> Load(const std::string& path) {
   for (const auto& error : loaded.errors) {
     std::fprintf(stderr, "config error: %s\n", error.ToString().c_str());
   }
+  if (loaded.config) {
+    for (const auto& warning : scrm::bot::ConfigWarnings(*loaded.config)) {
+      std::fprintf(stderr, "config warning: %s\n", warning.c_str());
+    }
+  }
   return loaded.config;
 }
 

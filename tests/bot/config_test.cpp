@@ -423,6 +423,21 @@ TEST_CASE("a key with control characters is still named on one line", "[config]"
   CHECK(r.errors[0].ToString() == "server.odd\\nkey\\x01: unknown key");
 }
 
+TEST_CASE("plain http to anything but this machine is a warning, not an error", "[config]") {
+  auto warnings = [](const std::string& base) {
+    auto r = LoadConfigText(kCredentials + "api_base = \"" + base + "\"\n", NoEnv());
+    REQUIRE(r.config);
+    return ConfigWarnings(*r.config);
+  };
+  CHECK(warnings("https://qyapi.weixin.qq.com").empty());
+  CHECK(warnings("http://127.0.0.1:8080").empty());
+  CHECK(warnings("http://localhost:8080/wecom").empty());
+  CHECK(warnings("http://[::1]:8080").empty());
+  auto plain = warnings("http://qyapi.weixin.qq.com");
+  REQUIRE(plain.size() == 1);
+  CHECK(plain[0].starts_with("wecom.api_base: plain http:// to qyapi.weixin.qq.com"));
+}
+
 TEST_CASE("check-config exits 2 with one line per bad key and no secret", "[config][cli]") {
   test::TempDir dir;
   std::string path = dir.File("bad.toml");
@@ -442,6 +457,17 @@ TEST_CASE("check-config exits 2 with one line per bad key and no secret", "[conf
   auto [ok_code, ok_out] = test::RunBot({"check-config", "--config", good});
   CHECK(ok_code == 0);
   CHECK(ok_out.find("s3cr3t-value") == std::string::npos);
+  CHECK(ok_out.find("config warning") == std::string::npos);
+
+  // A warning is said, and the configuration is still good.
+  std::string plain = dir.File("plain.toml");
+  std::ofstream(plain) << kCredentials
+                       << "api_base = \"http://10.0.0.8:8080\"\n[templates]\ndir = \""
+                       << SCRM_SOURCE_DIR << "/templates\"\n";
+  auto [p_code, p_out] = test::RunBot({"check-config", "--config", plain});
+  CHECK(p_code == 0);
+  CHECK(p_out.find("config warning: wecom.api_base: plain http:// to 10.0.0.8") !=
+        std::string::npos);
 
   std::string no_templates = dir.File("no_templates.toml");
   std::ofstream(no_templates) << kCredentials << "[templates]\ndir = \"" << dir.File("none")
