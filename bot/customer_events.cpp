@@ -400,9 +400,14 @@ Messages CustomerDetailRead(storage::Connection& c, const std::string& body, con
   auto& follow_users = detail->follow_users;
   auto owner = std::find_if(follow_users.begin(), follow_users.end(),
                             [&](const auto& f) { return f.userid == customer->owner; });
-  auto last_added =
-      std::max_element(follow_users.begin(), follow_users.end(),
-                       [](const auto& a, const auto& b) { return a.createtime < b.createtime; });
+  // Who added the customer last on this page, of those still with the
+  // company: the customer does not pass to someone who left.
+  auto last_added = follow_users.end();
+  for (auto it = follow_users.begin(); it != follow_users.end(); ++it) {
+    if (storage::RepDeparted(c, it->userid)) continue;
+    if (last_added == follow_users.end() || it->createtime > last_added->createtime)
+      last_added = it;
+  }
   // The one who added the customer last is on an earlier page.
   bool earlier = !at.last_added_by.empty() &&
                  (last_added == follow_users.end() || at.last_added_at > last_added->createtime);

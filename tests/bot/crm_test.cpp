@@ -740,6 +740,20 @@ TEST_CASE("when the owner is gone and several reps have the customer, the latest
   auto customer = storage::CustomerByExternalId(f.conn(), "wmX");
   CHECK(customer->owner == "wangwu");
   CHECK_FALSE(storage::CustomerRemoved(f.conn(), customer->id));
+  // Had wangwu left the company, lisi would have: not someone who is gone.
+  {
+    test::CrmFixture g;
+    bot::HandleContactEvent(g.conn(), ContactEvent(Change::kAdd, "zhangsan", "wmX"), g.Context());
+    bot::HandleContactEvent(g.conn(), ContactEvent(Change::kDelete, "zhangsan", "wmX"),
+                            g.Context());
+    storage::SetRepDeparted(g.conn(), "wangwu", g.now);
+    bot::ApplyReply(
+        g.conn(), bot::kCustomerDetail,
+        Detail(R"({"userid":"lisi","remark":"","createtime":1600000000,"tags":[]},)"
+               R"({"userid":"wangwu","remark":"钱总","createtime":1700000000,"tags":[]})"),
+        g.Context());
+    CHECK(storage::CustomerByExternalId(g.conn(), "wmX")->owner == "lisi");
+  }
   // wangwu's older friendship does not make the customer older than they are.
   CHECK(customer->created_at == f.now);
 }
