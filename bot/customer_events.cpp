@@ -400,17 +400,21 @@ Messages CustomerDetailRead(storage::Connection& c, const std::string& body, con
   auto& follow_users = detail->follow_users;
   auto owner = std::find_if(follow_users.begin(), follow_users.end(),
                             [&](const auto& f) { return f.userid == customer->owner; });
-  // Who added the customer last on this page, of those still with the
-  // company: the customer does not pass to someone who left.
+  // Without the owner on this page: who added the customer last on it, of
+  // those still with the company (the customer does not pass to someone who
+  // left), and whether the one who did on any page is on an earlier one.
   auto last_added = follow_users.end();
-  for (auto it = follow_users.begin(); it != follow_users.end(); ++it) {
-    if (storage::RepDeparted(c, it->userid)) continue;
-    if (last_added == follow_users.end() || it->createtime > last_added->createtime)
-      last_added = it;
+  bool earlier = false;
+  if (owner == follow_users.end()) {
+    for (auto it = follow_users.begin(); it != follow_users.end(); ++it) {
+      if (storage::RepDeparted(c, it->userid)) continue;
+      if (last_added == follow_users.end() || it->createtime > last_added->createtime) {
+        last_added = it;
+      }
+    }
+    earlier = !at.last_added_by.empty() &&
+              (last_added == follow_users.end() || at.last_added_at > last_added->createtime);
   }
-  // The one who added the customer last is on an earlier page.
-  bool earlier = !at.last_added_by.empty() &&
-                 (last_added == follow_users.end() || at.last_added_at > last_added->createtime);
   if (owner == follow_users.end() && !detail->next_cursor.empty()) {
     // More than 500 members follow the customer and the owner is not on
     // this page: the next one is read (the name and company are news now),

@@ -67,7 +67,6 @@ class Run {
   void Stage(const cmd::MoveStage& c);
   void QuoteDeal(const cmd::Quote& c);
   void Payment(const cmd::Paid& c);
-  std::optional<Customer> NamedWhole(const std::string& text);
   bool AmountLeftOut(const std::string& named, const char* command);
   bool AmountLeftOut(const Customer& customer, const std::string& named, const char* command);
   void Lose(const cmd::Lost& c);
@@ -119,6 +118,24 @@ std::string Folded(std::string_view text) { return Lower(NormalizeText(text)); }
 bool HasLatin(std::string_view text) {
   return std::any_of(text.begin(), text.end(),
                      [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); });
+}
+
+// A customer of `owners` whose whole name or remark `text` is, by the index:
+// as typed, with full-width characters and spaces made plain ("Tom　Lee"),
+// or with Latin letters in another case ("tom lee"); with the form of
+// `text` that matched.
+std::optional<std::pair<Customer, std::string>> FindWhole(storage::Connection& c,
+                                                          const storage::Owners& owners,
+                                                          const std::string& text) {
+  auto found = storage::FindExactly(c, owners, text, 1);
+  if (!found.empty()) return std::pair{found[0], text};
+  std::string half = NormalizeText(text);
+  if (half != text) found = storage::FindExactly(c, owners, half, 1);
+  if (found.empty() && HasLatin(half)) {
+    found = storage::FindExactly(c, owners, half, 1, storage::Case::kAny);
+  }
+  if (found.empty()) return std::nullopt;
+  return std::pair{found[0], half};
 }
 
 // The customers `ref` names: those it names exactly (name or remark) as
@@ -267,14 +284,7 @@ std::pair<std::string, std::string> Run::Split(const std::string& first, const s
                                                const cmd::LongerNames& longer) {
   auto owners = ctx_.org.Visible(rep_);
   for (const auto& [name, text] : longer) {
-    if (!storage::FindExactly(c_, owners, name, 1).empty()) return {name, text};
-    // Typed with a full-width space or two spaces ("Tom　Lee"), or with
-    // Latin letters in another case ("tom lee").
-    std::string half = NormalizeText(name);
-    if (half != name && !storage::FindExactly(c_, owners, half, 1).empty()) return {half, text};
-    if (HasLatin(half) && !storage::FindExactly(c_, owners, half, 1, storage::Case::kAny).empty()) {
-      return {half, text};
-    }
+    if (auto whole = FindWhole(c_, owners, name)) return {whole->second, text};
   }
   // The first word names one exactly ("跟进 王总 PPT 已发"): no need to look
   // further.
@@ -450,20 +460,6 @@ void Run::QuoteDeal(const cmd::Quote& cmd) {
        {}});
 }
 
-// The rep's customer whose whole name or remark `text` is: as typed, with
-// full-width characters and spaces made plain, or Latin letters in any case.
-std::optional<Customer> Run::NamedWhole(const std::string& text) {
-  auto owners = ctx_.org.Visible(rep_);
-  auto found = storage::FindExactly(c_, owners, text, 1);
-  std::string half = NormalizeText(text);
-  if (found.empty() && half != text) found = storage::FindExactly(c_, owners, half, 1);
-  if (found.empty() && HasLatin(half)) {
-    found = storage::FindExactly(c_, owners, half, 1, storage::Case::kAny);
-  }
-  if (found.empty()) return std::nullopt;
-  return found[0];
-}
-
 // Whether `named`, the customer and the amount as the rep typed them, is a
 // customer's whole name or remark: "回款 Lucy 520" with a customer "Lucy
 // 520" is their name with the amount left out, as often as it is ¥520 for
@@ -472,8 +468,8 @@ std::optional<Customer> Run::NamedWhole(const std::string& text) {
 // the index; and of the customer found, whose name the index may hold in
 // another form ("Room　101" with a full-width space).
 bool Run::AmountLeftOut(const std::string& named, const char* command) {
-  auto customer = NamedWhole(named);
-  return customer && AmountLeftOut(*customer, named, command);
+  auto whole = FindWhole(c_, ctx_.org.Visible(rep_), named);
+  return whole && AmountLeftOut(whole->first, named, command);
 }
 
 bool Run::AmountLeftOut(const Customer& customer, const std::string& named, const char* command) {
