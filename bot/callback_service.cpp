@@ -90,16 +90,12 @@ std::variant<Reply, storage::InboxRecord> CallbackService::Accept(std::string_vi
   if (!envelope) return FromCryptoError(envelope.error());
   auto plain = crypt_.Decrypt(q->signed_query, envelope->encrypt);
   if (!plain) return FromCryptoError(plain.error());
-  auto parsed = wecom::ParseCallback(*plain);
-  if (!parsed) return Rejected(Reject::kBadPayload, 400, "malformed payload");
-  if (parsed->malformed_field) {
-    spdlog::warn("callback {} ({}) has a number that is not one; stored untyped", parsed->dedup_key,
-                 parsed->kind);
-  }
+  auto fields = wecom::ReadIntake(*plain);
+  if (!fields) return Rejected(Reject::kBadPayload, 400, "malformed payload");
   storage::InboxRecord record;
-  record.dedup_key = std::move(parsed->dedup_key);
-  record.kind = std::move(parsed->kind);
-  record.from_user = wecom::HeaderOf(parsed->event).from_user;
+  record.dedup_key = std::move(fields->dedup_key);
+  record.kind = std::move(fields->kind);
+  record.from_user = std::move(fields->from_user);
   record.payload = std::move(*plain);
   record.received_at = clock_.Now().time_since_epoch().count();
   return record;

@@ -1,5 +1,7 @@
 #include "bot/dispatch.h"
 
+#include <spdlog/spdlog.h>
+
 #include "bot/approvals.h"
 #include "bot/customer_events.h"
 #include "bot/rep_commands.h"
@@ -35,6 +37,11 @@ Messages Dispatch(storage::Connection& c, const storage::InboxRow& row, const Cr
   if (!NeedsDispatch(row.record.kind)) return {};
   auto parsed = wecom::ParseCallback(row.record.payload);
   if (!parsed) return {};
+  if (parsed->malformed_field) {
+    // Signed by WeCom and kept whole in the inbox, but not acted on.
+    spdlog::warn("callback {} ({}) has a number that is not one; left as it is",
+                 row.record.dedup_key, row.record.kind);
+  }
   if (const auto* text = std::get_if<wecom::TextMessage>(&parsed->event)) {
     if (text->header.from_user.empty()) return {};
     return RunRepMessage(c, text->header.from_user, text->content, ctx);

@@ -205,7 +205,7 @@ struct Leaves {
 
 void CollectLeaves(pugi::xml_node node, std::string& path, Leaves& out) {
   bool has_element_child = false;
-  for (pugi::xml_node child : node.children()) {
+  for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
     if (child.type() != pugi::node_element) continue;
     has_element_child = true;
     size_t keep = path.size();
@@ -248,20 +248,51 @@ bool IsDecimal(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The kind, dedup key and sender of a parsed payload.
+Result<IntakeFields> IntakeOf(pugi::xml_node x) {
+  bool ignored = true;  // CreateTime that is not a number: 0 in the key
+  Reader r(ignored);
+  IntakeFields out;
+  std::string msg_type = Lower(r.Str(x, "MsgType"));
+  if (msg_type == "event") {
+    out.kind = "event:" + Lower(r.Str(x, "Event"));
+  } else {
+    out.kind = msg_type.empty() ? "unknown" : std::move(msg_type);
+  }
+  out.from_user = r.Str(x, "FromUserName");
+  std::string msg_id = r.Str(x, "MsgId");
+  if (IsDecimal(msg_id)) {
+    out.dedup_key = std::move(msg_id);
+    return out;
+  }
+  // Event keys start with CreateTime so that new keys land near each other
+  // in the unique index (a bare digest scatters every insert across it).
+  std::string digest = CanonicalDigest(x);
+  if (digest.empty()) return Errc::kBadPayload;  // never one key for many events
+  out.dedup_key = std::to_string(r.Int(x, "CreateTime")) + "-" + digest;
+  return out;
+}
+
 }  // namespace
+
+Result<IntakeFields> ReadIntake(std::string_view xml) {
+  pugi::xml_document doc;
+  pugi::xml_node x = internal::ParseRoot(doc, xml);
+  if (!x) return Errc::kBadPayload;
+  return IntakeOf(x);
+}
 
 Result<ParsedCallback> ParseCallback(std::string_view xml) {
   pugi::xml_document doc;
   pugi::xml_node x = internal::ParseRoot(doc, xml);
   if (!x) return Errc::kBadPayload;
+  auto intake = IntakeOf(x);
+  if (!intake) return intake.error();
   bool ok = true;
   Reader r(ok);
   Header h = ReadHeader(r, x);
-  const std::int64_t create_time = h.create_time;
-  ParsedCallback out{Unknown{}, h.msg_type.empty() ? "unknown" : h.msg_type, {}};
-  std::string msg_id = r.Str(x, "MsgId");
+  ParsedCallback out{Unknown{}, std::move(intake->kind), std::move(intake->dedup_key)};
   if (h.msg_type == "event") {
-    out.kind = "event:" + h.event;
     out.event = ReadEvent(r, x, std::move(h), xml);
   } else if (!h.msg_type.empty()) {
     out.event = ReadMessage(r, x, std::move(h), xml);
@@ -276,15 +307,6 @@ Result<ParsedCallback> ParseCallback(std::string_view xml) {
     out.event = Unknown{ReadHeader(Reader(ignored), x), std::string(xml)};
     out.malformed_field = true;
   }
-  // Event keys start with CreateTime so that new keys land near each other
-  // in the unique index (a bare digest scatters every insert across it).
-  if (IsDecimal(msg_id)) {
-    out.dedup_key = std::move(msg_id);
-    return out;
-  }
-  std::string digest = CanonicalDigest(x);
-  if (digest.empty()) return Errc::kBadPayload;  // never one key for many events
-  out.dedup_key = std::to_string(create_time) + "-" + digest;
   return out;
 }
 

@@ -218,6 +218,17 @@ struct ParsedCallback {
 // ParsedCallback::malformed_field).
 Result<ParsedCallback> ParseCallback(std::string_view xml);
 
+// What storing a callback needs, without the typed event: ParseCallback's
+// kind and dedup_key, and the sender (FromUserName, empty if none), from the
+// same checks (kBadPayload exactly when ParseCallback refuses the payload).
+// A number that is not one is not looked for: that is ParseCallback's.
+struct IntakeFields {
+  std::string kind;
+  std::string dedup_key;
+  std::string from_user;
+};
+Result<IntakeFields> ReadIntake(std::string_view xml);
+
 const Header& HeaderOf(const Event& event);
 
 }  // namespace scrm::wecom

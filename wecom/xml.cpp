@@ -34,10 +34,9 @@ pugi::xml_node ParseRoot(pugi::xml_document& doc, std::string_view text) {
 }
 
 void AppendText(pugi::xml_node node, std::string& out) {
-  for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-      out.append(child.value());
-    }
+  for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
+    pugi::xml_node_type type = child.type();
+    if (type == pugi::node_pcdata || type == pugi::node_cdata) out.append(child.value());
   }
 }
 

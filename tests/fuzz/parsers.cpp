@@ -185,6 +185,10 @@ Failure Service(std::string_view data) {
   if (record && (record->dedup_key != parsed->dedup_key || record->payload != data)) {
     return "the inbox record is not the payload and its dedup key";
   }
+  if (record && (record->kind != parsed->kind ||
+                 record->from_user != wecom::HeaderOf(parsed->event).from_user)) {
+    return "the inbox record's kind or sender is not the payload's";
+  }
   if (!record && std::get<bot::Reply>(accepted).status != 400) return "a bad payload is not a 400";
   return {};
 }

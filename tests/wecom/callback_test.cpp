@@ -301,3 +301,44 @@ TEST_CASE("a well-formed payload with a number that is not one is kept whole", "
   CHECK(std::get<Unknown>(t->event).header.create_time == 0);
   CHECK_FALSE(ParseCallback(Msg("text", "<Content>a</Content>"))->malformed_field);
 }
+
+TEST_CASE("the intake's fields are ParseCallback's, without the typed event", "[callback]") {
+  const std::vector<std::string> payloads = {
+      Msg("text", "<Content>你好</Content>"),
+      Msg("IMAGE", "<PicUrl>u</PicUrl>"),
+      EventXml("zhangsan", "enter_agent", "<EventKey></EventKey>"),
+      EventXml("sys", "Change_External_Contact",
+               "<ChangeType>add_external_contact</ChangeType><ExternalUserID>wm1</ExternalUserID>"),
+      EventXml("sys", "sys_approval_change",
+               "<ApprovalInfo><SpNo>1</SpNo><SpStatus>two</SpStatus></ApprovalInfo>"),
+      EventXml("sys", "", "<Foo>1</Foo>"),
+      "<xml><FromUserName>lisi</FromUserName><MsgType>text</MsgType>"
+      "<CreateTime>12abc</CreateTime><MsgId>42</MsgId></xml>",
+      "<xml><MsgType>event</MsgType><CreateTime>x</CreateTime><MsgId>4.2</MsgId></xml>",
+      "<xml><Foo>1</Foo></xml>",
+      "<xml><FromUserName>a<![CDATA[b]]>c</FromUserName><MsgType>voice</MsgType></xml>",
+  };
+  for (const std::string& xml : payloads) {
+    INFO(xml);
+    auto parsed = ParseCallback(xml);
+    auto intake = ReadIntake(xml);
+    REQUIRE(parsed);
+    REQUIRE(intake);
+    CHECK(intake->kind == parsed->kind);
+    CHECK(intake->dedup_key == parsed->dedup_key);
+    CHECK(intake->from_user == HeaderOf(parsed->event).from_user);
+  }
+  CHECK(ReadIntake(payloads[3])->kind == "event:change_external_contact");
+  CHECK(ReadIntake(payloads[5])->kind == "event:");
+  CHECK(ReadIntake(payloads[7])->dedup_key.rfind("0-", 0) == 0);
+  CHECK(ReadIntake(payloads[8])->kind == "unknown");
+  CHECK(ReadIntake(payloads[9])->from_user == "abc");
+  for (std::string bad : {std::string(""), std::string("<xml>"), std::string("<a></a>"),
+                          std::string("<!DOCTYPE xml><xml></xml>"), std::string("<xml/>x")}) {
+    INFO(bad);
+    auto intake = ReadIntake(bad);
+    REQUIRE_FALSE(intake);
+    CHECK(intake.error() == Errc::kBadPayload);
+    CHECK_FALSE(ParseCallback(bad));
+  }
+}
