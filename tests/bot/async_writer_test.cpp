@@ -92,3 +92,27 @@ TEST_CASE("a write unfinished at its deadline is answered with an error", "[asyn
   CHECK(storage::FindInbox(**reader, "late")->has_value());
   CHECK(storage::FindInbox(**reader, "next")->has_value());
 }
+
+TEST_CASE("once every write is answered, nothing waits for a deadline", "[async_writer]") {
+  test::TempDir dir;
+  storage::Writer writer(test::MigratedDb(dir.File("n.db")));
+  net::io_context io{1};
+  // A deadline far away: a timer left for it would keep the io_context busy
+  // (and a server's shutdown waiting) for an hour.
+  auto waits = std::make_shared<bot::AsyncWriter>(io, writer, std::chrono::hours(1));
+  int answered = 0;
+  for (int i = 0; i < 3; ++i) {
+    net::co_spawn(
+        io,
+        [&, i]() -> net::awaitable<void> {
+          std::string key = "k" + std::to_string(i);
+          auto r = co_await waits->Run(Insert(key), storage::Writer::Atomicity::kSingleStatement);
+          CHECK(r);
+          ++answered;
+        },
+        net::detached);
+  }
+  while (answered < 3) io.run_one();
+  io.poll();
+  CHECK(io.stopped());
+}
