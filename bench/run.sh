@@ -5,6 +5,7 @@
 # workloads for the bot: app events that need no answer (intake alone), and
 # rep text messages, each of which the bot answers through the outbox.
 #   bench/run.sh [requests=50000] [connections=32] [rounds=3]
+# SCRM_BOT=path/to/scrm-bot measures another build of the bot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-50000}
@@ -51,7 +52,7 @@ for round in $(seq 1 "$rounds"); do
   plain_rate=$(rate_of "$line")
   kill "$pid"; wait "$pid" 2>/dev/null || true
 
-  start build-bench/scrm-bot serve --config "$work/bot.toml"
+  start "${SCRM_BOT:-build-bench/scrm-bot}" serve --config "$work/bot.toml"
   load 2000
   load "$requests"
   echo "round $round scrm-bot (events, no reply):   $line"

@@ -50,7 +50,7 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
     bool gather = options.gather_wal_writes && options.full_sync && !options.read_only &&
                   options.path != ":memory:";
     SQLite::Database db(options.path, flags | SQLite::OPEN_NOMUTEX, options.busy_timeout_ms,
-                        gather ? WalGatheringVfs() : "");
+                        gather ? WalGatheringVfs(options.direct_wal_writes) : "");
     if (!options.read_only) db.exec("PRAGMA journal_mode=WAL");
     db.exec(options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");

@@ -22,6 +22,10 @@ struct DbOptions {
   // With full_sync, a commit's WAL writes reach the kernel in a few large
   // writes (storage/wal_gather.h) instead of two per page.
   bool gather_wal_writes = true;
+  // With gathered writes, a commit's frames go to the disk with direct I/O
+  // and readers in this process read them from memory (storage/wal_mirror.h);
+  // through the page cache where the file system refuses direct I/O.
+  bool direct_wal_writes = true;
   // Page cache. Profiles under load show SQLite walking the whole cache
   // when a writer's transaction ends and when a reader starts after another
   // connection wrote, so a large cache costs time on every transaction: at

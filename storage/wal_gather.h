@@ -24,8 +24,10 @@
 namespace scrm::storage {
 
 // Registers the VFS on first use (thread-safe); returns its name for
-// sqlite3_open_v2.
-const char* WalGatheringVfs();
+// sqlite3_open_v2. With `direct`, a commit's frames go to the disk with
+// direct I/O and the process's readers read them from memory
+// (storage/wal_mirror.h), where the file system allows it.
+const char* WalGatheringVfs(bool direct = false);
 
 struct WalGatherStats {
   std::uint64_t writes = 0;   // WAL writes SQLite made through the VFS
