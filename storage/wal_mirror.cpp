@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -48,12 +49,21 @@ std::string DbPathOf(const std::string& wal_path) {
   return wal_path.substr(0, wal_path.size() - kSuffix.size());
 }
 
+// Whether `fd` is the file at `path` now (not one deleted since).
+bool SameFile(int fd, const std::string& path) {
+  struct stat open_file {};
+  struct stat named {};
+  return ::fstat(fd, &open_file) == 0 && ::stat(path.c_str(), &named) == 0 &&
+         open_file.st_dev == named.st_dev && open_file.st_ino == named.st_ino;
+}
+
 }  // namespace
 
 std::shared_ptr<WalMirror> WalMirror::ForWal(const std::string& wal_path) {
   Registry& r = TheRegistry();
   std::lock_guard lock(r.mu);
-  if (auto existing = r.mirrors[wal_path].lock()) return existing;
+  auto existing = r.mirrors[wal_path].lock();
+  if (existing && SameFile(existing->fd_, wal_path)) return existing;
   int fd = ::open(wal_path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
   if (fd < 0) return nullptr;
   void* base = ::mmap(nullptr, kCapacity, PROT_READ | PROT_WRITE,
@@ -62,8 +72,10 @@ std::shared_ptr<WalMirror> WalMirror::ForWal(const std::string& wal_path) {
     ::close(fd);
     return nullptr;
   }
+  std::string db_path = DbPathOf(wal_path);
   std::shared_ptr<WalMirror> mirror(
-      new WalMirror(DbPathOf(wal_path), fd, static_cast<char*>(base), kCapacity));
+      new WalMirror(db_path, fd, static_cast<char*>(base), kCapacity));
+  if (auto it = r.indexes.find(db_path); it != r.indexes.end()) mirror->index_ = it->second.region;
   r.mirrors[wal_path] = mirror;
   return mirror;
 }
@@ -74,13 +86,24 @@ void WalMirror::IndexMapped(const std::string& db_path, const volatile void* reg
   WalIndex& index = r.indexes[db_path];
   index.region = static_cast<const volatile unsigned char*>(region);
   ++index.mappings;
+  if (auto mirror = r.mirrors[db_path + "-wal"].lock()) {
+    std::lock_guard mirror_lock(mirror->mu_);
+    mirror->index_ = index.region;
+  }
 }
 
 void WalMirror::IndexUnmapped(const std::string& db_path) {
   Registry& r = TheRegistry();
   std::lock_guard lock(r.mu);
   auto it = r.indexes.find(db_path);
-  if (it != r.indexes.end() && --it->second.mappings <= 0) r.indexes.erase(it);
+  if (it == r.indexes.end() || --it->second.mappings > 0) return;
+  r.indexes.erase(it);
+  // Readers read the salts under the mirror's lock: none is reading once
+  // this returns, before the region goes away.
+  if (auto mirror = r.mirrors[db_path + "-wal"].lock()) {
+    std::lock_guard mirror_lock(mirror->mu_);
+    mirror->index_ = nullptr;
+  }
 }
 
 WalMirror::WalMirror(std::string db_path, int fd, char* base, std::size_t capacity)
@@ -91,14 +114,9 @@ WalMirror::~WalMirror() {
   ::close(fd_);
 }
 
-// Read under the registry's lock: IndexUnmapped takes it before the region
-// goes away.
 bool WalMirror::IndexSalts(unsigned char out[8]) const {
-  Registry& r = TheRegistry();
-  std::lock_guard lock(r.mu);
-  auto it = r.indexes.find(db_path_);
-  if (it == r.indexes.end() || it->second.region == nullptr) return false;
-  for (std::size_t i = 0; i < 8; ++i) out[i] = it->second.region[kIndexSalts + i];
+  if (index_ == nullptr) return false;
+  for (std::size_t i = 0; i < 8; ++i) out[i] = index_[kIndexSalts + i];
   return true;
 }
 

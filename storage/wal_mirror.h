@@ -76,7 +76,7 @@ class WalMirror {
 
  private:
   WalMirror(std::string db_path, int fd, char* base, std::size_t capacity);
-  // The wal-index's salts, if a connection has it mapped.
+  // The wal-index's salts, if a connection has it mapped (mu_ held).
   bool IndexSalts(unsigned char out[8]) const;
   // Whether the wal-index's salts are `salts_` (mu_ held).
   bool CurrentGeneration() const;
@@ -92,6 +92,9 @@ class WalMirror {
   std::map<std::int64_t, std::int64_t> held_;  // begin -> end, disjoint, not adjacent
   unsigned char salts_[8] = {};                // of the generation held_ is in
   bool salts_known_ = false;
+  // The wal-index's first region while a connection has it mapped; set by
+  // the registry under mu_.
+  const volatile unsigned char* index_ = nullptr;
   std::atomic<bool> failed_{
       false};  // direct writes refused: every commit goes through the page cache
 };
