@@ -46,7 +46,7 @@ struct DbFile {
   sqlite3_file base;
   sqlite3_file* real;
   std::string* path;
-  bool index_mapped;
+  const volatile void* index;  // the wal-index's first region, while mapped
 };
 
 constexpr int kHeaderSize = static_cast<int>(
@@ -162,7 +162,9 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
 int Sync(sqlite3_file* f, int flags) {
   GatherFile* g = Of(f);
   int rc = Flush(g, true);
-  return rc != SQLITE_OK ? rc : g->real->pMethods->xSync(g->real, flags);
+  if (rc == SQLITE_OK) rc = g->real->pMethods->xSync(g->real, flags);
+  if (rc != SQLITE_OK && g->mirror != nullptr) (*g->mirror)->Abandon();
+  return rc;
 }
 
 int FileSize(sqlite3_file* f, sqlite3_int64* size) {
@@ -221,7 +223,7 @@ sqlite3_file* RealOf(sqlite3_file* f) { return DbOf(f)->real; }
 
 int DbClose(sqlite3_file* f) {
   DbFile* d = DbOf(f);
-  if (d->index_mapped) WalMirror::IndexUnmapped(*d->path);
+  if (d->index != nullptr) WalMirror::IndexUnmapped(*d->path, d->index);
   int rc = d->real->pMethods->xClose(d->real);
   delete d->path;
   d->path = nullptr;
@@ -255,21 +257,26 @@ int DbDeviceCharacteristics(sqlite3_file* f) {
 int DbShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
   DbFile* d = DbOf(f);
   int rc = d->real->pMethods->xShmMap(d->real, region, size, extend, out);
-  if (rc == SQLITE_OK && region == 0 && *out != nullptr && !d->index_mapped) {
+  if (rc == SQLITE_OK && region == 0 && *out != nullptr && d->index == nullptr) {
     WalMirror::IndexMapped(*d->path, *out);
-    d->index_mapped = true;
+    d->index = *out;
   }
   return rc;
 }
+// SQLite's lock on the WAL's writing (the first of the wal-index's locks).
+constexpr int kWalWriteLock = 0;
 int DbShmLock(sqlite3_file* f, int offset, int n, int flags) {
+  if (offset == kWalWriteLock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
+    WalMirror::WriteLockReleasing(*DbOf(f)->path);
+  }
   return RealOf(f)->pMethods->xShmLock(RealOf(f), offset, n, flags);
 }
 void DbShmBarrier(sqlite3_file* f) { RealOf(f)->pMethods->xShmBarrier(RealOf(f)); }
 int DbShmUnmap(sqlite3_file* f, int delete_flag) {
   DbFile* d = DbOf(f);
-  if (d->index_mapped) {
-    WalMirror::IndexUnmapped(*d->path);  // before the region goes away
-    d->index_mapped = false;
+  if (d->index != nullptr) {
+    WalMirror::IndexUnmapped(*d->path, d->index);  // before the region goes away
+    d->index = nullptr;
   }
   return d->real->pMethods->xShmUnmap(d->real, delete_flag);
 }
@@ -326,7 +333,7 @@ int OpenDb(const char* name, sqlite3_file* file, int flags, int* out_flags) {
   DbFile* d = DbOf(file);
   d->real = real;
   d->path = new std::string(name);
-  d->index_mapped = false;
+  d->index = nullptr;
   d->base.pMethods = &kDbMethods;
   return SQLITE_OK;
 }

@@ -16,7 +16,9 @@
 // back, SQLite would tell the file nothing; another connection could commit
 // frames at the same offsets, and this buffer, written out later, would
 // overwrite them.
-// Every other file (the database, the wal-index) is the default VFS's own.
+// Every other file is the default VFS's own; with direct WAL writes, the
+// database file's methods are wrapped to tell the WAL mirror where the
+// wal-index is mapped and when a write transaction ends.
 #pragma once
 
 #include <cstdint>

@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace scrm::storage {
 namespace {
@@ -21,21 +23,53 @@ constexpr std::size_t kCapacity = std::size_t(256) << 20;
 // WalIndexHdr.aSalt, copied as the header's bytes 16 to 23).
 constexpr std::size_t kIndexSalts = 32;
 constexpr std::int64_t kHeaderSalts = 16;
+// More of SQLite's WAL format: the wal-index header's page size (u16; 1
+// means 65536), number of valid frames (mxFrame) and running checksums
+// (aFrameCksum), native-endian; the WAL header's and a frame header's
+// sizes, and where a frame header keeps its checksums (big-endian).
+constexpr std::size_t kIndexPageSize = 14;
+constexpr std::size_t kIndexFrames = 16;
+constexpr std::size_t kIndexChecksums = 24;
+constexpr std::int64_t kWalHeader = 32;
+constexpr std::int64_t kFrameHeader = 24;
+constexpr std::size_t kFrameChecksums = 16;
 
 std::atomic<std::uint64_t> g_direct_writes{0};
 std::atomic<std::uint64_t> g_reads{0};
 
+// The process's mirrors (by WAL path) and mapped wal-indexes (by where
+// their first region is mapped, with the database's path and how many
+// connections have it mapped).
 struct WalIndex {
-  const volatile unsigned char* region = nullptr;
+  std::string db_path;
   int mappings = 0;
 };
 
-// The process's mirrors (by WAL path) and mapped wal-indexes (by database
-// path).
 struct Registry {
   std::mutex mu;
   std::map<std::string, std::weak_ptr<WalMirror>> mirrors;
-  std::map<std::string, WalIndex> indexes;
+  std::map<const volatile void*, WalIndex> indexes;
+
+  std::shared_ptr<WalMirror> Mirror(const std::string& wal_path) {
+    auto it = mirrors.find(wal_path);
+    if (it == mirrors.end()) return nullptr;
+    auto mirror = it->second.lock();
+    if (!mirror) mirrors.erase(it);
+    return mirror;
+  }
+
+  // The one region mapped for `db_path`; null if none, or if two files
+  // have had that name (one replaced while open): then nothing is read
+  // from the mirror.
+  const volatile unsigned char* Region(const std::string& db_path) const {
+    const volatile void* found = nullptr;
+    for (const auto& [region, index] : indexes) {
+      if (index.db_path != db_path) continue;
+      if (found != nullptr) return nullptr;
+      found = region;
+    }
+    return static_cast<const volatile unsigned char*>(found);
+  }
 };
 
 Registry& TheRegistry() {
@@ -62,8 +96,13 @@ bool SameFile(int fd, const std::string& path) {
 std::shared_ptr<WalMirror> WalMirror::ForWal(const std::string& wal_path) {
   Registry& r = TheRegistry();
   std::lock_guard lock(r.mu);
-  auto existing = r.mirrors[wal_path].lock();
-  if (existing && SameFile(existing->fd_, wal_path)) return existing;
+  if (auto existing = r.Mirror(wal_path)) {
+    if (SameFile(existing->fd_, wal_path)) return existing;
+    // The WAL was deleted and made again under a connection that still has
+    // the old one: its mirror answers for nothing from now on.
+    std::lock_guard old_lock(existing->mu_);
+    existing->Retire();
+  }
   int fd = ::open(wal_path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
   if (fd < 0) return nullptr;
   void* base = ::mmap(nullptr, kCapacity, PROT_READ | PROT_WRITE,
@@ -75,7 +114,7 @@ std::shared_ptr<WalMirror> WalMirror::ForWal(const std::string& wal_path) {
   std::string db_path = DbPathOf(wal_path);
   std::shared_ptr<WalMirror> mirror(
       new WalMirror(db_path, fd, static_cast<char*>(base), kCapacity));
-  if (auto it = r.indexes.find(db_path); it != r.indexes.end()) mirror->index_ = it->second.region;
+  mirror->index_ = r.Region(db_path);
   r.mirrors[wal_path] = mirror;
   return mirror;
 }
@@ -83,26 +122,36 @@ std::shared_ptr<WalMirror> WalMirror::ForWal(const std::string& wal_path) {
 void WalMirror::IndexMapped(const std::string& db_path, const volatile void* region) {
   Registry& r = TheRegistry();
   std::lock_guard lock(r.mu);
-  WalIndex& index = r.indexes[db_path];
-  index.region = static_cast<const volatile unsigned char*>(region);
+  WalIndex& index = r.indexes[region];
+  index.db_path = db_path;
   ++index.mappings;
-  if (auto mirror = r.mirrors[db_path + "-wal"].lock()) {
+  if (auto mirror = r.Mirror(db_path + "-wal")) {
     std::lock_guard mirror_lock(mirror->mu_);
-    mirror->index_ = index.region;
+    mirror->index_ = r.Region(db_path);
   }
 }
 
-void WalMirror::IndexUnmapped(const std::string& db_path) {
+void WalMirror::IndexUnmapped(const std::string& db_path, const volatile void* region) {
   Registry& r = TheRegistry();
   std::lock_guard lock(r.mu);
-  auto it = r.indexes.find(db_path);
+  auto it = r.indexes.find(region);
   if (it == r.indexes.end() || --it->second.mappings > 0) return;
   r.indexes.erase(it);
-  // Readers read the salts under the mirror's lock: none is reading once
-  // this returns, before the region goes away.
-  if (auto mirror = r.mirrors[db_path + "-wal"].lock()) {
+  // Readers read the salts under the mirror's lock: none is reading there
+  // once this returns, before the region goes away.
+  if (auto mirror = r.Mirror(db_path + "-wal")) {
     std::lock_guard mirror_lock(mirror->mu_);
-    mirror->index_ = nullptr;
+    mirror->index_ = r.Region(db_path);
+    mirror->pending_ = {};  // a write transaction cannot outlive the mapping
+  }
+}
+
+void WalMirror::WriteLockReleasing(const std::string& db_path) {
+  Registry& r = TheRegistry();
+  std::lock_guard lock(r.mu);
+  if (auto mirror = r.Mirror(db_path + "-wal")) {
+    std::lock_guard mirror_lock(mirror->mu_);
+    mirror->Publish();
   }
 }
 
@@ -123,6 +172,64 @@ bool WalMirror::IndexSalts(unsigned char out[8]) const {
 bool WalMirror::CurrentGeneration() const {
   unsigned char now[8];
   return salts_known_ && IndexSalts(now) && std::memcmp(now, salts_, 8) == 0;
+}
+
+void WalMirror::Retire() {
+  index_ = nullptr;
+  salts_known_ = false;
+  held_.clear();
+  pending_ = {};
+  failed_ = true;
+}
+
+namespace {
+
+std::uint32_t BigEndian(const unsigned char* p) {
+  return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+}
+
+// A native-endian integer of the wal-index header.
+template <class T>
+T IndexField(const volatile unsigned char* index, std::size_t offset) {
+  unsigned char bytes[sizeof(T)];
+  for (std::size_t i = 0; i < sizeof(T); ++i) bytes[i] = index[offset + i];
+  T value;
+  std::memcpy(&value, bytes, sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+// The bytes of the write transaction now ending are kept only if SQLite
+// published them: the wal-index header (stable while this process still
+// holds the WAL's write lock) must end at the pending range's end, with its
+// salts and the checksums in the range's last frame header. A commit that
+// failed after its frames were written (a failed sync, a wal-index that
+// could not grow) leaves them unpublished, and another process may write
+// other frames there next.
+void WalMirror::Publish() {
+  Range written = std::exchange(pending_, Range{});
+  if (written.begin < 0 || !salts_known_ || index_ == nullptr) return;
+  const auto page_size = IndexField<std::uint16_t>(index_, kIndexPageSize);
+  const auto frames = IndexField<std::uint32_t>(index_, kIndexFrames);
+  const std::int64_t frame = (page_size == 1 ? 65536 : page_size) + kFrameHeader;
+  const std::int64_t last_frame = written.end - frame;
+  if (page_size == 0 || frames == 0 || kWalHeader + frames * frame != written.end ||
+      last_frame < written.begin || !CurrentGeneration()) {
+    return;
+  }
+  const auto* header = reinterpret_cast<const unsigned char*>(base_ + last_frame);
+  if (BigEndian(header + kFrameChecksums) != IndexField<std::uint32_t>(index_, kIndexChecksums) ||
+      BigEndian(header + kFrameChecksums + 4) !=
+          IndexField<std::uint32_t>(index_, kIndexChecksums + 4)) {
+    return;
+  }
+  Keep(written.begin, written.end);
+}
+
+void WalMirror::Abandon() {
+  std::lock_guard lock(mu_);
+  pending_ = {};
 }
 
 bool WalMirror::Holds(std::int64_t begin, std::int64_t end) const {
@@ -165,27 +272,30 @@ bool WalMirror::WriteCommit(const char* data, int size, std::int64_t offset, Fil
   const std::int64_t first = offset / kBlock * kBlock;
   const std::int64_t last = (end + kBlock - 1) / kBlock * kBlock;
   if (failed_ || last > static_cast<std::int64_t>(capacity_)) return false;
-  bool head_held = false;
+  bool head_known = false;
+  bool continues = false;
   {
     std::lock_guard lock(mu_);
+    // The same transaction's next write (its frames after its header).
+    continues = pending_.begin >= 0 && pending_.end == offset;
     if (offset == 0 && size >= kHeaderSalts + 8) {
       // The WAL starts over: a new generation, with the salts in this header.
       held_.clear();
       std::memcpy(salts_, data + kHeaderSalts, 8);
       salts_known_ = true;
-    } else if (!CurrentGeneration()) {
+    } else if (!continues && !CurrentGeneration()) {
       // Another process started the WAL over: nothing held is of it.
       held_.clear();
       salts_known_ = IndexSalts(salts_);
     }
-    head_held = first == offset || Holds(first, offset);
+    head_known = first == offset || Holds(first, offset) || (continues && pending_.begin <= first);
+    // Readers read only held bytes: none of the block's is held while it
+    // is filled and written.
+    if (!head_known) Drop(first, offset);
     Drop(offset, last);
   }
-  // Readers read only held bytes, and none of these is held: no lock for
-  // the copies and the write.
-  char* block = base_ + first;
-  if (!head_held) {
-    int rc = read(file, block, static_cast<int>(offset - first), first);
+  if (!head_known) {
+    int rc = read(file, base_ + first, static_cast<int>(offset - first), first);
     if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return false;
   }
   std::memcpy(base_ + offset, data, static_cast<std::size_t>(size));
@@ -196,13 +306,14 @@ bool WalMirror::WriteCommit(const char* data, int size, std::int64_t offset, Fil
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (n < 0 && errno == EINVAL) failed_ = true;  // the file system refused direct I/O
+      Abandon();
       return false;
     }
     done += n;
   }
   g_direct_writes.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
-  if (salts_known_) Keep(offset, end);
+  pending_ = continues ? Range{pending_.begin, end} : Range{offset, end};
   return true;
 }
 
@@ -222,6 +333,12 @@ bool WalMirror::Read(void* out, int size, std::int64_t offset) {
 void WalMirror::Truncate(std::int64_t size) {
   std::lock_guard lock(mu_);
   Drop(size, static_cast<std::int64_t>(capacity_));
+  // The memory past the file's end goes back to the system, as the file's
+  // blocks do.
+  const std::int64_t keep = (std::max<std::int64_t>(size, 0) + kBlock - 1) / kBlock * kBlock;
+  if (keep < static_cast<std::int64_t>(capacity_)) {
+    ::madvise(base_ + keep, capacity_ - static_cast<std::size_t>(keep), MADV_DONTNEED);
+  }
 }
 
 WalMirror::Stats WalMirror::Totals() {

@@ -11,7 +11,10 @@
 // frames from the disk. The mirror gives them the bytes instead.
 //
 // What the mirror answers for, and nothing more: byte ranges of the current
-// WAL generation that this process wrote and synced as a commit. Another
+// WAL generation that this process wrote as a commit and SQLite published
+// (checked in the wal-index when the write transaction ends: a commit can
+// still fail after its frames are written, and another process may then
+// write other frames in their place). Another
 // process may write the same database (the command-line tools do, while the
 // server runs): its frames are read from the file. Committed frames never
 // change within a WAL generation, and a new generation (the WAL started
@@ -41,7 +44,11 @@ class WalMirror {
   // its wal-index at `region`, or is about to unmap it: the generation check
   // reads the salts there while at least one connection has it mapped.
   static void IndexMapped(const std::string& db_path, const volatile void* region);
-  static void IndexUnmapped(const std::string& db_path);
+  static void IndexUnmapped(const std::string& db_path, const volatile void* region);
+
+  // A connection to the database at `db_path` is about to release the
+  // WAL's write lock: its transaction has ended, committed or not.
+  static void WriteLockReleasing(const std::string& db_path);
 
   ~WalMirror();
   WalMirror(const WalMirror&) = delete;
@@ -51,11 +58,16 @@ class WalMirror {
   using FileReader = int (*)(void* file, void* out, int size, std::int64_t offset);
 
   // Writes a commit's bytes [offset, offset + size) to the file with
-  // direct I/O, in whole 4 KiB blocks, and keeps them. The start of the
-  // first block, when the mirror does not hold it, is read from the file
-  // first (`read`, on `file`). False if the write failed or the bytes do not
-  // fit the mirror; nothing was written then.
+  // direct I/O, in whole 4 KiB blocks. The start of the first block, when
+  // the mirror does not hold it, is read from the file first (`read`, on
+  // `file`). The mirror holds the bytes once the transaction ends with
+  // SQLite having published them (WriteLockReleasing). False if the write
+  // failed or the bytes do not fit the mirror: write them through the page
+  // cache then.
   bool WriteCommit(const char* data, int size, std::int64_t offset, FileReader read, void* file);
+
+  // The commit being written failed (its sync did): its bytes are not held.
+  void Abandon();
 
   // Forgets bytes written outside WriteCommit (by the caller, through the
   // page cache) over [offset, offset + size).
@@ -83,6 +95,13 @@ class WalMirror {
   bool Holds(std::int64_t begin, std::int64_t end) const;  // mu_ held
   void Keep(std::int64_t begin, std::int64_t end);         // mu_ held
   void Drop(std::int64_t begin, std::int64_t end);         // mu_ held
+  void Publish();                                          // mu_ held
+  void Retire();                                           // mu_ held
+
+  struct Range {
+    std::int64_t begin = -1;
+    std::int64_t end = -1;
+  };
 
   const std::string db_path_;
   const int fd_;  // O_DIRECT, write only
@@ -95,6 +114,8 @@ class WalMirror {
   // The wal-index's first region while a connection has it mapped; set by
   // the registry under mu_.
   const volatile unsigned char* index_ = nullptr;
+  // What the write transaction in progress wrote directly, until it ends.
+  Range pending_;
   std::atomic<bool> failed_{
       false};  // direct writes refused: every commit goes through the page cache
 };

@@ -2,7 +2,11 @@
 // every connection, in this process or another, reads what was committed.
 #include "storage/wal_mirror.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <fstream>
 #include <string>
 
 #include "storage/connection.h"
@@ -114,6 +118,77 @@ TEST_CASE("frames another process writes are read from the file, also after it s
   CHECK(CountAndMismatches(*reader) == std::make_pair<std::int64_t, std::int64_t>(next, 0));
   CHECK(CountAndMismatches(*other) == std::make_pair<std::int64_t, std::int64_t>(next, 0));
   Sql(*reader).exec("PRAGMA wal_checkpoint(PASSIVE)");
+  CHECK(IntegrityCheck(*other) == "ok");
+  CHECK(IntegrityCheck(*reader) == "ok");
+}
+
+namespace {
+
+// SQLite's own pwrite, and one that refuses the 1-byte writes with which
+// SQLite grows the wal-index file: a commit then fails after its frames
+// were written and synced, when it adds them to the wal-index.
+sqlite3_syscall_ptr g_pwrite = nullptr;
+
+ssize_t RefuseOneByteWrites(int fd, const void* data, size_t size, off_t offset) {
+  if (size == 1) {
+    errno = ENOSPC;
+    return -1;
+  }
+  return reinterpret_cast<ssize_t (*)(int, const void*, size_t, off_t)>(g_pwrite)(fd, data, size,
+                                                                                  offset);
+}
+
+std::int64_t WalFrames(const std::string& path) {
+  std::ifstream wal(path + "-wal", std::ios::binary | std::ios::ate);
+  return wal ? (static_cast<std::int64_t>(wal.tellg()) - 32) / (4096 + 24) : 0;
+}
+
+}  // namespace
+
+TEST_CASE("frames of a commit that failed after they were written are never read from the mirror",
+          "[wal_mirror]") {
+  test::TempDir dir;
+  std::string path = dir.File("f.db");
+  auto writer = Open(path, true);
+  auto reader = Open(path, true);
+  auto other = Open(path, false);
+  for (auto* db : {writer.get(), reader.get(), other.get()}) {
+    Sql(*db).exec("PRAGMA wal_autocheckpoint=0");
+  }
+  Sql(*writer).exec("CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT)");
+  // Fill the wal-index's first region (4,062 frames) almost to its end.
+  int next = 0;
+  while (WalFrames(path) < 4000) {
+    Insert(*writer, next, 100);
+    next += 100;
+  }
+  sqlite3_vfs* unix_vfs = sqlite3_vfs_find("unix");
+  REQUIRE(unix_vfs != nullptr);
+  // "pwrite64" where SQLite was built with 64-bit offsets (Debian's is).
+  const char* name = unix_vfs->xGetSystemCall(unix_vfs, "pwrite64") ? "pwrite64" : "pwrite";
+  g_pwrite = unix_vfs->xGetSystemCall(unix_vfs, name);
+  REQUIRE(g_pwrite != nullptr);
+  REQUIRE(unix_vfs->xSetSystemCall(unix_vfs, name,
+                                   reinterpret_cast<sqlite3_syscall_ptr>(RefuseOneByteWrites)) ==
+          SQLITE_OK);
+  // Our commit's frames go to the disk and into the mirror, then the
+  // wal-index cannot grow: the commit fails.
+  bool failed = false;
+  try {
+    Insert(*writer, next, 2000);
+  } catch (const SQLite::Exception&) {
+    failed = true;
+    if (sqlite3_get_autocommit(Sql(*writer).getHandle()) == 0) Sql(*writer).exec("ROLLBACK");
+  }
+  unix_vfs->xSetSystemCall(unix_vfs, name, g_pwrite);
+  REQUIRE(failed);
+  // Another process writes other rows where those frames were.
+  Insert(*other, next + 1000, 150);
+  CHECK(CountAndMismatches(*reader) == std::make_pair<std::int64_t, std::int64_t>(next + 150, 0));
+  // And our next commit starts in the block where the other's frames end.
+  Insert(*writer, next + 2000, 10);
+  CHECK(CountAndMismatches(*reader) == std::make_pair<std::int64_t, std::int64_t>(next + 160, 0));
+  CHECK(CountAndMismatches(*other) == std::make_pair<std::int64_t, std::int64_t>(next + 160, 0));
   CHECK(IntegrityCheck(*other) == "ok");
   CHECK(IntegrityCheck(*reader) == "ok");
 }
