@@ -144,9 +144,12 @@ Answer FakeWeCom::Impl::Normal(const std::string& path, const std::string& query
 
 net::awaitable<void> FakeWeCom::Impl::Session(beast::tcp_stream stream) {
   beast::flat_buffer buffer;
+  // Idle, for CloseIdleConnections: from the moment an answer is being sent
+  // (once its bytes are out, the client may send its next request or
+  // reuse the connection later) until the next request has been read.
+  waiting.insert(&stream);
   for (;;) {
     http::request<http::string_body> req;
-    waiting.insert(&stream);
     auto [ec, n] = co_await http::async_read(stream, buffer, req, kNoThrow);
     waiting.erase(&stream);
     if (ec) break;
@@ -173,9 +176,11 @@ net::awaitable<void> FakeWeCom::Impl::Session(beast::tcp_stream stream) {
     res.body() = answer.body;
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
+    waiting.insert(&stream);
     auto [wec, w] = co_await http::async_write(stream, res, kNoThrow);
     if (wec || !req.keep_alive()) break;
   }
+  waiting.erase(&stream);
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
