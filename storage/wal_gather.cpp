@@ -65,13 +65,14 @@ int ReadReal(void* file, void* out, int size, std::int64_t offset) {
 // through the page cache. On failure the gathered bytes are dropped: SQLite
 // gets the error from the call that asked for the flush and treats the
 // transaction as failed.
-int Flush(GatherFile* g, bool commit = false) {
+int Flush(GatherFile* g, bool commit = false, bool* direct = nullptr) {
   if (g->used == 0) return SQLITE_OK;
   if (g->mirror != nullptr) {
     WalMirror& mirror = **g->mirror;
     if (commit && mirror.WriteCommit(g->buffer, g->used, g->start, ReadReal, g->real)) {
       g_flushes.fetch_add(1, std::memory_order_relaxed);
       g->used = 0;
+      if (direct != nullptr) *direct = true;
       return SQLITE_OK;
     }
     mirror.Forget(g->start, g->used);
@@ -161,9 +162,10 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
 
 int Sync(sqlite3_file* f, int flags) {
   GatherFile* g = Of(f);
-  int rc = Flush(g, true);
+  bool direct = false;
+  int rc = Flush(g, true, &direct);
   if (rc == SQLITE_OK) rc = g->real->pMethods->xSync(g->real, flags);
-  if (rc != SQLITE_OK && g->mirror != nullptr) (*g->mirror)->Abandon();
+  if (rc != SQLITE_OK && direct) (*g->mirror)->Abandon();  // this commit's bytes, not held
   return rc;
 }
 

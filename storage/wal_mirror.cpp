@@ -227,6 +227,15 @@ void WalMirror::Publish() {
   Keep(written.begin, written.end);
 }
 
+std::int64_t WalMirror::StartOfNextCommit() const {
+  if (index_ == nullptr) return -1;
+  const auto page_size = IndexField<std::uint16_t>(index_, kIndexPageSize);
+  const auto frames = IndexField<std::uint32_t>(index_, kIndexFrames);
+  if (frames == 0) return 0;  // the header first, then the frames from kWalHeader on
+  if (page_size == 0) return -1;
+  return kWalHeader + frames * ((page_size == 1 ? 65536 : page_size) + kFrameHeader);
+}
+
 void WalMirror::Abandon() {
   std::lock_guard lock(mu_);
   pending_ = {};
@@ -274,10 +283,18 @@ bool WalMirror::WriteCommit(const char* data, int size, std::int64_t offset, Fil
   if (failed_ || last > static_cast<std::int64_t>(capacity_)) return false;
   bool head_known = false;
   bool continues = false;
+  bool expected = false;
   {
     std::lock_guard lock(mu_);
-    // The same transaction's next write (its frames after its header).
-    continues = pending_.begin >= 0 && pending_.end == offset;
+    // The same transaction's frames after the header it synced on its own
+    // (SQLite syncs a new WAL header before the first frames); any other
+    // pending range is from a transaction whose end was not seen.
+    continues = pending_.begin == 0 && pending_.end == kWalHeader && offset == kWalHeader;
+    if (!continues) pending_ = {};
+    // A commit starts where the wal-index says the WAL ends (it is not
+    // published yet): otherwise this process cannot tell what the file
+    // holds around it, and the mirror keeps nothing of it.
+    expected = continues || offset == StartOfNextCommit();
     if (offset == 0 && size >= kHeaderSalts + 8) {
       // The WAL starts over: a new generation, with the salts in this header.
       held_.clear();
@@ -288,7 +305,8 @@ bool WalMirror::WriteCommit(const char* data, int size, std::int64_t offset, Fil
       held_.clear();
       salts_known_ = IndexSalts(salts_);
     }
-    head_known = first == offset || Holds(first, offset) || (continues && pending_.begin <= first);
+    head_known = first == offset || (expected && Holds(first, offset)) ||
+                 (continues && pending_.begin <= first);
     // Readers read only held bytes: none of the block's is held while it
     // is filled and written.
     if (!head_known) Drop(first, offset);
@@ -313,13 +331,14 @@ bool WalMirror::WriteCommit(const char* data, int size, std::int64_t offset, Fil
   }
   g_direct_writes.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
-  pending_ = continues ? Range{pending_.begin, end} : Range{offset, end};
+  if (expected) pending_ = continues ? Range{pending_.begin, end} : Range{offset, end};
   return true;
 }
 
 void WalMirror::Forget(std::int64_t offset, std::int64_t size) {
   std::lock_guard lock(mu_);
   Drop(offset, offset + size);
+  if (pending_.begin < offset + size && offset < pending_.end) pending_ = {};
 }
 
 bool WalMirror::Read(void* out, int size, std::int64_t offset) {

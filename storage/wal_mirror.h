@@ -96,7 +96,10 @@ class WalMirror {
   void Keep(std::int64_t begin, std::int64_t end);         // mu_ held
   void Drop(std::int64_t begin, std::int64_t end);         // mu_ held
   void Publish();                                          // mu_ held
-  void Retire();                                           // mu_ held
+  // Where the wal-index says the next commit's frames go (0 when the WAL
+  // has no frames: its header first); -1 if unknown (mu_ held).
+  std::int64_t StartOfNextCommit() const;
+  void Retire();  // mu_ held
 
   struct Range {
     std::int64_t begin = -1;
