@@ -57,6 +57,18 @@ std::string IntegrityCheck(storage::Db& db) {
   return Sql(db).execAndGet("PRAGMA integrity_check").getString();
 }
 
+// The bot's writer and one of its readers, and a connection that writes as
+// another process would; the table made.
+struct Connections {
+  explicit Connections(const std::string& path)
+      : writer(Open(path, true)), reader(Open(path, true)), other(Open(path, false)) {
+    Sql(*writer).exec("CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT)");
+  }
+  std::unique_ptr<storage::Db> writer;
+  std::unique_ptr<storage::Db> reader;
+  std::unique_ptr<storage::Db> other;
+};
+
 }  // namespace
 
 TEST_CASE("commits go to the disk directly and readers read them from the mirror", "[wal_mirror]") {
@@ -90,11 +102,10 @@ TEST_CASE("commits go to the disk directly and readers read them from the mirror
 TEST_CASE("frames another process writes are read from the file, also after it starts the WAL over",
           "[wal_mirror]") {
   test::TempDir dir;
-  std::string path = dir.File("o.db");
-  auto writer = Open(path, true);
-  auto reader = Open(path, true);
-  auto other = Open(path, false);
-  Sql(*writer).exec("CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT)");
+  Connections c(dir.File("o.db"));
+  auto& writer = c.writer;
+  auto& reader = c.reader;
+  auto& other = c.other;
   int next = 0;
   auto insert = [&](storage::Db& db, int rows) {
     Insert(db, next, rows);
@@ -149,13 +160,13 @@ TEST_CASE("frames of a commit that failed after they were written are never read
           "[wal_mirror]") {
   test::TempDir dir;
   std::string path = dir.File("f.db");
-  auto writer = Open(path, true);
-  auto reader = Open(path, true);
-  auto other = Open(path, false);
+  Connections c(path);
+  auto& writer = c.writer;
+  auto& reader = c.reader;
+  auto& other = c.other;
   for (auto* db : {writer.get(), reader.get(), other.get()}) {
     Sql(*db).exec("PRAGMA wal_autocheckpoint=0");
   }
-  Sql(*writer).exec("CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT)");
   // Fill the wal-index's first region (4,062 frames) almost to its end.
   int next = 0;
   while (WalFrames(path) < 4000) {
