@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "storage/connection.h"
 #include "storage/db.h"
 #include "storage/inbox.h"
 #include "storage/migrate.h"
@@ -243,5 +244,71 @@ TEST_CASE("SIGKILL with pending replies: each is delivered once after a restart"
   auto counts = storage::CountOutbox(**db);
   REQUIRE(counts);
   CHECK(counts->sent == kReps);
+  CHECK(counts->pending == 0);
+}
+
+TEST_CASE("another process writes the database while the server does: every row reads back right",
+          "[durability][wal_mirror]") {
+  test::TempDir dir;
+  test::FakeWeCom wecom;
+  std::string config = WriteConfig(dir, wecom.base_url());
+  constexpr int kTexts = 300;
+  {
+    test::BotProcess bot(config);
+    REQUIRE(bot.port() != 0);
+    // This process writes as a command-line tool would, with its own
+    // connections (its own direct WAL writes): an event into the inbox
+    // after each rep message the server stores, and now and then it copies
+    // the WAL into the database and starts it over. The server answers each
+    // message, so its delivery reads every inbox row back, this process's
+    // among its own (those break its hand-over chain: it reads them from
+    // the database).
+    auto db = storage::Db::Open({dir.File("scrm.db")});
+    storage::DbOptions quick{dir.File("scrm.db")};
+    quick.busy_timeout_ms = 100;
+    auto checkpoints = storage::Db::Open(quick);
+    REQUIRE(db);
+    REQUIRE(checkpoints);
+    auto& conn = (*db)->connection();
+    test::CallbackBuilder builder;
+    test::HttpConnection http(bot.port());
+    for (int i = 0; i < kTexts; ++i) {
+      auto cb = builder.Post(
+          test::TextMessageXml("rep" + std::to_string(i), "帮助", std::to_string(970000000 + i)));
+      auto res = http.Request("POST", cb.target, cb.body);
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+      storage::InboxRecord record{"foreign-" + std::to_string(i), "event:enter_agent", "x",
+                                  "<xml><N>" + std::to_string(i) + "</N></xml>", 1700000000};
+      conn.db.exec("BEGIN IMMEDIATE");
+      REQUIRE(storage::InsertInboxJob(record)(conn) ==
+              static_cast<int>(storage::InboxOutcome::kInserted));
+      conn.db.exec("COMMIT");
+      if (i % 50 == 49) (*checkpoints)->connection().db.exec("PRAGMA wal_checkpoint(RESTART)");
+    }
+    REQUIRE(wecom.WaitForCount("/cgi-bin/message/send", kTexts));
+    bot.Signal(SIGTERM);
+    int status = bot.Wait();
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  auto db = storage::Db::Open({dir.File("scrm.db"), true});
+  REQUIRE(db);
+  auto& sql = (*db)->connection().db;
+  CHECK(sql.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK(*storage::CountInbox(**db) == 2 * kTexts);
+  for (int i = 0; i < kTexts; i += 7) {
+    auto row = storage::FindInbox(**db, "foreign-" + std::to_string(i));
+    REQUIRE(row);
+    REQUIRE(row->has_value());
+    CHECK((*row)->record.payload == "<xml><N>" + std::to_string(i) + "</N></xml>");
+  }
+  // One answer each, every one different (each names its rep), none left.
+  std::set<std::string> bodies;
+  for (const auto& c : wecom.calls("/cgi-bin/message/send")) bodies.insert(c.body);
+  CHECK(bodies.size() == kTexts);
+  auto counts = storage::CountOutbox(**db);
+  REQUIRE(counts);
+  CHECK(counts->sent == kTexts);
   CHECK(counts->pending == 0);
 }
