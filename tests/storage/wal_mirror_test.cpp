@@ -2,7 +2,9 @@
 // every connection, in this process or another, reads what was committed.
 #include "storage/wal_mirror.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -53,6 +55,17 @@ std::pair<std::int64_t, std::int64_t> CountAndMismatches(storage::Db& db) {
   return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
 }
 
+// Whether files in `dir` can be opened for direct I/O (not every file
+// system can: tmpfs before Linux 6.6, for one).
+bool DirectIoIn(const test::TempDir& dir) {
+  std::string probe = dir.File("direct-io-probe");
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return true;
+}
+
 std::string IntegrityCheck(storage::Db& db) {
   return Sql(db).execAndGet("PRAGMA integrity_check").getString();
 }
@@ -91,8 +104,15 @@ TEST_CASE("commits go to the disk directly and readers read them from the mirror
     CHECK(IntegrityCheck(*reader) == "ok");
   }
   auto after = storage::WalMirror::Totals();
-  CHECK(after.direct_writes - before.direct_writes >= 40);
-  CHECK(after.reads > before.reads);
+  if (DirectIoIn(dir)) {
+    CHECK(after.direct_writes - before.direct_writes >= 40);
+    CHECK(after.reads > before.reads);
+  } else {
+    // Commits went through the page cache, the mirror unused.
+    WARN("no O_DIRECT in " << dir.File("") << ": the fallback was tested");
+    CHECK(after.direct_writes == before.direct_writes);
+    CHECK(after.reads == before.reads);
+  }
   // What is on the disk, read by a connection that never saw the mirror.
   auto plain = Open(path, false);
   CHECK(CountAndMismatches(*plain) == std::make_pair<std::int64_t, std::int64_t>(1000, 0));
