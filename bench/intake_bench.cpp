@@ -16,7 +16,9 @@
 
 #include "bot/callback_service.h"
 #include "bot/metrics.h"
+#include "bot/query.h"
 #include "domain/clock.h"
+#include "tests/support/callback_builder.h"
 #include "wecom/callback.h"
 #include "wecom/crypto.h"
 #include "wecom/xml.h"
@@ -26,10 +28,6 @@ namespace wecom = scrm::wecom;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-const std::string kToken = "wecomScrmBotToken";
-const std::string kAesKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
-const std::string kCorpId = "ww0123456789abcdef";
 
 struct Callback {
   std::string query;  // the raw query string of the POST
@@ -42,28 +40,25 @@ struct Callback {
 // The load generator's events: one sender per event, 2,000 per second of
 // event time.
 std::string EventXml(int i) {
-  return "<xml><ToUserName><![CDATA[" + kCorpId + "]]></ToUserName><FromUserName><![CDATA[rep" +
-         std::to_string(i) + "]]></FromUserName><CreateTime>" +
-         std::to_string(1800000000 + i / 2000) +
+  return "<xml><ToUserName><![CDATA[" + std::string(scrm::test::kCorpId) +
+         "]]></ToUserName><FromUserName><![CDATA[rep" + std::to_string(i) +
+         "]]></FromUserName><CreateTime>" + std::to_string(1800000000 + i / 2000) +
          "</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[enter_agent]]></Event>"
          "<EventKey><![CDATA[]]></EventKey><AgentID>1000002</AgentID></xml>";
 }
 
-std::vector<Callback> Generate(const wecom::MsgCrypt& crypt, int n) {
+std::vector<Callback> Generate(const scrm::test::CallbackBuilder& builder, int n) {
   std::vector<Callback> out;
   out.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     Callback c;
     c.plain = EventXml(i);
-    c.encrypt = *crypt.Encrypt(c.plain);
-    std::string ts = "1700000000";
-    std::string nonce = std::to_string(100000 + i);
-    std::string sig = wecom::ComputeSignature(kToken, ts, nonce, c.encrypt);
-    c.signed_query = {sig, ts, nonce};
-    c.query = "msg_signature=" + sig + "&timestamp=" + ts + "&nonce=" + nonce;
-    c.body = "<xml><ToUserName>" + wecom::CData(kCorpId) + "</ToUserName><Encrypt>" +
-             wecom::CData(c.encrypt) + "</Encrypt><AgentID>" + wecom::CData("1000002") +
-             "</AgentID></xml>";
+    c.encrypt = *builder.crypt().Encrypt(c.plain);
+    auto post = builder.PostEncrypt(c.encrypt, "1700000000", std::to_string(100000 + i));
+    c.query = post.target.substr(post.target.find('?') + 1);
+    c.body = std::move(post.body);
+    auto signed_values = scrm::bot::QueryValues(c.query, {"msg_signature", "timestamp", "nonce"});
+    c.signed_query = {(*signed_values)[0], (*signed_values)[1], (*signed_values)[2]};
     out.push_back(std::move(c));
   }
   return out;
@@ -98,9 +93,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: intake-bench [--requests N] [--rounds N]\n");
     return 2;
   }
-  auto crypt = wecom::MsgCrypt::Create(kToken, kAesKey, kCorpId);
-  if (!crypt) return 1;
-  std::vector<Callback> callbacks = Generate(*crypt, requests);
+  scrm::test::CallbackBuilder builder;
+  const wecom::MsgCrypt* crypt = &builder.crypt();
+  std::vector<Callback> callbacks = Generate(builder, requests);
   scrm::bot::Metrics metrics;
   scrm::domain::SystemClock clock;
   scrm::bot::CallbackService service(*crypt, metrics, clock);
@@ -115,7 +110,7 @@ int main(int argc, char** argv) {
       {"signature (SHA-1)",
        [&](const Callback& c) {
          auto& q = c.signed_query;
-         return wecom::ComputeSignature(kToken, q.timestamp, q.nonce, c.encrypt).size();
+         return wecom::ComputeSignature(scrm::test::kToken, q.timestamp, q.nonce, c.encrypt).size();
        }},
       {"signature, Base64, AES",
        [&](const Callback& c) { return crypt->Decrypt(c.signed_query, c.encrypt)->size(); }},

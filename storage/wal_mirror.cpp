@@ -111,10 +111,8 @@ std::shared_ptr<WalMirror> WalMirror::ForWal(const std::string& wal_path) {
     ::close(fd);
     return nullptr;
   }
-  std::string db_path = DbPathOf(wal_path);
-  std::shared_ptr<WalMirror> mirror(
-      new WalMirror(db_path, fd, static_cast<char*>(base), kCapacity));
-  mirror->index_ = r.Region(db_path);
+  std::shared_ptr<WalMirror> mirror(new WalMirror(fd, static_cast<char*>(base), kCapacity));
+  mirror->index_ = r.Region(DbPathOf(wal_path));
   r.mirrors[wal_path] = mirror;
   return mirror;
 }
@@ -155,8 +153,8 @@ void WalMirror::WriteLockReleasing(const std::string& db_path) {
   }
 }
 
-WalMirror::WalMirror(std::string db_path, int fd, char* base, std::size_t capacity)
-    : db_path_(std::move(db_path)), fd_(fd), base_(base), capacity_(capacity) {}
+WalMirror::WalMirror(int fd, char* base, std::size_t capacity)
+    : fd_(fd), base_(base), capacity_(capacity) {}
 
 WalMirror::~WalMirror() {
   ::munmap(base_, capacity_);
@@ -198,6 +196,13 @@ T IndexField(const volatile unsigned char* index, std::size_t offset) {
   return value;
 }
 
+// A WAL frame's size by the wal-index's page size; 0 if it has none yet.
+std::int64_t FrameSize(const volatile unsigned char* index) {
+  const auto page_size = IndexField<std::uint16_t>(index, kIndexPageSize);
+  if (page_size == 0) return 0;
+  return (page_size == 1 ? 65536 : page_size) + kFrameHeader;
+}
+
 }  // namespace
 
 // The bytes of the write transaction now ending are kept only if SQLite
@@ -209,15 +214,9 @@ T IndexField(const volatile unsigned char* index, std::size_t offset) {
 // other frames there next.
 void WalMirror::Publish() {
   Range written = std::exchange(pending_, Range{});
-  if (written.begin < 0 || !salts_known_ || index_ == nullptr) return;
-  const auto page_size = IndexField<std::uint16_t>(index_, kIndexPageSize);
-  const auto frames = IndexField<std::uint32_t>(index_, kIndexFrames);
-  const std::int64_t frame = (page_size == 1 ? 65536 : page_size) + kFrameHeader;
-  const std::int64_t last_frame = written.end - frame;
-  if (page_size == 0 || frames == 0 || kWalHeader + frames * frame != written.end ||
-      last_frame < written.begin || !CurrentGeneration()) {
-    return;
-  }
+  if (written.begin < 0 || StartOfNextCommit() != written.end || !CurrentGeneration()) return;
+  const std::int64_t last_frame = written.end - FrameSize(index_);
+  if (last_frame < written.begin) return;
   const auto* header = reinterpret_cast<const unsigned char*>(base_ + last_frame);
   if (BigEndian(header + kFrameChecksums) != IndexField<std::uint32_t>(index_, kIndexChecksums) ||
       BigEndian(header + kFrameChecksums + 4) !=
@@ -229,11 +228,10 @@ void WalMirror::Publish() {
 
 std::int64_t WalMirror::StartOfNextCommit() const {
   if (index_ == nullptr) return -1;
-  const auto page_size = IndexField<std::uint16_t>(index_, kIndexPageSize);
   const auto frames = IndexField<std::uint32_t>(index_, kIndexFrames);
   if (frames == 0) return 0;  // the header first, then the frames from kWalHeader on
-  if (page_size == 0) return -1;
-  return kWalHeader + frames * ((page_size == 1 ? 65536 : page_size) + kFrameHeader);
+  const std::int64_t frame = FrameSize(index_);
+  return frame == 0 ? -1 : kWalHeader + frames * frame;
 }
 
 void WalMirror::Abandon() {

@@ -87,7 +87,7 @@ class WalMirror {
   static Stats Totals();
 
  private:
-  WalMirror(std::string db_path, int fd, char* base, std::size_t capacity);
+  WalMirror(int fd, char* base, std::size_t capacity);
   // The wal-index's salts, if a connection has it mapped (mu_ held).
   bool IndexSalts(unsigned char out[8]) const;
   // Whether the wal-index's salts are `salts_` (mu_ held).
@@ -106,7 +106,6 @@ class WalMirror {
     std::int64_t end = -1;
   };
 
-  const std::string db_path_;
   const int fd_;  // O_DIRECT, write only
   char* const base_;
   const std::size_t capacity_;
